@@ -1,0 +1,293 @@
+//! [`Client`] and [`ClientBuilder`].
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::cloud::Cloud;
+use crate::credential::Credential;
+use crate::decode::Decoder;
+use crate::error::Error;
+use crate::operation::OperationMeta;
+use crate::path::{RequestPath, encode_param};
+use crate::request::Request;
+use crate::retry::RetryPolicy;
+
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default whole-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
+/// The `User-Agent` sent by this crate (a suffix may be appended).
+pub const USER_AGENT: &str = concat!("graph-beta-rs/", env!("CARGO_PKG_VERSION"));
+
+/// A Microsoft Graph beta client: service root, credential, HTTP client and policies.
+///
+/// Cloning is cheap (an `Arc`); clones share the connection pool.
+///
+/// ```no_run
+/// use graph_core::{Client, Cloud, StaticToken};
+///
+/// let client = Client::builder(StaticToken::new("token"))
+///     .cloud(Cloud::UsGovL4)
+///     .build()?;
+/// assert_eq!(client.service_root(), "https://graph.microsoft.us/beta");
+/// # Ok::<(), graph_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) cloud: Cloud,
+    pub(crate) service_root: String,
+    pub(crate) token_scope: String,
+    pub(crate) credential: Arc<dyn Credential>,
+    /// The HTTP client, or the message of the error that prevented building it (returned
+    /// by every send of a client made with the infallible [`Client::new`]).
+    pub(crate) http: Result<reqwest::Client, String>,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) user_agent: HeaderValue,
+}
+
+impl Client {
+    /// A client for the global cloud (`https://graph.microsoft.com/beta`) with default
+    /// settings.
+    ///
+    /// This never fails: if the HTTP client cannot be built (for example because no TLS
+    /// crypto provider is available), the error is kept and returned by every request.
+    /// Use [`Client::builder`] to see such errors at construction time.
+    pub fn new(credential: impl Credential + 'static) -> Self {
+        let builder = ClientBuilder::<Client>::new(credential);
+        // Only an HTTP client failure is possible here (the global cloud and the default
+        // user agent are valid); it is kept inside the client.
+        let (inner, _problem) = builder.assemble();
+        Client { inner: Arc::new(inner) }
+    }
+
+    /// A builder for a client with non-default settings.
+    pub fn builder(credential: impl Credential + 'static) -> ClientBuilder {
+        ClientBuilder::new(credential)
+    }
+
+    /// The cloud this client talks to.
+    pub fn cloud(&self) -> &Cloud {
+        &self.inner.cloud
+    }
+
+    /// The service root without trailing slash, e.g. `https://graph.microsoft.com/beta`.
+    pub fn service_root(&self) -> &str {
+        &self.inner.service_root
+    }
+
+    /// The full URL of an entity, `{service_root}/{entity_set}/{id}`, with `id` validated
+    /// and encoded like a path parameter. Use it for `@odata.id` references, which Graph
+    /// requires as full URLs (a bare id is rejected).
+    ///
+    /// ```
+    /// # use graph_core::{Client, StaticToken};
+    /// let client = Client::new(StaticToken::new("token"));
+    /// assert_eq!(
+    ///     client.entity_url("directoryObjects", "0000-1111").unwrap(),
+    ///     "https://graph.microsoft.com/beta/directoryObjects/0000-1111"
+    /// );
+    /// ```
+    pub fn entity_url(&self, entity_set: &'static str, id: &str) -> Result<String, Error> {
+        let id = encode_param("id", id)?;
+        let entity_set = entity_set.trim_matches('/');
+        Ok(format!("{}/{entity_set}/{id}", self.inner.service_root))
+    }
+
+    /// Starts a request for `operation`. Nothing is validated or sent until
+    /// [`Request::send`] (or `.await`).
+    pub fn request<T>(
+        &self,
+        operation: &'static OperationMeta,
+        path: RequestPath,
+        decoder: Decoder<T>,
+    ) -> Request<T> {
+        Request::new(self.clone(), operation, path, decoder)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("cloud", &self.inner.cloud)
+            .field("service_root", &self.inner.service_root)
+            .field("retry_policy", &self.inner.retry_policy)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`] (or a wrapper `C` that can be made from one).
+pub struct ClientBuilder<C = Client> {
+    credential: Arc<dyn Credential>,
+    cloud: Cloud,
+    retry_policy: RetryPolicy,
+    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    user_agent_suffix: Option<String>,
+    http_client: Option<reqwest::Client>,
+    _out: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("cloud", &self.cloud)
+            .field("retry_policy", &self.retry_policy)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("custom_http_client", &self.http_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: From<Client>> ClientBuilder<C> {
+    /// A builder with defaults: global cloud, [`RetryPolicy::default`], 10 s connect timeout,
+    /// 100 s request timeout.
+    pub fn new(credential: impl Credential + 'static) -> Self {
+        Self {
+            credential: Arc::new(credential),
+            cloud: Cloud::Global,
+            retry_policy: RetryPolicy::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: None,
+            user_agent_suffix: None,
+            http_client: None,
+            _out: PhantomData,
+        }
+    }
+
+    /// Selects the cloud (default [`Cloud::Global`]).
+    #[must_use]
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// Uses a custom service root including the version segment, e.g.
+    /// `http://127.0.0.1:8080/beta`. Same as `.cloud(Cloud::Custom { .. })`.
+    #[must_use]
+    pub fn service_root(self, url: impl Into<String>) -> Self {
+        self.cloud(Cloud::Custom { service_root: url.into() })
+    }
+
+    /// The default retry policy of requests made by this client.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// The TCP/TLS connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
+    #[must_use]
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// The timeout of each attempt as a whole, from sending to the end of the response body
+    /// (default 100 s).
+    #[must_use]
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Text appended (after a space) to the `User-Agent` header, e.g. `my-app/1.2`.
+    #[must_use]
+    pub fn user_agent_suffix(mut self, s: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(s.into());
+        self
+    }
+
+    /// Uses this reqwest client instead of building one. Its own settings (proxy, TLS,
+    /// connect timeout) apply; the request timeout is only overridden if
+    /// [`timeout`](Self::timeout) is set.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Validates the settings and builds the client.
+    ///
+    /// Errors: [`Error::InvalidInput`] for a bad custom service root or user-agent suffix;
+    /// [`Error::Config`] when no TLS crypto provider is available or the HTTP client cannot
+    /// be built.
+    pub fn build(self) -> Result<C, Error> {
+        match self.assemble() {
+            (inner, None) => Ok(C::from(Client { inner: Arc::new(inner) })),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// Builds the client state and the first problem found, if any. With a problem, the state
+    /// is still usable: an HTTP client failure is kept as a message (for [`Client::new`]).
+    fn assemble(self) -> (ClientInner, Option<Error>) {
+        let mut problem: Option<Error> = self.cloud.validate().err();
+
+        let mut user_agent = USER_AGENT.to_owned();
+        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        let user_agent = match HeaderValue::from_str(&user_agent) {
+            Ok(v) => v,
+            Err(_) => {
+                problem.get_or_insert(Error::InvalidInput {
+                    message: "the user agent suffix is not a valid header value".to_owned(),
+                });
+                HeaderValue::from_static(USER_AGENT)
+            }
+        };
+
+        let (http, timeout) = match self.http_client {
+            Some(client) => (Ok(client), self.timeout),
+            None => {
+                let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+                let http = crate::tls::ensure_crypto_provider().and_then(|()| {
+                    reqwest::Client::builder()
+                        .connect_timeout(self.connect_timeout)
+                        .timeout(timeout)
+                        .build()
+                        .map_err(|e| Error::Config { message: format!("could not build the HTTP client: {e}") })
+                });
+                (http, Some(timeout))
+            }
+        };
+        let (http, http_problem) = match http {
+            Ok(client) => (Ok(client), None),
+            Err(e) => {
+                let message = match &e {
+                    Error::Config { message } => message.clone(),
+                    other => other.to_string(),
+                };
+                (Err(message), Some(e))
+            }
+        };
+        if let Some(e) = http_problem {
+            problem.get_or_insert(e);
+        }
+
+        let inner = ClientInner {
+            service_root: self.cloud.service_root(),
+            token_scope: self.cloud.token_scope(),
+            cloud: self.cloud,
+            credential: self.credential,
+            http,
+            retry_policy: self.retry_policy,
+            timeout,
+            user_agent,
+        };
+        (inner, problem)
+    }
+}

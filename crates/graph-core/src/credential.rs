@@ -1,0 +1,203 @@
+//! Access tokens and the [`Credential`] trait.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// What the client asks a [`Credential`] for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// The OAuth scopes, e.g. `["https://graph.microsoft.com/.default"]`.
+    pub scopes: Vec<String>,
+    /// A continuous access evaluation (CAE) claims challenge: the decoded JSON text from a
+    /// `WWW-Authenticate: Bearer ... claims="<base64>"` response header. When set, the
+    /// credential must obtain a fresh token that satisfies these claims (not a cached one).
+    pub claims: Option<String>,
+}
+
+/// A bearer token. Its `Debug` output never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    secret: String,
+    expires_on: Option<SystemTime>,
+}
+
+impl AccessToken {
+    /// Wraps a raw bearer token.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self { secret: secret.into(), expires_on: None }
+    }
+
+    /// Sets when the token expires (informational; the client does not cache tokens).
+    #[must_use]
+    pub fn with_expires_on(mut self, expires_on: SystemTime) -> Self {
+        self.expires_on = Some(expires_on);
+        self
+    }
+
+    /// The raw token. Handle with care: never log it.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// When the token expires, if known.
+    pub fn expires_on(&self) -> Option<SystemTime> {
+        self.expires_on
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+/// The future returned by [`Credential::token`].
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<AccessToken, CredentialError>> + Send + 'a>>;
+
+/// A source of access tokens.
+///
+/// The client calls [`token`](Credential::token) before every logical request (and again
+/// with [`TokenRequest::claims`] set after a CAE challenge). Implementations should cache
+/// tokens themselves. The trait is dyn-compatible: the client stores it as
+/// `Arc<dyn Credential>`.
+///
+/// ```
+/// use graph_core::{AccessToken, Credential, CredentialError, TokenFuture, TokenRequest};
+///
+/// #[derive(Debug)]
+/// struct FromEnv;
+///
+/// impl Credential for FromEnv {
+///     fn token<'a>(&'a self, _request: &'a TokenRequest) -> TokenFuture<'a> {
+///         Box::pin(async {
+///             std::env::var("GRAPH_TOKEN")
+///                 .map(AccessToken::new)
+///                 .map_err(|e| CredentialError::with_source("GRAPH_TOKEN is not set", e))
+///         })
+///     }
+/// }
+/// ```
+pub trait Credential: Send + Sync + fmt::Debug {
+    /// Returns a token for `request.scopes` (honouring `request.claims` when set).
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a>;
+}
+
+impl<C: Credential + ?Sized> Credential for Arc<C> {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        (**self).token(request)
+    }
+}
+
+impl<C: Credential + ?Sized> Credential for Box<C> {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        (**self).token(request)
+    }
+}
+
+/// A credential that always returns the same token (for tests, scripts, or tokens obtained
+/// elsewhere). It cannot answer CAE challenges: it returns the same token again.
+#[derive(Clone)]
+pub struct StaticToken(AccessToken);
+
+impl StaticToken {
+    /// Wraps a raw bearer token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(AccessToken::new(token))
+    }
+}
+
+impl From<AccessToken> for StaticToken {
+    fn from(token: AccessToken) -> Self {
+        Self(token)
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaticToken(<redacted>)")
+    }
+}
+
+impl Credential for StaticToken {
+    fn token<'a>(&'a self, _request: &'a TokenRequest) -> TokenFuture<'a> {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// A failure to obtain a token. Implementations must not put tokens or other secrets in
+/// the message.
+pub struct CredentialError {
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl CredentialError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), source: None }
+    }
+
+    /// A failure described by `message`, caused by `source`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for CredentialError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialError")
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for CredentialError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for CredentialError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted() {
+        let t = AccessToken::new("sekrit-token");
+        assert_eq!(format!("{t:?}"), "AccessToken(<redacted>)");
+        assert_eq!(t.secret(), "sekrit-token");
+        let s = StaticToken::new("sekrit-token");
+        assert!(!format!("{s:?}").contains("sekrit"));
+        let arc: Arc<dyn Credential> = Arc::new(s);
+        assert!(!format!("{arc:?}").contains("sekrit"));
+    }
+
+    #[test]
+    fn credential_error_chain() {
+        let e = CredentialError::with_source("no token", std::io::Error::other("io"));
+        assert_eq!(e.to_string(), "no token");
+        assert!(StdError::source(&e).is_some());
+        assert!(StdError::source(&CredentialError::new("x")).is_none());
+    }
+}

@@ -1,0 +1,124 @@
+//! Response decoders.
+//!
+//! A decoder turns the body of a successful (2xx) response into the operation's result type.
+//! Generated code picks one per operation and passes it as a plain function pointer
+//! ([`Decoder`]).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A function that decodes a successful response body.
+pub type Decoder<T> = fn(&[u8]) -> Result<T, DecodeError>;
+
+/// Why a response body could not be decoded. [`Error::Decode`](crate::Error::Decode) adds
+/// the HTTP status and an excerpt of the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    message: String,
+}
+
+impl DecodeError {
+    /// A decode failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl From<serde_json::Error> for DecodeError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::new(format!("invalid JSON response: {e}"))
+    }
+}
+
+/// For operations without a response schema (`204 No Content`, or a 2xx whose body is not
+/// described): ignores any body.
+pub fn empty(_body: &[u8]) -> Result<(), DecodeError> {
+    Ok(())
+}
+
+fn require_body(body: &[u8]) -> Result<(), DecodeError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Err(DecodeError::new("expected a JSON body but the response body was empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes a JSON body into `T`. An empty body is an error.
+pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    require_body(body)?;
+    Ok(serde_json::from_slice(body)?)
+}
+
+/// Like [`json`], but also accepts the object wrapped as `{"value": {...}}`.
+///
+/// Some Graph endpoints (and documentation examples) wrap a single entity in a `value`
+/// member. When the body is an object whose only members are `value` (itself an object) and
+/// annotations (keys containing `@`, such as `@odata.context`), the inner object is decoded.
+/// Otherwise the whole body is decoded. The generator uses this only for models that have no
+/// `value` property of their own. An empty body is an error, never an empty object.
+pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    require_body(body)?;
+    let mut value: Value = serde_json::from_slice(body)?;
+    if let Value::Object(map) = &mut value {
+        let wrapped = matches!(map.get("value"), Some(Value::Object(_)))
+            && map.keys().all(|k| k == "value" || k.contains('@'));
+        if wrapped {
+            if let Some(inner) = map.remove("value") {
+                return Ok(serde_json::from_value(inner)?);
+            }
+        }
+    }
+    Ok(serde_json::from_value(value)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct M {
+        id: Option<String>,
+        #[serde(rename = "isEnabledForGroup")]
+        enabled: Option<bool>,
+    }
+
+    #[test]
+    fn unwraps_value() {
+        let plain: M = json_unwrap_value(br#"{"id":"1","isEnabledForGroup":true}"#).unwrap();
+        let wrapped: M = json_unwrap_value(
+            br#"{"@odata.context":"x","value":{"id":"1","isEnabledForGroup":true}}"#,
+        )
+        .unwrap();
+        assert_eq!(plain, wrapped);
+        assert_eq!(wrapped.enabled, Some(true));
+        // `value` next to a real property is not a wrapper.
+        let not_wrapped: M = json_unwrap_value(br#"{"id":"2","value":{"id":"1"}}"#).unwrap();
+        assert_eq!(not_wrapped.id.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn empty_bodies() {
+        assert!(empty(b"").is_ok());
+        assert!(empty(b"{\"id\":1}").is_ok());
+        assert!(json::<M>(b"").is_err());
+        assert!(json_unwrap_value::<M>(b"  \n").is_err());
+        assert!(json::<M>(b"<html>").unwrap_err().message().contains("invalid JSON"));
+    }
+}

@@ -1,0 +1,78 @@
+//! HTTP runtime of graph-beta-rs, a Rust SDK for the Microsoft Graph beta API.
+//!
+//! Generated request code describes each operation declaratively (an [`OperationMeta`], a
+//! [`RequestPath`] and a [`Decoder`]) and hands it to this crate, which does the rest once for
+//! every operation:
+//!
+//! - joining the path to the cloud's service root, encoding every user-supplied path
+//!   parameter as exactly one segment and rejecting `""`, `.` and `..` ([`path`]);
+//! - authentication through a [`Credential`], including continuous access evaluation (CAE)
+//!   claims challenges;
+//! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
+//!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
+//! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);
+//! - refusing operations documented as unavailable in the configured national cloud.
+//!
+//! ```no_run
+//! use graph_core::{decode, Client, HttpMethod, OperationMeta, RequestPath, StaticToken};
+//!
+//! static ADD_OWNER: OperationMeta = OperationMeta {
+//!     operation_id: "servicePrincipals.agentIdentity.CreateRefOwners",
+//!     method: HttpMethod::Post,
+//!     path_template: "/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref",
+//!     permissions: None,
+//!     national_clouds: None,
+//!     docs_url: None,
+//! };
+//!
+//! # async fn run() -> Result<(), graph_core::Error> {
+//! let client = Client::new(StaticToken::new("eyJ..."));
+//! let owner = client.entity_url("directoryObjects", "11111111-2222-3333-4444-555555555555")?;
+//! client
+//!     .request(
+//!         &ADD_OWNER,
+//!         RequestPath::new()
+//!             .literal("servicePrincipals")
+//!             .param("servicePrincipal-id", "00000000-0000-0000-0000-000000000000")
+//!             .literal("microsoft.graph.agentIdentity")
+//!             .literal("owners")
+//!             .literal("$ref"),
+//!         decode::empty,
+//!     )
+//!     .json_body(&serde_json::json!({ "@odata.id": owner }))
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # TLS
+//!
+//! reqwest is used with rustls. The default feature `rustls-ring` installs `ring` as the
+//! process-wide rustls crypto provider (unless one is already installed); `rustls-aws-lc-rs`
+//! uses reqwest's aws-lc-rs provider instead. With neither, the application must install a
+//! provider before building a client, or [`ClientBuilder::build`] returns [`Error::Config`].
+
+mod client;
+mod cloud;
+mod credential;
+pub mod decode;
+mod error;
+mod operation;
+pub mod path;
+mod request;
+pub mod retry;
+mod tls;
+
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
+pub use cloud::{Cloud, NationalCloud};
+pub use credential::{AccessToken, Credential, CredentialError, StaticToken, TokenFuture, TokenRequest};
+pub use decode::{DecodeError, Decoder};
+pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
+pub use operation::{HttpMethod, OperationMeta, Permissions};
+pub use path::RequestPath;
+pub use request::Request;
+pub use retry::RetryPolicy;
+
+/// Re-exported so that callers can pass their own client to
+/// [`ClientBuilder::http_client`] and inspect [`ServiceError::headers`] with matching types.
+pub use reqwest;

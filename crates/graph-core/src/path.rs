@@ -1,0 +1,181 @@
+//! Request paths and percent-encoding.
+//!
+//! Path parameter values come from users and may contain anything. Each value is
+//! percent-encoded as exactly one path segment: every byte except the RFC 3986 unreserved
+//! characters (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` (of its UTF-8 encoding), so `/`, `?`, `#`,
+//! `%` or spaces can never change the shape of the URL. Values that would still be special
+//! after encoding (empty, `.` and `..`, which HTTP stacks treat as dot segments) are rejected.
+//! Because `%` itself is encoded, a value such as `%2e` is sent as `%252e` and cannot become a
+//! dot segment either.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::error::Error;
+
+/// Everything except unreserved characters is encoded (path segments and query values).
+const UNRESERVED_ONLY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Query parameter names additionally keep `$` readable (`$select`, `$filter`).
+const QUERY_NAME: &AsciiSet = &UNRESERVED_ONLY.remove(b'$');
+
+#[derive(Clone, Debug)]
+enum Segment {
+    Literal(&'static str),
+    Param { name: &'static str, value: String },
+}
+
+/// The path of one request, relative to the service root, as an ordered list of segments.
+///
+/// ```
+/// use graph_core::RequestPath;
+///
+/// let path = RequestPath::new()
+///     .literal("servicePrincipals")
+///     .param("servicePrincipal-id", "a/b c")
+///     .literal("microsoft.graph.agentIdentity")
+///     .literal("owners")
+///     .literal("$ref");
+/// assert_eq!(
+///     path.render().unwrap(),
+///     "/servicePrincipals/a%2Fb%20c/microsoft.graph.agentIdentity/owners/$ref"
+/// );
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct RequestPath {
+    segments: Vec<Segment>,
+}
+
+impl RequestPath {
+    /// An empty path (the service root itself).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a segment from the API description (`servicePrincipals`, `$ref`,
+    /// `microsoft.graph.agentIdentity`), sent verbatim. Leading and trailing `/` are ignored,
+    /// so a literal may also hold several fixed segments (`copilot/admin/settings`).
+    #[must_use]
+    pub fn literal(mut self, segment: &'static str) -> Self {
+        self.segments.push(Segment::Literal(segment));
+        self
+    }
+
+    /// Appends a user-supplied value for the path parameter `name`. The value is validated
+    /// and encoded when the request is sent (see the [module docs](self)).
+    #[must_use]
+    pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.segments.push(Segment::Param { name, value: value.into() });
+        self
+    }
+
+    /// Validates the parameters and renders the path, starting with `/` (or empty when there
+    /// are no segments). Segments are joined with exactly one `/`.
+    pub fn render(&self) -> Result<String, Error> {
+        let mut out = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Literal(text) => {
+                    let text = text.trim_matches('/');
+                    if !text.is_empty() {
+                        out.push('/');
+                        out.push_str(text);
+                    }
+                }
+                Segment::Param { name, value } => {
+                    out.push('/');
+                    out.push_str(&encode_param(name, value)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Validates a user-supplied path parameter and encodes it as one path segment.
+///
+/// Rejects the empty string, `.` and `..` with [`Error::InvalidInput`] naming the parameter.
+pub fn encode_param(name: &str, value: &str) -> Result<String, Error> {
+    let problem = match value {
+        "" => Some("must not be empty"),
+        "." | ".." => Some("must not be `.` or `..`"),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        return Err(Error::InvalidInput {
+            message: format!("path parameter `{name}` {problem} (got {value:?})"),
+        });
+    }
+    Ok(encode_segment(value))
+}
+
+/// Percent-encodes `value` so that only unreserved characters remain (no validation).
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, UNRESERVED_ONLY).to_string()
+}
+
+/// Encodes a query parameter name, keeping `$` readable.
+pub(crate) fn encode_query_name(name: &str) -> String {
+    utf8_percent_encode(name, QUERY_NAME).to_string()
+}
+
+/// Encodes a query parameter value (or one item of a comma-separated list).
+pub(crate) fn encode_query_value(value: &str) -> String {
+    utf8_percent_encode(value, UNRESERVED_ONLY).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_values_are_one_segment() {
+        let cases = [
+            ("a/b", "a%2Fb"),
+            ("a?b", "a%3Fb"),
+            ("a#b", "a%23b"),
+            ("100%", "100%25"),
+            ("%2e", "%252e"),
+            ("a b", "a%20b"),
+            ("ü", "%C3%BC"),
+            ("...", "..."),
+            ("a.b-c_d~e", "a.b-c_d~e"),
+            ("it's(1)", "it%27s%281%29"),
+            ("a+b=c&d", "a%2Bb%3Dc%26d"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(encode_param("id", input).unwrap(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn dot_and_empty_rejected() {
+        for bad in ["", ".", ".."] {
+            let err = encode_param("servicePrincipal-id", bad).unwrap_err();
+            match err {
+                Error::InvalidInput { message } => {
+                    assert!(message.contains("servicePrincipal-id"), "{message}");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn literals_join_without_double_slashes() {
+        let p = RequestPath::new()
+            .literal("/copilot/")
+            .literal("admin/settings")
+            .literal("")
+            .literal("limitedMode");
+        assert_eq!(p.render().unwrap(), "/copilot/admin/settings/limitedMode");
+        assert_eq!(RequestPath::new().render().unwrap(), "");
+    }
+
+    #[test]
+    fn query_encoding() {
+        assert_eq!(encode_query_name("$select"), "$select");
+        assert_eq!(encode_query_name("a b"), "a%20b");
+        assert_eq!(encode_query_value("id,displayName"), "id%2CdisplayName");
+        assert_eq!(encode_query_value("name eq 'ü'"), "name%20eq%20%27%C3%BC%27");
+    }
+}

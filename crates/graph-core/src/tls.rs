@@ -1,0 +1,30 @@
+//! TLS crypto provider selection.
+//!
+//! reqwest is built with `rustls-no-provider`, so a rustls crypto provider must be chosen:
+//! - feature `rustls-ring` (default): `ring` is installed as the process-wide default
+//!   provider, unless the application already installed one (then that one is used);
+//! - feature `rustls-aws-lc-rs`: reqwest falls back to its own aws-lc-rs provider;
+//! - neither: the application must install a provider itself
+//!   (`rustls::crypto::CryptoProvider::install_default`) before building a client, or
+//!   [`ClientBuilder::build`](crate::ClientBuilder::build) returns [`Error::Config`].
+
+use crate::error::Error;
+
+/// Makes sure a rustls crypto provider is available for building a reqwest client.
+pub(crate) fn ensure_crypto_provider() -> Result<(), Error> {
+    #[cfg(feature = "rustls-ring")]
+    {
+        // Idempotent: fails harmlessly when a provider is already installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    if cfg!(feature = "rustls-aws-lc-rs") || rustls::crypto::CryptoProvider::get_default().is_some() {
+        Ok(())
+    } else {
+        Err(Error::Config {
+            message: "no rustls crypto provider is available: enable the `rustls-ring` or \
+                      `rustls-aws-lc-rs` feature of graph-core, or install a provider with \
+                      rustls::crypto::CryptoProvider::install_default before building the client"
+                .to_owned(),
+        })
+    }
+}
