@@ -66,7 +66,9 @@ impl Client {
         // Only an HTTP client failure is possible here (the global cloud and the default
         // user agent are valid); it is kept inside the client.
         let (inner, _problem) = builder.assemble();
-        Client { inner: Arc::new(inner) }
+        Client {
+            inner: Arc::new(inner),
+        }
     }
 
     /// A builder for a client with non-default settings.
@@ -177,7 +179,9 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// `http://127.0.0.1:8080/beta`. Same as `.cloud(Cloud::Custom { .. })`.
     #[must_use]
     pub fn service_root(self, url: impl Into<String>) -> Self {
-        self.cloud(Cloud::Custom { service_root: url.into() })
+        self.cloud(Cloud::Custom {
+            service_root: url.into(),
+        })
     }
 
     /// The default retry policy of requests made by this client.
@@ -225,7 +229,9 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// be built.
     pub fn build(self) -> Result<C, Error> {
         match self.assemble() {
-            (inner, None) => Ok(C::from(Client { inner: Arc::new(inner) })),
+            (inner, None) => Ok(C::from(Client {
+                inner: Arc::new(inner),
+            })),
             (_, Some(e)) => Err(e),
         }
     }
@@ -236,7 +242,12 @@ impl<C: From<Client>> ClientBuilder<C> {
         let mut problem: Option<Error> = self.cloud.validate().err();
 
         let mut user_agent = USER_AGENT.to_owned();
-        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(suffix) = self
+            .user_agent_suffix
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             user_agent.push(' ');
             user_agent.push_str(suffix);
         }
@@ -259,7 +270,9 @@ impl<C: From<Client>> ClientBuilder<C> {
                         .connect_timeout(self.connect_timeout)
                         .timeout(timeout)
                         .build()
-                        .map_err(|e| Error::Config { message: format!("could not build the HTTP client: {e}") })
+                        .map_err(|e| Error::Config {
+                            message: format!("could not build the HTTP client: {e}"),
+                        })
                 });
                 (http, Some(timeout))
             }

@@ -144,7 +144,9 @@ impl Cloud {
             return Err(invalid("it must not have a query or fragment"));
         }
         if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid("it must not contain whitespace or control characters"));
+            return Err(invalid(
+                "it must not contain whitespace or control characters",
+            ));
         }
         let url = reqwest::Url::parse(trimmed).map_err(|e| invalid(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -177,14 +179,26 @@ mod tests {
 
     #[test]
     fn national_roots_and_scopes() {
-        assert_eq!(Cloud::Global.service_root(), "https://graph.microsoft.com/beta");
-        assert_eq!(Cloud::UsGovL4.service_root(), "https://graph.microsoft.us/beta");
-        assert_eq!(Cloud::UsGovL5Dod.service_root(), "https://dod-graph.microsoft.us/beta");
+        assert_eq!(
+            Cloud::Global.service_root(),
+            "https://graph.microsoft.com/beta"
+        );
+        assert_eq!(
+            Cloud::UsGovL4.service_root(),
+            "https://graph.microsoft.us/beta"
+        );
+        assert_eq!(
+            Cloud::UsGovL5Dod.service_root(),
+            "https://dod-graph.microsoft.us/beta"
+        );
         assert_eq!(
             Cloud::China.service_root(),
             "https://microsoftgraph.chinacloudapi.cn/beta"
         );
-        assert_eq!(Cloud::Global.token_scope(), "https://graph.microsoft.com/.default");
+        assert_eq!(
+            Cloud::Global.token_scope(),
+            "https://graph.microsoft.com/.default"
+        );
         assert_eq!(Cloud::UsGovL4.national(), Some(NationalCloud::UsGovL4));
         assert_eq!(NationalCloud::UsGovL4.to_string(), "US Government L4");
         for n in NationalCloud::ALL {
@@ -194,7 +208,9 @@ mod tests {
 
     #[test]
     fn custom_roots() {
-        let c = Cloud::Custom { service_root: "http://127.0.0.1:8080/beta//".into() };
+        let c = Cloud::Custom {
+            service_root: "http://127.0.0.1:8080/beta//".into(),
+        };
         assert_eq!(c.national(), None);
         assert_eq!(c.service_root(), "http://127.0.0.1:8080/beta");
         assert_eq!(c.token_scope(), "http://127.0.0.1:8080/.default");
@@ -208,7 +224,9 @@ mod tests {
             "https://example.com/beta#frag",
             "https://user:pw@example.com/beta",
         ] {
-            let c = Cloud::Custom { service_root: bad.into() };
+            let c = Cloud::Custom {
+                service_root: bad.into(),
+            };
             assert!(
                 matches!(c.validate(), Err(Error::InvalidInput { .. })),
                 "{bad:?} should be rejected"

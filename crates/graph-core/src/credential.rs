@@ -28,7 +28,10 @@ pub struct AccessToken {
 impl AccessToken {
     /// Wraps a raw bearer token.
     pub fn new(secret: impl Into<String>) -> Self {
-        Self { secret: secret.into(), expires_on: None }
+        Self {
+            secret: secret.into(),
+            expires_on: None,
+        }
     }
 
     /// Sets when the token expires (informational; the client does not cache tokens).
@@ -140,7 +143,10 @@ pub struct CredentialError {
 impl CredentialError {
     /// A failure described by `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), source: None }
+        Self {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// A failure described by `message`, caused by `source`.
@@ -148,7 +154,10 @@ impl CredentialError {
         message: impl Into<String>,
         source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
     ) -> Self {
-        Self { message: message.into(), source: Some(source.into()) }
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// The message.
@@ -174,7 +183,9 @@ impl fmt::Display for CredentialError {
 
 impl StdError for CredentialError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 

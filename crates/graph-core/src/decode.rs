@@ -22,7 +22,9 @@ pub struct DecodeError {
 impl DecodeError {
     /// A decode failure described by `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self {
+            message: message.into(),
+        }
     }
 
     /// The message.
@@ -53,7 +55,9 @@ pub fn empty(_body: &[u8]) -> Result<(), DecodeError> {
 
 fn require_body(body: &[u8]) -> Result<(), DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        Err(DecodeError::new("expected a JSON body but the response body was empty"))
+        Err(DecodeError::new(
+            "expected a JSON body but the response body was empty",
+        ))
     } else {
         Ok(())
     }
@@ -119,6 +123,11 @@ mod tests {
         assert!(empty(b"{\"id\":1}").is_ok());
         assert!(json::<M>(b"").is_err());
         assert!(json_unwrap_value::<M>(b"  \n").is_err());
-        assert!(json::<M>(b"<html>").unwrap_err().message().contains("invalid JSON"));
+        assert!(
+            json::<M>(b"<html>")
+                .unwrap_err()
+                .message()
+                .contains("invalid JSON")
+        );
     }
 }

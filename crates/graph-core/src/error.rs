@@ -95,7 +95,11 @@ fn join_clouds(clouds: &[NationalCloud]) -> String {
     if clouds.is_empty() {
         return "none".to_owned();
     }
-    clouds.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+    clouds
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Error {
@@ -152,12 +156,18 @@ pub struct ServiceError {
 impl ServiceError {
     /// The Graph error code, e.g. `Authorization_RequestDenied`.
     pub fn code(&self) -> Option<&str> {
-        self.error.as_ref().map(|e| e.code.as_str()).filter(|c| !c.is_empty())
+        self.error
+            .as_ref()
+            .map(|e| e.code.as_str())
+            .filter(|c| !c.is_empty())
     }
 
     /// The Graph error message.
     pub fn message(&self) -> Option<&str> {
-        self.error.as_ref().map(|e| e.message.as_str()).filter(|m| !m.is_empty())
+        self.error
+            .as_ref()
+            .map(|e| e.message.as_str())
+            .filter(|m| !m.is_empty())
     }
 
     /// The `request-id` response header, else the `request-id` in `innerError`.
@@ -176,7 +186,10 @@ impl ServiceError {
 
     /// The `date` in `innerError`, if present.
     pub fn date(&self) -> Option<&str> {
-        self.error.as_ref().and_then(|e| e.inner_error.as_ref()).and_then(|i| i.date.as_deref())
+        self.error
+            .as_ref()
+            .and_then(|e| e.inner_error.as_ref())
+            .and_then(|i| i.date.as_deref())
     }
 }
 
@@ -241,7 +254,11 @@ pub struct GraphError {
     #[serde(deserialize_with = "lenient_vec")]
     pub details: Vec<ErrorDetail>,
     /// Diagnostic information (`innerError`).
-    #[serde(rename = "innerError", alias = "innererror", deserialize_with = "lenient_inner")]
+    #[serde(
+        rename = "innerError",
+        alias = "innererror",
+        deserialize_with = "lenient_inner"
+    )]
     pub inner_error: Option<InnerError>,
 }
 
@@ -283,8 +300,11 @@ fn value_to_string(v: serde_json::Value) -> Option<String> {
         serde_json::Value::Null => None,
         serde_json::Value::String(s) => Some(s),
         // Old OData style: {"lang": "en-US", "value": "text"}
-        serde_json::Value::Object(mut m) if matches!(m.get("value"), Some(serde_json::Value::String(_))) => {
-            m.remove("value").and_then(|v| v.as_str().map(str::to_owned))
+        serde_json::Value::Object(mut m)
+            if matches!(m.get("value"), Some(serde_json::Value::String(_))) =>
+        {
+            m.remove("value")
+                .and_then(|v| v.as_str().map(str::to_owned))
         }
         other => Some(other.to_string()),
     }
@@ -361,15 +381,27 @@ mod tests {
         assert_eq!(inner.other.get("x"), Some(&serde_json::json!(1)));
         assert!(parse_graph_error(b"<html>").is_none());
         assert!(parse_graph_error(br#"{"error":"x"}"#).is_none());
-        assert_eq!(parse_graph_error(br#"{"error":{}}"#), Some(GraphError::default()));
+        assert_eq!(
+            parse_graph_error(br#"{"error":{}}"#),
+            Some(GraphError::default())
+        );
     }
 
     #[test]
     fn display_forms() {
-        let s = service(404, r#"{"error":{"code":"NotFound","message":"gone","innerError":{"request-id":"r1"}}}"#);
-        assert_eq!(s.to_string(), "HTTP 404 Not Found from op.Id: NotFound: gone (request-id: r1, client-request-id: crid)");
+        let s = service(
+            404,
+            r#"{"error":{"code":"NotFound","message":"gone","innerError":{"request-id":"r1"}}}"#,
+        );
+        assert_eq!(
+            s.to_string(),
+            "HTTP 404 Not Found from op.Id: NotFound: gone (request-id: r1, client-request-id: crid)"
+        );
         let s = service(502, "<html>\n <body>Bad   gateway</body></html>");
-        assert_eq!(s.to_string(), "HTTP 502 Bad Gateway from op.Id: <html> <body>Bad gateway</body></html> (client-request-id: crid)");
+        assert_eq!(
+            s.to_string(),
+            "HTTP 502 Bad Gateway from op.Id: <html> <body>Bad gateway</body></html> (client-request-id: crid)"
+        );
         let s = service(503, "");
         assert!(s.to_string().contains("(empty body)"));
     }

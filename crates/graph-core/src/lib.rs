@@ -65,7 +65,9 @@ mod tls;
 
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 pub use cloud::{Cloud, NationalCloud};
-pub use credential::{AccessToken, Credential, CredentialError, StaticToken, TokenFuture, TokenRequest};
+pub use credential::{
+    AccessToken, Credential, CredentialError, StaticToken, TokenFuture, TokenRequest,
+};
 pub use decode::{DecodeError, Decoder};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
 pub use operation::{HttpMethod, OperationMeta, Permissions};

@@ -127,7 +127,8 @@ impl OperationMeta {
     /// Whether the operation is documented to be available in `cloud` (true when there is no
     /// documented restriction).
     pub fn is_available_in(&self, cloud: NationalCloud) -> bool {
-        self.national_clouds.is_none_or(|clouds| clouds.contains(&cloud))
+        self.national_clouds
+            .is_none_or(|clouds| clouds.contains(&cloud))
     }
 }
 
@@ -140,7 +141,10 @@ mod tests {
         let p = Permissions {
             delegated_work_or_school: &["AgentIdentity.ReadWrite.All"],
             delegated_personal: &[],
-            application: &["AgentIdentity.ReadWrite.All", "AgentIdentity.CreateAsManager"],
+            application: &[
+                "AgentIdentity.ReadWrite.All",
+                "AgentIdentity.CreateAsManager",
+            ],
         };
         assert_eq!(
             p.to_string(),

@@ -13,7 +13,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::error::Error;
 
 /// Everything except unreserved characters is encoded (path segments and query values).
-const UNRESERVED_ONLY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const UNRESERVED_ONLY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Query parameter names additionally keep `$` readable (`$select`, `$filter`).
 const QUERY_NAME: &AsciiSet = &UNRESERVED_ONLY.remove(b'$');
@@ -64,7 +68,10 @@ impl RequestPath {
     /// and encoded when the request is sent (see the [module docs](self)).
     #[must_use]
     pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.segments.push(Segment::Param { name, value: value.into() });
+        self.segments.push(Segment::Param {
+            name,
+            value: value.into(),
+        });
         self
     }
 
@@ -176,6 +183,9 @@ mod tests {
         assert_eq!(encode_query_name("$select"), "$select");
         assert_eq!(encode_query_name("a b"), "a%20b");
         assert_eq!(encode_query_value("id,displayName"), "id%2CdisplayName");
-        assert_eq!(encode_query_value("name eq 'ü'"), "name%20eq%20%27%C3%BC%27");
+        assert_eq!(
+            encode_query_value("name eq 'ü'"),
+            "name%20eq%20%27%C3%BC%27"
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::time::SystemTime;
 
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT,
-    WWW_AUTHENTICATE,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    USER_AGENT, WWW_AUTHENTICATE,
 };
 use tracing::Instrument;
 
@@ -64,8 +64,22 @@ impl<T> fmt::Debug for Request<T> {
             .field("operation_id", &self.operation.operation_id)
             .field("method", &self.operation.method)
             .field("path", &self.path)
-            .field("query", &self.query.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
-            .field("headers", &self.headers.keys().map(HeaderName::as_str).collect::<Vec<_>>())
+            .field(
+                "query",
+                &self
+                    .query
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .keys()
+                    .map(HeaderName::as_str)
+                    .collect::<Vec<_>>(),
+            )
             .field("body_len", &self.body.as_ref().map(Vec::len))
             .field("retry_policy", &self.retry_policy)
             .field("error", &self.error)
@@ -138,7 +152,9 @@ impl<T: Send + 'static> Request<T> {
         };
         header_value.set_sensitive(true);
         if header_name == AUTHORIZATION || header_name.as_str() == RETRY_ATTEMPT {
-            self.fail(format!("the `{header_name}` header is managed by the client and cannot be set"));
+            self.fail(format!(
+                "the `{header_name}` header is managed by the client and cannot be set"
+            ));
         } else if header_name.as_str() == CLIENT_REQUEST_ID {
             self.client_request_id = Some(header_value);
         } else {
@@ -153,7 +169,8 @@ impl<T: Send + 'static> Request<T> {
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
         let value = value.into();
-        self.query.push((encode_query_name(&name), encode_query_value(&value)));
+        self.query
+            .push((encode_query_name(&name), encode_query_value(&value)));
         self
     }
 
@@ -195,7 +212,7 @@ impl<T: Send + 'static> Request<T> {
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        prepared.run().instrument(span).await
+        prepared.run(span.clone()).instrument(span).await
     }
 
     /// Everything that can fail without network activity.
@@ -218,9 +235,14 @@ impl<T: Send + 'static> Request<T> {
         let inner = &client.inner;
         let http = match &inner.http {
             Ok(http) => http.clone(),
-            Err(message) => return Err(Error::Config { message: message.clone() }),
+            Err(message) => {
+                return Err(Error::Config {
+                    message: message.clone(),
+                });
+            }
         };
-        if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds) {
+        if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds)
+        {
             if !available.contains(&cloud) {
                 return Err(Error::NotAvailableInCloud {
                     operation_id: operation.operation_id,
@@ -238,10 +260,15 @@ impl<T: Send + 'static> Request<T> {
             url.push_str(value);
         }
         let url = reqwest::Url::parse(&url).map_err(|e| Error::InvalidInput {
-            message: format!("could not build the request URL for {}: {e}", operation.operation_id),
+            message: format!(
+                "could not build the request URL for {}: {e}",
+                operation.operation_id
+            ),
         })?;
-        let client_request_id = client_request_id
-            .unwrap_or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("")));
+        let client_request_id = client_request_id.unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or(HeaderValue::from_static(""))
+        });
         let client_request_id_text = client_request_id.to_str().unwrap_or_default().to_owned();
         Ok(Prepared {
             retry_policy: retry_policy.unwrap_or(inner.retry_policy),
@@ -285,9 +312,15 @@ impl<T> Prepared<T> {
     fn transport(&self, e: reqwest::Error) -> Error {
         let operation_id = self.operation.operation_id;
         if e.is_timeout() {
-            Error::Timeout { operation_id, source: e }
+            Error::Timeout {
+                operation_id,
+                source: e,
+            }
         } else {
-            Error::Transport { operation_id, source: e }
+            Error::Transport {
+                operation_id,
+                source: e,
+            }
         }
     }
 
@@ -304,9 +337,15 @@ impl<T> Prepared<T> {
         for (name, value) in &self.headers {
             headers.append(name.clone(), value.clone());
         }
-        headers.insert(HeaderName::from_static(CLIENT_REQUEST_ID), self.client_request_id.clone());
+        headers.insert(
+            HeaderName::from_static(CLIENT_REQUEST_ID),
+            self.client_request_id.clone(),
+        );
         if retries > 0 {
-            headers.insert(HeaderName::from_static(RETRY_ATTEMPT), HeaderValue::from(retries));
+            headers.insert(
+                HeaderName::from_static(RETRY_ATTEMPT),
+                HeaderValue::from(retries),
+            );
         }
         let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
             Error::Credential(CredentialError::new(
@@ -318,13 +357,21 @@ impl<T> Prepared<T> {
         Ok(headers)
     }
 
-    async fn run(self) -> Result<T, Error> {
-        let span = tracing::Span::current();
+    /// The retry loop; `span` is the request's span (instrumenting this future), passed in so
+    /// that fields are recorded on it whatever the subscriber tracks as current.
+    async fn run(self, span: tracing::Span) -> Result<T, Error> {
         let operation_id = self.operation.operation_id;
         let inner = &self.client.inner;
         let policy = self.retry_policy;
-        let mut token_request = TokenRequest { scopes: vec![inner.token_scope.clone()], claims: None };
-        let mut token = inner.credential.token(&token_request).await.map_err(Error::Credential)?;
+        let mut token_request = TokenRequest {
+            scopes: vec![inner.token_scope.clone()],
+            claims: None,
+        };
+        let mut token = inner
+            .credential
+            .token(&token_request)
+            .await
+            .map_err(Error::Credential)?;
         let mut retries: u32 = 0;
         let mut attempt: u32 = 0;
         let mut claims_retried = false;
@@ -379,7 +426,11 @@ impl<T> Prepared<T> {
                     drop(response);
                     tracing::debug!("claims challenge received; retrying with a new token");
                     token_request.claims = Some(claims);
-                    token = inner.credential.token(&token_request).await.map_err(Error::Credential)?;
+                    token = inner
+                        .credential
+                        .token(&token_request)
+                        .await
+                        .map_err(Error::Credential)?;
                     continue;
                 }
             }
@@ -402,7 +453,10 @@ impl<T> Prepared<T> {
                     tokio::time::sleep(delay).await;
                     continue;
                 }
-                tracing::debug!(status = status.as_u16(), "Retry-After exceeds the policy's max_delay; not retrying");
+                tracing::debug!(
+                    status = status.as_u16(),
+                    "Retry-After exceeds the policy's max_delay; not retrying"
+                );
             }
 
             let body = response.bytes().await.unwrap_or_default();
@@ -442,8 +496,8 @@ fn auth_param(header: &str, name: &str) -> Option<String> {
     while let Some(pos) = lower[from..].find(&needle) {
         let start = from + pos;
         from = start + needle.len();
-        let at_boundary = lower[..start].trim_end().is_empty()
-            || lower[..start].ends_with([' ', ',', '\t']);
+        let at_boundary =
+            lower[..start].trim_end().is_empty() || lower[..start].ends_with([' ', ',', '\t']);
         if !at_boundary {
             continue;
         }
@@ -451,7 +505,10 @@ fn auth_param(header: &str, name: &str) -> Option<String> {
         return Some(if let Some(quoted) = rest.strip_prefix('"') {
             quoted.split('"').next().unwrap_or_default().to_owned()
         } else {
-            rest.split([',', ' ', '\t']).next().unwrap_or_default().to_owned()
+            rest.split([',', ' ', '\t'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
         });
     }
     None
@@ -495,7 +552,10 @@ mod tests {
         assert_eq!(decode_base64("aGVsbG8").unwrap(), b"hello");
         assert_eq!(decode_base64("aGVsbA==").unwrap(), b"hell");
         assert_eq!(decode_base64("").unwrap(), b"");
-        assert_eq!(decode_base64("-_-_").unwrap(), decode_base64("+/+/").unwrap());
+        assert_eq!(
+            decode_base64("-_-_").unwrap(),
+            decode_base64("+/+/").unwrap()
+        );
         assert!(decode_base64("a").is_none());
         assert!(decode_base64("a$bc").is_none());
     }
@@ -505,7 +565,10 @@ mod tests {
         let json = r#"{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}"#;
         let encoded = "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNjA0MTA2NjUxIn19fQ==";
         let mut headers = HeaderMap::new();
-        headers.append(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"x\""));
+        headers.append(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"x\""),
+        );
         let value = format!(
             "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", \
              error=\"insufficient_claims\", claims=\"{encoded}\""
@@ -514,8 +577,14 @@ mod tests {
         assert_eq!(claims_challenge(&headers).as_deref(), Some(json));
 
         let mut plain = HeaderMap::new();
-        plain.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\", xclaims=\"e30=\""));
+        plain.insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\", xclaims=\"e30=\""),
+        );
         assert_eq!(claims_challenge(&plain), None);
-        assert_eq!(auth_param("Bearer Claims=abc, x=1", "claims").as_deref(), Some("abc"));
+        assert_eq!(
+            auth_param("Bearer Claims=abc, x=1", "claims").as_deref(),
+            Some("abc")
+        );
     }
 }

@@ -31,21 +31,31 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_retries: 3, base_delay: Duration::from_secs(1), max_delay: Duration::from_secs(60) }
+        Self {
+            max_retries: 3,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+        }
     }
 }
 
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     /// The backoff before retry number `retry` (1-based) when no `Retry-After` was given,
     /// including jitter and capped at `max_delay`.
     pub fn backoff(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(31);
-        let base = self.base_delay.saturating_mul(1u32 << exponent).min(self.max_delay);
+        let base = self
+            .base_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay);
         let jitter = base.mul_f64(fastrand::f64() * 0.5);
         base.saturating_add(jitter).min(self.max_delay)
     }
@@ -75,7 +85,11 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return None;
     }
     if value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
@@ -88,14 +102,26 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::MAX));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::MAX)
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         for bad in ["", "-1", "1.5", "soon", "12 s"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
@@ -120,11 +146,16 @@ mod tests {
     #[test]
     fn delay_respects_cap() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(1, Some(Duration::from_secs(5))), Some(Duration::from_secs(5)));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(5))),
+            Some(Duration::from_secs(5))
+        );
         assert_eq!(p.delay(1, Some(Duration::from_secs(61))), None);
         assert!(p.delay(1, None).is_some());
         assert_eq!(RetryPolicy::none().max_retries, 0);
         assert!(is_retryable_status(429) && is_retryable_status(503) && is_retryable_status(504));
-        assert!(!is_retryable_status(500) && !is_retryable_status(502) && !is_retryable_status(401));
+        assert!(
+            !is_retryable_status(500) && !is_retryable_status(502) && !is_retryable_status(401)
+        );
     }
 }

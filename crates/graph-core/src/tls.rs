@@ -17,7 +17,8 @@ pub(crate) fn ensure_crypto_provider() -> Result<(), Error> {
         // Idempotent: fails harmlessly when a provider is already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
-    if cfg!(feature = "rustls-aws-lc-rs") || rustls::crypto::CryptoProvider::get_default().is_some() {
+    if cfg!(feature = "rustls-aws-lc-rs") || rustls::crypto::CryptoProvider::get_default().is_some()
+    {
         Ok(())
     } else {
         Err(Error::Config {
