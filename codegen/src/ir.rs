@@ -1,0 +1,324 @@
+//! The generator's intermediate representation: what the spec means for
+//! Rust, with every name already chosen. Lowering fills it; emitters read it.
+
+use std::collections::BTreeMap;
+
+/// Everything the emitters need.
+#[derive(Debug, Clone, Default)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// Models by Rust type name (sorted: output order is stable).
+    pub models: BTreeMap<String, Model>,
+    /// Operations, sorted by path then method.
+    pub operations: Vec<Operation>,
+    /// What the generator skipped or approximated, with JSON pointers.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A note about something the generator could not express exactly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// JSON pointer of the node.
+    pub pointer: String,
+    /// What happened to it.
+    pub message: String,
+}
+
+/// One generated type.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Rust type name, unique in the crate.
+    pub rust_name: String,
+    /// Snake-case module (file) name, unique in the crate.
+    pub module: String,
+    /// The schema's key in `components/schemas`, or a synthesized path for
+    /// inline schemas (`Parent/property`).
+    pub schema_name: String,
+    /// JSON pointer of the schema.
+    pub pointer: String,
+    /// `description` (or `title`).
+    pub docs: Option<String>,
+    /// Shape.
+    pub kind: ModelKind,
+}
+
+/// The shape of a model.
+#[derive(Debug, Clone)]
+pub enum ModelKind {
+    /// An object with named properties.
+    Struct(StructModel),
+    /// A string enumeration with a catch-all for unknown members.
+    Enum(EnumModel),
+    /// A schema that is a plain type (`type: integer`): a type alias.
+    Alias(TypeRef),
+}
+
+/// An object schema, inheritance flattened.
+#[derive(Debug, Clone, Default)]
+pub struct StructModel {
+    /// Inherited fields first (base before derived), then its own, each
+    /// in spec order.
+    pub fields: Vec<Field>,
+    /// `x-ms-discriminator-value`, e.g. `#microsoft.graph.copilotAdminLimitedMode`.
+    pub odata_type: Option<String>,
+    /// Schema names of the `allOf` bases, nearest last.
+    pub bases: Vec<String>,
+    /// Identifier of the catch-all field for undeclared members.
+    pub extra_field: String,
+}
+
+impl StructModel {
+    /// `true` when a field serializes as the JSON member `value`.
+    pub fn has_value_member(&self) -> bool {
+        self.fields.iter().any(|f| f.json_name == "value")
+    }
+}
+
+/// One property of a struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// JSON member name.
+    pub json_name: String,
+    /// Rust field name, unique in the struct.
+    pub rust_name: String,
+    /// Value type.
+    pub ty: TypeRef,
+    /// `nullable: true` (or one of the nullable-reference shapes): tri-state.
+    pub nullable: bool,
+    /// Listed in `required` (documentation only: Graph returns partial objects).
+    pub required: bool,
+    /// `readOnly: true`.
+    pub read_only: bool,
+    /// Box the value: the field closes a cycle of directly nested structs.
+    pub boxed: bool,
+    /// `description`.
+    pub docs: Option<String>,
+    /// `format`, when it says more than the Rust type does.
+    pub format: Option<String>,
+}
+
+/// A string enumeration.
+#[derive(Debug, Clone)]
+pub struct EnumModel {
+    /// Known members in spec order.
+    pub variants: Vec<Variant>,
+    /// Name of the catch-all variant holding unknown members.
+    pub catch_all: String,
+}
+
+/// One known enum member.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Wire value.
+    pub value: String,
+    /// Rust variant name.
+    pub rust_name: String,
+}
+
+/// A Rust type as used in a field, parameter or body.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// Integers: `i8`, `u8`, `i16`, `i32`, `i64`.
+    Int(IntKind),
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `graph_types::FlexNumber`: number or special string.
+    FlexNumber,
+    /// `serde_json::Value`: anything.
+    Json,
+    /// A generated model, by Rust name.
+    Named(String),
+    /// `Vec<T>`; `true` when items may be `null` (`Vec<Option<T>>`).
+    Array(Box<TypeRef>, bool),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+}
+
+/// Integer widths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IntKind {
+    /// `int8`.
+    I8,
+    /// `uint8`.
+    U8,
+    /// `int16`.
+    I16,
+    /// `int32`.
+    I32,
+    /// `int64` or unspecified.
+    I64,
+}
+
+/// HTTP methods, in the order operations are emitted on a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    /// GET
+    Get,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// Lowercase name, also the builder method's name.
+    pub fn lower(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Patch => "patch",
+            Method::Delete => "delete",
+        }
+    }
+
+    /// Uppercase HTTP token.
+    pub fn upper(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// The runtime's `HttpMethod` variant name.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Method::Get => "Get",
+            Method::Put => "Put",
+            Method::Post => "Post",
+            Method::Patch => "Patch",
+            Method::Delete => "Delete",
+        }
+    }
+}
+
+/// One path segment of a template.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Segment {
+    /// Sent verbatim (`servicePrincipals`, `$ref`, `microsoft.graph.agentIdentity`).
+    Literal(String),
+    /// A whole segment that is one parameter (`{servicePrincipal-id}`).
+    Param(String),
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    /// A path segment.
+    Path,
+    /// A query option.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// An operation parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Wire name (`$select`, `If-Match`, `servicePrincipal-id`).
+    pub name: String,
+    /// Rust identifier.
+    pub rust_name: String,
+    /// Location.
+    pub location: ParamLocation,
+    /// `required: true`.
+    pub required: bool,
+    /// Value type (arrays are sent comma-joined).
+    pub ty: TypeRef,
+    /// `description`.
+    pub docs: Option<String>,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// Type of the JSON body.
+    pub ty: TypeRef,
+    /// `required: true`.
+    pub required: bool,
+    /// `description`.
+    pub docs: Option<String>,
+}
+
+/// What success returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Success {
+    /// No content (204, or a 2XX without a schema): `()`; a body is ignored.
+    Empty,
+    /// A JSON body of this type; `unwrap_value` when `{"value": {...}}`
+    /// wrapping is accepted (the type has no `value` member of its own).
+    Json {
+        /// The type.
+        ty: TypeRef,
+        /// Accept the wrapped shape too.
+        unwrap_value: bool,
+    },
+}
+
+/// Permissions from `x-graph-rs-permissions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permissions {
+    /// Delegated (work or school account), least privileged first.
+    pub delegated_work_or_school: Vec<String>,
+    /// Delegated (personal Microsoft account).
+    pub delegated_personal: Vec<String>,
+    /// Application.
+    pub application: Vec<String>,
+    /// Free-text notes.
+    pub notes: Option<String>,
+}
+
+/// One operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId`, deduplicated.
+    pub id: String,
+    /// Name of its `static` metadata item.
+    pub meta_ident: String,
+    /// HTTP method.
+    pub method: Method,
+    /// The spec's path template, verbatim.
+    pub path_template: String,
+    /// Parsed path.
+    pub segments: Vec<Segment>,
+    /// Query and header parameters (path parameters live in `segments`).
+    pub params: Vec<Param>,
+    /// Path parameters in order, with docs.
+    pub path_params: Vec<Param>,
+    /// Request body.
+    pub body: Option<Body>,
+    /// Success result.
+    pub success: Success,
+    /// Response codes documented as errors (`4XX`, `404`, `default`, …).
+    pub error_codes: Vec<String>,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `externalDocs.url`.
+    pub docs_url: Option<String>,
+    /// Documented permissions.
+    pub permissions: Option<Permissions>,
+    /// National clouds it is documented for (`global`, `usGovL4`, …).
+    pub national_clouds: Option<Vec<String>>,
+    /// Carried as a local extension (`x-graph-rs-local-extension`).
+    pub local_extension: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// JSON pointer of the operation.
+    pub pointer: String,
+}

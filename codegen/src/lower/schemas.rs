@@ -1,0 +1,654 @@
+//! Schemas → models and type references.
+
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
+    StringFormat, Type, VariantOrUnknownOrEmpty,
+};
+
+use super::Lowerer;
+use crate::error::{CodegenError, Pointer};
+use crate::ir::{EnumModel, Field, IntKind, Model, ModelKind, StructModel, TypeRef, Variant};
+use crate::naming::{self, Scope};
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// A schema or a reference to one, whichever box it came in.
+#[derive(Clone, Copy)]
+pub(crate) enum SchemaView<'s> {
+    Ref(&'s str),
+    Item(&'s Schema),
+}
+
+impl<'s> From<&'s ReferenceOr<Schema>> for SchemaView<'s> {
+    fn from(r: &'s ReferenceOr<Schema>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaView::Ref(reference),
+            ReferenceOr::Item(s) => SchemaView::Item(s),
+        }
+    }
+}
+
+impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaView<'s> {
+    fn from(r: &'s ReferenceOr<Box<Schema>>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaView::Ref(reference),
+            ReferenceOr::Item(s) => SchemaView::Item(s),
+        }
+    }
+}
+
+/// The parts of an object schema, whichever `SchemaKind` carried them.
+struct ObjectParts<'s> {
+    properties: Vec<(&'s String, &'s ReferenceOr<Box<Schema>>)>,
+    required: &'s [String],
+    additional: Option<&'s AdditionalProperties>,
+}
+
+/// A lowered property or item type and whether `null` is allowed.
+pub(crate) struct Lowered {
+    pub(crate) ty: TypeRef,
+    pub(crate) nullable: bool,
+}
+
+/// A field before uniqueness of Rust names is settled.
+struct RawField {
+    json_name: String,
+    ty: TypeRef,
+    nullable: bool,
+    required: bool,
+    read_only: bool,
+    docs: Option<String>,
+    format: Option<String>,
+}
+
+fn object_parts(schema: &Schema) -> Option<ObjectParts<'_>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => Some(ObjectParts {
+            properties: o.properties.iter().collect(),
+            required: &o.required,
+            additional: o.additional_properties.as_ref(),
+        }),
+        SchemaKind::Any(a)
+            if !a.properties.is_empty()
+                || a.typ.as_deref() == Some("object")
+                || a.additional_properties.is_some() =>
+        {
+            Some(ObjectParts {
+                properties: a.properties.iter().collect(),
+                required: &a.required,
+                additional: a.additional_properties.as_ref(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `allOf` members, wherever the parser put them.
+fn all_of(schema: &Schema) -> &[ReferenceOr<Schema>] {
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => all_of,
+        SchemaKind::Any(a) => &a.all_of,
+        _ => &[],
+    }
+}
+
+/// `anyOf`/`oneOf` members, wherever the parser put them.
+fn alternatives(schema: &Schema) -> &[ReferenceOr<Schema>] {
+    match &schema.schema_kind {
+        SchemaKind::AnyOf { any_of } => any_of,
+        SchemaKind::OneOf { one_of } => one_of,
+        SchemaKind::Any(a) if !a.any_of.is_empty() => &a.any_of,
+        SchemaKind::Any(a) => &a.one_of,
+        _ => &[],
+    }
+}
+
+/// A member that only says "or null": `{type: object, nullable: true}`
+/// without properties, `{enum: [null]}`, or `{nullable: true}`.
+fn is_null_member(view: SchemaView<'_>) -> bool {
+    let SchemaView::Item(s) = view else {
+        return false;
+    };
+    match &s.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => {
+            s.schema_data.nullable && o.properties.is_empty() && o.additional_properties.is_none()
+        }
+        SchemaKind::Any(a) => {
+            let only_null_enum =
+                !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null());
+            let bare = a.properties.is_empty()
+                && a.items.is_none()
+                && a.any_of.is_empty()
+                && a.one_of.is_empty()
+                && a.all_of.is_empty()
+                && a.enumeration.is_empty();
+            only_null_enum
+                || a.typ.as_deref() == Some("null")
+                || (bare && s.schema_data.nullable && matches!(a.typ.as_deref(), None | Some("object")))
+        }
+        _ => false,
+    }
+}
+
+/// A member that is a JSON number or a string (Graph's special doubles).
+fn is_numberish(view: SchemaView<'_>, lowerer: &Lowerer<'_>) -> bool {
+    match view {
+        SchemaView::Ref(r) => r
+            .strip_prefix(SCHEMA_PREFIX)
+            .is_some_and(|name| name.ends_with("ReferenceNumeric"))
+            || lowerer.resolve_schema(r).is_some_and(|s| {
+                matches!(s.schema_kind, SchemaKind::Type(Type::String(_)))
+            }),
+        SchemaView::Item(s) => match &s.schema_kind {
+            SchemaKind::Type(Type::Number(_) | Type::Integer(_) | Type::String(_)) => true,
+            SchemaKind::Any(a) => matches!(a.typ.as_deref(), Some("number" | "integer" | "string")),
+            _ => false,
+        },
+    }
+}
+
+fn format_note(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<String> {
+    match format {
+        VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Some("date".into()),
+        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Some("date-time".into()),
+        VariantOrUnknownOrEmpty::Item(StringFormat::Password) => Some("password".into()),
+        VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => Some("byte".into()),
+        VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => Some("binary".into()),
+        VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+        VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+fn int_kind(format: Option<&str>) -> IntKind {
+    match format {
+        Some("int8") => IntKind::I8,
+        Some("uint8") => IntKind::U8,
+        Some("int16") => IntKind::I16,
+        Some("int32") => IntKind::I32,
+        _ => IntKind::I64,
+    }
+}
+
+fn number_type(format: Option<&str>) -> TypeRef {
+    match format {
+        Some("float") => TypeRef::F32,
+        _ => TypeRef::F64,
+    }
+}
+
+fn docs_of(schema: &Schema) -> Option<String> {
+    schema
+        .schema_data
+        .description
+        .clone()
+        .filter(|d| !d.trim().is_empty())
+}
+
+impl<'a> Lowerer<'a> {
+    /// The schema a `#/components/schemas/…` reference points at.
+    pub(crate) fn resolve_schema(&self, reference: &str) -> Option<&'a Schema> {
+        let name = reference.strip_prefix(SCHEMA_PREFIX)?;
+        match self.doc.components.as_ref()?.schemas.get(name)? {
+            ReferenceOr::Item(s) => Some(s),
+            ReferenceOr::Reference { reference } => self.resolve_schema(reference),
+        }
+    }
+
+    /// The Rust name a schema reference lowers to.
+    fn named(&self, reference: &str, at: &Pointer) -> Result<TypeRef, CodegenError> {
+        let name = reference.strip_prefix(SCHEMA_PREFIX).ok_or_else(|| {
+            at.error(format!(
+                "unsupported $ref `{reference}`: only `{SCHEMA_PREFIX}…` can name a schema"
+            ))
+        })?;
+        self.schema_names
+            .get(name)
+            .map(|rust| TypeRef::Named(rust.clone()))
+            .ok_or_else(|| at.error(format!("unresolved $ref `{reference}`")))
+    }
+
+    /// Lowers every component schema to a model.
+    pub(crate) fn lower_components(&mut self) -> Result<(), CodegenError> {
+        let Some(components) = self.doc.components.as_ref() else {
+            return Ok(());
+        };
+        let base = Pointer::root().push("components").push("schemas");
+        for (key, schema) in &components.schemas {
+            let at = base.push(key);
+            let rust_name = self.schema_names[key].clone();
+            let model = self.lower_named(key, &rust_name, schema.into(), &at)?;
+            self.models.insert(rust_name, model);
+        }
+        Ok(())
+    }
+
+    /// Lowers one schema into a model called `rust_name`.
+    fn lower_named(
+        &mut self,
+        schema_name: &str,
+        rust_name: &str,
+        view: SchemaView<'a>,
+        at: &Pointer,
+    ) -> Result<Model, CodegenError> {
+        let module = self.module_for(rust_name);
+        let (docs, kind) = match view {
+            SchemaView::Ref(r) => (None, ModelKind::Alias(self.named(r, at)?)),
+            SchemaView::Item(s) => {
+                let docs = docs_of(s).or_else(|| s.schema_data.title.clone());
+                let kind = if object_parts(s).is_some() || !all_of(s).is_empty() {
+                    ModelKind::Struct(self.lower_struct(rust_name, s, at)?)
+                } else if let Some(values) = string_enum(s) {
+                    ModelKind::Enum(enum_model(&values))
+                } else {
+                    ModelKind::Alias(self.lower_type(view, at, rust_name)?.ty)
+                };
+                (docs, kind)
+            }
+        };
+        Ok(Model {
+            rust_name: rust_name.to_owned(),
+            module,
+            schema_name: schema_name.to_owned(),
+            pointer: at.as_str().to_owned(),
+            docs,
+            kind,
+        })
+    }
+
+    /// Flattens `allOf` inheritance and properties into one struct.
+    fn lower_struct(
+        &mut self,
+        rust_name: &str,
+        schema: &'a Schema,
+        at: &Pointer,
+    ) -> Result<StructModel, CodegenError> {
+        let mut raw = Vec::new();
+        let mut bases = Vec::new();
+        let mut visiting = Vec::new();
+        self.collect_fields(rust_name, SchemaView::Item(schema), at, &mut raw, &mut bases, &mut visiting)?;
+
+        let mut scope = Scope::new();
+        let mut fields = Vec::with_capacity(raw.len());
+        let extra_candidates: Vec<String> = raw.iter().map(|f| naming::snake(&f.json_name)).collect();
+        for f in raw {
+            let rust = scope.unique_snake(naming::snake(&f.json_name));
+            fields.push(Field {
+                json_name: f.json_name,
+                rust_name: rust,
+                ty: f.ty,
+                nullable: f.nullable,
+                required: f.required,
+                read_only: f.read_only,
+                boxed: false,
+                docs: f.docs,
+                format: f.format,
+            });
+        }
+        let extra_field = if extra_candidates.iter().any(|c| c == "additional_properties") {
+            scope.unique_snake("additional_properties".to_owned())
+        } else {
+            "additional_properties".to_owned()
+        };
+        let odata_type = schema
+            .schema_data
+            .extensions
+            .get("x-ms-discriminator-value")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        Ok(StructModel {
+            fields,
+            odata_type,
+            bases,
+            extra_field,
+        })
+    }
+
+    /// Appends the fields of `view` (bases first) to `out`; a property that
+    /// a derived schema declares again replaces the base's in place.
+    fn collect_fields(
+        &mut self,
+        owner: &str,
+        view: SchemaView<'a>,
+        at: &Pointer,
+        out: &mut Vec<RawField>,
+        bases: &mut Vec<String>,
+        visiting: &mut Vec<String>,
+    ) -> Result<(), CodegenError> {
+        let schema = match view {
+            SchemaView::Ref(r) => {
+                let name = r.strip_prefix(SCHEMA_PREFIX).unwrap_or(r).to_owned();
+                if visiting.contains(&name) {
+                    return Err(at.error(format!("allOf inheritance cycle through `{name}`")));
+                }
+                let target = self
+                    .resolve_schema(r)
+                    .ok_or_else(|| at.error(format!("unresolved $ref `{r}`")))?;
+                visiting.push(name.clone());
+                let target_at = Pointer::root().push("components").push("schemas").push(&name);
+                // Inline types of a base are named after the base and shared.
+                let base_owner = self.schema_names.get(&name).cloned().unwrap_or_else(|| owner.to_owned());
+                self.collect_fields(&base_owner, SchemaView::Item(target), &target_at, out, bases, visiting)?;
+                visiting.pop();
+                if !bases.contains(&name) {
+                    bases.push(name);
+                }
+                return Ok(());
+            }
+            SchemaView::Item(s) => s,
+        };
+        for (i, member) in all_of(schema).iter().enumerate() {
+            let member_at = at.push("allOf").push(&i.to_string());
+            let member_view = SchemaView::from(member);
+            if let SchemaView::Item(m) = member_view {
+                if object_parts(m).is_none() && all_of(m).is_empty() {
+                    return Err(member_at.error("allOf member is not an object schema"));
+                }
+            }
+            self.collect_fields(owner, member_view, &member_at, out, bases, visiting)?;
+        }
+        let Some(parts) = object_parts(schema) else {
+            return Ok(());
+        };
+        for (json_name, prop) in parts.properties {
+            let prop_at = at.push("properties").push(json_name);
+            let hint = format!("{owner}{}", naming::pascal(json_name));
+            let lowered = self.lower_type(prop.into(), &prop_at, &hint)?;
+            let (read_only, docs, format) = match SchemaView::from(prop) {
+                SchemaView::Item(p) => (p.schema_data.read_only, docs_of(p), type_format(p)),
+                SchemaView::Ref(_) => (false, None, None),
+            };
+            let field = RawField {
+                json_name: json_name.clone(),
+                ty: lowered.ty,
+                nullable: lowered.nullable,
+                required: parts.required.contains(json_name),
+                read_only,
+                docs,
+                format,
+            };
+            match out.iter_mut().find(|f| f.json_name == *json_name) {
+                Some(existing) => {
+                    let docs = field.docs.clone().or_else(|| existing.docs.take());
+                    *existing = RawField { docs, ..field };
+                }
+                None => out.push(field),
+            }
+        }
+        Ok(())
+    }
+
+    /// Lowers a property, item or parameter schema to a type; inline
+    /// objects and enums become models named after `hint`.
+    pub(crate) fn lower_type(
+        &mut self,
+        view: SchemaView<'a>,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<Lowered, CodegenError> {
+        let schema = match view {
+            SchemaView::Ref(r) => {
+                return Ok(Lowered {
+                    ty: self.named(r, at)?,
+                    nullable: false,
+                });
+            }
+            SchemaView::Item(s) => s,
+        };
+        let nullable = schema.schema_data.nullable;
+        let plain = |ty| Ok(Lowered { ty, nullable });
+
+        if !all_of(schema).is_empty() {
+            let members = all_of(schema);
+            if members.len() == 1 && object_parts(schema).is_none() {
+                let inner = self.lower_type((&members[0]).into(), &at.push("allOf").push("0"), hint)?;
+                return Ok(Lowered {
+                    ty: inner.ty,
+                    nullable: nullable || inner.nullable,
+                });
+            }
+            return plain(self.inline_struct(schema, at, hint)?);
+        }
+        let alts = alternatives(schema);
+        if !alts.is_empty() {
+            return self.lower_alternatives(schema, alts, at, hint);
+        }
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                if !s.enumeration.is_empty() {
+                    let has_null = s.enumeration.iter().any(Option::is_none);
+                    let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
+                    if values.is_empty() {
+                        return Ok(Lowered { ty: TypeRef::Json, nullable: true });
+                    }
+                    let ty = self.inline_enum(hint, &values, at, docs_of(schema));
+                    return Ok(Lowered { ty, nullable: nullable || has_null });
+                }
+                plain(TypeRef::String)
+            }
+            SchemaKind::Type(Type::Boolean(_)) => plain(TypeRef::Bool),
+            SchemaKind::Type(Type::Integer(i)) => plain(TypeRef::Int(match &i.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => IntKind::I32,
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => IntKind::I64,
+                VariantOrUnknownOrEmpty::Unknown(f) => int_kind(Some(f)),
+                VariantOrUnknownOrEmpty::Empty => IntKind::I64,
+            })),
+            SchemaKind::Type(Type::Number(n)) => plain(match &n.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Double) => TypeRef::F64,
+                VariantOrUnknownOrEmpty::Unknown(f) => number_type(Some(f)),
+                VariantOrUnknownOrEmpty::Empty => TypeRef::F64,
+            }),
+            SchemaKind::Type(Type::Array(a)) => {
+                let Some(items) = &a.items else {
+                    return plain(TypeRef::Array(Box::new(TypeRef::Json), true));
+                };
+                let item = self.lower_type(items.into(), &at.push("items"), &format!("{hint}Item"))?;
+                plain(TypeRef::Array(Box::new(item.ty), item.nullable))
+            }
+            SchemaKind::Type(Type::Object(_)) => plain(self.object_type(schema, at, hint)?),
+            SchemaKind::Not { .. } => {
+                self.diagnostic(at.as_str(), "`not` schema lowered to serde_json::Value");
+                plain(TypeRef::Json)
+            }
+            SchemaKind::Any(a) => {
+                if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null()) {
+                    return Ok(Lowered { ty: TypeRef::Json, nullable: true });
+                }
+                if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_string() || v.is_null()) {
+                    let values: Vec<String> = a
+                        .enumeration
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect();
+                    let has_null = a.enumeration.iter().any(|v| v.is_null());
+                    let ty = self.inline_enum(hint, &values, at, docs_of(schema));
+                    return Ok(Lowered { ty, nullable: nullable || has_null });
+                }
+                match a.typ.as_deref() {
+                    Some("string") => plain(TypeRef::String),
+                    Some("boolean") => plain(TypeRef::Bool),
+                    Some("integer") => plain(TypeRef::Int(int_kind(a.format.as_deref()))),
+                    Some("number") => plain(number_type(a.format.as_deref())),
+                    Some("array") | None if a.items.is_some() => {
+                        let items = a.items.as_ref().map(SchemaView::from);
+                        let item = match items {
+                            Some(v) => self.lower_type(v, &at.push("items"), &format!("{hint}Item"))?,
+                            None => Lowered { ty: TypeRef::Json, nullable: true },
+                        };
+                        plain(TypeRef::Array(Box::new(item.ty), item.nullable))
+                    }
+                    Some("object") | None if object_parts(schema).is_some() => {
+                        plain(self.object_type(schema, at, hint)?)
+                    }
+                    Some("array") => plain(TypeRef::Array(Box::new(TypeRef::Json), true)),
+                    Some(other) if other != "object" => {
+                        Err(at.error(format!("unknown schema type `{other}`")))
+                    }
+                    _ => plain(TypeRef::Json),
+                }
+            }
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::AllOf { .. } => {
+                plain(TypeRef::Json)
+            }
+        }
+    }
+
+    /// `anyOf`/`oneOf`: the three nullable-reference shapes, Graph's
+    /// number-or-string doubles, or (otherwise) a JSON value.
+    fn lower_alternatives(
+        &mut self,
+        schema: &'a Schema,
+        alts: &'a [ReferenceOr<Schema>],
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<Lowered, CodegenError> {
+        let key = match &schema.schema_kind {
+            SchemaKind::AnyOf { .. } => "anyOf",
+            SchemaKind::Any(a) if !a.any_of.is_empty() => "anyOf",
+            _ => "oneOf",
+        };
+        let mut nullable = schema.schema_data.nullable;
+        let mut real = Vec::new();
+        for (i, alt) in alts.iter().enumerate() {
+            let view = SchemaView::from(alt);
+            if is_null_member(view) {
+                nullable = true;
+            } else {
+                real.push((i, view));
+            }
+        }
+        match real.as_slice() {
+            [] => Ok(Lowered { ty: TypeRef::Json, nullable: true }),
+            [(i, only)] => {
+                let inner = self.lower_type(*only, &at.push(key).push(&i.to_string()), hint)?;
+                Ok(Lowered {
+                    ty: inner.ty,
+                    nullable: nullable || inner.nullable,
+                })
+            }
+            many if many.iter().all(|(_, v)| is_numberish(*v, self))
+                && many.iter().any(|(_, v)| matches!(v, SchemaView::Item(s) if matches!(
+                    &s.schema_kind,
+                    SchemaKind::Type(Type::Number(_) | Type::Integer(_))
+                ) || matches!(&s.schema_kind, SchemaKind::Any(a) if matches!(a.typ.as_deref(), Some("number" | "integer"))))) =>
+            {
+                Ok(Lowered { ty: TypeRef::FlexNumber, nullable })
+            }
+            _ => {
+                self.diagnostic(
+                    at.as_str(),
+                    format!("{key} of {} alternatives lowered to serde_json::Value", real.len()),
+                );
+                Ok(Lowered { ty: TypeRef::Json, nullable })
+            }
+        }
+    }
+
+    /// An object used as a property: a map, an open JSON object, or an
+    /// inline struct model.
+    fn object_type(&mut self, schema: &'a Schema, at: &Pointer, hint: &str) -> Result<TypeRef, CodegenError> {
+        let Some(parts) = object_parts(schema) else {
+            return Ok(TypeRef::Json);
+        };
+        if !parts.properties.is_empty() {
+            return self.inline_struct(schema, at, hint);
+        }
+        match parts.additional {
+            Some(AdditionalProperties::Schema(inner)) => {
+                let inner_view = SchemaView::from(inner.as_ref());
+                let open_object = matches!(inner_view, SchemaView::Item(s) if object_parts(s).is_some_and(|p| p.properties.is_empty() && p.additional.is_none()));
+                if open_object {
+                    return Ok(TypeRef::Json);
+                }
+                let value = self.lower_type(inner_view, &at.push("additionalProperties"), &format!("{hint}Value"))?;
+                Ok(TypeRef::Map(Box::new(value.ty)))
+            }
+            _ => Ok(TypeRef::Json),
+        }
+    }
+
+    fn inline_struct(&mut self, schema: &'a Schema, at: &Pointer, hint: &str) -> Result<TypeRef, CodegenError> {
+        if let Some(done) = self.inline_cache.get(at.as_str()) {
+            return Ok(done.clone());
+        }
+        let rust_name = self.type_scope.unique_type(naming::pascal(hint));
+        let module = self.module_for(&rust_name);
+        self.inline_cache
+            .insert(at.as_str().to_owned(), TypeRef::Named(rust_name.clone()));
+        let strukt = self.lower_struct(&rust_name, schema, at)?;
+        let model = Model {
+            rust_name: rust_name.clone(),
+            module,
+            schema_name: format!("{hint} (inline)"),
+            pointer: at.as_str().to_owned(),
+            docs: docs_of(schema),
+            kind: ModelKind::Struct(strukt),
+        };
+        self.models.insert(rust_name.clone(), model);
+        Ok(TypeRef::Named(rust_name))
+    }
+
+    fn inline_enum(&mut self, hint: &str, values: &[String], at: &Pointer, docs: Option<String>) -> TypeRef {
+        if let Some(done) = self.inline_cache.get(at.as_str()) {
+            return done.clone();
+        }
+        let rust_name = self.type_scope.unique_type(naming::pascal(hint));
+        let module = self.module_for(&rust_name);
+        let model = Model {
+            rust_name: rust_name.clone(),
+            module,
+            schema_name: format!("{hint} (inline)"),
+            pointer: at.as_str().to_owned(),
+            docs,
+            kind: ModelKind::Enum(enum_model(values)),
+        };
+        self.models.insert(rust_name.clone(), model);
+        self.inline_cache
+            .insert(at.as_str().to_owned(), TypeRef::Named(rust_name.clone()));
+        TypeRef::Named(rust_name)
+    }
+}
+
+/// The string members of a component enum, if it is one.
+fn string_enum(schema: &Schema) -> Option<Vec<String>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            Some(s.enumeration.iter().flatten().cloned().collect())
+        }
+        SchemaKind::Any(a)
+            if !a.enumeration.is_empty()
+                && a.enumeration.iter().all(|v| v.is_string() || v.is_null())
+                && a.enumeration.iter().any(|v| v.is_string()) =>
+        {
+            Some(a.enumeration.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        }
+        _ => None,
+    }
+    .filter(|values: &Vec<String>| !values.is_empty())
+}
+
+fn enum_model(values: &[String]) -> EnumModel {
+    let mut scope = Scope::new();
+    let mut variants = Vec::new();
+    for value in values {
+        if variants.iter().any(|v: &Variant| v.value == *value) {
+            continue;
+        }
+        let rust_name = scope.unique_type(naming::pascal(value));
+        variants.push(Variant {
+            value: value.clone(),
+            rust_name,
+        });
+    }
+    let catch_all = scope.unique_type("Other".to_owned());
+    EnumModel { variants, catch_all }
+}
+
+/// The `format` of a property, for docs.
+fn type_format(schema: &Schema) -> Option<String> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => format_note(&s.format),
+        SchemaKind::Any(a) => a.format.clone(),
+        _ => None,
+    }
+}

@@ -1,0 +1,145 @@
+//! Where generated files live in this workspace: writing them, and checking
+//! that what is committed matches what the spec generates.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{CodegenError, GeneratedFile, Strictness};
+
+/// The slice, relative to the workspace root.
+pub const SPEC: &str = "specs/graph-beta.yaml";
+/// The lock file recording the slice's hash and what was generated from it.
+pub const LOCK: &str = "specs/graph-beta.lock.json";
+/// Directories whose `.rs` files are all generated.
+pub const GENERATED_DIRS: &[&str] = &["crates/graph-models/src", "crates/graph-requests/src"];
+
+/// The workspace root (the parent of `codegen/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Lowercase hex sha256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Everything `cargo xtask codegen` writes: both crates' sources and the lock.
+pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let spec_text = fs::read_to_string(root.join(SPEC))
+        .map_err(|e| CodegenError::new("", format!("cannot read {SPEC}: {e}")))?;
+    let output = crate::generate(&spec_text, SPEC, Strictness::Strict)?;
+    let mut files = output.files;
+    let lock = serde_json::json!({
+        "spec": SPEC,
+        "sha256": sha256_hex(spec_text.as_bytes()),
+        "generator": format!("codegen {}", env!("CARGO_PKG_VERSION")),
+        "operations": output.operations,
+        "models": output.models,
+        "files": files.iter().map(|f| serde_json::json!({
+            "path": f.path,
+            "sha256": sha256_hex(f.contents.as_bytes()),
+        })).collect::<Vec<_>>(),
+    });
+    let mut lock_text = serde_json::to_string_pretty(&lock)
+        .map_err(|e| CodegenError::new("", format!("cannot render {LOCK}: {e}")))?;
+    lock_text.push('\n');
+    files.push(GeneratedFile {
+        path: LOCK.to_owned(),
+        contents: lock_text,
+    });
+    Ok(files)
+}
+
+/// How a committed file differs from what the spec generates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// Contents differ.
+    Modified(String),
+    /// Should exist and does not.
+    Missing(String),
+    /// Exists in a generated directory but is no longer generated.
+    Extra(String),
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Drift::Modified(p) => write!(f, "stale:   {p}"),
+            Drift::Missing(p) => write!(f, "missing: {p}"),
+            Drift::Extra(p) => write!(f, "extra:   {p} (no longer generated)"),
+        }
+    }
+}
+
+fn existing_generated(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in GENERATED_DIRS {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&d) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    if let Ok(rel) = path.strip_prefix(root) {
+                        out.push(rel.to_string_lossy().replace('\\', "/"));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Compares `files` with the tree under `root`.
+pub fn diff(root: &Path, files: &[GeneratedFile]) -> Vec<Drift> {
+    let mut drift = Vec::new();
+    for f in files {
+        match fs::read(root.join(&f.path)) {
+            Ok(bytes) if bytes == f.contents.as_bytes() => {}
+            Ok(_) => drift.push(Drift::Modified(f.path.clone())),
+            Err(_) => drift.push(Drift::Missing(f.path.clone())),
+        }
+    }
+    for path in existing_generated(root) {
+        if !files.iter().any(|f| f.path == path) {
+            drift.push(Drift::Extra(path));
+        }
+    }
+    drift
+}
+
+/// `cargo xtask codegen --check`: what is stale, if anything.
+pub fn check(root: &Path) -> Result<Vec<Drift>, CodegenError> {
+    Ok(diff(root, &plan(root)?))
+}
+
+/// `cargo xtask codegen`: writes changed files, removes ones no longer
+/// generated, and returns what changed.
+pub fn write(root: &Path) -> Result<Vec<Drift>, CodegenError> {
+    let files = plan(root)?;
+    let drift = diff(root, &files);
+    for d in &drift {
+        let io = |e: std::io::Error, p: &str| CodegenError::new("", format!("cannot write {p}: {e}"));
+        match d {
+            Drift::Modified(p) | Drift::Missing(p) => {
+                let Some(f) = files.iter().find(|f| &f.path == p) else { continue };
+                let target = root.join(p);
+                if let Some(parent) = target.parent() {
+                    fs::create_dir_all(parent).map_err(|e| io(e, p))?;
+                }
+                fs::write(&target, &f.contents).map_err(|e| io(e, p))?;
+            }
+            Drift::Extra(p) => fs::remove_file(root.join(p)).map_err(|e| io(e, p))?,
+        }
+    }
+    Ok(drift)
+}

@@ -1,0 +1,121 @@
+//! # graph-beta
+//!
+//! A Rust SDK for Microsoft Graph **beta**, generated from an OpenAPI slice of
+//! Microsoft's published description. This crate is the thin, handwritten
+//! front door: it re-exports the generated request builders
+//! ([`requests`]), the generated models ([`models`]) and the runtime
+//! ([`runtime`]: client, credentials, clouds, retries, errors).
+//!
+//! ```no_run
+//! use graph_beta::prelude::*;
+//!
+//! # async fn run() -> Result<(), graph_beta::Error> {
+//! // Global cloud, beta endpoint, 3 retries on 429/503/504.
+//! let client = Client::new(StaticToken::new(std::env::var("GRAPH_ACCESS_TOKEN").unwrap_or_default()));
+//!
+//! // POST /servicePrincipals/{id}/microsoft.graph.agentIdentity/owners/$ref  -> 204
+//! let agent_id = "00000000-0000-0000-0000-0000000000a1";
+//! let owner_id = "1511d5e7-c324-4362-ad4b-16c20076e5aa";
+//! client
+//!     .service_principals()
+//!     .by_service_principal_id(agent_id)
+//!     .agent_identity()
+//!     .owners()
+//!     .ref_()
+//!     .post(&ReferenceCreate::directory_object(&client, owner_id)?)
+//!     .await?;
+//!
+//! // PATCH /copilot/admin/settings/limitedMode  -> 200 with the updated object
+//! let updated = client
+//!     .copilot()
+//!     .admin()
+//!     .settings()
+//!     .limited_mode()
+//!     .patch(&CopilotAdminLimitedMode {
+//!         is_enabled_for_group: true.into(),
+//!         group_id: Nullable::Value("4c563cdf-0efa-44c5-a384-dbf57db277df".into()),
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! assert_eq!(updated.is_enabled_for_group, Nullable::Value(true));
+//!
+//! // Turning it off sends an explicit null for groupId; unset fields are not sent.
+//! client
+//!     .copilot()
+//!     .admin()
+//!     .settings()
+//!     .limited_mode()
+//!     .patch(&CopilotAdminLimitedMode {
+//!         is_enabled_for_group: false.into(),
+//!         group_id: Nullable::Null,
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Errors
+//!
+//! Every call returns [`Error`]. A non-2xx answer is [`Error::Service`] with
+//! the status, Graph's error code and message, request ids, response
+//! headers, the raw body and `Retry-After`; a 403 also names the permissions
+//! the operation documents. Bad input (an empty, `.` or `..` id) fails as
+//! [`Error::InvalidInput`] before anything is sent, and an operation called
+//! on a national cloud where it is not available fails as
+//! [`Error::NotAvailableInCloud`].
+//!
+//! ## Other clouds and local servers
+//!
+//! ```no_run
+//! use graph_beta::prelude::*;
+//! # fn run() -> Result<(), graph_beta::Error> {
+//! let gov = Client::builder(StaticToken::new("token")).cloud(Cloud::UsGovL4).build()?;
+//! let local = Client::builder(StaticToken::new("token"))
+//!     .service_root("http://127.0.0.1:8080/beta")
+//!     .build()?;
+//! # let _ = (gov, local); Ok(())
+//! # }
+//! ```
+//!
+//! ## TLS
+//!
+//! rustls with the `ring` provider by default (no C toolchain needed); the
+//! `rustls-aws-lc-rs` feature switches to aws-lc-rs.
+
+mod reference;
+
+pub use reference::ReferenceCreateExt;
+
+/// The generated request builders (one per URL segment) and operation metadata.
+pub mod requests {
+    pub use graph_requests::*;
+}
+
+/// The generated serde models and their support types.
+pub mod models {
+    pub use graph_models::*;
+}
+
+/// The runtime: client, credentials, clouds, retry policy, errors.
+pub mod runtime {
+    pub use graph_core::*;
+}
+
+/// The client: generated entry point ([`requests::GraphClient`]) for the
+/// whole API, configured through [`runtime::ClientBuilder`].
+pub type Client = graph_requests::GraphClient;
+
+pub use graph_core::{
+    AccessToken, Cloud, Credential, CredentialError, Error, GraphError, NationalCloud,
+    RetryPolicy, ServiceError, StaticToken, TokenRequest,
+};
+pub use graph_types::Nullable;
+
+/// Everything a typical program needs, in one import.
+pub mod prelude {
+    pub use crate::models::{CopilotAdminLimitedMode, ReferenceCreate};
+    pub use crate::{
+        Client, Cloud, Credential, Error, Nullable, ReferenceCreateExt, RetryPolicy, StaticToken,
+    };
+}

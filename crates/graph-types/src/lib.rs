@@ -1,0 +1,20 @@
+//! Support types for the generated Graph models.
+//!
+//! This crate is handwritten and deliberately tiny: it depends on `serde` and
+//! `serde_json` only, so `graph-models` stays free of any HTTP dependency.
+//!
+//! * [`Nullable`] is the tri-state used for every property the spec marks
+//!   `nullable`: absent (not sent), explicit `null`, or a value.
+//! * [`AdditionalProperties`] keeps every JSON member a model does not declare,
+//!   so unknown properties round-trip, while server instance annotations such
+//!   as `@odata.context` stay readable but are never sent back.
+//! * [`FlexNumber`] holds Graph's "number or special string" doubles
+//!   (`oneOf: [number, string]`, e.g. `"NaN"` or `"INF"`).
+
+mod additional;
+mod flex_number;
+mod nullable;
+
+pub use additional::{AdditionalProperties, is_instance_annotation};
+pub use flex_number::FlexNumber;
+pub use nullable::Nullable;
