@@ -52,6 +52,8 @@
 //! uses reqwest's aws-lc-rs provider instead. With neither, the application must install a
 //! provider before building a client, or [`ClientBuilder::build`] returns [`Error::Config`].
 
+#![warn(missing_docs)]
+
 mod client;
 mod cloud;
 mod credential;
