@@ -1,0 +1,99 @@
+//! `graph-emulator`: the Microsoft Graph beta emulator as a standalone server.
+//!
+//! ```text
+//! graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth]
+//! ```
+//!
+//! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves, and stops
+//! cleanly on Ctrl-C (SIGINT).
+
+use std::process::ExitCode;
+
+use graph_emulator::{Emulator, Seed};
+
+const USAGE: &str = "\
+usage: graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth]
+
+Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 127.0.0.1.
+
+  --port PORT     port to listen on (default 0: any free port)
+  --seed FILE     JSON seed file describing the tenant (users, agentIdentities,
+                  servicePrincipals, groups, limitedMode)
+  --spec FILE     OpenAPI YAML to serve instead of the embedded slice
+  --strict-auth   refuse bearer tokens that are not JWTs
+  -h, --help      print this help
+";
+
+struct Options {
+    port: u16,
+    seed: Option<String>,
+    spec: Option<String>,
+    strict: bool,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut options = Options { port: 0, seed: None, spec: None, strict: false };
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => {
+                let v = value("--port")?;
+                options.port = v.parse().map_err(|_| format!("invalid port {v:?}"))?;
+            }
+            "--seed" => options.seed = Some(value("--seed")?),
+            "--spec" => options.spec = Some(value("--spec")?),
+            "--strict-auth" => options.strict = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Some(options))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprint!("graph-emulator: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let mut builder = Emulator::builder().port(options.port);
+    if let Some(path) = &options.seed {
+        builder = builder.seed(Seed::from_file(path).map_err(|e| e.to_string())?);
+    }
+    if let Some(path) = &options.spec {
+        let yaml = std::fs::read_to_string(path).map_err(|e| format!("graph-emulator: cannot read {path}: {e}"))?;
+        builder = builder.spec_yaml(yaml);
+    }
+    if options.strict {
+        builder = builder.strict_auth();
+    }
+    let graph = builder.start().await.map_err(|e| e.to_string())?;
+    println!("graph-emulator listening on {}", graph.base_url());
+    tokio::signal::ctrl_c().await.map_err(|e| format!("graph-emulator: cannot wait for Ctrl-C: {e}"))?;
+    eprintln!("graph-emulator: shutting down");
+    graph.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Scriptable fault injection, per route.
+//!
+//! A route is named by its operation id (`copilot.admin.settings.UpdateLimitedMode`), its path
+//! template as the spec writes it (`/copilot/admin/settings/limitedMode`, leading `/` optional) or
+//! `*` for every operation. Faults are checked after the request is logged and routed, and before
+//! authentication: a faulted request is not executed, exactly like a throttled request at Graph.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), graph_emulator::Error> {
+//! use graph_emulator::{Emulator, Fault};
+//!
+//! let graph = Emulator::start().await?;
+//! graph
+//!     .faults()
+//!     .on("copilot.admin.settings.UpdateLimitedMode")
+//!     .next(2, Fault::Throttle { retry_after_secs: 0 });
+//! // The next two PATCHes get 429 with `Retry-After: 0`; the third one is served.
+//! # Ok(()) }
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::spec::Operation;
+
+/// One injected fault.
+///
+/// Most faults replace the response (the request is not executed). [`Fault::Latency`] and
+/// [`Fault::WrapInValue`] instead modify a normally served request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// `429 Too Many Requests` with `Retry-After: <secs>` and a Graph error body
+    /// (`TooManyRequests`).
+    Throttle {
+        /// The `Retry-After` value, in seconds.
+        retry_after_secs: u64,
+    },
+    /// `429 Too Many Requests` whose `Retry-After` is an HTTP-date `retry_after_secs` from now.
+    ThrottleUntil {
+        /// Seconds from now to the date sent.
+        retry_after_secs: u64,
+    },
+    /// `503 Service Unavailable` with a Graph error body, with or without `Retry-After`.
+    ServiceUnavailable {
+        /// The `Retry-After` value in seconds, if any.
+        retry_after_secs: Option<u64>,
+    },
+    /// `504 Gateway Timeout` with a Graph error body, with or without `Retry-After`.
+    GatewayTimeout {
+        /// The `Retry-After` value in seconds, if any.
+        retry_after_secs: Option<u64>,
+    },
+    /// `502 Bad Gateway` with an HTML body, as a gateway in front of Graph sends it.
+    BadGatewayHtml,
+    /// The given status with an empty body (no `Content-Type`).
+    EmptyBody {
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// A Graph-shaped error with any status, code and message (for example a 500).
+    Error {
+        /// The HTTP status code.
+        status: u16,
+        /// `error.code`.
+        code: String,
+        /// `error.message`.
+        message: String,
+    },
+    /// Close the connection without sending any response.
+    DropConnection,
+    /// Wait this long, then serve the request normally.
+    Latency(Duration),
+    /// Serve the request normally, but wrap a JSON success body as `{"value": <body>}`, the shape
+    /// of Microsoft's doc example for the limited-mode update.
+    WrapInValue,
+}
+
+impl Fault {
+    /// Whether this fault replaces the response (as opposed to modifying a served request).
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self, Self::Latency(_) | Self::WrapInValue)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    queued: HashMap<String, VecDeque<Fault>>,
+    always: HashMap<String, Vec<Fault>>,
+}
+
+/// The fault script of a running emulator; get it from [`Emulator::faults`](crate::Emulator::faults).
+/// Clones share the same script.
+#[derive(Debug, Clone)]
+pub struct Faults {
+    table: Arc<Mutex<Table>>,
+    known: Arc<Vec<(Option<String>, String)>>,
+}
+
+/// The faults of one route; see [`Faults::on`].
+#[derive(Debug, Clone)]
+pub struct RouteFaults {
+    table: Arc<Mutex<Table>>,
+    key: String,
+}
+
+/// What the faults say about one request.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    pub(crate) latency: Duration,
+    pub(crate) wrap_in_value: bool,
+    pub(crate) terminal: Option<Fault>,
+}
+
+impl Faults {
+    pub(crate) fn new(operations: &[Operation]) -> Self {
+        let known = operations.iter().map(|op| (op.operation_id.clone(), op.template.clone())).collect();
+        Self { table: Arc::default(), known: Arc::new(known) }
+    }
+
+    /// The faults of a route: an operation id, a path template from the spec (leading `/`
+    /// optional), or `*` for every operation.
+    ///
+    /// # Panics
+    ///
+    /// When `route` names no operation of the spec, so that a typo cannot silently script nothing.
+    pub fn on(&self, route: impl Into<String>) -> RouteFaults {
+        let key = route.into();
+        let known = key == "*"
+            || self.known.iter().any(|(id, template)| {
+                id.as_deref() == Some(key.as_str())
+                    || *template == key
+                    || template.strip_prefix('/') == Some(key.as_str())
+            });
+        assert!(
+            known,
+            "graph-emulator: no operation in the spec has the operation id or path template {key:?}; known: {:?}",
+            self.known
+        );
+        RouteFaults { table: Arc::clone(&self.table), key }
+    }
+
+    /// The faults of every operation (same as `on("*")`).
+    pub fn on_any(&self) -> RouteFaults {
+        self.on("*")
+    }
+
+    /// Removes every scripted fault.
+    pub fn clear(&self) {
+        let mut table = lock(&self.table);
+        table.queued.clear();
+        table.always.clear();
+    }
+
+    /// How many one-shot faults are still queued, over all routes.
+    pub fn pending(&self) -> usize {
+        lock(&self.table).queued.values().map(VecDeque::len).sum()
+    }
+
+    /// Takes what applies to one request of `op`: the route's own queue is served before `*`'s.
+    pub(crate) fn take(&self, op: &Operation) -> Applied {
+        let mut table = lock(&self.table);
+        let mut applied = Applied::default();
+        let mut keys: Vec<String> = table.queued.keys().filter(|k| op.is_named(k) && *k != "*").cloned().collect();
+        keys.push("*".into());
+        let queued = keys
+            .iter()
+            .find_map(|key| table.queued.get_mut(key).and_then(VecDeque::pop_front));
+        let always: Vec<Fault> = table
+            .always
+            .iter()
+            .filter(|(k, _)| op.is_named(k))
+            .flat_map(|(_, faults)| faults.iter().cloned())
+            .collect();
+        for fault in queued.into_iter().chain(always) {
+            match fault {
+                Fault::Latency(d) => applied.latency += d,
+                Fault::WrapInValue => applied.wrap_in_value = true,
+                terminal => {
+                    applied.terminal.get_or_insert(terminal);
+                }
+            }
+        }
+        applied
+    }
+}
+
+impl RouteFaults {
+    /// Queues `fault` for the next `n` requests of this route (after any already queued).
+    pub fn next(&self, n: usize, fault: Fault) -> &Self {
+        let mut table = lock(&self.table);
+        let queue = table.queued.entry(self.key.clone()).or_default();
+        queue.extend(std::iter::repeat_n(fault, n));
+        self
+    }
+
+    /// Queues `fault` for the next request of this route.
+    pub fn once(&self, fault: Fault) -> &Self {
+        self.next(1, fault)
+    }
+
+    /// Applies `fault` to every request of this route until cleared.
+    pub fn always(&self, fault: Fault) -> &Self {
+        lock(&self.table).always.entry(self.key.clone()).or_default().push(fault);
+        self
+    }
+
+    /// Removes this route's faults (queued and permanent).
+    pub fn clear(&self) -> &Self {
+        let mut table = lock(&self.table);
+        table.queued.remove(&self.key);
+        table.always.remove(&self.key);
+        self
+    }
+
+    /// How many one-shot faults this route still has queued.
+    pub fn pending(&self) -> usize {
+        lock(&self.table).queued.get(&self.key).map_or(0, VecDeque::len)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
