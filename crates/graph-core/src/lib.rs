@@ -51,6 +51,8 @@
 //! process-wide rustls crypto provider (unless one is already installed); `rustls-aws-lc-rs`
 //! uses reqwest's aws-lc-rs provider instead. With neither, the application must install a
 //! provider before building a client, or [`ClientBuilder::build`] returns [`Error::Config`].
+//! Call [`ensure_crypto_provider`] before building your own `reqwest::Client` for
+//! [`ClientBuilder::http_client`].
 
 #![warn(missing_docs)]
 
@@ -76,6 +78,7 @@ pub use operation::{HttpMethod, OperationMeta, Permissions};
 pub use path::RequestPath;
 pub use request::Request;
 pub use retry::RetryPolicy;
+pub use tls::ensure_crypto_provider;
 
 /// Re-exported so that callers can pass their own client to
 /// [`ClientBuilder::http_client`] and inspect [`ServiceError::headers`] with matching types.

@@ -10,8 +10,20 @@
 
 use crate::error::Error;
 
-/// Makes sure a rustls crypto provider is available for building a reqwest client.
-pub(crate) fn ensure_crypto_provider() -> Result<(), Error> {
+/// Makes sure a rustls crypto provider is available for building a reqwest client: with the
+/// `rustls-ring` feature, installs `ring` as the process default unless a provider is already
+/// installed. Idempotent and cheap.
+///
+/// [`ClientBuilder::build`](crate::ClientBuilder::build) calls this itself. Call it before
+/// building your own `reqwest::Client` for
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client): reqwest panics if no
+/// provider is available.
+///
+/// # Errors
+///
+/// [`Error::Config`] when no provider is available (neither TLS feature is enabled and the
+/// application installed none).
+pub fn ensure_crypto_provider() -> Result<(), Error> {
     #[cfg(feature = "rustls-ring")]
     {
         // Idempotent: fails harmlessly when a provider is already installed.

@@ -1135,6 +1135,8 @@ async fn bring_your_own_http_client() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
+    // reqwest needs a crypto provider before a client is built.
+    graph_core::ensure_crypto_provider().unwrap();
     let http = graph_core::reqwest::Client::builder().build().unwrap();
     let client = Client::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta/", server.uri()))
