@@ -44,23 +44,58 @@ pub struct Output {
     pub models: usize,
 }
 
-/// Generates both crates' sources from spec text. `spec_path` is only
-/// used for the header of each file.
+/// Where the two generated crates live, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The models crate (its `src/` is generated).
+    pub models_dir: String,
+    /// The request-builders crate (its `src/` is generated). It must see
+    /// the models crate under the name `graph_models`.
+    pub requests_dir: String,
+}
+
+impl Default for Layout {
+    /// This workspace's crates.
+    fn default() -> Self {
+        Self {
+            models_dir: "crates/graph-models".to_owned(),
+            requests_dir: "crates/graph-requests".to_owned(),
+        }
+    }
+}
+
+/// Generates both crates' sources from spec text into the default
+/// [`Layout`]. `spec_path` is only used for the header of each file.
 pub fn generate(spec_text: &str, spec_path: &str, strictness: Strictness) -> Result<Output, CodegenError> {
-    let doc = load::parse(spec_text)?;
-    let api = lower::lower(&doc)?;
+    generate_into(spec_text, spec_path, strictness, &Layout::default())
+}
+
+/// [`generate`] into any layout.
+pub fn generate_into(
+    spec_text: &str,
+    spec_path: &str,
+    strictness: Strictness,
+    layout: &Layout,
+) -> Result<Output, CodegenError> {
+    let api = lower_spec(spec_text)?;
     if strictness == Strictness::Strict {
         if let Some(d) = api.diagnostics.first() {
             return Err(CodegenError::new(d.pointer.clone(), d.message.clone()));
         }
     }
-    generate_from_ir(&api, spec_path)
+    generate_from_ir(&api, spec_path, layout)
+}
+
+/// Parses and lowers spec text to the IR.
+pub fn lower_spec(spec_text: &str) -> Result<ir::Api, CodegenError> {
+    let doc = load::parse(spec_text)?;
+    lower::lower(&doc)
 }
 
 /// Emits files for an already lowered API.
-pub fn generate_from_ir(api: &ir::Api, spec_path: &str) -> Result<Output, CodegenError> {
-    let mut files = emit::models::emit(api, spec_path)?;
-    files.extend(emit::requests::emit(api, spec_path)?);
+pub fn generate_from_ir(api: &ir::Api, spec_path: &str, layout: &Layout) -> Result<Output, CodegenError> {
+    let mut files = emit::models::emit(api, &layout.models_dir, spec_path)?;
+    files.extend(emit::requests::emit(api, &layout.requests_dir, spec_path)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Output {
         files,

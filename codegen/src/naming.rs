@@ -73,7 +73,7 @@ pub fn snake(name: &str) -> String {
         .join("_");
     let mut ident = if joined.is_empty() { "field".to_owned() } else { joined };
     if ident.starts_with(|c: char| c.is_ascii_digit()) {
-        ident.insert(0, '_');
+        ident.insert_str(0, "n_");
     }
     if KEYWORDS.contains(&ident.as_str()) {
         ident.push('_');
@@ -84,6 +84,16 @@ pub fn snake(name: &str) -> String {
 /// `PascalCase`, never empty, never starting with a digit, never a name the
 /// generated code needs from elsewhere.
 pub fn pascal(name: &str) -> String {
+    let mut ident = pascal_words(name);
+    if RESERVED_TYPES.contains(&ident.as_str()) {
+        ident.push_str("Model");
+    }
+    ident
+}
+
+/// `PascalCase` without the reserved-name check: for pieces of longer
+/// names (`ODataError` + `Error`).
+pub fn pascal_words(name: &str) -> String {
     let mut ident: String = words(name)
         .iter()
         .map(|w| {
@@ -100,9 +110,6 @@ pub fn pascal(name: &str) -> String {
     }
     if ident.starts_with(|c: char| c.is_ascii_digit()) {
         ident.insert(0, 'N');
-    }
-    if RESERVED_TYPES.contains(&ident.as_str()) {
-        ident.push_str("Model");
     }
     ident
 }
@@ -187,7 +194,7 @@ mod tests {
         assert_eq!(snake("type"), "type_");
         assert_eq!(snake("self"), "self_");
         assert_eq!(snake("$"), "field");
-        assert_eq!(snake("2fa"), "_2fa");
+        assert_eq!(snake("2fa"), "n_2fa");
         assert_eq!(snake("If-Match"), "if_match");
         assert_eq!(snake("microsoft.graph.agentIdentity"), "microsoft_graph_agent_identity");
         assert_eq!(snake("naïve"), "nauefve");

@@ -9,12 +9,34 @@ use sha2::{Digest, Sha256};
 
 use crate::{CodegenError, GeneratedFile, Strictness};
 
+use crate::Layout;
+
 /// The slice, relative to the workspace root.
 pub const SPEC: &str = "specs/graph-beta.yaml";
 /// The lock file recording the slice's hash and what was generated from it.
 pub const LOCK: &str = "specs/graph-beta.lock.json";
+/// The generator's kitchen-sink fixture: every supported construct.
+pub const SNAPSHOT_SPEC: &str = "codegen/tests/fixtures/kitchen-sink.yaml";
+/// What generating the fixture reports (skips and approximations).
+pub const SNAPSHOT_DIAGNOSTICS: &str = "codegen/snapshot/DIAGNOSTICS.txt";
 /// Directories whose `.rs` files are all generated.
-pub const GENERATED_DIRS: &[&str] = &["crates/graph-models/src", "crates/graph-requests/src"];
+pub const GENERATED_DIRS: &[&str] = &[
+    "crates/graph-models/src",
+    "crates/graph-requests/src",
+    "codegen/snapshot/models/src",
+    "codegen/snapshot/requests/src",
+];
+
+fn snapshot_layout() -> Layout {
+    Layout {
+        models_dir: "codegen/snapshot/models".to_owned(),
+        requests_dir: "codegen/snapshot/requests".to_owned(),
+    }
+}
+
+fn read(root: &Path, rel: &str) -> Result<String, CodegenError> {
+    fs::read_to_string(root.join(rel)).map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+}
 
 /// The workspace root (the parent of `codegen/`).
 pub fn root() -> PathBuf {
@@ -29,10 +51,33 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Everything `cargo xtask codegen` writes: both crates' sources and the lock.
+/// Everything `cargo xtask codegen` writes: both crates' sources and the
+/// lock from the slice (strict: any diagnostic is an error), and the
+/// snapshot crates from the kitchen-sink fixture (lenient, with its
+/// diagnostics written down).
 pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
-    let spec_text = fs::read_to_string(root.join(SPEC))
-        .map_err(|e| CodegenError::new("", format!("cannot read {SPEC}: {e}")))?;
+    let mut files = plan_slice(root)?;
+    let fixture = read(root, SNAPSHOT_SPEC)?;
+    let snapshot = crate::generate_into(&fixture, SNAPSHOT_SPEC, Strictness::Lenient, &snapshot_layout())
+        .map_err(|e| CodegenError::new(e.pointer, format!("{SNAPSHOT_SPEC}: {}", e.message)))?;
+    files.extend(snapshot.files);
+    let mut report = format!(
+        "# Diagnostics from generating {SNAPSHOT_SPEC} (written by `cargo xtask codegen`).\n\
+         # Each line: JSON pointer, then what the generator did.\n"
+    );
+    for d in &snapshot.diagnostics {
+        report.push_str(&format!("{}: {}\n", d.pointer, d.message));
+    }
+    files.push(GeneratedFile {
+        path: SNAPSHOT_DIAGNOSTICS.to_owned(),
+        contents: report,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let spec_text = read(root, SPEC)?;
     let output = crate::generate(&spec_text, SPEC, Strictness::Strict)?;
     let mut files = output.files;
     let lock = serde_json::json!({

@@ -7,8 +7,6 @@ use super::{GeneratedFile, docs, render};
 use crate::error::CodegenError;
 use crate::ir::{Api, EnumModel, Field, IntKind, Model, ModelKind, StructModel, TypeRef};
 
-/// Where the models crate lives, relative to the workspace root.
-pub const CRATE_DIR: &str = "crates/graph-models";
 
 /// Rust tokens for a type; `models_path` prefixes generated model names
 /// (`crate` inside the models crate, `graph_models` elsewhere).
@@ -55,17 +53,18 @@ pub fn type_label(ty: &TypeRef) -> String {
 }
 
 /// Every file of the models crate.
-pub fn emit(api: &Api, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+/// `dir` is the crate directory relative to the workspace root.
+pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::with_capacity(api.models.len() + 1);
-    files.push(emit_lib(api, spec_path)?);
+    files.push(emit_lib(api, dir, spec_path)?);
     for model in api.models.values() {
         let tokens = emit_model(model);
-        files.push(render(format!("{CRATE_DIR}/src/{}.rs", model.module), spec_path, tokens)?);
+        files.push(render(format!("{dir}/src/{}.rs", model.module), spec_path, tokens)?);
     }
     Ok(files)
 }
 
-fn emit_lib(api: &Api, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
+fn emit_lib(api: &Api, dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
     let inner_docs = docs::inner_attrs(&[
         format!("Serde models for {}.", docs::clean(&api.title)),
         String::new(),
@@ -95,7 +94,7 @@ fn emit_lib(api: &Api, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
 
         pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};
     };
-    render(format!("{CRATE_DIR}/src/lib.rs"), spec_path, tokens)
+    render(format!("{dir}/src/lib.rs"), spec_path, tokens)
 }
 
 fn model_docs(model: &Model) -> Vec<String> {

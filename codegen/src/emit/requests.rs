@@ -17,8 +17,6 @@ use crate::error::CodegenError;
 use crate::ir::{Api, Operation, Param, ParamLocation, Segment, Success, TypeRef};
 use crate::naming::{self, Scope};
 
-/// Where the requests crate lives, relative to the workspace root.
-pub const CRATE_DIR: &str = "crates/graph-requests";
 
 /// A node of the URL tree.
 #[derive(Default)]
@@ -68,7 +66,7 @@ fn name_nodes(node: &mut Node, scope: &mut Scope) {
             .segments
             .iter()
             .map(|s| match s {
-                Segment::Literal(l) => naming::pascal(segment_word(l)),
+                Segment::Literal(l) => naming::pascal_words(segment_word(l)),
                 Segment::Param(_) => "Item".to_owned(),
             })
             .collect();
@@ -94,7 +92,8 @@ fn path_text(segments: &[Segment]) -> String {
 }
 
 /// Every file of the requests crate.
-pub fn emit(api: &Api, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+/// `dir` is the crate directory relative to the workspace root.
+pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
     let tree = build_tree(api);
     let mut files = Vec::new();
     let mut module_scope = Scope::new();
@@ -119,11 +118,11 @@ pub fn emit(api: &Api, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenErr
             use graph_core::{Client, RequestPath};
             #(#items)*
         };
-        files.push(render(format!("{CRATE_DIR}/src/{module}.rs"), spec_path, tokens)?);
+        files.push(render(format!("{dir}/src/{module}.rs"), spec_path, tokens)?);
         modules.push(module);
     }
-    files.push(render(format!("{CRATE_DIR}/src/operations.rs"), spec_path, emit_operations(api))?);
-    files.push(emit_lib(api, &tree, &modules, spec_path)?);
+    files.push(render(format!("{dir}/src/operations.rs"), spec_path, emit_operations(api))?);
+    files.push(emit_lib(api, &tree, &modules, dir, spec_path)?);
     Ok(files)
 }
 
@@ -143,9 +142,7 @@ fn child_accessor(child: &Node, scope: &mut Scope) -> TokenStream {
         Some(Segment::Param(p)) => {
             let method = format_ident!("{}", scope.unique_snake(format!("by_{}", naming::snake(p))));
             let arg = format_ident!("{}", naming::snake(p));
-            let arg_doc = format!(
-                " The value is sent as one percent-encoded path segment; empty, `.` and `..` are refused before anything is sent."
-            );
+            let arg_doc = " The value is sent as one percent-encoded path segment; empty, `.` and `..` are refused before anything is sent.";
             quote! {
                 #[doc = #path_doc]
                 #[doc = ""]
@@ -349,7 +346,7 @@ fn emit_operation(op: &Operation, node_type: &str) -> (TokenStream, Vec<TokenStr
         return (method_tokens, Vec::new());
     }
     // Optional parameters: a wrapper with one typed setter per parameter.
-    let wrapper = format_ident!("{}{}", node_type.trim_end_matches("RequestBuilder"), naming::pascal(op.method.lower()) + "Request");
+    let wrapper = format_ident!("{}{}", node_type.trim_end_matches("RequestBuilder"), naming::pascal_words(op.method.lower()) + "Request");
     let wrapper_doc = format!(" A {} request: set optional parameters, then `.await` it.", docs::code(&format!("{} {}", op.method.upper(), op.path_template)));
     let setters = optional.iter().map(|p| {
         let ident = format_ident!("{}", p.rust_name);
@@ -481,7 +478,7 @@ fn emit_operations(api: &Api) -> TokenStream {
     }
 }
 
-fn emit_lib(api: &Api, tree: &Node, modules: &[String], spec_path: &str) -> Result<GeneratedFile, CodegenError> {
+fn emit_lib(api: &Api, tree: &Node, modules: &[String], dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
     let mut scope = Scope::new();
     for reserved in ["new", "builder", "from_core", "core"] {
         scope.reserve(reserved);
@@ -555,5 +552,5 @@ fn emit_lib(api: &Api, tree: &Node, modules: &[String], spec_path: &str) -> Resu
             }
         }
     };
-    render(format!("{CRATE_DIR}/src/lib.rs"), spec_path, tokens)
+    render(format!("{dir}/src/lib.rs"), spec_path, tokens)
 }

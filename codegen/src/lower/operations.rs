@@ -92,7 +92,7 @@ impl<'a> Lowerer<'a> {
             merged.push((resolved, p_at));
         }
 
-        let hint = naming::pascal(&id);
+        let hint = naming::pascal_words(&id);
         let mut scope = Scope::new();
         for reserved in ["body", "self_"] {
             scope.reserve(reserved);
@@ -114,7 +114,7 @@ impl<'a> Lowerer<'a> {
             };
             let ty = match &data.format {
                 ParameterSchemaOrContent::Schema(s) => {
-                    let param_hint = format!("{hint}{}", naming::pascal(&data.name));
+                    let param_hint = format!("{hint}{}", naming::pascal_words(&data.name));
                     self.lower_type(SchemaView::from(s), &p_at.push("schema"), &param_hint)?.ty
                 }
                 ParameterSchemaOrContent::Content(_) => TypeRef::String,

@@ -351,7 +351,7 @@ impl<'a> Lowerer<'a> {
         };
         for (json_name, prop) in parts.properties {
             let prop_at = at.push("properties").push(json_name);
-            let hint = format!("{owner}{}", naming::pascal(json_name));
+            let hint = format!("{owner}{}", naming::pascal_words(json_name));
             let lowered = self.lower_type(prop.into(), &prop_at, &hint)?;
             let (read_only, docs, format) = match SchemaView::from(prop) {
                 SchemaView::Item(p) => (p.schema_data.read_only, docs_of(p), type_format(p)),

@@ -150,8 +150,10 @@ mod tests {
 
     #[test]
     fn option_conversion_maps_none_to_null() {
-        assert_eq!(Nullable::from(None::<u8>), Nullable::Null);
-        assert_eq!(Nullable::from(Some(1u8)), Nullable::Value(1));
+        let none: Nullable<u8> = None.into();
+        let some: Nullable<u8> = Some(1).into();
+        assert_eq!(none, Nullable::Null);
+        assert_eq!(some, Nullable::Value(1));
         assert_eq!(Nullable::Value(2u8).map(|v| v + 1).into_option(), Some(3));
     }
 }
