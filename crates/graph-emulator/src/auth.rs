@@ -42,8 +42,13 @@ pub enum AuthMode {
 pub(crate) enum Caller {
     /// An opaque token in lenient mode.
     AllPowerful,
-    Delegated { scopes: Vec<String>, personal: bool },
-    Application { roles: Vec<String> },
+    Delegated {
+        scopes: Vec<String>,
+        personal: bool,
+    },
+    Application {
+        roles: Vec<String>,
+    },
     /// A JWT with neither `scp` nor `roles`.
     NoPermissions,
 }
@@ -52,32 +57,51 @@ pub(crate) enum Caller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Unauthenticated(pub(crate) &'static str);
 
-pub(crate) fn authenticate(header: Option<&str>, mode: AuthMode) -> Result<Caller, Unauthenticated> {
+pub(crate) fn authenticate(
+    header: Option<&str>,
+    mode: AuthMode,
+) -> Result<Caller, Unauthenticated> {
     let empty = Unauthenticated("Access token is empty.");
     let header = header.ok_or(empty.clone())?.trim();
     let (scheme, token) = header.split_once(' ').ok_or(empty.clone())?;
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(char::is_whitespace) {
+    if !scheme.eq_ignore_ascii_case("bearer")
+        || token.is_empty()
+        || token.contains(char::is_whitespace)
+    {
         return Err(empty);
     }
     let Some(claims) = decode_jwt(token) else {
         return match mode {
             AuthMode::Lenient => Ok(Caller::AllPowerful),
-            AuthMode::StrictJwt => Err(Unauthenticated("CompactToken parsing failed with error code: 80049217")),
+            AuthMode::StrictJwt => Err(Unauthenticated(
+                "CompactToken parsing failed with error code: 80049217",
+            )),
         };
     };
     if let Some(exp) = claims.get("exp").and_then(Value::as_f64) {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         if exp < now {
-            return Err(Unauthenticated("Lifetime validation failed, the token is expired."));
+            return Err(Unauthenticated(
+                "Lifetime validation failed, the token is expired.",
+            ));
         }
     }
     if let Some(scp) = claims.get("scp").and_then(Value::as_str) {
         let personal = claims.get("tid").and_then(Value::as_str) == Some(PERSONAL_ACCOUNT_TENANT);
-        return Ok(Caller::Delegated { scopes: scp.split_whitespace().map(str::to_owned).collect(), personal });
+        return Ok(Caller::Delegated {
+            scopes: scp.split_whitespace().map(str::to_owned).collect(),
+            personal,
+        });
     }
     let roles: Vec<String> = match claims.get("roles") {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
         _ => return Ok(Caller::NoPermissions),
     };
@@ -91,12 +115,19 @@ pub(crate) fn authorized(caller: &Caller, permissions: Option<&Permissions>) -> 
         return true;
     };
     let any_of = |held: &[String], accepted: &[String]| {
-        held.iter().any(|h| accepted.iter().any(|a| a.eq_ignore_ascii_case(h)))
+        held.iter()
+            .any(|h| accepted.iter().any(|a| a.eq_ignore_ascii_case(h)))
     };
     match caller {
         Caller::AllPowerful => true,
-        Caller::Delegated { scopes, personal: false } => any_of(scopes, &permissions.delegated_work_or_school),
-        Caller::Delegated { scopes, personal: true } => any_of(scopes, &permissions.delegated_personal),
+        Caller::Delegated {
+            scopes,
+            personal: false,
+        } => any_of(scopes, &permissions.delegated_work_or_school),
+        Caller::Delegated {
+            scopes,
+            personal: true,
+        } => any_of(scopes, &permissions.delegated_personal),
         Caller::Application { roles } => any_of(roles, &permissions.application),
         Caller::NoPermissions => false,
     }
@@ -187,12 +218,21 @@ mod tests {
 
     #[test]
     fn parses_headers_and_tokens() {
-        assert_eq!(authenticate(None, AuthMode::Lenient), Err(Unauthenticated("Access token is empty.")));
+        assert_eq!(
+            authenticate(None, AuthMode::Lenient),
+            Err(Unauthenticated("Access token is empty."))
+        );
         assert!(authenticate(Some("Basic abc"), AuthMode::Lenient).is_err());
         assert!(authenticate(Some("Bearer"), AuthMode::Lenient).is_err());
         assert!(authenticate(Some("Bearer "), AuthMode::Lenient).is_err());
-        assert_eq!(authenticate(Some("Bearer t"), AuthMode::Lenient), Ok(Caller::AllPowerful));
-        assert_eq!(authenticate(Some("bearer t"), AuthMode::Lenient), Ok(Caller::AllPowerful));
+        assert_eq!(
+            authenticate(Some("Bearer t"), AuthMode::Lenient),
+            Ok(Caller::AllPowerful)
+        );
+        assert_eq!(
+            authenticate(Some("bearer t"), AuthMode::Lenient),
+            Ok(Caller::AllPowerful)
+        );
         assert!(authenticate(Some("Bearer t"), AuthMode::StrictJwt).is_err());
         let t = token::delegated(&["A.ReadWrite.All", "User.Read"]);
         let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::StrictJwt).unwrap();

@@ -115,8 +115,14 @@ pub(crate) struct Applied {
 
 impl Faults {
     pub(crate) fn new(operations: &[Operation]) -> Self {
-        let known = operations.iter().map(|op| (op.operation_id.clone(), op.template.clone())).collect();
-        Self { table: Arc::default(), known: Arc::new(known) }
+        let known = operations
+            .iter()
+            .map(|op| (op.operation_id.clone(), op.template.clone()))
+            .collect();
+        Self {
+            table: Arc::default(),
+            known: Arc::new(known),
+        }
     }
 
     /// The faults of a route: an operation id, a path template from the spec (leading `/`
@@ -138,7 +144,10 @@ impl Faults {
             "graph-emulator: no operation in the spec has the operation id or path template {key:?}; known: {:?}",
             self.known
         );
-        RouteFaults { table: Arc::clone(&self.table), key }
+        RouteFaults {
+            table: Arc::clone(&self.table),
+            key,
+        }
     }
 
     /// The faults of every operation (same as `on("*")`).
@@ -162,7 +171,12 @@ impl Faults {
     pub(crate) fn take(&self, op: &Operation) -> Applied {
         let mut table = lock(&self.table);
         let mut applied = Applied::default();
-        let mut keys: Vec<String> = table.queued.keys().filter(|k| op.is_named(k) && *k != "*").cloned().collect();
+        let mut keys: Vec<String> = table
+            .queued
+            .keys()
+            .filter(|k| op.is_named(k) && *k != "*")
+            .cloned()
+            .collect();
         keys.push("*".into());
         let queued = keys
             .iter()
@@ -202,7 +216,11 @@ impl RouteFaults {
 
     /// Applies `fault` to every request of this route until cleared.
     pub fn always(&self, fault: Fault) -> &Self {
-        lock(&self.table).always.entry(self.key.clone()).or_default().push(fault);
+        lock(&self.table)
+            .always
+            .entry(self.key.clone())
+            .or_default()
+            .push(fault);
         self
     }
 
@@ -216,7 +234,10 @@ impl RouteFaults {
 
     /// How many one-shot faults this route still has queued.
     pub fn pending(&self) -> usize {
-        lock(&self.table).queued.get(&self.key).map_or(0, VecDeque::len)
+        lock(&self.table)
+            .queued
+            .get(&self.key)
+            .map_or(0, VecDeque::len)
     }
 }
 

@@ -119,8 +119,8 @@ pub use auth::{AuthMode, EMULATOR_TENANT, PERSONAL_ACCOUNT_TENANT, token};
 pub use faults::{Fault, Faults, RouteFaults};
 pub use log::RecordedRequest;
 pub use state::{
-    AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode, SERVICE_PRINCIPAL_TYPE,
-    Seed, ServicePrincipal, State, USER_TYPE, User,
+    AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode,
+    SERVICE_PRINCIPAL_TYPE, Seed, ServicePrincipal, State, USER_TYPE, User,
 };
 
 use server::{Shared, lock};
@@ -216,8 +216,11 @@ impl EmulatorBuilder {
             Some(yaml) => spec::Spec::parse(yaml)?,
             None => spec::Spec::parse(DEFAULT_SPEC)?,
         };
-        let listener =
-            TcpListener::bind(self.addr.unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))).await?;
+        let listener = TcpListener::bind(
+            self.addr
+                .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+        )
+        .await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}/{API_VERSION}");
         let mut state = State::default();
@@ -232,7 +235,13 @@ impl EmulatorBuilder {
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
-        Ok(Emulator { addr, base_url, shared, stop, task: Some(task) })
+        Ok(Emulator {
+            addr,
+            base_url,
+            shared,
+            stop,
+            task: Some(task),
+        })
     }
 }
 
@@ -305,12 +314,16 @@ impl Emulator {
 
     /// Adds (or replaces) a group.
     pub fn add_group(&self, group: Group) {
-        lock(&self.shared.state).groups.insert(group.id.clone(), group);
+        lock(&self.shared.state)
+            .groups
+            .insert(group.id.clone(), group);
     }
 
     /// Adds (or replaces) a service principal, agent identity or not.
     pub fn add_service_principal(&self, sp: ServicePrincipal) {
-        lock(&self.shared.state).service_principals.insert(sp.id.clone(), sp);
+        lock(&self.shared.state)
+            .service_principals
+            .insert(sp.id.clone(), sp);
     }
 
     /// Adds (or replaces) an agent identity with this id and no owners.

@@ -17,14 +17,22 @@ fn not_found(id: &str, ctx: &Ctx) -> Response {
     graph_error(
         StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
-        format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        ),
         None,
         ctx,
     )
 }
 
 fn bad_request(message: &str, ctx: &Ctx) -> Response {
-    graph_error(StatusCode::BAD_REQUEST, "Request_BadRequest", message, None, ctx)
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        message,
+        None,
+        ctx,
+    )
 }
 
 /// Adds an owner to an agent identity.
@@ -51,12 +59,19 @@ pub(crate) fn add_agent_identity_owner(
         return not_found(&owner_id, ctx);
     };
     if owner.odata_type == GROUP_TYPE {
-        return bad_request("Unsupported referenced-object resource identifier for link property 'owners'.", ctx);
+        return bad_request(
+            "Unsupported referenced-object resource identifier for link property 'owners'.",
+            ctx,
+        );
     }
     let Some(agent) = state.service_principal_mut(id) else {
         return not_found(id, ctx);
     };
-    if agent.owners.iter().any(|o| o.eq_ignore_ascii_case(&owner.id)) {
+    if agent
+        .owners
+        .iter()
+        .any(|o| o.eq_ignore_ascii_case(&owner.id))
+    {
         return bad_request(
             "One or more added object references already exist for the following modified properties: 'owners'.",
             ctx,
@@ -69,7 +84,10 @@ pub(crate) fn add_agent_identity_owner(
 /// The object id in `http(s)://host[/prefix]/{version}/directoryObjects/{id}`; `None` for anything
 /// else (a bare id, another collection, a query or fragment).
 pub(crate) fn directory_object_id(url: &str) -> Option<String> {
-    let lower = url.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    let lower = url
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let rest = if lower.starts_with("https://") {
         url.get(8..)?
     } else if lower.starts_with("http://") {
@@ -131,7 +149,10 @@ pub(crate) fn update_limited_mode(shared: &Shared, body: Option<&Value>, ctx: &C
     if let Some(map) = body.as_object_mut() {
         map.insert(
             "@odata.context".into(),
-            Value::String(format!("{}/$metadata#copilot/admin/settings/limitedMode/$entity", ctx.base_url)),
+            Value::String(format!(
+                "{}/$metadata#copilot/admin/settings/limitedMode/$entity",
+                ctx.base_url
+            )),
         );
     }
     json_response(StatusCode::OK, body, ctx)
@@ -144,10 +165,19 @@ mod tests {
     #[test]
     fn directory_object_urls() {
         let ok = |url: &str| directory_object_id(url).unwrap_or_else(|| panic!("{url} rejected"));
-        assert_eq!(ok("https://graph.microsoft.com/v1.0/directoryObjects/abc"), "abc");
-        assert_eq!(ok("https://graph.microsoft.com/beta/directoryObjects/abc"), "abc");
+        assert_eq!(
+            ok("https://graph.microsoft.com/v1.0/directoryObjects/abc"),
+            "abc"
+        );
+        assert_eq!(
+            ok("https://graph.microsoft.com/beta/directoryObjects/abc"),
+            "abc"
+        );
         assert_eq!(ok("HTTP://127.0.0.1:9/beta/DirectoryObjects/a%20b"), "a b");
-        assert_eq!(ok("https://microsoftgraph.chinacloudapi.cn/v1.0/directoryObjects/x"), "x");
+        assert_eq!(
+            ok("https://microsoftgraph.chinacloudapi.cn/v1.0/directoryObjects/x"),
+            "x"
+        );
         for bad in [
             "abc",
             "directoryObjects/abc",

@@ -68,7 +68,11 @@ impl std::error::Error for ConnectionDropped {}
 /// Serves connections until `shutdown` flips (or its sender goes away), then finishes open
 /// requests for up to [`SHUTDOWN_GRACE`] and cuts what is left. Every connection task lives in a
 /// [`JoinSet`] owned by this future, so aborting it ends them all.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let router = Router::new().fallback(handle).with_state(shared);
     let mut connections = JoinSet::new();
     loop {
@@ -100,7 +104,11 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut router = router.clone();
         async move {
@@ -114,7 +122,8 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router, mut shu
             Ok::<_, ConnectionDropped>(response)
         }
     });
-    let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
@@ -143,7 +152,12 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> 
         .get("client-request-id")
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| request_id.clone(), str::to_owned);
-    let mut ctx = Ctx { request_id, client_request_id, base_url: shared.base_url.clone(), wrap_in_value: false };
+    let mut ctx = Ctx {
+        request_id,
+        client_request_id,
+        base_url: shared.base_url.clone(),
+        wrap_in_value: false,
+    };
     let mut record = RecordedRequest {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
@@ -151,18 +165,34 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> 
         headers: parts
             .headers
             .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body: body.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
         operation_id: None,
         status: None,
     };
     let response = match body {
-        Ok(_) => process(&shared, &parts, &record.body, &mut ctx, &mut record.operation_id).await,
+        Ok(_) => {
+            process(
+                &shared,
+                &parts,
+                &record.body,
+                &mut ctx,
+                &mut record.operation_id,
+            )
+            .await
+        }
         Err(_) => graph_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "BadRequest",
-            format!("The request body is larger than the emulator's limit of {MAX_BODY} bytes, or could not be read."),
+            format!(
+                "The request body is larger than the emulator's limit of {MAX_BODY} bytes, or could not be read."
+            ),
             None,
             &ctx,
         ),
@@ -206,11 +236,20 @@ async fn process(
         }
     }
 
-    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let caller = match auth::authenticate(authorization, shared.auth) {
         Ok(caller) => caller,
         Err(auth::Unauthenticated(message)) => {
-            let mut response = graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message, None, ctx);
+            let mut response = graph_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                message,
+                None,
+                ctx,
+            );
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(
@@ -276,7 +315,9 @@ async fn process(
     };
 
     match op.operation_id.as_deref() {
-        Some(ops::ADD_AGENT_IDENTITY_OWNER) => ops::add_agent_identity_owner(shared, &params, json_body.as_ref(), ctx),
+        Some(ops::ADD_AGENT_IDENTITY_OWNER) => {
+            ops::add_agent_identity_owner(shared, &params, json_body.as_ref(), ctx)
+        }
         Some(ops::UPDATE_LIMITED_MODE) => ops::update_limited_mode(shared, json_body.as_ref(), ctx),
         other => graph_error(
             StatusCode::NOT_IMPLEMENTED,
@@ -296,12 +337,19 @@ async fn process(
 type ErrorBuilder = Box<dyn FnOnce(&Ctx) -> Response>;
 
 /// Parses and validates the body an operation declares.
-fn read_body(shared: &Shared, op: &Operation, body: &[u8], parts: &Parts) -> Result<Option<Value>, ErrorBuilder> {
+fn read_body(
+    shared: &Shared,
+    op: &Operation,
+    body: &[u8],
+    parts: &Parts,
+) -> Result<Option<Value>, ErrorBuilder> {
     let Some(declared) = &op.body else {
         return Ok(None);
     };
     let bad = |message: String, target: Option<String>| -> ErrorBuilder {
-        Box::new(move |ctx: &Ctx| graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, target, ctx))
+        Box::new(move |ctx: &Ctx| {
+            graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, target, ctx)
+        })
     };
     if body.iter().all(u8::is_ascii_whitespace) {
         return if declared.required {
@@ -310,7 +358,11 @@ fn read_body(shared: &Shared, op: &Operation, body: &[u8], parts: &Parts) -> Res
             Ok(None)
         };
     }
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(Box::new(move |ctx: &Ctx| {
             graph_error(
@@ -365,7 +417,9 @@ fn fault_response(fault: &Fault, ctx: &Ctx) -> Response {
                 None,
                 ctx,
             ),
-            Some(httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(*retry_after_secs))),
+            Some(httpdate::fmt_http_date(
+                SystemTime::now() + Duration::from_secs(*retry_after_secs),
+            )),
         ),
         Fault::ServiceUnavailable { retry_after_secs } => with_retry_after(
             graph_error(
@@ -391,15 +445,23 @@ fn fault_response(fault: &Fault, ctx: &Ctx) -> Response {
             let html = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>502 Bad Gateway</h1><p>The server returned an invalid or incomplete response.</p></body></html>\n";
             let mut response = Response::new(Body::from(html));
             *response.status_mut() = StatusCode::BAD_GATEWAY;
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             with_ids(response, ctx)
         }
         Fault::EmptyBody { status } => {
             let mut response = Response::new(Body::empty());
-            *response.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            *response.status_mut() =
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             with_ids(response, ctx)
         }
-        Fault::Error { status, code, message } => graph_error(
+        Fault::Error {
+            status,
+            code,
+            message,
+        } => graph_error(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             message.clone(),
@@ -451,7 +513,10 @@ pub(crate) fn graph_error(
     }
     let mut response = Response::new(Body::from(json!({ "error": error }).to_string()));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     with_ids(response, ctx)
 }
 
@@ -483,11 +548,18 @@ pub(crate) fn no_content(ctx: &Ctx) -> Response {
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 fn now_iso8601() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
@@ -501,7 +573,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
 }
 
 #[cfg(test)]

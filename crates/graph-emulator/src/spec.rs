@@ -108,13 +108,18 @@ impl Spec {
                 continue;
             };
             let segments = parse_template(template)?;
-            for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+            for method in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
                 let Some(op) = item.get(method) else { continue };
                 operations.push(Operation {
                     method: method.to_ascii_uppercase(),
                     template: template.clone(),
                     segments: segments.clone(),
-                    operation_id: op.get("operationId").and_then(Value::as_str).map(str::to_owned),
+                    operation_id: op
+                        .get("operationId")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                     permissions: op.get("x-graph-rs-permissions").map(parse_permissions),
                     body: None,
                 });
@@ -165,10 +170,17 @@ impl Spec {
     ///
     /// `create` says whether `required` lists are enforced (POST/PUT); PATCH bodies are partial.
     /// `@odata.type` is never required, whatever the schema says.
-    pub(crate) fn validate(&self, schema: &Value, body: &Value, create: bool) -> Result<(), Violation> {
+    pub(crate) fn validate(
+        &self,
+        schema: &Value,
+        body: &Value,
+        create: bool,
+    ) -> Result<(), Violation> {
         let (resolved, name) = self.resolve(schema, 0)?;
         if let (Some(expected), Some(sent)) = (
-            resolved.get("x-ms-discriminator-value").and_then(Value::as_str),
+            resolved
+                .get("x-ms-discriminator-value")
+                .and_then(Value::as_str),
             body.get("@odata.type").and_then(Value::as_str),
         ) {
             let expected = expected.trim_start_matches('#');
@@ -187,13 +199,19 @@ impl Spec {
     }
 
     /// Follows `$ref`s; returns the schema reached and the name of the last schema referenced.
-    fn resolve<'a>(&'a self, mut schema: &'a Value, depth: usize) -> Result<(&'a Value, Option<String>), Violation> {
+    fn resolve<'a>(
+        &'a self,
+        mut schema: &'a Value,
+        depth: usize,
+    ) -> Result<(&'a Value, Option<String>), Violation> {
         let mut name = None;
         let mut hops = depth;
         while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             hops += 1;
             if hops > MAX_DEPTH {
-                return Err(spec_defect(format!("`$ref` chain too deep at '{reference}'")));
+                return Err(spec_defect(format!(
+                    "`$ref` chain too deep at '{reference}'"
+                )));
             }
             schema = lookup_ref(&self.doc, reference)
                 .ok_or_else(|| spec_defect(format!("unresolvable `$ref` '{reference}'")))?;
@@ -263,10 +281,12 @@ fn parse_template(template: &str) -> Result<Vec<Segment>, Error> {
         .ok_or_else(|| Error::Spec(format!("path '{template}' does not start with '/'")))?;
     Ok(trimmed
         .split('/')
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => Segment::Param(name.to_owned()),
-            None => Segment::Literal(s.to_owned()),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => Segment::Param(name.to_owned()),
+                None => Segment::Literal(s.to_owned()),
+            },
+        )
         .collect())
 }
 
@@ -275,7 +295,13 @@ fn parse_permissions(value: &Value) -> Permissions {
         value
             .get(key)
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     Permissions {
@@ -291,20 +317,28 @@ fn request_body(doc: &Value, body: &Value) -> Result<RequestBody, Error> {
     while let Some(reference) = body.get("$ref").and_then(Value::as_str) {
         hops += 1;
         if hops > MAX_DEPTH {
-            return Err(Error::Spec(format!("`$ref` chain too deep at '{reference}'")));
+            return Err(Error::Spec(format!(
+                "`$ref` chain too deep at '{reference}'"
+            )));
         }
         body = lookup_ref(doc, reference)
             .ok_or_else(|| Error::Spec(format!("unresolvable `$ref` '{reference}'")))?;
     }
-    let schema = body.get("content").and_then(Value::as_object).and_then(|content| {
-        content
-            .iter()
-            .find(|(media, _)| media.starts_with("application/json"))
-            .and_then(|(_, media)| media.get("schema"))
-            .cloned()
-    });
+    let schema = body
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|content| {
+            content
+                .iter()
+                .find(|(media, _)| media.starts_with("application/json"))
+                .and_then(|(_, media)| media.get("schema"))
+                .cloned()
+        });
     Ok(RequestBody {
-        required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
+        required: body
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         schema,
     })
 }
@@ -332,7 +366,12 @@ fn yaml_to_json(value: serde_yaml_ng::Value) -> Result<Value, Error> {
             }
         }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
         Y::Mapping(map) => {
             let mut out = Map::new();
             for (k, v) in map {
@@ -351,7 +390,10 @@ fn yaml_to_json(value: serde_yaml_ng::Value) -> Result<Value, Error> {
 }
 
 fn spec_defect(message: String) -> Violation {
-    Violation { message: format!("The emulator's OpenAPI document is defective: {message}"), target: String::new() }
+    Violation {
+        message: format!("The emulator's OpenAPI document is defective: {message}"),
+        target: String::new(),
+    }
 }
 
 /// A location inside the body, for messages.
@@ -364,20 +406,37 @@ struct Path {
 
 impl Path {
     fn root(type_name: Option<String>) -> Self {
-        Self { text: String::new(), type_name }
+        Self {
+            text: String::new(),
+            type_name,
+        }
     }
 
     fn property(&self, name: &str) -> Self {
-        let text = if self.text.is_empty() { name.to_owned() } else { format!("{}.{name}", self.text) };
-        Self { text, type_name: None }
+        let text = if self.text.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.text)
+        };
+        Self {
+            text,
+            type_name: None,
+        }
     }
 
     fn index(&self, i: usize) -> Self {
-        Self { text: format!("{}[{i}]", self.text), type_name: None }
+        Self {
+            text: format!("{}[{i}]", self.text),
+            type_name: None,
+        }
     }
 
     fn display(&self) -> &str {
-        if self.text.is_empty() { "(request body)" } else { &self.text }
+        if self.text.is_empty() {
+            "(request body)"
+        } else {
+            &self.text
+        }
     }
 }
 
@@ -408,12 +467,21 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn check(&self, schema: &'a Value, value: &Value, at: &Path, depth: usize) -> Result<(), Violation> {
+    fn check(
+        &self,
+        schema: &'a Value,
+        value: &Value,
+        at: &Path,
+        depth: usize,
+    ) -> Result<(), Violation> {
         if depth > MAX_DEPTH {
             return Err(spec_defect("schema nesting too deep".into()));
         }
         let (schema, name) = self.spec.resolve(schema, depth)?;
-        let at = &Path { text: at.text.clone(), type_name: name.or_else(|| at.type_name.clone()) };
+        let at = &Path {
+            text: at.text.clone(),
+            type_name: name.or_else(|| at.type_name.clone()),
+        };
 
         if value.is_null() {
             return if self.allows_null(schema, depth)? {
@@ -446,7 +514,11 @@ impl<'a> Checker<'a> {
 
         if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
             if !allowed.contains(value) {
-                let list: Vec<String> = allowed.iter().filter(|v| !v.is_null()).map(Value::to_string).collect();
+                let list: Vec<String> = allowed
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(Value::to_string)
+                    .collect();
                 return Err(Violation {
                     message: format!(
                         "Invalid request body: the value {value} of property '{}' is not one of the allowed values [{}].",
@@ -485,7 +557,11 @@ impl<'a> Checker<'a> {
             }
             _ => true,
         };
-        if ok { Ok(()) } else { Err(type_error(at, &self.describe(schema, depth)?, value)) }
+        if ok {
+            Ok(())
+        } else {
+            Err(type_error(at, &self.describe(schema, depth)?, value))
+        }
     }
 
     fn check_object(
@@ -507,7 +583,10 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if let Some(annotation) = key.strip_prefix('@') {
-                if SERVER_ANNOTATIONS.iter().any(|a| a.eq_ignore_ascii_case(annotation)) {
+                if SERVER_ANNOTATIONS
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(annotation))
+                {
                     return Err(Violation {
                         message: format!(
                             "Invalid request body: the instance annotation '{key}' is computed by the service and must not be sent."
@@ -518,7 +597,9 @@ impl<'a> Checker<'a> {
             }
             match view.additional {
                 Additional::Any => {}
-                Additional::Schema(schema) => self.check(schema, value, &at.property(key), depth + 1)?,
+                Additional::Schema(schema) => {
+                    self.check(schema, value, &at.property(key), depth + 1)?
+                }
                 Additional::Denied => {
                     let type_name = view.name.clone().or_else(|| at.type_name.clone());
                     return Err(Violation {
@@ -553,7 +634,12 @@ impl<'a> Checker<'a> {
     }
 
     /// Merges a schema and its `allOf` parts.
-    fn view(&self, schema: &'a Value, name: Option<String>, depth: usize) -> Result<ObjectView<'a>, Violation> {
+    fn view(
+        &self,
+        schema: &'a Value,
+        name: Option<String>,
+        depth: usize,
+    ) -> Result<ObjectView<'a>, Violation> {
         let mut view = ObjectView {
             is_object: false,
             scalar_type: None,
@@ -565,13 +651,21 @@ impl<'a> Checker<'a> {
         };
         self.merge_into(&mut view, schema, depth)?;
         // `{type: object}` with no declared properties is a free-form object.
-        if view.properties.is_empty() && matches!(view.additional, Additional::Denied) && !view.closed {
+        if view.properties.is_empty()
+            && matches!(view.additional, Additional::Denied)
+            && !view.closed
+        {
             view.additional = Additional::Any;
         }
         Ok(view)
     }
 
-    fn merge_into(&self, view: &mut ObjectView<'a>, schema: &'a Value, depth: usize) -> Result<(), Violation> {
+    fn merge_into(
+        &self,
+        view: &mut ObjectView<'a>,
+        schema: &'a Value,
+        depth: usize,
+    ) -> Result<(), Violation> {
         if depth > MAX_DEPTH {
             return Err(spec_defect("allOf nesting too deep".into()));
         }
@@ -588,7 +682,8 @@ impl<'a> Checker<'a> {
             }
         }
         if let Some(required) = schema.get("required").and_then(Value::as_array) {
-            view.required.extend(required.iter().filter_map(Value::as_str));
+            view.required
+                .extend(required.iter().filter_map(Value::as_str));
         }
         match schema.get("additionalProperties") {
             Some(Value::Bool(true)) => view.additional = Additional::Any,
@@ -617,7 +712,11 @@ impl<'a> Checker<'a> {
         if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
             return Ok(true);
         }
-        if schema.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null)) {
+        if schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.contains(&Value::Null))
+        {
             return Ok(true);
         }
         for key in ["anyOf", "oneOf"] {
@@ -630,9 +729,17 @@ impl<'a> Checker<'a> {
             }
         }
         // A schema that constrains nothing accepts null too.
-        let constrains = ["type", "properties", "allOf", "anyOf", "oneOf", "enum", "items"]
-            .iter()
-            .any(|k| schema.get(k).is_some());
+        let constrains = [
+            "type",
+            "properties",
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "enum",
+            "items",
+        ]
+        .iter()
+        .any(|k| schema.get(k).is_some());
         Ok(!constrains)
     }
 
@@ -651,7 +758,11 @@ impl<'a> Checker<'a> {
                 _ => "a value",
             }
         };
-        Ok(if self.allows_null(schema, depth)? { format!("{base} or null") } else { base.to_owned() })
+        Ok(if self.allows_null(schema, depth)? {
+            format!("{base} or null")
+        } else {
+            base.to_owned()
+        })
     }
 }
 
@@ -711,7 +822,11 @@ mod tests {
     #[test]
     fn finds_both_operations() {
         let spec = slice();
-        let ids: Vec<_> = spec.operations().iter().filter_map(|o| o.operation_id.clone()).collect();
+        let ids: Vec<_> = spec
+            .operations()
+            .iter()
+            .filter_map(|o| o.operation_id.clone())
+            .collect();
         assert!(ids.contains(&"copilot.admin.settings.UpdateLimitedMode".to_owned()));
         assert!(ids.contains(&"servicePrincipals.agentIdentity.CreateRefOwners".to_owned()));
     }
@@ -727,7 +842,10 @@ mod tests {
             match spec.route("POST", &segments(path)) {
                 RouteMatch::Found(op, params) => {
                     assert_eq!(op.method, "POST");
-                    assert_eq!(params, vec![("servicePrincipal-id".to_owned(), "abc".to_owned())]);
+                    assert_eq!(
+                        params,
+                        vec![("servicePrincipal-id".to_owned(), "abc".to_owned())]
+                    );
                 }
                 other => panic!("{path}: {other:?}"),
             }
@@ -762,15 +880,36 @@ mod tests {
         ] {
             spec.validate(&schema, &ok, false).unwrap();
         }
-        let err = spec.validate(&schema, &json!({"isEnabledForGroup": "yes"}), false).unwrap_err();
+        let err = spec
+            .validate(&schema, &json!({"isEnabledForGroup": "yes"}), false)
+            .unwrap_err();
         assert_eq!(err.target, "isEnabledForGroup");
-        assert!(err.message.contains("must be a boolean or null"), "{}", err.message);
-        let err = spec.validate(&schema, &json!({"colour": 1}), false).unwrap_err();
+        assert!(
+            err.message.contains("must be a boolean or null"),
+            "{}",
+            err.message
+        );
+        let err = spec
+            .validate(&schema, &json!({"colour": 1}), false)
+            .unwrap_err();
         assert_eq!(err.target, "colour");
-        assert!(err.message.contains("microsoft.graph.copilotAdminLimitedMode"), "{}", err.message);
-        let err = spec.validate(&schema, &json!({"@odata.context": "x"}), false).unwrap_err();
+        assert!(
+            err.message
+                .contains("microsoft.graph.copilotAdminLimitedMode"),
+            "{}",
+            err.message
+        );
+        let err = spec
+            .validate(&schema, &json!({"@odata.context": "x"}), false)
+            .unwrap_err();
         assert_eq!(err.target, "@odata.context");
-        let err = spec.validate(&schema, &json!({"@odata.type": "#microsoft.graph.user"}), false).unwrap_err();
+        let err = spec
+            .validate(
+                &schema,
+                &json!({"@odata.type": "#microsoft.graph.user"}),
+                false,
+            )
+            .unwrap_err();
         assert_eq!(err.target, "@odata.type");
         let err = spec.validate(&schema, &json!([1]), false).unwrap_err();
         assert!(err.message.contains("must be an object"), "{}", err.message);
@@ -780,11 +919,16 @@ mod tests {
     fn reference_create_is_open() {
         let spec = slice();
         let schema = json!({"$ref": "#/components/schemas/ReferenceCreate"});
-        spec.validate(&schema, &json!({"@odata.id": "x", "extra": {"a": 1}}), true).unwrap();
-        let err = spec.validate(&schema, &json!({"@odata.id": 5}), true).unwrap_err();
+        spec.validate(&schema, &json!({"@odata.id": "x", "extra": {"a": 1}}), true)
+            .unwrap();
+        let err = spec
+            .validate(&schema, &json!({"@odata.id": 5}), true)
+            .unwrap_err();
         assert_eq!(err.target, "@odata.id");
         // additionalProperties: {type: object}: a non-object extra value is mistyped.
-        let err = spec.validate(&schema, &json!({"@odata.id": "x", "extra": 1}), true).unwrap_err();
+        let err = spec
+            .validate(&schema, &json!({"@odata.id": "x", "extra": 1}), true)
+            .unwrap_err();
         assert_eq!(err.target, "extra");
     }
 
@@ -826,13 +970,47 @@ components:
 "##;
         let spec = Spec::parse(yaml).unwrap();
         let schema = json!({"$ref": "#/components/schemas/thing"});
-        spec.validate(&schema, &json!({"a": null, "b": null, "c": "red", "d": [1, 2], "e": "NaN"}), false)
-            .unwrap();
-        spec.validate(&schema, &json!({"a": {"x": 1}, "b": {"x": 2}, "e": 1.5}), false).unwrap();
-        assert_eq!(spec.validate(&schema, &json!({"a": {"y": 1}}), false).unwrap_err().target, "a.y");
-        assert_eq!(spec.validate(&schema, &json!({"c": "blue"}), false).unwrap_err().target, "c");
-        assert_eq!(spec.validate(&schema, &json!({"c": null}), false).unwrap_err().target, "c");
-        assert_eq!(spec.validate(&schema, &json!({"d": [1, "2"]}), false).unwrap_err().target, "d[1]");
-        assert_eq!(spec.validate(&schema, &json!({"e": true}), false).unwrap_err().target, "e");
+        spec.validate(
+            &schema,
+            &json!({"a": null, "b": null, "c": "red", "d": [1, 2], "e": "NaN"}),
+            false,
+        )
+        .unwrap();
+        spec.validate(
+            &schema,
+            &json!({"a": {"x": 1}, "b": {"x": 2}, "e": 1.5}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.validate(&schema, &json!({"a": {"y": 1}}), false)
+                .unwrap_err()
+                .target,
+            "a.y"
+        );
+        assert_eq!(
+            spec.validate(&schema, &json!({"c": "blue"}), false)
+                .unwrap_err()
+                .target,
+            "c"
+        );
+        assert_eq!(
+            spec.validate(&schema, &json!({"c": null}), false)
+                .unwrap_err()
+                .target,
+            "c"
+        );
+        assert_eq!(
+            spec.validate(&schema, &json!({"d": [1, "2"]}), false)
+                .unwrap_err()
+                .target,
+            "d[1]"
+        );
+        assert_eq!(
+            spec.validate(&schema, &json!({"e": true}), false)
+                .unwrap_err()
+                .target,
+            "e"
+        );
     }
 }

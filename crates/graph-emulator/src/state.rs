@@ -58,7 +58,10 @@ pub struct User {
 impl User {
     /// A user with only an id.
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into(), ..Self::default() }
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
     }
 
     /// Sets the display name.
@@ -93,12 +96,19 @@ pub struct ServicePrincipal {
 impl ServicePrincipal {
     /// A plain service principal (not an agent identity) with only an id.
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into(), ..Self::default() }
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
     }
 
     /// An agent identity with only an id.
     pub fn agent_identity(id: impl Into<String>) -> Self {
-        Self { id: id.into(), is_agent_identity: true, ..Self::default() }
+        Self {
+            id: id.into(),
+            is_agent_identity: true,
+            ..Self::default()
+        }
     }
 
     /// Sets the display name.
@@ -117,7 +127,11 @@ impl ServicePrincipal {
 
     /// The `@odata.type` this service principal has.
     pub fn odata_type(&self) -> &'static str {
-        if self.is_agent_identity { AGENT_IDENTITY_TYPE } else { SERVICE_PRINCIPAL_TYPE }
+        if self.is_agent_identity {
+            AGENT_IDENTITY_TYPE
+        } else {
+            SERVICE_PRINCIPAL_TYPE
+        }
     }
 }
 
@@ -135,7 +149,10 @@ pub struct Group {
 impl Group {
     /// A group with only an id.
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into(), display_name: None }
+        Self {
+            id: id.into(),
+            display_name: None,
+        }
     }
 
     /// Sets the display name.
@@ -166,7 +183,11 @@ pub struct LimitedMode {
 
 impl Default for LimitedMode {
     fn default() -> Self {
-        Self { group_id: None, is_enabled_for_group: Some(false), additional: Map::new() }
+        Self {
+            group_id: None,
+            is_enabled_for_group: Some(false),
+            additional: Map::new(),
+        }
     }
 }
 
@@ -174,9 +195,18 @@ impl LimitedMode {
     /// The resource as Graph returns it (without `@odata.context`).
     pub fn to_json(&self) -> Value {
         let mut map = self.additional.clone();
-        map.insert("@odata.type".into(), Value::String(LIMITED_MODE_TYPE.into()));
-        map.insert("groupId".into(), self.group_id.clone().map_or(Value::Null, Value::String));
-        map.insert("isEnabledForGroup".into(), self.is_enabled_for_group.map_or(Value::Null, Value::Bool));
+        map.insert(
+            "@odata.type".into(),
+            Value::String(LIMITED_MODE_TYPE.into()),
+        );
+        map.insert(
+            "groupId".into(),
+            self.group_id.clone().map_or(Value::Null, Value::String),
+        );
+        map.insert(
+            "isEnabledForGroup".into(),
+            self.is_enabled_for_group.map_or(Value::Null, Value::Bool),
+        );
         Value::Object(map)
     }
 }
@@ -196,7 +226,10 @@ impl State {
     /// Finds a directory object (user, service principal or group) by id, case-insensitively.
     /// Users win over service principals, which win over groups, should ids collide.
     pub fn directory_object(&self, id: &str) -> Option<DirectoryObject> {
-        let found = |key: &String, ty: &str| DirectoryObject { id: key.clone(), odata_type: ty.to_owned() };
+        let found = |key: &String, ty: &str| DirectoryObject {
+            id: key.clone(),
+            odata_type: ty.to_owned(),
+        };
         if let Some((key, _)) = find(&self.users, id) {
             return Some(found(key, USER_TYPE));
         }
@@ -209,12 +242,18 @@ impl State {
     /// Every directory object, users first, then service principals, then groups.
     pub fn directory_objects(&self) -> Vec<DirectoryObject> {
         let users = self.users.keys().map(|id| (id, USER_TYPE));
-        let sps = self.service_principals.values().map(|sp| (&sp.id, sp.odata_type()));
+        let sps = self
+            .service_principals
+            .values()
+            .map(|sp| (&sp.id, sp.odata_type()));
         let groups = self.groups.keys().map(|id| (id, GROUP_TYPE));
         users
             .chain(sps)
             .chain(groups)
-            .map(|(id, ty)| DirectoryObject { id: id.clone(), odata_type: ty.to_owned() })
+            .map(|(id, ty)| DirectoryObject {
+                id: id.clone(),
+                odata_type: ty.to_owned(),
+            })
             .collect()
     }
 
@@ -230,7 +269,9 @@ impl State {
 
     /// The owner ids of a service principal (empty when unknown).
     pub fn owners_of(&self, id: &str) -> Vec<String> {
-        self.service_principal(id).map(|sp| sp.owners.clone()).unwrap_or_default()
+        self.service_principal(id)
+            .map(|sp| sp.owners.clone())
+            .unwrap_or_default()
     }
 
     /// The group with this id (case-insensitive).
@@ -265,7 +306,8 @@ impl State {
 }
 
 fn find<'a, T>(map: &'a BTreeMap<String, T>, id: &str) -> Option<(&'a String, &'a T)> {
-    map.get_key_value(id).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(id)))
+    map.get_key_value(id)
+        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(id)))
 }
 
 /// A description of a tenant to load, from code or from JSON.
@@ -346,8 +388,13 @@ impl Seed {
 
     /// Adds an agent identity with a display name and no owners.
     #[must_use]
-    pub fn agent_identity(mut self, id: impl Into<String>, display_name: impl Into<String>) -> Self {
-        self.agent_identities.push(ServicePrincipal::new(id).display_name(display_name));
+    pub fn agent_identity(
+        mut self,
+        id: impl Into<String>,
+        display_name: impl Into<String>,
+    ) -> Self {
+        self.agent_identities
+            .push(ServicePrincipal::new(id).display_name(display_name));
         self
     }
 

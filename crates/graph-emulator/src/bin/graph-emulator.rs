@@ -32,14 +32,24 @@ struct Options {
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut options = Options { port: 0, seed: None, spec: None, strict: false };
+    let mut options = Options {
+        port: 0,
+        seed: None,
+        spec: None,
+        strict: false,
+    };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| {
-            inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value"))
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
@@ -84,7 +94,8 @@ async fn run(options: Options) -> Result<(), String> {
         builder = builder.seed(Seed::from_file(path).map_err(|e| e.to_string())?);
     }
     if let Some(path) = &options.spec {
-        let yaml = std::fs::read_to_string(path).map_err(|e| format!("graph-emulator: cannot read {path}: {e}"))?;
+        let yaml = std::fs::read_to_string(path)
+            .map_err(|e| format!("graph-emulator: cannot read {path}: {e}"))?;
         builder = builder.spec_yaml(yaml);
     }
     if options.strict {
@@ -92,7 +103,9 @@ async fn run(options: Options) -> Result<(), String> {
     }
     let graph = builder.start().await.map_err(|e| e.to_string())?;
     println!("graph-emulator listening on {}", graph.base_url());
-    tokio::signal::ctrl_c().await.map_err(|e| format!("graph-emulator: cannot wait for Ctrl-C: {e}"))?;
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("graph-emulator: cannot wait for Ctrl-C: {e}"))?;
     eprintln!("graph-emulator: shutting down");
     graph.shutdown().await;
     Ok(())

@@ -1,0 +1,12 @@
+//! Integration tests: every behaviour of the emulator, over real HTTP on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod common;
+mod conventions;
+mod faults;
+mod lifecycle;
+mod limited_mode;
+mod owners;
+mod request_log;
+mod spec_driven;

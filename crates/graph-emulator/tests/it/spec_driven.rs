@@ -1,0 +1,101 @@
+//! Behaviour that follows the spec text, not code: a property added to the slice is accepted.
+
+use graph_emulator::{DEFAULT_SPEC, Emulator, Error};
+use serde_json::json;
+
+use crate::common::*;
+
+/// The slice with a new nullable string property on copilotAdminLimitedMode and a new GET
+/// operation that the emulator has no behaviour for.
+fn extended_spec() -> String {
+    let anchor = "            isEnabledForGroup:\n";
+    assert_eq!(
+        DEFAULT_SPEC.matches(anchor).count(),
+        1,
+        "the slice changed shape; update this test"
+    );
+    let with_property = DEFAULT_SPEC.replace(
+        anchor,
+        "            meetingScope:\n              type: string\n              nullable: true\n              enum: [allMeetings, scheduledOnly, null]\n            reviewDays:\n              type: integer\n            isEnabledForGroup:\n",
+    );
+    let paths = "paths:\n";
+    with_property.replacen(
+        paths,
+        "paths:\n  '/copilot/admin/settings':\n    get:\n      operationId: copilot.admin.GetSettings\n      responses:\n        '200':\n          description: Success\n",
+        1,
+    )
+}
+
+#[tokio::test]
+async fn a_property_added_to_the_spec_is_accepted_stored_and_echoed() {
+    let graph = Emulator::builder()
+        .spec_yaml(extended_spec())
+        .seed(tenant())
+        .start()
+        .await
+        .unwrap();
+    let response = patch_limited_mode(
+        &graph,
+        &json!({"meetingScope": "scheduledOnly", "reviewDays": 30, "isEnabledForGroup": false}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body = body_json(response).await;
+    assert_eq!(body["meetingScope"], "scheduledOnly");
+    assert_eq!(body["reviewDays"], 30);
+    let stored = graph.state().limited_mode.additional;
+    assert_eq!(stored.get("meetingScope"), Some(&json!("scheduledOnly")));
+    assert_eq!(stored.get("reviewDays"), Some(&json!(30)));
+
+    // It is validated like the others: type, enum, nullability.
+    for (bad, target) in [
+        (json!({"meetingScope": 5}), "meetingScope"),
+        (json!({"meetingScope": "sometimes"}), "meetingScope"),
+        (json!({"reviewDays": 1.5}), "reviewDays"),
+        (json!({"reviewDays": null}), "reviewDays"),
+    ] {
+        let error = body_json(patch_limited_mode(&graph, &bad).await).await;
+        assert_graph_error(&error, "BadRequest");
+        assert_eq!(error["error"]["target"], target, "{bad}");
+    }
+    // Explicit null clears a nullable one.
+    let body = body_json(patch_limited_mode(&graph, &json!({"meetingScope": null})).await).await;
+    assert_eq!(body["meetingScope"], serde_json::Value::Null);
+    assert_eq!(body["reviewDays"], 30);
+
+    // The embedded slice still refuses it.
+    let plain = seeded().await;
+    let response = patch_limited_mode(&plain, &json!({"meetingScope": "scheduledOnly"})).await;
+    expect_error(response, 400, "BadRequest").await;
+}
+
+#[tokio::test]
+async fn an_operation_without_behaviour_is_routed_and_answers_501() {
+    let graph = Emulator::builder()
+        .spec_yaml(extended_spec())
+        .start()
+        .await
+        .unwrap();
+    let response = client()
+        .get(format!("{}/copilot/admin/settings", graph.base_url()))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(response, 501, "NotImplemented").await;
+    assert!(message.contains("copilot.admin.GetSettings"), "{message}");
+    assert_eq!(
+        graph.requests()[0].operation_id.as_deref(),
+        Some("copilot.admin.GetSettings")
+    );
+}
+
+#[tokio::test]
+async fn an_unusable_spec_is_an_error() {
+    for yaml in ["openapi: [", "openapi: 3.0.4\ninfo: {}\n"] {
+        match Emulator::builder().spec_yaml(yaml).start().await {
+            Err(Error::Spec(_)) => {}
+            other => panic!("{yaml:?}: {other:?}"),
+        }
+    }
+}
