@@ -185,13 +185,18 @@ fn docs_of(schema: &Schema) -> Option<String> {
 }
 
 impl<'a> Lowerer<'a> {
-    /// The schema a `#/components/schemas/…` reference points at.
+    /// The schema a `#/components/schemas/…` reference points at, following
+    /// chains of references (a chain that loops resolves to `None`).
     pub(crate) fn resolve_schema(&self, reference: &str) -> Option<&'a Schema> {
-        let name = reference.strip_prefix(SCHEMA_PREFIX)?;
-        match self.doc.components.as_ref()?.schemas.get(name)? {
-            ReferenceOr::Item(s) => Some(s),
-            ReferenceOr::Reference { reference } => self.resolve_schema(reference),
+        let schemas = &self.doc.components.as_ref()?.schemas;
+        let mut reference = reference;
+        for _ in 0..32 {
+            match schemas.get(reference.strip_prefix(SCHEMA_PREFIX)?)? {
+                ReferenceOr::Item(s) => return Some(s),
+                ReferenceOr::Reference { reference: next } => reference = next,
+            }
         }
+        None
     }
 
     /// The Rust name a schema reference lowers to.
@@ -232,7 +237,12 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Model, CodegenError> {
         let module = self.module_for(rust_name);
         let (docs, kind) = match view {
-            SchemaView::Ref(r) => (None, ModelKind::Alias(self.named(r, at)?)),
+            SchemaView::Ref(r) => {
+                if self.resolve_schema(r).is_none() {
+                    return Err(at.error(format!("`$ref: {r}` does not lead to a schema (missing, or a loop of references)")));
+                }
+                (None, ModelKind::Alias(self.named(r, at)?))
+            }
             SchemaView::Item(s) => {
                 let docs = docs_of(s).or_else(|| s.schema_data.title.clone());
                 let kind = if object_parts(s).is_some() || !all_of(s).is_empty() {
