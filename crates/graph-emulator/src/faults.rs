@@ -68,6 +68,14 @@ pub enum Fault {
         /// `error.message`.
         message: String,
     },
+    /// `401 InvalidAuthenticationToken` with a continuous-access-evaluation claims challenge:
+    /// `WWW-Authenticate: Bearer …, error="insufficient_claims", claims="<base64 of claims>"`.
+    /// A client should get a new token for those claims and retry once.
+    ClaimsChallenge {
+        /// The claims JSON (sent base64-encoded), e.g.
+        /// `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`.
+        claims: String,
+    },
     /// Close the connection without sending any response.
     DropConnection,
     /// Wait this long, then serve the request normally.

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::response::Response;
+use base64::Engine as _;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use percent_encoding::percent_decode_str;
@@ -468,6 +469,25 @@ fn fault_response(fault: &Fault, ctx: &Ctx) -> Response {
             None,
             ctx,
         ),
+        Fault::ClaimsChallenge { claims } => {
+            let mut response = graph_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp",
+                None,
+                ctx,
+            );
+            let encoded = base64::engine::general_purpose::STANDARD.encode(claims);
+            let challenge = format!(
+                "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"insufficient_claims\", claims=\"{encoded}\""
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+            response
+        }
         Fault::DropConnection => {
             let mut response = Response::new(Body::empty());
             response.extensions_mut().insert(DropConnection);

@@ -200,3 +200,35 @@ async fn unknown_route_names_panic() {
     let graph = seeded().await;
     graph.faults().on("copilot.admin.settings.UpdateLimitedMod");
 }
+
+#[tokio::test]
+async fn claims_challenge_is_a_401_with_www_authenticate() {
+    let graph = seeded().await;
+    let claims = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
+    graph.faults().on(ADD_OWNER).once(Fault::ClaimsChallenge {
+        claims: claims.into(),
+    });
+    let response = add_owner(&graph, AGENT, &v1_ref(USER)).await;
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    expect_error(response, 401, "InvalidAuthenticationToken").await;
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    assert!(
+        challenge.contains("error=\"insufficient_claims\""),
+        "{challenge}"
+    );
+    let encoded = challenge
+        .split("claims=\"")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('"');
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    assert_eq!(decoded, claims.as_bytes());
+    // The retry succeeds.
+    assert_eq!(add_owner(&graph, AGENT, &v1_ref(USER)).await.status(), 204);
+}
