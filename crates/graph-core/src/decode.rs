@@ -80,15 +80,36 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
     require_body(body)?;
     let mut value: Value = serde_json::from_slice(body)?;
     if let Value::Object(map) = &mut value {
-        let wrapped = matches!(map.get("value"), Some(Value::Object(_)))
-            && map.keys().all(|k| k == "value" || k.contains('@'));
-        if wrapped {
-            if let Some(inner) = map.remove("value") {
-                return Ok(serde_json::from_value(inner)?);
-            }
+        let only_value = map.contains_key("value") && map.keys().all(|k| k == "value" || k.contains('@'));
+        if only_value {
+            return match map.remove("value") {
+                Some(inner @ Value::Object(_)) => Ok(serde_json::from_value(inner)?),
+                // `{"value": null}`, `{"value": []}`, `{"value": "x"}`: decoding the
+                // envelope would give an object with every field absent.
+                _ => Err(DecodeError::new(
+                    "expected an object (or one wrapped as {\"value\": {...}}) but `value` is not an object",
+                )),
+            };
         }
     }
     Ok(serde_json::from_value(value)?)
+}
+
+/// Decodes a `text/plain` body (such as `$count`) by parsing its trimmed text.
+pub fn text<T>(body: &[u8]) -> Result<T, DecodeError>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    let text = std::str::from_utf8(body).map_err(|e| DecodeError::new(format!("response body is not UTF-8 text: {e}")))?;
+    text.trim()
+        .parse()
+        .map_err(|e| DecodeError::new(format!("could not parse the text response: {e}")))
+}
+
+/// Returns a binary body (such as a `$value` media stream) as bytes.
+pub fn bytes(body: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    Ok(body.to_vec())
 }
 
 #[cfg(test)]
@@ -101,6 +122,21 @@ mod tests {
         id: Option<String>,
         #[serde(rename = "isEnabledForGroup")]
         enabled: Option<bool>,
+    }
+
+    #[test]
+    fn wrapped_non_objects_are_errors_not_empty_models() {
+        for body in [&br#"{"value":null}"#[..], br#"{"value":[]}"#, br#"{"@odata.context":"x","value":"s"}"#] {
+            assert!(json_unwrap_value::<M>(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn text_and_bytes() {
+        assert_eq!(text::<i32>(b" 42\n").unwrap(), 42);
+        assert!(text::<i32>(b"forty").is_err());
+        assert!(text::<i32>(&[0xff]).is_err());
+        assert_eq!(bytes(b"\x89PNG").unwrap(), b"\x89PNG".to_vec());
     }
 
     #[test]

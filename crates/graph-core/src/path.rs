@@ -26,6 +26,7 @@ const QUERY_NAME: &AsciiSet = &UNRESERVED_ONLY.remove(b'$');
 enum Segment {
     Literal(&'static str),
     Param { name: &'static str, value: String },
+    Template { template: &'static str, params: Vec<(&'static str, String)> },
 }
 
 /// The path of one request, relative to the service root, as an ordered list of segments.
@@ -77,6 +78,16 @@ impl RequestPath {
 
     /// Validates the parameters and renders the path, starting with `/` (or empty when there
     /// are no segments). Segments are joined with exactly one `/`.
+    /// Appends one segment that embeds parameters in literal text, such as an alternate key
+    /// `applications(appId='{appId}')` or a function call `f(x='{x}')`. Each `{name}` is
+    /// replaced by its value written as an OData string literal: quotes doubled, then
+    /// percent-encoded like a path parameter (empty values are refused at send time).
+    #[must_use]
+    pub fn template(mut self, template: &'static str, params: Vec<(&'static str, String)>) -> Self {
+        self.segments.push(Segment::Template { template, params });
+        self
+    }
+
     pub fn render(&self) -> Result<String, Error> {
         let mut out = String::new();
         for segment in &self.segments {
@@ -92,6 +103,10 @@ impl RequestPath {
                     out.push('/');
                     out.push_str(&encode_param(name, value)?);
                 }
+                Segment::Template { template, params } => {
+                    out.push('/');
+                    out.push_str(&render_template(template, params)?);
+                }
             }
         }
         Ok(out)
@@ -101,6 +116,35 @@ impl RequestPath {
 /// Validates a user-supplied path parameter and encodes it as one path segment.
 ///
 /// Rejects the empty string, `.` and `..` with [`Error::InvalidInput`] naming the parameter.
+fn render_template(template: &str, params: &[(&'static str, String)]) -> Result<String, Error> {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(Error::InvalidInput {
+                message: format!("malformed path template `{template}`"),
+            });
+        };
+        let name = &after[..close];
+        let Some((_, value)) = params.iter().find(|(n, _)| *n == name) else {
+            return Err(Error::InvalidInput {
+                message: format!("no value for `{{{name}}}` in path template `{template}`"),
+            });
+        };
+        if value.is_empty() {
+            return Err(Error::InvalidInput {
+                message: format!("path parameter `{name}` must not be empty"),
+            });
+        }
+        out.push_str(&encode_segment(&value.replace('\'', "''")));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 pub fn encode_param(name: &str, value: &str) -> Result<String, Error> {
     let problem = match value {
         "" => Some("must not be empty"),
@@ -176,6 +220,18 @@ mod tests {
             .literal("limitedMode");
         assert_eq!(p.render().unwrap(), "/copilot/admin/settings/limitedMode");
         assert_eq!(RequestPath::new().render().unwrap(), "");
+    }
+
+    #[test]
+    fn templates_quote_and_encode_values() {
+        let p = RequestPath::new()
+            .literal("applications")
+            .template("applications(appId='{appId}')", vec![("appId", "o'neil/1".to_owned())]);
+        assert_eq!(p.render().unwrap(), "/applications/applications(appId='o%27%27neil%2F1')");
+        let empty = RequestPath::new().template("a(x='{x}')", vec![("x", String::new())]);
+        assert!(empty.render().is_err());
+        let missing = RequestPath::new().template("a(x='{x}')", vec![]);
+        assert!(missing.render().is_err());
     }
 
     #[test]

@@ -132,6 +132,14 @@ impl<T: Send + 'static> Request<T> {
         self
     }
 
+    /// Sets a non-JSON request body (e.g. `application/octet-stream` media for a `$value`
+    /// upload) and its `Content-Type`.
+    #[must_use]
+    pub fn bytes_body(mut self, content_type: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(bytes.into());
+        self.header(CONTENT_TYPE.as_str(), content_type)
+    }
+
     /// Adds a request header (e.g. `If-Match`, `ConsistencyLevel`, `Prefer`). A header set
     /// here replaces a default one of the same name; adding the same name twice sends both.
     ///
