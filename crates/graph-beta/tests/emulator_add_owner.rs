@@ -42,6 +42,12 @@ async fn adds_owner_returns_unit_and_records_owner() {
     );
     assert!(is_uuid(r.header("client-request-id").unwrap()));
     assert_eq!(r.header("retry-attempt"), None);
+    assert!(
+        r.header("user-agent")
+            .is_some_and(|ua| ua.starts_with("graph-beta-rs/")),
+        "{:?}",
+        r.header("user-agent")
+    );
     assert_eq!(
         r.body_json(),
         Some(json!({"@odata.id": format!("{}/directoryObjects/{USER}", graph.base_url())}))
@@ -221,6 +227,9 @@ async fn hostile_agent_ids_travel_as_one_encoded_segment() {
         ("a b", "a%20b"),
         ("ü", "%C3%BC"),
         ("../x", "..%2Fx"),
+        ("a+b", "a%2Bb"),
+        ("a;b=c", "a%3Bb%3Dc"),
+        ("$ref", "%24ref"),
     ];
     for (i, (id, encoded)) in cases.iter().enumerate() {
         let err = add_owner(&client, id, USER).await.unwrap_err();
@@ -312,4 +321,70 @@ async fn agent_ids_are_matched_case_insensitively() {
         .await
         .unwrap();
     assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn duplicate_detection_ignores_id_case() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    let err = add_owner(&client, AGENT, &USER.to_uppercase())
+        .await
+        .unwrap_err();
+    let svc = expect_service(&err, 400, "Request_BadRequest");
+    assert!(svc.message().unwrap().contains("already exist"), "{err}");
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn agent_identity_with_hostile_id_can_own_another() {
+    let odd = "agent 2/ü?#";
+    let graph = Emulator::builder()
+        .seed(tenant())
+        .seed(Seed::new().agent_identity(odd, "Odd agent"))
+        .start()
+        .await
+        .unwrap();
+    let client = client(&graph);
+    add_owner(&client, AGENT, odd).await.unwrap();
+    add_owner(&client, odd, AGENT).await.unwrap();
+    assert_eq!(graph.state().owners_of(AGENT), [odd]);
+    assert_eq!(graph.state().owners_of(odd), [AGENT]);
+    assert_eq!(
+        graph.requests()[1].path,
+        owners_path("agent%202%2F%C3%BC%3F%23")
+    );
+}
+
+#[tokio::test]
+async fn emulator_directory_object_url_is_a_valid_reference() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    let body = ReferenceCreate {
+        odata_id: Some(graph.directory_object_url(USER)),
+        ..Default::default()
+    };
+    add_owner_ref(&client, AGENT, &body).await.unwrap();
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn service_root_without_the_version_segment_is_a_400_from_the_emulator() {
+    let graph = emulator().await;
+    let root = graph.base_url().trim_end_matches("/beta").to_owned();
+    let client = graph_beta::Client::builder(StaticToken::new(full_token()))
+        .service_root(root)
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    let svc = expect_service(&err, 400, "BadRequest");
+    assert!(svc.message().unwrap().contains("Invalid version"), "{err}");
+    let r = only_request(&graph);
+    assert_eq!(
+        r.path,
+        format!("/servicePrincipals/{AGENT}/microsoft.graph.agentIdentity/owners/$ref")
+    );
+    assert_eq!(r.operation_id, None);
+    assert!(graph.state().owners_of(AGENT).is_empty());
 }

@@ -129,6 +129,20 @@ async fn app_only_token_with_a_documented_role_adds_an_owner() {
 }
 
 #[tokio::test]
+async fn jwt_without_scopes_or_roles_is_403() {
+    let graph = emulator().await;
+    let client = client_token(
+        &graph,
+        token::unsigned_jwt(
+            &serde_json::json!({"sub": "someone", "aud": "https://graph.microsoft.com"}),
+        ),
+    );
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    expect_service(&err, 403, "Authorization_RequestDenied");
+    assert!(graph.state().owners_of(AGENT).is_empty());
+}
+
+#[tokio::test]
 async fn personal_account_is_403() {
     let graph = emulator().await;
     let client = client_token(&graph, token::delegated_personal(&[OWNERS_SCOPE]));
@@ -290,4 +304,75 @@ async fn a_caller_supplied_client_request_id_is_sent_and_echoed() {
     );
     // ServiceError::client_request_id documents "the client-request-id this client sent".
     assert_eq!(svc.client_request_id, "my-correlation-id-1");
+}
+
+// ---------------------------------------------------------------------------------------
+// Tokens the SDK must not send
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_token_with_a_newline_is_refused_before_sending() {
+    let graph = emulator().await;
+    let client = client_token(&graph, "abc\r\nX-Injected: 1");
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    assert!(matches!(err, Error::Credential(_)), "{err:?}");
+    // The secret is not echoed in the message.
+    assert!(!err.to_string().contains("X-Injected"), "{err}");
+    assert!(graph.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_empty_token_is_401_access_token_is_empty() {
+    let graph = emulator().await;
+    let client = client_token(&graph, "");
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    let svc = expect_service(&err, 401, "InvalidAuthenticationToken");
+    assert_eq!(svc.message(), Some("Access token is empty."));
+    assert_eq!(statuses(&graph), [Some(401)]);
+}
+
+#[tokio::test]
+async fn concurrent_calls_on_one_client_keep_their_own_ids() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    let on = enable_for(GROUP);
+    let (a, b, c) = tokio::join!(
+        add_owner(&client, AGENT, USER),
+        add_owner(&client, AGENT, USER2),
+        patch_limited_mode(&client, &on),
+    );
+    a.unwrap();
+    b.unwrap();
+    c.unwrap();
+    let mut ids = client_request_ids(&graph);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+    let mut owners = graph.state().owners_of(AGENT);
+    owners.sort();
+    let mut expected = vec![USER.to_owned(), USER2.to_owned()];
+    expected.sort();
+    assert_eq!(owners, expected);
+}
+
+#[tokio::test]
+async fn service_root_with_a_trailing_slash_gives_no_double_slash() {
+    let graph = emulator().await;
+    let client = graph_beta::Client::builder(StaticToken::new(full_token()))
+        .service_root(format!("{}/", graph.base_url()))
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    add_owner(&client, AGENT, USER).await.unwrap();
+    patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap();
+    let log = graph.requests();
+    assert_eq!(log[0].path, owners_path(AGENT));
+    assert_eq!(log[1].path, LIMITED_MODE_PATH);
+    assert_eq!(
+        log[0].body_json().unwrap()["@odata.id"],
+        format!("{}/directoryObjects/{USER}", graph.base_url())
+    );
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
 }

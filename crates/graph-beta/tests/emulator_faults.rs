@@ -574,3 +574,266 @@ async fn repeated_claims_challenge_is_answered_only_once() {
     assert_eq!(statuses(&graph), [Some(401), Some(401)]);
     assert!(graph.state().owners_of(AGENT).is_empty());
 }
+
+// ---------------------------------------------------------------------------------------
+// More shapes and combinations
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn empty_200_on_limited_mode_is_a_decode_error_not_an_empty_object() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(LIMITED_MODE_OP)
+        .once(Fault::EmptyBody { status: 200 });
+    let client = client(&graph);
+
+    let err = patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::Decode {
+            operation_id,
+            status,
+            body_excerpt,
+            ..
+        } => {
+            assert_eq!(*operation_id, LIMITED_MODE_OP);
+            assert_eq!(*status, 200);
+            assert_eq!(body_excerpt, "");
+        }
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(statuses(&graph), [Some(200)]);
+}
+
+#[tokio::test]
+async fn empty_2xx_on_add_owner_is_success() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .once(Fault::EmptyBody { status: 200 });
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    assert_eq!(statuses(&graph), [Some(200)]);
+    // The fault replaced the response: the request was not executed.
+    assert!(graph.state().owners_of(AGENT).is_empty());
+}
+
+#[tokio::test]
+async fn graph_shaped_429_without_retry_after_is_retried_with_backoff() {
+    let graph = emulator().await;
+    graph.faults().on(ADD_OWNER_OP).next(
+        2,
+        Fault::Error {
+            status: 429,
+            code: "TooManyRequests".into(),
+            message: "slow down".into(),
+        },
+    );
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    assert_eq!(statuses(&graph), [Some(429), Some(429), Some(204)]);
+    assert_eq!(retry_attempts(&graph), some(&["", "1", "2"]));
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn service_unavailable_with_a_huge_retry_after_is_returned_at_once() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .always(Fault::ServiceUnavailable {
+            retry_after_secs: Some(3600),
+        });
+    let client = client(&graph);
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    expect_service(&err, 503, "ServiceNotAvailable");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(statuses(&graph), [Some(503)]);
+}
+
+#[tokio::test]
+async fn a_401_without_claims_is_not_retried() {
+    let graph = emulator().await;
+    graph.faults().on(ADD_OWNER_OP).once(Fault::Error {
+        status: 401,
+        code: "InvalidAuthenticationToken".into(),
+        message: "Access token validation failure.".into(),
+    });
+    let client = client(&graph);
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    expect_service(&err, 401, "InvalidAuthenticationToken");
+    assert_eq!(statuses(&graph), [Some(401)]);
+}
+
+#[tokio::test]
+async fn throttles_and_a_claims_challenge_combine() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .once(Fault::Throttle {
+            retry_after_secs: 0,
+        })
+        .once(Fault::ClaimsChallenge {
+            claims: CLAIMS.into(),
+        })
+        .once(Fault::Throttle {
+            retry_after_secs: 0,
+        });
+    let credential = Recording::default();
+    let client = graph_beta::Client::builder(credential.clone())
+        .service_root(graph.base_url())
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+
+    add_owner(&client, AGENT, USER).await.unwrap();
+
+    assert_eq!(
+        statuses(&graph),
+        [Some(429), Some(401), Some(429), Some(204)]
+    );
+    assert!(all_same(&client_request_ids(&graph)));
+    // The CAE re-send is not a throttling retry: it repeats the current Retry-Attempt.
+    assert_eq!(retry_attempts(&graph), some(&["", "1", "1", "2"]));
+    let log = graph.requests();
+    let auth: Vec<_> = log.iter().map(|r| r.header("authorization")).collect();
+    assert_eq!(
+        auth,
+        [
+            Some("Bearer opaque-token-1"),
+            Some("Bearer opaque-token-1"),
+            Some("Bearer opaque-token-2"),
+            Some("Bearer opaque-token-2"),
+        ]
+    );
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+/// A credential that fails when asked to satisfy claims.
+#[derive(Debug)]
+struct NoClaims;
+
+impl Credential for NoClaims {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        let claims = request.claims.is_some();
+        Box::pin(async move {
+            if claims {
+                Err(graph_beta::CredentialError::new(
+                    "interaction required to satisfy the claims",
+                ))
+            } else {
+                Ok(AccessToken::new("opaque"))
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn claims_challenge_the_credential_cannot_meet_is_a_credential_error() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .once(Fault::ClaimsChallenge {
+            claims: CLAIMS.into(),
+        });
+    let client = graph_beta::Client::builder(NoClaims)
+        .service_root(graph.base_url())
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+
+    match &err {
+        Error::Credential(e) => {
+            assert_eq!(e.message(), "interaction required to satisfy the claims")
+        }
+        other => panic!("expected Error::Credential, got {other:?}"),
+    }
+    assert_eq!(statuses(&graph), [Some(401)]);
+}
+
+#[tokio::test]
+async fn dropped_connection_on_a_reused_connection_is_a_transport_error() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    // The first call opens a keep-alive connection; the second call reuses it and is dropped.
+    add_owner(&client, AGENT, USER).await.unwrap();
+    graph.faults().on(ADD_OWNER_OP).once(Fault::DropConnection);
+
+    let err = add_owner(&client, AGENT, USER2).await.unwrap_err();
+
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(statuses(&graph), [Some(204), None]);
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn retry_that_times_out_is_a_timeout() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(LIMITED_MODE_OP)
+        .once(Fault::Throttle {
+            retry_after_secs: 0,
+        })
+        .once(Fault::Latency(Duration::from_secs(30)));
+    let client = graph_beta::Client::builder(StaticToken::new(full_token()))
+        .service_root(graph.base_url())
+        .retry_policy(fast_policy())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(graph.requests()[0].status, Some(429));
+    assert_eq!(graph.state().limited_mode.group_id, None);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_a_transport_error() {
+    let graph = emulator().await;
+    let root = graph.base_url().to_owned();
+    graph.shutdown().await;
+    let client = graph_beta::Client::builder(StaticToken::new(full_token()))
+        .service_root(root)
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+
+    match &err {
+        Error::Transport { source, .. } => assert!(source.is_connect(), "{source:?}"),
+        other => panic!("expected Error::Transport, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn faults_on_every_route_hit_both_operations() {
+    let graph = emulator().await;
+    graph.faults().on_any().next(
+        2,
+        Fault::Throttle {
+            retry_after_secs: 0,
+        },
+    );
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    assert_eq!(statuses(&graph), [Some(429), Some(429), Some(204)]);
+    graph.faults().on_any().once(Fault::BadGatewayHtml);
+    let err = patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502));
+}

@@ -281,3 +281,42 @@ async fn read_modify_write_turns_it_off() {
     assert_eq!(sent.get("groupId"), Some(&json!(null)));
     assert!(sent.get("@odata.context").is_none(), "{sent}");
 }
+
+#[tokio::test]
+async fn explicit_null_for_is_enabled_clears_it() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    let cleared = patch_limited_mode(
+        &client,
+        &CopilotAdminLimitedMode {
+            is_enabled_for_group: Nullable::Null,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(cleared.is_enabled_for_group, Nullable::Null);
+    assert_eq!(cleared.group_id, Nullable::Null);
+    assert_state(&graph, None, None);
+    assert_eq!(
+        only_request(&graph).body_json(),
+        Some(json!({"isEnabledForGroup": null}))
+    );
+}
+
+#[tokio::test]
+async fn annotations_put_into_additional_properties_are_never_sent() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    let mut body = enable_for(GROUP);
+    body.additional_properties
+        .insert("@odata.etag", json!("W/\"1\""));
+    body.additional_properties
+        .insert("@odata.context", json!("https://example/$metadata#x"));
+    patch_limited_mode(&client, &body).await.unwrap();
+    assert_eq!(
+        only_request(&graph).body_json(),
+        Some(json!({"isEnabledForGroup": true, "groupId": GROUP}))
+    );
+    assert_state(&graph, Some(true), Some(GROUP));
+}
