@@ -230,6 +230,12 @@ async fn hostile_agent_ids_travel_as_one_encoded_segment() {
         ("a+b", "a%2Bb"),
         ("a;b=c", "a%3Bb%3Dc"),
         ("$ref", "%24ref"),
+        ("...", "..."),
+        (".a", ".a"),
+        ("~", "~"),
+        ("%2E%2E", "%252E%252E"),
+        ("\\..", "%5C.."),
+        ("a\nb", "a%0Ab"),
     ];
     for (i, (id, encoded)) in cases.iter().enumerate() {
         let err = add_owner(&client, id, USER).await.unwrap_err();
