@@ -213,6 +213,14 @@ pub enum Segment {
     Literal(String),
     /// A whole segment that is one parameter (`{servicePrincipal-id}`).
     Param(String),
+    /// Literal text with parameters inside: alternate keys such as
+    /// `applications(appId='{appId}')`, or function arguments.
+    Template {
+        /// The segment as written in the spec.
+        template: String,
+        /// Parameter names in order of appearance.
+        params: Vec<String>,
+    },
 }
 
 /// Where a parameter goes.
@@ -246,8 +254,10 @@ pub struct Param {
 /// A request body.
 #[derive(Debug, Clone)]
 pub struct Body {
-    /// Type of the JSON body.
+    /// Type of the JSON body (`TypeRef::Json` placeholder for raw bodies).
     pub ty: TypeRef,
+    /// `None` for JSON; the media type of a raw (bytes) body otherwise.
+    pub raw_media: Option<String>,
     /// `required: true`.
     pub required: bool,
     /// `description`.
@@ -266,6 +276,16 @@ pub enum Success {
         ty: TypeRef,
         /// Accept the wrapped shape too.
         unwrap_value: bool,
+    },
+    /// A `text/plain` body parsed into a scalar (`$count`).
+    Text {
+        /// A scalar type (or an alias of one).
+        ty: TypeRef,
+    },
+    /// A binary body (`application/octet-stream`, images, …) as bytes.
+    Bytes {
+        /// The media type asked for in `Accept`.
+        media: String,
     },
 }
 

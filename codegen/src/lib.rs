@@ -14,6 +14,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod scratch;
 pub mod workspace;
 
 pub use emit::GeneratedFile;

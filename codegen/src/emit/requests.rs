@@ -60,6 +60,13 @@ fn segment_word(literal: &str) -> &str {
     s.rsplit('.').next().filter(|w| !w.is_empty()).unwrap_or(s)
 }
 
+/// Words of a templated segment: `applications(appId='{appId}')` →
+/// (`applications`, [`appId`]), read as "applications with app id".
+fn template_words(template: &str, params: &[String]) -> (String, Vec<String>) {
+    let head = template.split('(').next().unwrap_or(template);
+    (segment_word(head).to_owned(), params.to_vec())
+}
+
 fn name_nodes(node: &mut Node, scope: &mut Scope) {
     for child in node.children.values_mut() {
         let words: String = child
@@ -68,6 +75,11 @@ fn name_nodes(node: &mut Node, scope: &mut Scope) {
             .map(|s| match s {
                 Segment::Literal(l) => naming::pascal_words(segment_word(l)),
                 Segment::Param(_) => "Item".to_owned(),
+                Segment::Template { template, params } => {
+                    let (head, params) = template_words(template, params);
+                    let params: Vec<String> = params.iter().map(|p| naming::pascal_words(p)).collect();
+                    format!("{}With{}", naming::pascal_words(&head), params.join("And"))
+                }
             })
             .collect();
         child.type_name = scope.unique_type(format!("{words}RequestBuilder"));
@@ -86,6 +98,7 @@ fn path_text(segments: &[Segment]) -> String {
                 s.push_str(p);
                 s.push('}');
             }
+            Segment::Template { template, .. } => s.push_str(template),
         }
     }
     s
@@ -105,6 +118,10 @@ pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>,
         let base = match &child.segments[0] {
             Segment::Literal(l) => naming::snake(segment_word(l)),
             Segment::Param(p) => naming::snake(p),
+            Segment::Template { template, params } => {
+                let (head, params) = template_words(template, params);
+                naming::snake(&format!("{head} with {}", params.join(" and ")))
+            }
         };
         let module = module_scope.unique_snake(base);
         let mut items = Vec::new();
@@ -149,6 +166,27 @@ fn child_accessor(child: &Node, scope: &mut Scope) -> TokenStream {
                 #[doc = #arg_doc]
                 pub fn #method(&self, #arg: impl Into<String>) -> #ty {
                     #ty { client: self.client.clone(), path: self.path.clone().param(#p, #arg) }
+                }
+            }
+        }
+        Some(Segment::Template { template, params }) => {
+            let (head, names) = template_words(template, params);
+            let arg_names: Vec<String> = names.iter().map(|p| naming::snake(p)).collect();
+            let method = format_ident!(
+                "{}",
+                scope.unique_snake(format!("{}_with_{}", naming::snake(&head), arg_names.join("_and_")))
+            );
+            let args: Vec<Ident> = arg_names.iter().map(|a| format_ident!("{}", a)).collect();
+            let arg_doc = " Values are written as OData string literals (quotes doubled) and percent-encoded; empty values are refused before anything is sent.";
+            quote! {
+                #[doc = #path_doc]
+                #[doc = ""]
+                #[doc = #arg_doc]
+                pub fn #method(&self, #(#args: impl Into<String>),*) -> #ty {
+                    #ty {
+                        client: self.client.clone(),
+                        path: self.path.clone().template(#template, vec![#((#params, #args.into())),*]),
+                    }
                 }
             }
         }
@@ -238,6 +276,8 @@ fn operation_docs(op: &Operation) -> Vec<String> {
     lines.push(String::new());
     match &op.success {
         Success::Empty => lines.push("Returns `()` on success; a response body, if any, is ignored.".to_owned()),
+        Success::Text { ty } => lines.push(format!("Returns the {} parsed from the `text/plain` response body.", type_label(ty))),
+        Success::Bytes { media } => lines.push(format!("Returns the raw response body ({}) as bytes.", docs::code(media))),
         Success::Json { ty, unwrap_value } => {
             let mut s = format!("Returns the {} from the response body", type_label(ty));
             if *unwrap_value {
@@ -301,6 +341,11 @@ fn emit_operation(op: &Operation, node_type: &str) -> (TokenStream, Vec<TokenStr
     let models = quote!(graph_models);
     let (out_ty, decoder) = match &op.success {
         Success::Empty => (quote!(()), quote!(graph_core::decode::empty)),
+        Success::Text { ty } => {
+            let t = type_tokens(ty, &models);
+            (t.clone(), quote!(graph_core::decode::text::<#t>))
+        }
+        Success::Bytes { .. } => (quote!(Vec<u8>), quote!(graph_core::decode::bytes)),
         Success::Json { ty, unwrap_value } => {
             let t = type_tokens(ty, &models);
             if *unwrap_value {
@@ -312,10 +357,23 @@ fn emit_operation(op: &Operation, node_type: &str) -> (TokenStream, Vec<TokenStr
     };
     let mut args = Vec::new();
     let mut request = quote!(self.client.request(&crate::operations::#meta, self.path.clone(), #decoder));
+    match &op.success {
+        Success::Text { .. } => request = quote!(#request.header("Accept", "text/plain")),
+        Success::Bytes { media } => request = quote!(#request.header("Accept", #media)),
+        Success::Empty | Success::Json { .. } => {}
+    }
     if let Some(body) = &op.body {
-        let body_ty = type_tokens(&body.ty, &models);
-        args.push(quote!(body: &#body_ty));
-        request = quote!(#request.json_body(body));
+        match &body.raw_media {
+            None => {
+                let body_ty = type_tokens(&body.ty, &models);
+                args.push(quote!(body: &#body_ty));
+                request = quote!(#request.json_body(body));
+            }
+            Some(media) => {
+                args.push(quote!(body: impl Into<Vec<u8>>));
+                request = quote!(#request.bytes_body(#media, body));
+            }
+        }
     }
     for p in op.params.iter().filter(|p| p.required) {
         let ident = format_ident!("{}", p.rust_name);

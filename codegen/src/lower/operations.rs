@@ -139,14 +139,17 @@ impl<'a> Lowerer<'a> {
         // Every `{name}` segment needs a declared path parameter, and vice versa.
         let mut declared: BTreeSet<&str> = path_params.iter().map(|p| p.name.as_str()).collect();
         let mut ordered = Vec::new();
-        for segment in &segments {
-            if let Segment::Param(name) = segment {
-                if !declared.remove(name.as_str()) {
-                    return Err(at.error(format!("path segment `{{{name}}}` has no path parameter declared")));
-                }
-                if let Some(p) = path_params.iter().find(|p| p.name == *name) {
-                    ordered.push(p.clone());
-                }
+        let in_path = segments.iter().flat_map(|segment| match segment {
+            Segment::Param(name) => vec![name.clone()],
+            Segment::Template { params, .. } => params.clone(),
+            Segment::Literal(_) => Vec::new(),
+        });
+        for name in in_path {
+            if !declared.remove(name.as_str()) {
+                return Err(at.error(format!("path segment `{{{name}}}` has no path parameter declared")));
+            }
+            if let Some(p) = path_params.iter().find(|p| p.name == name) {
+                ordered.push(p.clone());
             }
         }
         if let Some(extra) = declared.into_iter().next() {
@@ -226,8 +229,19 @@ impl<'a> Lowerer<'a> {
                 }
             }
         };
-        let (media_key, media) = json_media(&body.content)
-            .ok_or_else(|| body_at.push("content").error("request body has no JSON media type; only application/json bodies are generated"))?;
+        let Some((media_key, media)) = json_media(&body.content) else {
+            let raw = body
+                .content
+                .keys()
+                .next()
+                .ok_or_else(|| body_at.push("content").error("request body without any media type"))?;
+            return Ok(Body {
+                ty: TypeRef::Json,
+                raw_media: Some(raw.clone()),
+                required: body.required,
+                docs: body.description.clone(),
+            });
+        };
         let schema = media
             .schema
             .as_ref()
@@ -237,6 +251,7 @@ impl<'a> Lowerer<'a> {
             .ty;
         Ok(Body {
             ty,
+            raw_media: None,
             required: body.required,
             docs: body.description.clone(),
         })
@@ -297,12 +312,10 @@ impl<'a> Lowerer<'a> {
             if response.content.is_empty() {
                 continue;
             }
-            let (media_key, media) = json_media(&response.content).ok_or_else(|| {
-                r_at.push("content").error(format!(
-                    "success response has only non-JSON media types ({}); not generated",
-                    response.content.keys().cloned().collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+            let Some((media_key, media)) = json_media(&response.content) else {
+                success = self.non_json_success(response, &r_at, hint)?;
+                break;
+            };
             let Some(schema) = &media.schema else { continue };
             let ty = self
                 .lower_type(SchemaView::from(schema), &r_at.push("content").push(media_key).push("schema"), &format!("{hint}Response"))?
@@ -315,6 +328,36 @@ impl<'a> Lowerer<'a> {
             break;
         }
         Ok((success, errors))
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    /// `text/plain` parses into a scalar; any other media type is bytes.
+    fn non_json_success(&mut self, response: &'a Response, at: &Pointer, hint: &str) -> Result<Success, CodegenError> {
+        if let Some(media) = response.content.get("text/plain") {
+            let media_at = at.push("content").push("text/plain");
+            let ty = match &media.schema {
+                Some(schema) => self.lower_type(SchemaView::from(schema), &media_at.push("schema"), &format!("{hint}Response"))?.ty,
+                None => TypeRef::String,
+            };
+            if !self.is_text_scalar(&ty) {
+                return Err(media_at.error("a text/plain response must be a string, number or boolean"));
+            }
+            return Ok(Success::Text { ty });
+        }
+        let media = response.content.keys().next().cloned().unwrap_or_default();
+        Ok(Success::Bytes { media })
+    }
+
+    fn is_text_scalar(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::String | TypeRef::Bool | TypeRef::Int(_) | TypeRef::F32 | TypeRef::F64 => true,
+            TypeRef::Named(n) => match self.models.get(n).map(|m| &m.kind) {
+                Some(ModelKind::Alias(inner)) => self.is_text_scalar(inner),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 }
 
@@ -382,9 +425,7 @@ pub(crate) fn parse_path(path: &str, at: &Pointer) -> Result<Vec<Segment>, Codeg
             }
             segments.push(Segment::Param(name.to_owned()));
         } else if raw.contains(['{', '}']) {
-            return Err(at.error(format!(
-                "path segment `{raw}` embeds a parameter in literal text (alternate key or function call); not supported yet"
-            )));
+            segments.push(parse_template(raw, at)?);
         } else if raw == "." || raw == ".." {
             return Err(at.error(format!("dot segment `{raw}` in path")));
         } else {
@@ -392,6 +433,31 @@ pub(crate) fn parse_path(path: &str, at: &Pointer) -> Result<Vec<Segment>, Codeg
         }
     }
     Ok(segments)
+}
+
+/// A segment with parameters inside literal text: `name(key='{key}')`.
+fn parse_template(raw: &str, at: &Pointer) -> Result<Segment, CodegenError> {
+    let mut params = Vec::new();
+    let mut rest = raw;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| at.error(format!("unclosed `{{` in path segment `{raw}`")))?;
+        let name = &after[..close];
+        if name.is_empty() || name.contains('{') {
+            return Err(at.error(format!("malformed parameter in path segment `{raw}`")));
+        }
+        params.push(name.to_owned());
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(at.error(format!("unmatched `}}` in path segment `{raw}`")));
+    }
+    Ok(Segment::Template {
+        template: raw.to_owned(),
+        params,
+    })
 }
 
 fn string_list(v: &serde_json::Value, key: &str, at: &Pointer) -> Result<Vec<String>, CodegenError> {
@@ -450,7 +516,11 @@ mod tests {
         assert_eq!(segs.len(), 5);
         assert_eq!(segs[1], Segment::Param("servicePrincipal-id".into()));
         assert_eq!(segs[4], Segment::Literal("$ref".into()));
-        assert!(parse_path("/applications(appId='{appId}')", &at).is_err());
+        assert_eq!(
+            parse_path("/applications(appId='{appId}')", &at).unwrap(),
+            [Segment::Template { template: "applications(appId='{appId}')".into(), params: vec!["appId".into()] }]
+        );
+        assert!(parse_path("/f(a='{x')", &at).is_err());
         assert!(parse_path("/a//b", &at).is_err());
         assert!(parse_path("/a/../b", &at).is_err());
         assert!(parse_path("no-slash", &at).is_err());

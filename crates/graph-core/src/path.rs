@@ -76,8 +76,6 @@ impl RequestPath {
         self
     }
 
-    /// Validates the parameters and renders the path, starting with `/` (or empty when there
-    /// are no segments). Segments are joined with exactly one `/`.
     /// Appends one segment that embeds parameters in literal text, such as an alternate key
     /// `applications(appId='{appId}')` or a function call `f(x='{x}')`. Each `{name}` is
     /// replaced by its value written as an OData string literal: quotes doubled, then
@@ -88,6 +86,8 @@ impl RequestPath {
         self
     }
 
+    /// Validates the parameters and renders the path, starting with `/` (or empty when there
+    /// are no segments). Segments are joined with exactly one `/`.
     pub fn render(&self) -> Result<String, Error> {
         let mut out = String::new();
         for segment in &self.segments {
@@ -113,9 +113,6 @@ impl RequestPath {
     }
 }
 
-/// Validates a user-supplied path parameter and encodes it as one path segment.
-///
-/// Rejects the empty string, `.` and `..` with [`Error::InvalidInput`] naming the parameter.
 fn render_template(template: &str, params: &[(&'static str, String)]) -> Result<String, Error> {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
@@ -145,6 +142,9 @@ fn render_template(template: &str, params: &[(&'static str, String)]) -> Result<
     Ok(out)
 }
 
+/// Validates a user-supplied path parameter and encodes it as one path segment.
+///
+/// Rejects the empty string, `.` and `..` with [`Error::InvalidInput`] naming the parameter.
 pub fn encode_param(name: &str, value: &str) -> Result<String, Error> {
     let problem = match value {
         "" => Some("must not be empty"),

@@ -3,7 +3,7 @@
 
 //! Request builders for Kitchen sink.
 //!
-//! Generated from the OpenAPI slice (9 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//! Generated from the OpenAPI slice (13 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -16,9 +16,11 @@ use graph_core::{Client, ClientBuilder, Credential, RequestPath};
 pub mod operations;
 mod type_;
 mod widgets;
+mod widgets_with_serial;
 
 pub use type_::*;
 pub use widgets::*;
+pub use widgets_with_serial::*;
 
 /// The entry point: a configured runtime client plus one method per
 /// top-level URL segment of the API.
@@ -67,6 +69,22 @@ impl GraphClient {
         WidgetsRequestBuilder {
             client: self.client.clone(),
             path: self.path.clone().literal("widgets"),
+        }
+    }
+
+    /// `/widgets(serial='{serial}')`
+    ///
+    /// Values are written as OData string literals (quotes doubled) and percent-encoded; empty values are refused before anything is sent.
+    pub fn widgets_with_serial(
+        &self,
+        serial: impl Into<String>,
+    ) -> WidgetsWithSerialRequestBuilder {
+        WidgetsWithSerialRequestBuilder {
+            client: self.client.clone(),
+            path: self
+                .path
+                .clone()
+                .template("widgets(serial='{serial}')", vec![("serial", serial.into())]),
         }
     }
 }

@@ -42,6 +42,18 @@ pub static WIDGETS_CREATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     docs_url: None,
 };
 
+/// `GET /widgets(serial='{serial}')`
+///
+///
+pub static WIDGETS_GET_BY_SERIAL: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "widgets.GetBySerial",
+    method: graph_core::HttpMethod::Get,
+    path_template: "/widgets(serial='{serial}')",
+    permissions: None,
+    national_clouds: None,
+    docs_url: None,
+};
+
 /// `GET /widgets/$count`
 ///
 ///
@@ -49,6 +61,18 @@ pub static WIDGETS_GET_COUNT: graph_core::OperationMeta = graph_core::OperationM
     operation_id: "widgets.GetCount",
     method: graph_core::HttpMethod::Get,
     path_template: "/widgets/$count",
+    permissions: None,
+    national_clouds: None,
+    docs_url: None,
+};
+
+/// `GET /widgets/$count/text`
+///
+///
+pub static WIDGETS_GET_COUNT_TEXT: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "widgets.GetCountText",
+    method: graph_core::HttpMethod::Get,
+    path_template: "/widgets/$count/text",
     permissions: None,
     national_clouds: None,
     docs_url: None,
@@ -120,15 +144,43 @@ pub static WIDGETS_GET_WIDGET_2: graph_core::OperationMeta = graph_core::Operati
     docs_url: None,
 };
 
+/// `GET /widgets/{widget-id}/photo/$value`
+///
+///
+pub static WIDGETS_GET_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "widgets.GetPhotoContent",
+    method: graph_core::HttpMethod::Get,
+    path_template: "/widgets/{widget-id}/photo/$value",
+    permissions: None,
+    national_clouds: None,
+    docs_url: None,
+};
+
+/// `PUT /widgets/{widget-id}/photo/$value`
+///
+///
+pub static WIDGETS_UPDATE_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "widgets.UpdatePhotoContent",
+    method: graph_core::HttpMethod::Put,
+    path_template: "/widgets/{widget-id}/photo/$value",
+    permissions: None,
+    national_clouds: None,
+    docs_url: None,
+};
+
 /// Every operation, sorted by path template then method.
 pub static ALL: &[&graph_core::OperationMeta] = &[
     &TYPE_GET,
     &WIDGETS_LIST_WIDGET,
     &WIDGETS_CREATE_WIDGET,
+    &WIDGETS_GET_BY_SERIAL,
     &WIDGETS_GET_COUNT,
+    &WIDGETS_GET_COUNT_TEXT,
     &WIDGETS_GET_WIDGET,
     &WIDGETS_UPDATE_WIDGET,
     &WIDGETS_DELETE_WIDGET,
     &WIDGETS_GADGET_CREATE_REF_PARTS,
     &WIDGETS_GET_WIDGET_2,
+    &WIDGETS_GET_PHOTO_CONTENT,
+    &WIDGETS_UPDATE_PHOTO_CONTENT,
 ];

@@ -163,6 +163,36 @@ impl WidgetsCountRequestBuilder {
             )
             .header("ConsistencyLevel", Into::<String>::into(consistency_level))
     }
+
+    /// `/widgets/$count/text`
+    pub fn text(&self) -> WidgetsCountTextRequestBuilder {
+        WidgetsCountTextRequestBuilder {
+            client: self.client.clone(),
+            path: self.path.clone().literal("text"),
+        }
+    }
+}
+
+/// Builds requests for `/widgets/$count/text`.
+#[derive(Debug, Clone)]
+pub struct WidgetsCountTextRequestBuilder {
+    pub(crate) client: Client,
+    pub(crate) path: RequestPath,
+}
+
+impl WidgetsCountTextRequestBuilder {
+    /// `GET /widgets/$count/text` (operation `widgets.GetCountText`).
+    ///
+    /// Returns the Count parsed from the `text/plain` response body.
+    pub fn get(&self) -> graph_core::Request<graph_models::Count> {
+        self.client
+            .request(
+                &crate::operations::WIDGETS_GET_COUNT_TEXT,
+                self.path.clone(),
+                graph_core::decode::text::<graph_models::Count>,
+            )
+            .header("Accept", "text/plain")
+    }
 }
 
 /// A `DELETE /widgets/{widget-id}` request: set optional parameters, then `.await` it.
@@ -268,6 +298,14 @@ impl WidgetsItemRequestBuilder {
         WidgetsItemPartsRequestBuilder {
             client: self.client.clone(),
             path: self.path.clone().literal("parts"),
+        }
+    }
+
+    /// `/widgets/{widget-id}/photo`
+    pub fn photo(&self) -> WidgetsItemPhotoRequestBuilder {
+        WidgetsItemPhotoRequestBuilder {
+            client: self.client.clone(),
+            path: self.path.clone().literal("photo"),
         }
     }
 }
@@ -379,5 +417,59 @@ impl WidgetsItemPartsItemRequestBuilder {
                 self.path.clone(),
                 graph_core::decode::json_unwrap_value,
             )
+    }
+}
+
+/// Builds requests for `/widgets/{widget-id}/photo`.
+#[derive(Debug, Clone)]
+pub struct WidgetsItemPhotoRequestBuilder {
+    pub(crate) client: Client,
+    pub(crate) path: RequestPath,
+}
+
+impl WidgetsItemPhotoRequestBuilder {
+    /// `/widgets/{widget-id}/photo/$value`
+    pub fn value(&self) -> WidgetsItemPhotoValueRequestBuilder {
+        WidgetsItemPhotoValueRequestBuilder {
+            client: self.client.clone(),
+            path: self.path.clone().literal("$value"),
+        }
+    }
+}
+
+/// Builds requests for `/widgets/{widget-id}/photo/$value`.
+#[derive(Debug, Clone)]
+pub struct WidgetsItemPhotoValueRequestBuilder {
+    pub(crate) client: Client,
+    pub(crate) path: RequestPath,
+}
+
+impl WidgetsItemPhotoValueRequestBuilder {
+    /// `GET /widgets/{widget-id}/photo/$value` (operation `widgets.GetPhotoContent`).
+    ///
+    /// Returns the raw response body (`application/octet-stream`) as bytes.
+    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    pub fn get(&self) -> graph_core::Request<Vec<u8>> {
+        self.client
+            .request(
+                &crate::operations::WIDGETS_GET_PHOTO_CONTENT,
+                self.path.clone(),
+                graph_core::decode::bytes,
+            )
+            .header("Accept", "application/octet-stream")
+    }
+
+    /// `PUT /widgets/{widget-id}/photo/$value` (operation `widgets.UpdatePhotoContent`).
+    ///
+    /// Returns `()` on success; a response body, if any, is ignored.
+    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    pub fn put(&self, body: impl Into<Vec<u8>>) -> graph_core::Request<()> {
+        self.client
+            .request(
+                &crate::operations::WIDGETS_UPDATE_PHOTO_CONTENT,
+                self.path.clone(),
+                graph_core::decode::empty,
+            )
+            .bytes_body("application/octet-stream", body)
     }
 }

@@ -117,3 +117,45 @@ async fn optional_header_on_delete_and_unknown_enum_members_round_trip() {
     };
     c.widgets().by_widget_id("w1").patch(&patch).await.expect("patch");
 }
+
+#[tokio::test]
+async fn alternate_keys_text_counts_and_binary_streams() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/beta/widgets(serial='o%27%27neil%2F7')"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "w7"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/beta/widgets/$count/text"))
+        .and(header("Accept", "text/plain"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("17"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/beta/widgets/w1/photo/$value"))
+        .and(header("Accept", "application/octet-stream"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![0x89, b'P', b'N', b'G']))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/beta/widgets/w1/photo/$value"))
+        .and(header("Content-Type", "application/octet-stream"))
+        .and(wiremock::matchers::body_bytes(vec![1u8, 2, 3]))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    let w = c.widgets_with_serial("o'neil/7").get().await.expect("alternate key");
+    assert_eq!(w.id.as_deref(), Some("w7"));
+    assert_eq!(c.widgets().count().text().get().await.expect("count"), 17);
+    let photo = c.widgets().by_widget_id("w1").photo().value().get().await.expect("photo");
+    assert_eq!(photo, vec![0x89, b'P', b'N', b'G']);
+    c.widgets().by_widget_id("w1").photo().value().put(vec![1u8, 2, 3]).await.expect("upload");
+    let empty = c.widgets_with_serial("").get().await.expect_err("empty key");
+    assert!(matches!(empty, graph_core::Error::InvalidInput { .. }), "{empty:?}");
+}
