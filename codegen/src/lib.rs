@@ -15,6 +15,8 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod scratch;
+pub mod slice;
+pub mod spec_diff;
 pub mod workspace;
 
 pub use emit::GeneratedFile;

@@ -80,7 +80,7 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let spec_text = read(root, SPEC)?;
     let output = crate::generate(&spec_text, SPEC, Strictness::Strict)?;
     let mut files = output.files;
-    let lock = serde_json::json!({
+    let mut lock = serde_json::json!({
         "spec": SPEC,
         "sha256": sha256_hex(spec_text.as_bytes()),
         "generator": format!("codegen {}", env!("CARGO_PKG_VERSION")),
@@ -91,6 +91,13 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             "sha256": sha256_hex(f.contents.as_bytes()),
         })).collect::<Vec<_>>(),
     });
+    // Upstream provenance as the slicer recorded it in the spec (upstream
+    // repository/path/commit/date, the input file and its sha256, overlays):
+    // read from the spec itself so the lock depends on nothing else.
+    let spec_value: serde_json::Value = serde_yaml_ng::from_str(&spec_text).unwrap_or_default();
+    if let (Some(p), Some(map)) = (crate::slice::provenance_of(&spec_value), lock.as_object_mut()) {
+        map.insert("slice".to_owned(), p.clone());
+    }
     let mut lock_text = serde_json::to_string_pretty(&lock)
         .map_err(|e| CodegenError::new("", format!("cannot render {LOCK}: {e}")))?;
     lock_text.push('\n');

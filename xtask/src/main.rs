@@ -4,12 +4,29 @@
 //!   `crates/graph-requests/src` and `specs/graph-beta.lock.json` from
 //!   `specs/graph-beta.yaml`.
 //! * `cargo xtask codegen --check` — exit 1 and name every stale file when
-//!   the committed output is not what the spec generates.
+//!   the committed output is not what the spec generates, when the spec was
+//!   edited without regenerating, or when the spec is not what
+//!   `specs/slice.yaml` cuts.
+//! * `cargo xtask slice` — re-cut `specs/graph-beta.yaml` as
+//!   `specs/slice.yaml` says; `--check` only compares.
+//! * `cargo xtask slice --from <openapi file> --keep "<METHOD> <path>"|<operationId>
+//!   [--keep …] [--overlay <file>]… [--out <file>]` — cut any upstream file
+//!   (to stdout without `--out`).
+//! * `cargo xtask spec-diff <old.yaml> <new.yaml> [--json] [--fail-on-breaking]`
+//!   — what changes for Rust users between two specs.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage:
+  cargo xtask codegen [--check]
+  cargo xtask slice [--check]
+  cargo xtask slice --from <openapi file> --keep \"<METHOD> <path>\"|<operationId> [--keep …] [--overlay <file>]… [--out <file>]
+  cargo xtask spec-diff <old.yaml> <new.yaml> [--json] [--fail-on-breaking]";
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask codegen [--check]");
+    eprintln!("{USAGE}");
     ExitCode::from(2)
 }
 
@@ -19,6 +36,14 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["slice"] => slice_config(false),
+        ["slice", "--check"] => slice_config(true),
+        ["slice", rest @ ..] => slice_cli(rest),
+        ["spec-diff", rest @ ..] => spec_diff(rest),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
         _ => usage(),
     }
 }
@@ -35,17 +60,38 @@ fn codegen(check: bool) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
-        Ok(drift) if check && !drift.is_empty() => {
-            eprintln!("generated code is stale; run `cargo xtask codegen`:");
-            for d in &drift {
-                eprintln!("  {d}");
+        Ok(drift) if check => {
+            let mut failed = false;
+            if let Some(note) = codegen::slice::lock_mismatch(&root) {
+                eprintln!("{note}");
+                failed = true;
             }
-            ExitCode::FAILURE
+            if !drift.is_empty() {
+                eprintln!("generated code is stale; run `cargo xtask codegen`:");
+                for d in &drift {
+                    eprintln!("  {d}");
+                }
+                failed = true;
+            }
+            match slice_drift(&root) {
+                Ok(None) => {}
+                Ok(Some(note)) => {
+                    eprintln!("{note}");
+                    failed = true;
+                }
+                Err(e) => {
+                    eprintln!("error: cannot re-cut the slice: {e}");
+                    failed = true;
+                }
+            }
+            if failed {
+                return ExitCode::FAILURE;
+            }
+            println!("generated code is up to date with {}", codegen::workspace::SPEC);
+            ExitCode::SUCCESS
         }
         Ok(drift) => {
-            if check {
-                println!("generated code is up to date with {}", codegen::workspace::SPEC);
-            } else if drift.is_empty() {
+            if drift.is_empty() {
                 println!("nothing to do: generated code is up to date");
             } else {
                 for d in &drift {
@@ -56,4 +102,195 @@ fn codegen(check: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// When `specs/slice.yaml` exists and re-cutting gives other bytes than the
+/// committed output.
+fn slice_drift(root: &Path) -> Result<Option<String>, codegen::CodegenError> {
+    if !root.join(codegen::slice::CONFIG).exists() {
+        return Ok(None);
+    }
+    let out = codegen::slice::run_config(root)?;
+    let committed = std::fs::read(root.join(&out.out)).unwrap_or_default();
+    Ok((committed != out.text.as_bytes()).then(|| {
+        format!(
+            "{} is not what {} cuts from its inputs (edited by hand, or inputs changed); \
+             run `cargo xtask slice` then `cargo xtask codegen`",
+            out.out,
+            codegen::slice::CONFIG
+        )
+    }))
+}
+
+fn slice_config(check: bool) -> ExitCode {
+    let root = codegen::workspace::root();
+    let started = Instant::now();
+    let out = match codegen::slice::run_config(&root) {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("{}", out.summary);
+    eprintln!(
+        "time: {:.3}s (read+parse {:.3}s, slice+render {:.3}s)",
+        started.elapsed().as_secs_f64(),
+        out.parse_seconds,
+        out.slice_seconds
+    );
+    let target = root.join(&out.out);
+    let committed = std::fs::read(&target).unwrap_or_default();
+    if committed == out.text.as_bytes() {
+        println!("{} is up to date with {}", out.out, codegen::slice::CONFIG);
+        return ExitCode::SUCCESS;
+    }
+    if check {
+        eprintln!(
+            "{} differs from what {} cuts; run `cargo xtask slice` then `cargo xtask codegen`",
+            out.out,
+            codegen::slice::CONFIG
+        );
+        return ExitCode::FAILURE;
+    }
+    if let Err(e) = std::fs::write(&target, &out.text) {
+        eprintln!("error: cannot write {}: {e}", out.out);
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {}; now run `cargo xtask codegen`", out.out);
+    ExitCode::SUCCESS
+}
+
+fn slice_cli(args: &[&str]) -> ExitCode {
+    let mut from = None;
+    let mut out = None;
+    let mut keep = Vec::new();
+    let mut overlays = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let slot = match *arg {
+            "--from" => &mut from,
+            "--out" => &mut out,
+            "--keep" | "--overlay" => {
+                let Some(value) = it.next() else {
+                    eprintln!("error: {arg} needs a value");
+                    return usage();
+                };
+                if *arg == "--keep" { &mut keep } else { &mut overlays }.push((*value).to_owned());
+                continue;
+            }
+            other => {
+                eprintln!("error: unexpected argument `{other}`");
+                return usage();
+            }
+        };
+        let Some(value) = it.next() else {
+            eprintln!("error: {arg} needs a value");
+            return usage();
+        };
+        *slot = Some((*value).to_owned());
+    }
+    let Some(from) = from else {
+        eprintln!("error: --from is required (or run `cargo xtask slice` alone to use {})", codegen::slice::CONFIG);
+        return usage();
+    };
+    if keep.is_empty() {
+        eprintln!("error: give at least one --keep selector");
+        return usage();
+    }
+    match run_cli(&from, keep, &overlays, out.as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_cli(from: &str, keep: Vec<String>, overlays: &[String], out: Option<&str>) -> Result<(), String> {
+    let started = Instant::now();
+    let text = std::fs::read_to_string(from).map_err(|e| format!("cannot read {from}: {e}"))?;
+    let read = started.elapsed();
+    let input = codegen::slice::parse_yaml(&text, from).map_err(|e| e.to_string())?;
+    let parsed = started.elapsed();
+    let mut request = codegen::slice::Request {
+        keep,
+        ..Default::default()
+    };
+    for path in overlays {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let doc = codegen::slice::parse_yaml(&text, path).map_err(|e| e.to_string())?;
+        request.overlays.push(codegen::slice::Overlay {
+            name: path.clone(),
+            doc,
+        });
+    }
+    let sliced = codegen::slice::slice(&input, &request).map_err(|e| e.to_string())?;
+    let cut = started.elapsed();
+    let header = format!("# @generated by `cargo xtask slice --from {from}`\n");
+    let yaml = codegen::slice::render(&sliced.doc, &header).map_err(|e| e.to_string())?;
+    match out {
+        Some(path) => std::fs::write(path, &yaml).map_err(|e| format!("cannot write {path}: {e}"))?,
+        None => print!("{yaml}"),
+    }
+    let total = started.elapsed();
+    eprintln!("{}", sliced.summary);
+    eprintln!(
+        "time: {:.3}s for {} bytes (read {:.3}s, parse {:.3}s, slice {:.3}s, render+write {:.3}s)",
+        total.as_secs_f64(),
+        text.len(),
+        read.as_secs_f64(),
+        (parsed - read).as_secs_f64(),
+        (cut - parsed).as_secs_f64(),
+        (total - cut).as_secs_f64()
+    );
+    if let Some(path) = out {
+        eprintln!("wrote {path} ({} bytes)", yaml.len());
+    }
+    Ok(())
+}
+
+fn spec_diff(args: &[&str]) -> ExitCode {
+    let mut json = false;
+    let mut fail_on_breaking = false;
+    let mut files = Vec::new();
+    for arg in args {
+        match *arg {
+            "--json" => json = true,
+            "--fail-on-breaking" => fail_on_breaking = true,
+            flag if flag.starts_with("--") => {
+                eprintln!("error: unknown flag `{flag}`");
+                return usage();
+            }
+            file => files.push(file),
+        }
+    }
+    let [old, new] = files.as_slice() else {
+        eprintln!("error: spec-diff takes exactly two files");
+        return usage();
+    };
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"));
+    let (old_text, new_text) = match (read(old), read(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = match codegen::spec_diff::diff_texts(&old_text, &new_text) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if json {
+        println!("{}", report.to_json_string());
+    } else {
+        print!("{}", report.render(old, new));
+    }
+    if fail_on_breaking && report.has_breaking() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

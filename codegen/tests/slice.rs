@@ -1,0 +1,517 @@
+//! `cargo xtask slice`: the committed slice is reproducible, slices of the
+//! real upstream file are self-contained, and bad input gives errors that
+//! name the selector, file or JSON pointer.
+
+use std::path::Path;
+
+use codegen::slice::{self, Overlay, Request};
+use serde_json::{Value, json};
+
+const APPLICATIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/upstream/msgraph-sdk-powershell.openApiDocs.beta.Applications.yml"
+);
+
+fn root() -> std::path::PathBuf {
+    codegen::workspace::root()
+}
+
+fn committed_spec() -> String {
+    std::fs::read_to_string(root().join(codegen::workspace::SPEC)).expect("spec")
+}
+
+fn request(keep: &[&str]) -> Request {
+    Request {
+        keep: keep.iter().map(|s| (*s).to_owned()).collect(),
+        ..Request::default()
+    }
+}
+
+fn overlay(name: &str, doc: Value) -> Overlay {
+    Overlay {
+        name: name.to_owned(),
+        doc,
+    }
+}
+
+/// Every `$ref` in `doc` resolves inside `doc`.
+fn assert_self_contained(doc: &Value) {
+    fn walk(v: &Value, doc: &Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    if k == "$ref" {
+                        let r = c.as_str().expect("string ref");
+                        let pointer = r.strip_prefix('#').expect("local ref");
+                        assert!(doc.pointer(pointer).is_some(), "dangling {r}");
+                    } else {
+                        walk(c, doc);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|c| walk(c, doc)),
+            _ => {}
+        }
+    }
+    walk(doc, doc);
+}
+
+/// A small upstream document: two paths, a base schema with a mapping,
+/// schemas only one operation needs, and an unused tag.
+fn upstream() -> Value {
+    json!({
+        "openapi": "3.0.4",
+        "info": {"title": "Upstream", "version": "beta"},
+        "servers": [{"url": "https://graph.microsoft.com/beta/"}],
+        "paths": {
+            "/things/{thing-id}": {
+                "description": "things",
+                "get": {
+                    "tags": ["things.thing"],
+                    "operationId": "things.GetThing",
+                    "responses": {
+                        "2XX": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/microsoft.graph.thing"}}}},
+                        "4XX": {"$ref": "#/components/responses/error"}
+                    }
+                },
+                "delete": {
+                    "tags": ["things.thing"],
+                    "operationId": "things.DeleteThing",
+                    "parameters": [{"$ref": "#/components/parameters/ifMatch"}],
+                    "responses": {"204": {"description": "ok"}}
+                },
+                "parameters": [{"name": "thing-id", "in": "path", "required": true, "schema": {"type": "string"}}]
+            },
+            "/widgets": {
+                "get": {
+                    "tags": ["widgets.widget"],
+                    "operationId": "widgets.ListWidgets",
+                    "responses": {"2XX": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/microsoft.graph.widget"}}}}}
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "microsoft.graph.entity": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "@odata.type": {"type": "string"}},
+                    "discriminator": {
+                        "propertyName": "@odata.type",
+                        "mapping": {
+                            "#microsoft.graph.thing": "#/components/schemas/microsoft.graph.thing",
+                            "#microsoft.graph.widget": "#/components/schemas/microsoft.graph.widget"
+                        }
+                    }
+                },
+                "microsoft.graph.thing": {
+                    "allOf": [{"$ref": "#/components/schemas/microsoft.graph.entity"}, {"type": "object", "properties": {"name": {"type": "string", "nullable": true}}}],
+                    "x-ms-discriminator-value": "#microsoft.graph.thing"
+                },
+                "microsoft.graph.widget": {
+                    "allOf": [{"$ref": "#/components/schemas/microsoft.graph.entity"}, {"type": "object", "properties": {"size": {"type": "integer"}}}]
+                },
+                "microsoft.graph.label": {"type": "object", "properties": {"text": {"type": "string"}}},
+                "ODataError": {"type": "object", "properties": {"code": {"type": "string"}}}
+            },
+            "responses": {
+                "error": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}}}
+            },
+            "parameters": {
+                "ifMatch": {"name": "If-Match", "in": "header", "schema": {"type": "string"}}
+            },
+            "securitySchemes": {"azureaadv2": {"type": "oauth2", "flows": {}}}
+        },
+        "security": [{"azureaadv2": []}],
+        "tags": [{"name": "things.thing"}, {"name": "widgets.widget"}, {"name": "unused.tag"}]
+    })
+}
+
+// --- The committed slice -------------------------------------------------
+
+#[test]
+fn committed_slice_is_what_the_committed_config_cuts() {
+    let out = slice::run_config(&root()).unwrap_or_else(|e| panic!("slicing failed: {e}"));
+    assert_eq!(out.out, codegen::workspace::SPEC);
+    assert!(
+        out.text == committed_spec(),
+        "{} is not what {} cuts; run `cargo xtask slice` then `cargo xtask codegen`",
+        out.out,
+        slice::CONFIG
+    );
+    // Same inputs, same bytes.
+    let again = slice::run_config(&root()).expect("slice");
+    assert_eq!(again.text, out.text);
+}
+
+#[test]
+fn committed_slice_keeps_what_the_generator_relies_on() {
+    let api = codegen::lower_spec(&committed_spec()).expect("lowers");
+    assert!(api.diagnostics.is_empty(), "{:?}", api.diagnostics);
+    let ids: Vec<&str> = api.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["copilot.admin.settings.UpdateLimitedMode", "servicePrincipals.agentIdentity.CreateRefOwners"]);
+    let patch = &api.operations[0];
+    assert_eq!(patch.tags, ["copilot.copilotAdmin"]);
+    assert_eq!(patch.national_clouds.as_deref(), Some(&["global".to_owned()][..]));
+    let perms = patch.permissions.as_ref().expect("permissions");
+    assert_eq!(perms.delegated_work_or_school, ["CopilotSettings-LimitedMode.ReadWrite"]);
+    assert!(perms.application.is_empty());
+    let owners = &api.operations[1];
+    assert!(owners.local_extension.is_some());
+    assert_eq!(owners.tags, ["servicePrincipals.directoryObject"]);
+    assert_eq!(
+        owners.permissions.as_ref().expect("permissions").application,
+        ["AgentIdentity.ReadWrite.All", "AgentIdentity.CreateAsManager"]
+    );
+    let model = api.models.get("CopilotAdminLimitedMode").expect("model");
+    let codegen::ir::ModelKind::Struct(s) = &model.kind else { panic!("not a struct") };
+    assert_eq!(s.odata_type.as_deref(), Some("#microsoft.graph.copilotAdminLimitedMode"));
+    let names: Vec<&str> = api.models.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["CopilotAdminLimitedMode", "Entity", "ErrorDetails", "InnerError", "MainError", "ODataError", "ReferenceCreate"]
+    );
+}
+
+#[test]
+fn committed_slice_drops_unselected_methods_and_prunes_the_entity_mapping() {
+    let doc = slice::parse_yaml(&committed_spec(), "spec").expect("yaml");
+    let item = &doc["paths"]["/copilot/admin/settings/limitedMode"];
+    assert!(item.get("patch").is_some());
+    assert!(item.get("get").is_none() && item.get("delete").is_none(), "{item}");
+    assert!(doc["paths"].get("/servicePrincipals/{servicePrincipal-id}/owners/$ref").is_none());
+    let mapping = doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"]
+        .as_object()
+        .expect("mapping");
+    let keys: Vec<&String> = mapping.keys().collect();
+    assert_eq!(keys, ["#microsoft.graph.copilotAdminLimitedMode"]);
+    let tags: Vec<&str> = doc["tags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(tags, ["copilot.copilotAdmin", "servicePrincipals.directoryObject"]);
+    assert_self_contained(&doc);
+
+    let out = slice::run_config(&root()).expect("slice");
+    assert_eq!(out.summary.discriminator_entries_pruned, 7);
+    assert_eq!(out.summary.kept_operations.len(), 1);
+    assert_eq!(out.summary.overlay_operations.len(), 1);
+    assert_eq!(out.summary.upstream_operations, 4);
+}
+
+#[test]
+fn slice_and_lock_record_the_upstream_provenance() {
+    let config = slice::load_config(&root().join(slice::CONFIG)).expect("config");
+    let input = std::fs::read(root().join(&config.from)).expect("input");
+    let input_sha = codegen::workspace::sha256_hex(&input);
+    let lock = std::fs::read_to_string(root().join(codegen::workspace::LOCK)).expect("lock");
+    let lock: Value = serde_json::from_str(&lock).expect("json");
+    let up = config.upstream.expect("upstream");
+    assert_eq!(lock["slice"]["upstream"]["repository"], up.repository.as_str());
+    assert_eq!(lock["slice"]["upstream"]["path"], up.path.as_str());
+    assert_eq!(lock["slice"]["upstream"]["commit"], up.commit.as_str());
+    assert_eq!(lock["slice"]["upstream"]["date"], up.date.as_str());
+    assert_eq!(lock["slice"]["input"]["path"], config.from.as_str());
+    assert_eq!(lock["slice"]["input"]["sha256"], input_sha.as_str());
+    let spec = slice::parse_yaml(&committed_spec(), "spec").expect("yaml");
+    assert_eq!(slice::provenance_of(&spec), Some(&lock["slice"]));
+}
+
+#[test]
+fn an_edited_spec_without_regeneration_is_named() {
+    let scratch = std::env::temp_dir().join(format!("graph-beta-rs-slice-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(scratch.join("specs")).expect("mkdir");
+    for rel in [codegen::workspace::SPEC, codegen::workspace::LOCK] {
+        std::fs::copy(root().join(rel), scratch.join(rel)).expect("copy");
+    }
+    assert_eq!(slice::lock_mismatch(&scratch), None);
+    let spec = committed_spec().replace("Update copilotAdminLimitedMode", "Update limited mode");
+    std::fs::write(scratch.join(codegen::workspace::SPEC), spec).expect("write");
+    let note = slice::lock_mismatch(&scratch).expect("mismatch reported");
+    assert!(note.contains("specs/graph-beta.yaml was edited without regenerating"), "{note}");
+    assert!(note.contains("cargo xtask codegen"), "{note}");
+    let drift = codegen::workspace::check(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    // The generated-file comparison flags the lock as well (or fails to read the rest of the tree).
+    if let Ok(drift) = drift {
+        assert!(drift.iter().any(|d| d.to_string().contains("graph-beta.lock.json")), "{drift:?}");
+    }
+}
+
+// --- The real upstream file ---------------------------------------------
+
+#[test]
+fn applications_yml_slice_is_self_contained_and_lowers() {
+    let path = Path::new(APPLICATIONS);
+    if !path.exists() {
+        eprintln!("note: {APPLICATIONS} is absent; skipping");
+        return;
+    }
+    let started = std::time::Instant::now();
+    let text = std::fs::read_to_string(path).expect("read");
+    let input = slice::parse_yaml(&text, "Applications.yml").expect("parse");
+    let parsed = started.elapsed();
+    let req = request(&["POST /servicePrincipals/{servicePrincipal-id}/owners/$ref"]);
+    let sliced = slice::slice(&input, &req).expect("slice");
+    eprintln!("Applications.yml: parse {parsed:?}, total {:?}\n{}", started.elapsed(), sliced.summary);
+    let s = &sliced.summary;
+    assert_eq!(s.upstream_operations, 475);
+    assert_eq!(
+        s.kept_operations,
+        ["POST /servicePrincipals/{servicePrincipal-id}/owners/$ref (servicePrincipal_CreateOwnerGraphBPreRef)"]
+    );
+    assert_eq!(s.schemas_kept + s.schemas_dropped, 1124);
+    let schemas: Vec<&String> = sliced.doc["components"]["schemas"].as_object().expect("schemas").keys().collect();
+    assert!(schemas.iter().any(|k| *k == "ReferenceCreate"), "{schemas:?}");
+    assert!(schemas.iter().any(|k| *k == "microsoft.graph.ODataErrors.ODataError"), "{schemas:?}");
+    assert!(sliced.doc["components"]["requestBodies"].get("refPostBody").is_some());
+    assert!(sliced.doc["components"]["requestBodies"].get("refPutBody").is_none());
+    assert_self_contained(&sliced.doc);
+
+    let yaml = slice::render(&sliced.doc, "").expect("render");
+    assert_eq!(slice::parse_yaml(&yaml, "slice").expect("reparse"), sliced.doc, "rendering round-trips");
+    assert_eq!(slice::render(&slice::slice(&input, &req).expect("slice").doc, "").expect("render"), yaml);
+    let api = codegen::lower_spec(&yaml).unwrap_or_else(|e| panic!("lowering failed: {e}"));
+    assert_eq!(api.operations.len(), 1);
+    assert_eq!(api.operations[0].path_template, "/servicePrincipals/{servicePrincipal-id}/owners/$ref");
+    assert!(api.models.contains_key("ReferenceCreate"));
+}
+
+#[test]
+fn applications_yml_bigger_slice_by_operation_id_round_trips() {
+    let path = Path::new(APPLICATIONS);
+    if !path.exists() {
+        eprintln!("note: {APPLICATIONS} is absent; skipping");
+        return;
+    }
+    let input = slice::parse_yaml(&std::fs::read_to_string(path).expect("read"), "Applications.yml").expect("parse");
+    let req = request(&["GET /servicePrincipals/{servicePrincipal-id}", "servicePrincipal_CreateOwnerGraphBPreRef"]);
+    let sliced = slice::slice(&input, &req).expect("slice");
+    assert_eq!(sliced.summary.kept_operations.len(), 2);
+    assert!(sliced.summary.schemas_kept > 50, "{}", sliced.summary);
+    assert_self_contained(&sliced.doc);
+    let yaml = slice::render(&sliced.doc, "").expect("render");
+    assert_eq!(slice::parse_yaml(&yaml, "slice").expect("reparse"), sliced.doc);
+    let api = codegen::lower_spec(&yaml).unwrap_or_else(|e| panic!("lowering failed: {e}"));
+    assert_eq!(api.operations.len(), 2);
+}
+
+// --- Behaviour on small documents ------------------------------------------
+
+#[test]
+fn keeps_only_selected_methods_their_closure_used_tags_and_prunes_mappings() {
+    let sliced = slice::slice(&upstream(), &request(&["get /things/{thing-id}"])).expect("slice");
+    let doc = &sliced.doc;
+    let item = doc["paths"]["/things/{thing-id}"].as_object().expect("item");
+    let keys: Vec<&String> = item.keys().collect();
+    assert_eq!(keys, ["description", "get", "parameters"]);
+    assert!(doc["paths"].get("/widgets").is_none());
+    let schemas: Vec<&String> = doc["components"]["schemas"].as_object().expect("schemas").keys().collect();
+    assert_eq!(schemas, ["microsoft.graph.entity", "microsoft.graph.thing", "ODataError"]);
+    let mapping = doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"].as_object().expect("mapping");
+    assert_eq!(mapping.keys().collect::<Vec<_>>(), ["#microsoft.graph.thing"]);
+    assert!(doc["components"].get("parameters").is_none(), "ifMatch only serves DELETE");
+    assert_eq!(doc["components"]["securitySchemes"], upstream()["components"]["securitySchemes"]);
+    assert_eq!(doc["tags"], json!([{"name": "things.thing"}]));
+    assert_eq!(doc["security"], upstream()["security"]);
+    let top: Vec<&String> = doc.as_object().expect("doc").keys().collect();
+    assert_eq!(top, ["openapi", "info", "servers", "paths", "components", "security", "tags"]);
+    assert_eq!(sliced.summary.discriminator_entries_pruned, 1);
+    assert_eq!(sliced.summary.schemas_kept, 3);
+    assert_eq!(sliced.summary.schemas_dropped, 2);
+    assert_eq!(sliced.summary.upstream_operations, 3);
+    assert_self_contained(doc);
+}
+
+#[test]
+fn a_mapping_entry_is_kept_when_its_target_is_kept_anyway() {
+    let sliced = slice::slice(&upstream(), &request(&["things.GetThing", "widgets.ListWidgets"])).expect("slice");
+    let mapping = &sliced.doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"];
+    assert_eq!(mapping.as_object().expect("mapping").len(), 2);
+    assert_eq!(sliced.summary.discriminator_entries_pruned, 0);
+}
+
+#[test]
+fn parameters_by_ref_are_closed_over() {
+    let sliced = slice::slice(&upstream(), &request(&["DELETE /things/{thing-id}"])).expect("slice");
+    assert!(sliced.doc["components"]["parameters"].get("ifMatch").is_some());
+    assert!(sliced.doc["components"].get("schemas").is_none());
+}
+
+#[test]
+fn overlays_add_local_extensions_close_their_refs_and_merge_extensions() {
+    let local = overlay(
+        "local.yaml",
+        json!({
+            "paths": {"/things/{thing-id}/microsoft.graph.special/labels": {
+                "post": {
+                    "tags": ["things.label"],
+                    "operationId": "things.special.CreateLabel",
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/x.labelRequest"}}}},
+                    "responses": {"204": {"description": "ok"}, "4XX": {"$ref": "#/components/responses/error"}},
+                    "x-graph-rs-local-extension": {"derivedFrom": "nothing", "reason": "test"}
+                },
+                "parameters": [{"name": "thing-id", "in": "path", "required": true, "schema": {"type": "string"}}]
+            }},
+            "components": {"schemas": {"x.labelRequest": {"type": "object", "properties": {"label": {"$ref": "#/components/schemas/microsoft.graph.label"}}}}},
+            "tags": [{"name": "things.label"}]
+        }),
+    );
+    let perms = overlay(
+        "perms.yaml",
+        json!({"operations": {
+            "things.GetThing": {"x-graph-rs-national-clouds": ["global"]},
+            "POST /things/{thing-id}/microsoft.graph.special/labels": {"x-graph-rs-permissions": {"application": ["Things.ReadWrite.All"]}}
+        }}),
+    );
+    let req = Request {
+        overlays: vec![local, perms],
+        ..request(&["GET /things/{thing-id}"])
+    };
+    let sliced = slice::slice(&upstream(), &req).expect("slice");
+    let doc = &sliced.doc;
+    let paths: Vec<&String> = doc["paths"].as_object().expect("paths").keys().collect();
+    assert_eq!(paths, ["/things/{thing-id}", "/things/{thing-id}/microsoft.graph.special/labels"]);
+    let schemas: Vec<&String> = doc["components"]["schemas"].as_object().expect("schemas").keys().collect();
+    assert_eq!(
+        schemas,
+        ["microsoft.graph.entity", "microsoft.graph.thing", "microsoft.graph.label", "ODataError", "x.labelRequest"]
+    );
+    assert_eq!(doc["paths"]["/things/{thing-id}"]["get"]["x-graph-rs-national-clouds"], json!(["global"]));
+    assert_eq!(
+        doc["paths"]["/things/{thing-id}/microsoft.graph.special/labels"]["post"]["x-graph-rs-permissions"]["application"],
+        json!(["Things.ReadWrite.All"])
+    );
+    assert_eq!(doc["tags"], json!([{"name": "things.thing"}, {"name": "things.label"}]));
+    assert_eq!(sliced.summary.overlay_operations.len(), 1);
+    assert_eq!(sliced.summary.extended_operations.len(), 2);
+    assert_self_contained(doc);
+    let yaml = slice::render(doc, "").expect("render");
+    let api = codegen::lower_spec(&yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(api.operations.len(), 2);
+}
+
+#[test]
+fn info_overrides_and_provenance_are_written_into_info() {
+    let mut req = request(&["things.GetThing"]);
+    req.info.insert("title".into(), json!("Slice"));
+    req.provenance = Some(json!({"upstream": {"commit": "abc"}}));
+    let sliced = slice::slice(&upstream(), &req).expect("slice");
+    assert_eq!(sliced.doc["info"], json!({"title": "Slice", "version": "beta", "x-graph-rs-slice": {"upstream": {"commit": "abc"}}}));
+}
+
+#[test]
+fn rendering_round_trips_awkward_scalars() {
+    let doc = json!({
+        "openapi": "3.0.1",
+        "strings": ["204", "2XX", "", " padded ", "yes", "no", "null", "~", "true", "1.5", "#x", "a: b", "- x", "@odata.type", "$ref",
+                    "line\nbreak", "tab\there", "quote ' and \"", "{braces}", "[x]", "*star", "&amp", "!bang", "%pct", "unicode é ✓"],
+        "numbers": [0, -1, 1.5, 1e300, u64::MAX],
+        "bools": [true, false, null],
+        "empty": {"map": {}, "list": []},
+        "nested": [[1, [2]], [{"a": []}], {"b": {}}],
+        "'quoted key'": 1, "204": {"k": "v"}, "": "empty key"
+    });
+    let yaml = slice::render(&doc, "# header\n").expect("render");
+    assert!(yaml.starts_with("# header\nopenapi: 3.0.1\n"), "{yaml}");
+    assert_eq!(slice::parse_yaml(&yaml, "x").expect("reparse"), doc, "{yaml}");
+}
+
+// --- Errors ------------------------------------------------------------------
+
+fn slice_err(input: &Value, req: &Request) -> codegen::CodegenError {
+    match slice::slice(input, req) {
+        Ok(s) => panic!("expected an error, got {}", s.summary),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_selector_matching_nothing_is_named() {
+    let e = slice_err(&upstream(), &request(&["things.GetThing", "GET /nowhere"]));
+    assert!(e.message.contains("selector `GET /nowhere` matches no operation"), "{e}");
+    let e = slice_err(&upstream(), &request(&["things.Nope"]));
+    assert!(e.message.contains("`things.Nope`"), "{e}");
+    let e = slice_err(&upstream(), &request(&["PATCH /things/{thing-id}"]));
+    assert!(e.message.contains("the path exists with GET, DELETE"), "{e}");
+    let e = slice_err(&upstream(), &request(&["GET /things/{id}"]));
+    assert!(e.message.contains("did you mean `/things/{thing-id}`"), "{e}");
+    let e = slice_err(&upstream(), &request(&["FETCH /things"]));
+    assert!(e.message.contains("not an HTTP method"), "{e}");
+    let e = slice_err(&upstream(), &request(&["GET things"]));
+    assert!(e.message.contains("must start with `/`"), "{e}");
+}
+
+#[test]
+fn a_dangling_ref_names_its_pointer() {
+    let mut input = upstream();
+    input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["owner"] =
+        json!({"$ref": "#/components/schemas/microsoft.graph.missing"});
+    let e = slice_err(&input, &request(&["things.GetThing"]));
+    assert_eq!(e.pointer, "/components/schemas/microsoft.graph.thing/allOf/1/properties/owner/$ref");
+    assert!(e.message.contains("dangling $ref `#/components/schemas/microsoft.graph.missing`"), "{e}");
+
+    let mut input = upstream();
+    input["paths"]["/widgets"]["get"]["responses"]["4XX"] = json!({"$ref": "other.yaml#/components/responses/error"});
+    let e = slice_err(&input, &request(&["widgets.ListWidgets"]));
+    assert_eq!(e.pointer, "/paths/~1widgets/get/responses/4XX/$ref");
+    assert!(e.message.contains("external $ref"), "{e}");
+
+    let mut input = upstream();
+    input["paths"]["/widgets"]["get"]["responses"]["4XX"] = json!({"$ref": "#/components/responses/error/content/text~1plain"});
+    let e = slice_err(&input, &request(&["widgets.ListWidgets"]));
+    assert!(e.message.contains("no such node"), "{e}");
+}
+
+#[test]
+fn overlay_errors_name_the_file() {
+    let unmarked = overlay(
+        "unmarked.yaml",
+        json!({"paths": {"/new": {"get": {"operationId": "x", "responses": {"204": {"description": "ok"}}}}}}),
+    );
+    let e = slice_err(&upstream(), &Request { overlays: vec![unmarked], ..request(&["things.GetThing"]) });
+    assert!(e.message.starts_with("overlay unmarked.yaml:"), "{e}");
+    assert!(e.message.contains("x-graph-rs-local-extension"), "{e}");
+    assert_eq!(e.pointer, "/paths/~1new/get");
+
+    let upstream_op = overlay(
+        "dup.yaml",
+        json!({"paths": {"/widgets": {"get": {"x-graph-rs-local-extension": {}, "responses": {}}}}}),
+    );
+    let e = slice_err(&upstream(), &Request { overlays: vec![upstream_op], ..request(&["things.GetThing"]) });
+    assert!(e.message.contains("exists upstream"), "{e}");
+
+    let unknown_op = overlay("perms.yaml", json!({"operations": {"widgets.ListWidgets": {"x-a": 1}}}));
+    let e = slice_err(&upstream(), &Request { overlays: vec![unknown_op], ..request(&["things.GetThing"]) });
+    assert!(e.message.contains("overlay perms.yaml: selector `widgets.ListWidgets` matches no operation in the slice"), "{e}");
+
+    let not_extension = overlay("perms.yaml", json!({"operations": {"things.GetThing": {"summary": "x"}}}));
+    let e = slice_err(&upstream(), &Request { overlays: vec![not_extension], ..request(&["things.GetThing"]) });
+    assert!(e.message.contains("only vendor extensions"), "{e}");
+
+    let shadow = overlay("shadow.yaml", json!({"components": {"schemas": {"ODataError": {"type": "string"}}}}));
+    let e = slice_err(&upstream(), &Request { overlays: vec![shadow], ..request(&["things.GetThing"]) });
+    assert_eq!(e.pointer, "/components/schemas/ODataError");
+    assert!(e.message.contains("differs from the upstream component"), "{e}");
+
+    let dangling = overlay("d.yaml", json!({"components": {"schemas": {"x.y": {"$ref": "#/components/schemas/zzz"}}}}));
+    let e = slice_err(&upstream(), &Request { overlays: vec![dangling], ..request(&["things.GetThing"]) });
+    assert!(e.message.contains("dangling $ref `#/components/schemas/zzz`"), "{e}");
+
+    let typo = overlay("t.yaml", json!({"path": {}}));
+    let e = slice_err(&upstream(), &Request { overlays: vec![typo], ..request(&["things.GetThing"]) });
+    assert!(e.message.contains("unknown member `path`"), "{e}");
+}
+
+#[test]
+fn malformed_inputs_are_errors_not_panics() {
+    for input in [json!([]), json!({"openapi": "3.1.0", "paths": {}}), json!({"paths": {}}), json!({"openapi": "3.0.1", "paths": []})] {
+        assert!(slice::slice(&input, &request(&["x"])).is_err(), "{input}");
+    }
+    let mut bad_item = upstream();
+    bad_item["paths"]["/widgets"] = json!("not a mapping");
+    assert!(slice::slice(&bad_item, &request(&["things.GetThing"])).is_ok(), "unselected junk is ignored");
+    assert!(slice::slice(&upstream(), &request(&[""])).is_err());
+    assert!(slice::parse_yaml("a: [", "broken.yaml").unwrap_err().message.contains("broken.yaml is not valid YAML"));
+    for overlay_doc in [json!([]), json!({"paths": []}), json!({"operations": {"things.GetThing": 1}}), json!({"tags": [{}]})] {
+        let req = Request { overlays: vec![overlay("o.yaml", overlay_doc.clone())], ..request(&["things.GetThing"]) };
+        assert!(slice::slice(&upstream(), &req).is_err(), "{overlay_doc}");
+    }
+}
