@@ -404,17 +404,14 @@ fn kind_name(m: &Model) -> &'static str {
 }
 
 fn diff_models(old: &Api, new: &Api, report: &mut Report) {
-    for (name, o) in &old.models {
+    let names: BTreeSet<&String> = old.models.keys().chain(new.models.keys()).collect();
+    for name in names {
         let subject = format!("model {name}");
-        let Some(n) = new.models.get(name) else {
-            report.push(Impact::Breaking, &subject, format!("{} removed", kind_name(o)));
-            continue;
-        };
-        diff_model(&subject, o, n, report);
-    }
-    for (name, n) in &new.models {
-        if !old.models.contains_key(name) {
-            report.push(Impact::Additive, &format!("model {name}"), format!("{} added", kind_name(n)));
+        match (old.models.get(name), new.models.get(name)) {
+            (Some(o), Some(n)) => diff_model(&subject, o, n, report),
+            (Some(o), None) => report.push(Impact::Breaking, &subject, format!("{} removed", kind_name(o))),
+            (None, Some(n)) => report.push(Impact::Additive, &subject, format!("{} added", kind_name(n))),
+            (None, None) => {}
         }
     }
 }
