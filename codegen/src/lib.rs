@@ -45,6 +45,8 @@ pub struct Output {
     pub operations: usize,
     /// Number of model types generated.
     pub models: usize,
+    /// API areas (one Cargo feature each), sorted.
+    pub areas: Vec<String>,
 }
 
 /// Where the two generated crates live, relative to the workspace root.
@@ -105,5 +107,6 @@ pub fn generate_from_ir(api: &ir::Api, spec_path: &str, layout: &Layout) -> Resu
         diagnostics: api.diagnostics.clone(),
         operations: api.operations.len(),
         models: api.models.len(),
+        areas: emit::areas::compute(api).names.into_iter().collect(),
     })
 }

@@ -34,6 +34,37 @@ fn snapshot_layout() -> Layout {
     }
 }
 
+/// Opening marker of the `[features]` lines the generator owns in a manifest.
+pub const AREAS_BEGIN: &str = "# @generated-areas-begin: written by `cargo xtask codegen`, one feature per API area";
+/// Closing marker.
+pub const AREAS_END: &str = "# @generated-areas-end";
+
+/// The manifest at `rel` with the lines between the area markers replaced
+/// by the features for `areas` (forwarded to `forward/…` when given).
+fn manifest_with_areas(root: &Path, rel: &str, areas: &[String], forward: Option<&str>) -> Result<GeneratedFile, CodegenError> {
+    let text = read(root, rel)?;
+    let (Some(begin), Some(end)) = (text.find(AREAS_BEGIN), text.find(AREAS_END)) else {
+        return Err(CodegenError::new(
+            "",
+            format!("{rel} lacks the `{AREAS_BEGIN}` … `{AREAS_END}` lines under [features]"),
+        ));
+    };
+    if end < begin {
+        return Err(CodegenError::new("", format!("{rel}: area markers are out of order")));
+    }
+    let names = areas.iter().cloned().collect();
+    let mut contents = String::with_capacity(text.len());
+    contents.push_str(&text[..begin]);
+    contents.push_str(AREAS_BEGIN);
+    contents.push('\n');
+    contents.push_str(&crate::emit::areas::manifest_lines(&names, forward));
+    contents.push_str(&text[end..]);
+    Ok(GeneratedFile {
+        path: rel.to_owned(),
+        contents,
+    })
+}
+
 fn read(root: &Path, rel: &str) -> Result<String, CodegenError> {
     fs::read_to_string(root.join(rel)).map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
 }
@@ -61,6 +92,9 @@ pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let snapshot = crate::generate_into(&fixture, SNAPSHOT_SPEC, Strictness::Lenient, &snapshot_layout())
         .map_err(|e| CodegenError::new(e.pointer, format!("{SNAPSHOT_SPEC}: {}", e.message)))?;
     files.extend(snapshot.files);
+    let snapshot_areas = &snapshot.areas;
+    files.push(manifest_with_areas(root, "codegen/snapshot/models/Cargo.toml", snapshot_areas, None)?);
+    files.push(manifest_with_areas(root, "codegen/snapshot/requests/Cargo.toml", snapshot_areas, Some("graph_models"))?);
     let mut report = format!(
         "# Diagnostics from generating {SNAPSHOT_SPEC} (written by `cargo xtask codegen`).\n\
          # Each line: JSON pointer, then what the generator did.\n"
@@ -80,6 +114,13 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let spec_text = read(root, SPEC)?;
     let output = crate::generate(&spec_text, SPEC, Strictness::Strict)?;
     let mut files = output.files;
+    for (manifest, forward) in [
+        ("crates/graph-models/Cargo.toml", None),
+        ("crates/graph-requests/Cargo.toml", Some("graph-models")),
+        ("crates/graph-beta/Cargo.toml", Some("graph-requests")),
+    ] {
+        files.push(manifest_with_areas(root, manifest, &output.areas, forward)?);
+    }
     let mut lock = serde_json::json!({
         "spec": SPEC,
         "sha256": sha256_hex(spec_text.as_bytes()),

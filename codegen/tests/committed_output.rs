@@ -43,21 +43,12 @@ fn a_spec_edit_is_detected_and_regenerates_cleanly() {
     let root = codegen::workspace::root();
     let scratch = std::env::temp_dir().join(format!("graph-beta-rs-drift-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
-    for rel in [
-        codegen::workspace::SPEC,
-        codegen::workspace::LOCK,
-        codegen::workspace::SNAPSHOT_SPEC,
-        codegen::workspace::SNAPSHOT_DIAGNOSTICS,
-    ] {
-        let to = scratch.join(rel);
+    let planned = codegen::workspace::plan(&root).expect("plan");
+    let inputs = [codegen::workspace::SPEC.to_owned(), codegen::workspace::SNAPSHOT_SPEC.to_owned()];
+    for rel in planned.iter().map(|f| f.path.clone()).chain(inputs) {
+        let to = scratch.join(&rel);
         std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(root.join(rel), &to).expect("copy");
-    }
-    for dir in codegen::workspace::GENERATED_DIRS {
-        std::fs::create_dir_all(scratch.join(dir)).expect("mkdir");
-        for entry in std::fs::read_dir(root.join(dir)).expect("read_dir").flatten() {
-            std::fs::copy(entry.path(), scratch.join(dir).join(entry.file_name())).expect("copy");
-        }
+        std::fs::copy(root.join(&rel), &to).unwrap_or_else(|e| panic!("copy {rel}: {e}"));
     }
     assert!(codegen::workspace::check(&scratch).expect("check").is_empty());
 

@@ -2,6 +2,7 @@
 //! parses them with `syn` and prints them with `prettyplease`, so output is
 //! always syntactically valid and formatted the same way every time.
 
+pub mod areas;
 pub mod docs;
 pub mod models;
 pub mod requests;

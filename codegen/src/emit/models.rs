@@ -76,19 +76,31 @@ fn emit_lib(api: &Api, dir: &str, spec_path: &str) -> Result<GeneratedFile, Code
             .to_owned(),
         String::new(),
         "This crate has no HTTP dependencies.".to_owned(),
+        String::new(),
+        "Each model is compiled when an API area (Cargo feature, one per top-level URL segment) \
+         that uses it is enabled; `all-areas` is on by default. Models no operation uses are \
+         always compiled."
+            .to_owned(),
     ]);
-    let mods = api.models.values().map(|m| format_ident!("{}", m.module));
+    let areas = super::areas::compute(api);
+    let gate = |m: &Model| super::areas::cfg(areas.of_model.get(&m.rust_name).and_then(Option::as_ref));
+    let mods = api.models.values().map(|m| {
+        let module = format_ident!("{}", m.module);
+        let cfg = gate(m);
+        quote!(#cfg mod #module;)
+    });
     let uses = api.models.values().map(|m| {
         let module = format_ident!("{}", m.module);
         let name = format_ident!("{}", m.rust_name);
-        quote!(pub use #module::#name;)
+        let cfg = gate(m);
+        quote!(#cfg pub use #module::#name;)
     });
     let tokens = quote! {
         #inner_docs
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
-        #(mod #mods;)*
+        #(#mods)*
 
         #(#uses)*
 

@@ -54,7 +54,7 @@ fn build_tree(api: &Api) -> Node {
 
 /// The readable word for a literal segment: `$ref` → `ref`,
 /// `microsoft.graph.agentIdentity` → `agentIdentity`, `delta()` → `delta`.
-fn segment_word(literal: &str) -> &str {
+pub(crate) fn segment_word(literal: &str) -> &str {
     let s = literal.trim_start_matches('$');
     let s = s.strip_suffix("()").unwrap_or(s);
     s.rsplit('.').next().filter(|w| !w.is_empty()).unwrap_or(s)
@@ -108,6 +108,7 @@ fn path_text(segments: &[Segment]) -> String {
 /// `dir` is the crate directory relative to the workspace root.
 pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
     let tree = build_tree(api);
+    let areas = super::areas::compute(api);
     let mut files = Vec::new();
     let mut module_scope = Scope::new();
     for reserved in ["lib", "operations", "client"] {
@@ -136,14 +137,14 @@ pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>,
             #(#items)*
         };
         files.push(render(format!("{dir}/src/{module}.rs"), spec_path, tokens)?);
-        modules.push(module);
+        modules.push((module, super::areas::area_of(&child.segments[0])));
     }
-    files.push(render(format!("{dir}/src/operations.rs"), spec_path, emit_operations(api))?);
+    files.push(render(format!("{dir}/src/operations.rs"), spec_path, emit_operations(api, &areas))?);
     files.push(emit_lib(api, &tree, &modules, dir, spec_path)?);
     Ok(files)
 }
 
-fn child_accessor(child: &Node, scope: &mut Scope) -> TokenStream {
+fn child_accessor(child: &Node, scope: &mut Scope, base: &TokenStream) -> TokenStream {
     let ty = format_ident!("{}", child.type_name);
     let path_doc = format!(" {}", docs::code(&path_text(&child.segments)));
     match child.segments.last() {
@@ -152,7 +153,7 @@ fn child_accessor(child: &Node, scope: &mut Scope) -> TokenStream {
             quote! {
                 #[doc = #path_doc]
                 pub fn #method(&self) -> #ty {
-                    #ty { client: self.client.clone(), path: self.path.clone().literal(#l) }
+                    #ty { client: self.client.clone(), path: #base.literal(#l) }
                 }
             }
         }
@@ -165,7 +166,7 @@ fn child_accessor(child: &Node, scope: &mut Scope) -> TokenStream {
                 #[doc = ""]
                 #[doc = #arg_doc]
                 pub fn #method(&self, #arg: impl Into<String>) -> #ty {
-                    #ty { client: self.client.clone(), path: self.path.clone().param(#p, #arg) }
+                    #ty { client: self.client.clone(), path: #base.param(#p, #arg) }
                 }
             }
         }
@@ -185,7 +186,7 @@ fn child_accessor(child: &Node, scope: &mut Scope) -> TokenStream {
                 pub fn #method(&self, #(#args: impl Into<String>),*) -> #ty {
                     #ty {
                         client: self.client.clone(),
-                        path: self.path.clone().template(#template, vec![#((#params, #args.into())),*]),
+                        path: #base.template(#template, vec![#((#params, #args.into())),*]),
                     }
                 }
             }
@@ -207,7 +208,7 @@ fn emit_node(api: &Api, node: &Node, out: &mut Vec<TokenStream>) {
         out.extend(wrapper);
     }
     for child in node.children.values() {
-        methods.push(child_accessor(child, &mut scope));
+        methods.push(child_accessor(child, &mut scope, &quote!(self.path.clone())));
     }
     out.push(quote! {
         #[doc = #path_doc]
@@ -476,8 +477,9 @@ fn cloud_variant(name: &str) -> TokenStream {
     }
 }
 
-fn emit_operations(api: &Api) -> TokenStream {
-    let statics = api.operations.iter().map(|op| {
+fn emit_operations(api: &Api, areas: &super::areas::Areas) -> TokenStream {
+    let statics = api.operations.iter().enumerate().map(|(i, op)| {
+        let cfg = super::areas::cfg_one(&areas.of_operation[i]);
         let ident = format_ident!("{}", op.meta_ident);
         let id = &op.id;
         let template = &op.path_template;
@@ -512,6 +514,7 @@ fn emit_operations(api: &Api) -> TokenStream {
             #[doc = #doc]
             #[doc = ""]
             #[doc = #summary]
+            #cfg
             pub static #ident: graph_core::OperationMeta = graph_core::OperationMeta {
                 operation_id: #id,
                 method: graph_core::HttpMethod::#method,
@@ -522,7 +525,11 @@ fn emit_operations(api: &Api) -> TokenStream {
             };
         }
     });
-    let all = api.operations.iter().map(|op| format_ident!("{}", op.meta_ident));
+    let all = api.operations.iter().enumerate().map(|(i, op)| {
+        let ident = format_ident!("{}", op.meta_ident);
+        let cfg = super::areas::cfg_one(&areas.of_operation[i]);
+        quote!(#cfg &#ident,)
+    });
     quote! {
         //! Metadata of every generated operation: id, method, path template,
         //! documented permissions and national-cloud availability. The runtime
@@ -531,21 +538,34 @@ fn emit_operations(api: &Api) -> TokenStream {
 
         #(#statics)*
 
-        /// Every operation, sorted by path template then method.
-        pub static ALL: &[&graph_core::OperationMeta] = &[#(&#all),*];
+        /// Every operation of the enabled API areas, sorted by path template then method.
+        pub static ALL: &[&graph_core::OperationMeta] = &[#(#all)*];
     }
 }
 
-fn emit_lib(api: &Api, tree: &Node, modules: &[String], dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
+fn emit_lib(api: &Api, tree: &Node, modules: &[(String, String)], dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
     let mut scope = Scope::new();
     for reserved in ["new", "builder", "from_core", "core"] {
         scope.reserve(reserved);
     }
-    let accessors: Vec<TokenStream> = tree.children.values().map(|c| child_accessor(c, &mut scope)).collect();
-    let mod_idents = modules.iter().map(|m| format_ident!("{}", m));
-    let reexports = modules.iter().map(|m| {
+    let accessors: Vec<TokenStream> = tree
+        .children
+        .values()
+        .map(|c| {
+            let cfg = super::areas::cfg_one(&super::areas::area_of(&c.segments[0]));
+            let accessor = child_accessor(c, &mut scope, &quote!(graph_core::RequestPath::new()));
+            quote!(#cfg #accessor)
+        })
+        .collect();
+    let mod_idents = modules.iter().map(|(m, area)| {
         let m = format_ident!("{}", m);
-        quote!(pub use #m::*;)
+        let cfg = super::areas::cfg_one(area);
+        quote!(#cfg mod #m;)
+    });
+    let reexports = modules.iter().map(|(m, area)| {
+        let m = format_ident!("{}", m);
+        let cfg = super::areas::cfg_one(area);
+        quote!(#cfg pub use #m::*;)
     });
     let op_count = api.operations.len();
     let inner_docs = docs::inner_attrs(&[
@@ -557,16 +577,20 @@ fn emit_lib(api: &Api, tree: &Node, modules: &[String], dir: &str, spec_path: &s
              path, body and decoder to the `graph-core` runtime, which does the sending, retrying \
              and error handling."
         ),
+        String::new(),
+        "Each top-level URL segment is an API area with its own Cargo feature (all on by \
+         default through `all-areas`), so a program can compile only the areas it calls."
+            .to_owned(),
     ]);
     let tokens = quote! {
         #inner_docs
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown)]
 
-        use graph_core::{Client, ClientBuilder, Credential, RequestPath};
+        use graph_core::{Client, ClientBuilder, Credential};
 
         pub mod operations;
-        #(mod #mod_idents;)*
+        #(#mod_idents)*
 
         #(#reexports)*
 
@@ -575,7 +599,6 @@ fn emit_lib(api: &Api, tree: &Node, modules: &[String], dir: &str, spec_path: &s
         #[derive(Debug, Clone)]
         pub struct GraphClient {
             client: Client,
-            path: RequestPath,
         }
 
         impl GraphClient {
@@ -593,7 +616,7 @@ fn emit_lib(api: &Api, tree: &Node, modules: &[String], dir: &str, spec_path: &s
 
             /// Wraps an existing runtime client.
             pub fn from_core(client: Client) -> Self {
-                Self { client, path: RequestPath::new() }
+                Self { client }
             }
 
             /// The runtime client (cloud, service root, entity URLs).

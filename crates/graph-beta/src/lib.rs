@@ -82,9 +82,19 @@
 //!
 //! rustls with the `ring` provider by default (no C toolchain needed); the
 //! `rustls-aws-lc-rs` feature switches to aws-lc-rs.
+//!
+//! ## Compile only what you call
+//!
+//! Every top-level URL segment is an API area with its own feature
+//! (`service-principals`, `copilot`, …), all enabled by default through
+//! `all-areas`. A program that only manages Copilot settings can depend on
+//! `graph-beta = { default-features = false, features = ["rustls-ring", "copilot"] }`:
+//! the builders and models of the other areas are then not compiled.
 
+#[cfg(feature = "service-principals")]
 mod reference;
 
+#[cfg(feature = "service-principals")]
 pub use reference::ReferenceCreateExt;
 
 /// The generated request builders (one per URL segment) and operation metadata.
@@ -114,8 +124,9 @@ pub use graph_types::Nullable;
 
 /// Everything a typical program needs, in one import.
 pub mod prelude {
-    pub use crate::models::{CopilotAdminLimitedMode, ReferenceCreate};
-    pub use crate::{
-        Client, Cloud, Credential, Error, Nullable, ReferenceCreateExt, RetryPolicy, StaticToken,
-    };
+    #[cfg(feature = "copilot")]
+    pub use crate::models::CopilotAdminLimitedMode;
+    #[cfg(feature = "service-principals")]
+    pub use crate::{ReferenceCreateExt, models::ReferenceCreate};
+    pub use crate::{Client, Cloud, Credential, Error, Nullable, RetryPolicy, StaticToken};
 }

@@ -6,6 +6,8 @@
 //! Generated from the OpenAPI slice: one type per schema. Every property is optional when reading (Graph returns partial objects under `$select`), properties the spec marks `nullable` are [`Nullable`] tri-states (absent, `null`, value), and every struct keeps the members it does not declare in an [`AdditionalProperties`] bag that round-trips unknown properties but never sends server annotations such as `@odata.context` back.
 //!
 //! This crate has no HTTP dependencies.
+//!
+//! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; `all-areas` is on by default. Models no operation uses are always compiled.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -13,19 +15,25 @@
 )]
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
+#[cfg(feature = "copilot")]
 mod copilot_admin_limited_mode;
 mod entity;
 mod error_details;
 mod inner_error;
 mod main_error;
 mod o_data_error;
+
+#[cfg(feature = "service-principals")]
 mod reference_create;
 
+#[cfg(feature = "copilot")]
 pub use copilot_admin_limited_mode::CopilotAdminLimitedMode;
 pub use entity::Entity;
 pub use error_details::ErrorDetails;
 pub use inner_error::InnerError;
 pub use main_error::MainError;
 pub use o_data_error::ODataError;
+
+#[cfg(feature = "service-principals")]
 pub use reference_create::ReferenceCreate;
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};

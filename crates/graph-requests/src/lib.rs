@@ -4,6 +4,8 @@
 //! Request builders for Microsoft Graph beta (graph-beta-rs slice).
 //!
 //! Generated from the OpenAPI slice (2 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//!
+//! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -11,13 +13,20 @@
 )]
 #![allow(clippy::doc_markdown)]
 
-use graph_core::{Client, ClientBuilder, Credential, RequestPath};
+use graph_core::{Client, ClientBuilder, Credential};
 
 pub mod operations;
+
+#[cfg(feature = "copilot")]
 mod copilot;
+
+#[cfg(feature = "service-principals")]
 mod service_principals;
 
+#[cfg(feature = "copilot")]
 pub use copilot::*;
+
+#[cfg(feature = "service-principals")]
 pub use service_principals::*;
 
 /// The entry point: a configured runtime client plus one method per
@@ -25,7 +34,6 @@ pub use service_principals::*;
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     client: Client,
-    path: RequestPath,
 }
 
 impl GraphClient {
@@ -43,10 +51,7 @@ impl GraphClient {
 
     /// Wraps an existing runtime client.
     pub fn from_core(client: Client) -> Self {
-        Self {
-            client,
-            path: RequestPath::new(),
-        }
+        Self { client }
     }
 
     /// The runtime client (cloud, service root, entity URLs).
@@ -54,19 +59,21 @@ impl GraphClient {
         &self.client
     }
 
+    #[cfg(feature = "copilot")]
     /// `/copilot`
     pub fn copilot(&self) -> CopilotRequestBuilder {
         CopilotRequestBuilder {
             client: self.client.clone(),
-            path: self.path.clone().literal("copilot"),
+            path: graph_core::RequestPath::new().literal("copilot"),
         }
     }
 
+    #[cfg(feature = "service-principals")]
     /// `/servicePrincipals`
     pub fn service_principals(&self) -> ServicePrincipalsRequestBuilder {
         ServicePrincipalsRequestBuilder {
             client: self.client.clone(),
-            path: self.path.clone().literal("servicePrincipals"),
+            path: graph_core::RequestPath::new().literal("servicePrincipals"),
         }
     }
 }

@@ -9,6 +9,7 @@
 /// `PATCH /copilot/admin/settings/limitedMode`
 ///
 /// Update copilotAdminLimitedMode
+#[cfg(feature = "copilot")]
 pub static COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "copilot.admin.settings.UpdateLimitedMode",
     method: graph_core::HttpMethod::Patch,
@@ -27,6 +28,7 @@ pub static COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE: graph_core::OperationMeta
 /// `POST /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref`
 ///
 /// Add agentIdentity owners
+#[cfg(feature = "service-principals")]
 pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "servicePrincipals.agentIdentity.CreateRefOwners",
     method: graph_core::HttpMethod::Post,
@@ -42,8 +44,10 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS: graph_core::Oper
     ),
 };
 
-/// Every operation, sorted by path template then method.
+/// Every operation of the enabled API areas, sorted by path template then method.
 pub static ALL: &[&graph_core::OperationMeta] = &[
+    #[cfg(feature = "copilot")]
     &COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE,
+    #[cfg(feature = "service-principals")]
     &SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS,
 ];

@@ -6,6 +6,8 @@
 //! Generated from the OpenAPI slice: one type per schema. Every property is optional when reading (Graph returns partial objects under `$select`), properties the spec marks `nullable` are [`Nullable`] tri-states (absent, `null`, value), and every struct keeps the members it does not declare in an [`AdditionalProperties`] bag that round-trips unknown properties but never sends server annotations such as `@odata.context` back.
 //!
 //! This crate has no HTTP dependencies.
+//!
+//! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; `all-areas` is on by default. Models no operation uses are always compiled.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -13,39 +15,81 @@
 )]
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
+#[cfg(feature = "widgets")]
 mod color;
+
+#[cfg(feature = "widgets")]
 mod count;
 mod entity;
 mod o_data_error;
 mod o_data_error_error;
+
+#[cfg(feature = "widgets")]
 mod pal;
+
+#[cfg(feature = "widgets")]
 mod part;
+
+#[cfg(feature = "widgets")]
 mod person;
+
+#[cfg(feature = "widgets")]
 mod reference_create;
 mod reference_numeric;
 mod security_part;
 mod thing;
+
+#[cfg(feature = "type")]
 mod value_holder;
+
+#[cfg(feature = "widgets")]
 mod widget;
+
+#[cfg(feature = "widgets")]
 mod widget_collection_response;
+
+#[cfg(feature = "widgets")]
 mod widget_dimensions;
+
+#[cfg(feature = "widgets")]
 mod widget_shade;
 
+#[cfg(feature = "widgets")]
 pub use color::Color;
+
+#[cfg(feature = "widgets")]
 pub use count::Count;
 pub use entity::Entity;
 pub use o_data_error::ODataError;
 pub use o_data_error_error::ODataErrorError;
+
+#[cfg(feature = "widgets")]
 pub use pal::Pal;
+
+#[cfg(feature = "widgets")]
 pub use part::Part;
+
+#[cfg(feature = "widgets")]
 pub use person::Person;
+
+#[cfg(feature = "widgets")]
 pub use reference_create::ReferenceCreate;
 pub use reference_numeric::ReferenceNumeric;
 pub use security_part::SecurityPart;
 pub use thing::Thing;
+
+#[cfg(feature = "type")]
 pub use value_holder::ValueHolder;
+
+#[cfg(feature = "widgets")]
 pub use widget::Widget;
+
+#[cfg(feature = "widgets")]
 pub use widget_collection_response::WidgetCollectionResponse;
+
+#[cfg(feature = "widgets")]
 pub use widget_dimensions::WidgetDimensions;
+
+#[cfg(feature = "widgets")]
 pub use widget_shade::WidgetShade;
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};

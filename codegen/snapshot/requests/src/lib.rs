@@ -4,6 +4,8 @@
 //! Request builders for Kitchen sink.
 //!
 //! Generated from the OpenAPI slice (13 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//!
+//! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -11,15 +13,26 @@
 )]
 #![allow(clippy::doc_markdown)]
 
-use graph_core::{Client, ClientBuilder, Credential, RequestPath};
+use graph_core::{Client, ClientBuilder, Credential};
 
 pub mod operations;
+
+#[cfg(feature = "type")]
 mod type_;
+
+#[cfg(feature = "widgets")]
 mod widgets;
+
+#[cfg(feature = "widgets")]
 mod widgets_with_serial;
 
+#[cfg(feature = "type")]
 pub use type_::*;
+
+#[cfg(feature = "widgets")]
 pub use widgets::*;
+
+#[cfg(feature = "widgets")]
 pub use widgets_with_serial::*;
 
 /// The entry point: a configured runtime client plus one method per
@@ -27,7 +40,6 @@ pub use widgets_with_serial::*;
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     client: Client,
-    path: RequestPath,
 }
 
 impl GraphClient {
@@ -45,10 +57,7 @@ impl GraphClient {
 
     /// Wraps an existing runtime client.
     pub fn from_core(client: Client) -> Self {
-        Self {
-            client,
-            path: RequestPath::new(),
-        }
+        Self { client }
     }
 
     /// The runtime client (cloud, service root, entity URLs).
@@ -56,22 +65,25 @@ impl GraphClient {
         &self.client
     }
 
+    #[cfg(feature = "type")]
     /// `/type`
     pub fn type_(&self) -> TypeRequestBuilder {
         TypeRequestBuilder {
             client: self.client.clone(),
-            path: self.path.clone().literal("type"),
+            path: graph_core::RequestPath::new().literal("type"),
         }
     }
 
+    #[cfg(feature = "widgets")]
     /// `/widgets`
     pub fn widgets(&self) -> WidgetsRequestBuilder {
         WidgetsRequestBuilder {
             client: self.client.clone(),
-            path: self.path.clone().literal("widgets"),
+            path: graph_core::RequestPath::new().literal("widgets"),
         }
     }
 
+    #[cfg(feature = "widgets")]
     /// `/widgets(serial='{serial}')`
     ///
     /// Values are written as OData string literals (quotes doubled) and percent-encoded; empty values are refused before anything is sent.
@@ -81,9 +93,7 @@ impl GraphClient {
     ) -> WidgetsWithSerialRequestBuilder {
         WidgetsWithSerialRequestBuilder {
             client: self.client.clone(),
-            path: self
-                .path
-                .clone()
+            path: graph_core::RequestPath::new()
                 .template("widgets(serial='{serial}')", vec![("serial", serial.into())]),
         }
     }

@@ -9,6 +9,7 @@
 /// `GET /type`
 ///
 ///
+#[cfg(feature = "type")]
 pub static TYPE_GET: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "type.Get",
     method: graph_core::HttpMethod::Get,
@@ -21,6 +22,7 @@ pub static TYPE_GET: graph_core::OperationMeta = graph_core::OperationMeta {
 /// `GET /widgets`
 ///
 /// List widgets
+#[cfg(feature = "widgets")]
 pub static WIDGETS_LIST_WIDGET: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.ListWidget",
     method: graph_core::HttpMethod::Get,
@@ -33,6 +35,7 @@ pub static WIDGETS_LIST_WIDGET: graph_core::OperationMeta = graph_core::Operatio
 /// `POST /widgets`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_CREATE_WIDGET: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.CreateWidget",
     method: graph_core::HttpMethod::Post,
@@ -45,6 +48,7 @@ pub static WIDGETS_CREATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
 /// `GET /widgets(serial='{serial}')`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GET_BY_SERIAL: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.GetBySerial",
     method: graph_core::HttpMethod::Get,
@@ -57,6 +61,7 @@ pub static WIDGETS_GET_BY_SERIAL: graph_core::OperationMeta = graph_core::Operat
 /// `GET /widgets/$count`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GET_COUNT: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.GetCount",
     method: graph_core::HttpMethod::Get,
@@ -69,6 +74,7 @@ pub static WIDGETS_GET_COUNT: graph_core::OperationMeta = graph_core::OperationM
 /// `GET /widgets/$count/text`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GET_COUNT_TEXT: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.GetCountText",
     method: graph_core::HttpMethod::Get,
@@ -81,6 +87,7 @@ pub static WIDGETS_GET_COUNT_TEXT: graph_core::OperationMeta = graph_core::Opera
 /// `GET /widgets/{widget-id}`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GET_WIDGET: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.GetWidget",
     method: graph_core::HttpMethod::Get,
@@ -93,6 +100,7 @@ pub static WIDGETS_GET_WIDGET: graph_core::OperationMeta = graph_core::Operation
 /// `PATCH /widgets/{widget-id}`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_UPDATE_WIDGET: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.UpdateWidget",
     method: graph_core::HttpMethod::Patch,
@@ -105,6 +113,7 @@ pub static WIDGETS_UPDATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
 /// `DELETE /widgets/{widget-id}`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_DELETE_WIDGET: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.DeleteWidget",
     method: graph_core::HttpMethod::Delete,
@@ -117,6 +126,7 @@ pub static WIDGETS_DELETE_WIDGET: graph_core::OperationMeta = graph_core::Operat
 /// `POST /widgets/{widget-id}/microsoft.graph.gadget/parts/$ref`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GADGET_CREATE_REF_PARTS: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.gadget.CreateRefParts",
     method: graph_core::HttpMethod::Post,
@@ -135,6 +145,7 @@ pub static WIDGETS_GADGET_CREATE_REF_PARTS: graph_core::OperationMeta = graph_co
 /// `GET /widgets/{widget-id}/parts/{part-id}`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GET_WIDGET_2: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.GetWidget_2",
     method: graph_core::HttpMethod::Get,
@@ -147,6 +158,7 @@ pub static WIDGETS_GET_WIDGET_2: graph_core::OperationMeta = graph_core::Operati
 /// `GET /widgets/{widget-id}/photo/$value`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_GET_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.GetPhotoContent",
     method: graph_core::HttpMethod::Get,
@@ -159,6 +171,7 @@ pub static WIDGETS_GET_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::Op
 /// `PUT /widgets/{widget-id}/photo/$value`
 ///
 ///
+#[cfg(feature = "widgets")]
 pub static WIDGETS_UPDATE_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::OperationMeta {
     operation_id: "widgets.UpdatePhotoContent",
     method: graph_core::HttpMethod::Put,
@@ -168,19 +181,32 @@ pub static WIDGETS_UPDATE_PHOTO_CONTENT: graph_core::OperationMeta = graph_core:
     docs_url: None,
 };
 
-/// Every operation, sorted by path template then method.
+/// Every operation of the enabled API areas, sorted by path template then method.
 pub static ALL: &[&graph_core::OperationMeta] = &[
+    #[cfg(feature = "type")]
     &TYPE_GET,
+    #[cfg(feature = "widgets")]
     &WIDGETS_LIST_WIDGET,
+    #[cfg(feature = "widgets")]
     &WIDGETS_CREATE_WIDGET,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GET_BY_SERIAL,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GET_COUNT,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GET_COUNT_TEXT,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GET_WIDGET,
+    #[cfg(feature = "widgets")]
     &WIDGETS_UPDATE_WIDGET,
+    #[cfg(feature = "widgets")]
     &WIDGETS_DELETE_WIDGET,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GADGET_CREATE_REF_PARTS,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GET_WIDGET_2,
+    #[cfg(feature = "widgets")]
     &WIDGETS_GET_PHOTO_CONTENT,
+    #[cfg(feature = "widgets")]
     &WIDGETS_UPDATE_PHOTO_CONTENT,
 ];
