@@ -36,6 +36,9 @@ pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Out
         .canonicalize()
         .map_err(|e| io("cannot resolve the workspace root", e))?;
     let dep = |name: &str| format!("{{ path = \"{}\" }}", root.join("crates").join(name).display());
+    let names = output.areas.iter().cloned().collect();
+    let model_features = crate::emit::areas::manifest_lines(&names, None);
+    let request_features = crate::emit::areas::manifest_lines(&names, Some("graph_models"));
     let manifests = [
         (
             "Cargo.toml",
@@ -45,7 +48,8 @@ pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Out
             "models/Cargo.toml",
             format!(
                 "[package]\nname = \"scratch-models\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-                 [dependencies]\ngraph-types = {}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n",
+                 [dependencies]\ngraph-types = {}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n\
+                 [features]\ndefault = [\"all-areas\"]\n{model_features}",
                 dep("graph-types")
             ),
         ),
@@ -53,7 +57,9 @@ pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Out
             "requests/Cargo.toml",
             format!(
                 "[package]\nname = \"scratch-requests\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-                 [dependencies]\ngraph-core = {}\ngraph_models = {{ package = \"scratch-models\", path = \"../models\" }}\n",
+                 [dependencies]\ngraph-core = {}\n\
+                 graph_models = {{ package = \"scratch-models\", path = \"../models\", default-features = false }}\n\n\
+                 [features]\ndefault = [\"all-areas\"]\n{request_features}",
                 dep("graph-core")
             ),
         ),

@@ -15,6 +15,8 @@
 //! * `cargo xtask spec-diff <old.yaml> <new.yaml> [--json] [--fail-on-breaking]`
 //!   — what changes for Rust users between two specs.
 
+mod scale_proof;
+
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         ["slice", "--check"] => slice_config(true),
         ["slice", rest @ ..] => slice_cli(rest),
         ["spec-diff", rest @ ..] => spec_diff(rest),
+        ["scale-proof", rest @ ..] => scale_proof::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
