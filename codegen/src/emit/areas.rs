@@ -18,7 +18,10 @@ use crate::ir::{Api, ModelKind, Segment, Success, TypeRef};
 use crate::naming;
 
 /// Feature names the generator never uses for an area.
-const RESERVED: &[&str] = &["default", "all-areas", "rustls-ring", "rustls-aws-lc-rs"];
+const RESERVED: &[&str] = &["default", "all-areas", "rustls-ring", "rustls-aws-lc-rs", UNUSED_MODELS];
+
+/// The feature of the models no operation uses.
+pub const UNUSED_MODELS: &str = "unused-models";
 
 /// The areas of an API and what belongs to each.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +30,8 @@ pub struct Areas {
     pub of_operation: Vec<String>,
     /// Every area, sorted.
     pub names: BTreeSet<String>,
-    /// For each model: `None` when it is always compiled, else the areas
-    /// that need it.
+    /// For each model: the areas that need it (`None` would mean "always";
+    /// the current rules never produce it).
     pub of_model: BTreeMap<String, Option<BTreeSet<String>>>,
 }
 
@@ -101,7 +104,7 @@ pub fn compute(api: &Api) -> Areas {
         }
         of_operation.push(area);
     }
-    let names: BTreeSet<String> = of_operation.iter().cloned().collect();
+    let mut names: BTreeSet<String> = of_operation.iter().cloned().collect();
     let mut needed_by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (area, r) in roots {
         for model in closure(api, r) {
@@ -109,15 +112,13 @@ pub fn compute(api: &Api) -> Areas {
         }
     }
     let orphans: Vec<String> = api.models.keys().filter(|m| !needed_by.contains_key(*m)).cloned().collect();
-    let always = closure(api, orphans);
-    let of_model = api
-        .models
-        .keys()
-        .map(|m| {
-            let gate = if always.contains(m) { None } else { needed_by.get(m).cloned() };
-            (m.clone(), gate)
-        })
-        .collect();
+    if !orphans.is_empty() {
+        names.insert(UNUSED_MODELS.to_owned());
+        for model in closure(api, orphans) {
+            needed_by.entry(model).or_default().insert(UNUSED_MODELS.to_owned());
+        }
+    }
+    let of_model = api.models.keys().map(|m| (m.clone(), needed_by.get(m).cloned())).collect();
     Areas { of_operation, names, of_model }
 }
 

@@ -1,5 +1,7 @@
 //! IR models → `crates/graph-models/src/**`: one file per type plus `lib.rs`.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -78,31 +80,46 @@ fn emit_lib(api: &Api, dir: &str, spec_path: &str) -> Result<GeneratedFile, Code
         "This crate has no HTTP dependencies.".to_owned(),
         String::new(),
         "Each model is compiled when an API area (Cargo feature, one per top-level URL segment) \
-         that uses it is enabled; `all-areas` is on by default. Models no operation uses are \
-         always compiled."
+         that uses it is enabled; models no operation uses belong to the `unused-models` feature. \
+         `all-areas` (on by default) enables everything."
             .to_owned(),
     ]);
+    // One `cfg` per group of models that the same API areas need.
     let areas = super::areas::compute(api);
-    let gate = |m: &Model| super::areas::cfg(areas.of_model.get(&m.rust_name).and_then(Option::as_ref));
-    let mods = api.models.values().map(|m| {
-        let module = format_ident!("{}", m.module);
-        let cfg = gate(m);
-        quote!(#cfg mod #module;)
-    });
-    let uses = api.models.values().map(|m| {
-        let module = format_ident!("{}", m.module);
-        let name = format_ident!("{}", m.rust_name);
-        let cfg = gate(m);
-        quote!(#cfg pub use #module::#name;)
+    let mut groups: BTreeMap<Option<&BTreeSet<String>>, Vec<&Model>> = BTreeMap::new();
+    for m in api.models.values() {
+        groups
+            .entry(areas.of_model.get(&m.rust_name).and_then(Option::as_ref))
+            .or_default()
+            .push(m);
+    }
+    let blocks = groups.iter().map(|(gate, models)| {
+        let cfg = super::areas::cfg(*gate);
+        let entries = models.iter().map(|m| {
+            let module = format_ident!("{}", m.module);
+            let name = format_ident!("{}", m.rust_name);
+            quote!(#module::#name)
+        });
+        quote! {
+            #cfg
+            models! { #(#entries),* }
+        }
     });
     let tokens = quote! {
         #inner_docs
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
-        #(#mods)*
+        /// Declares model modules and re-exports their types, so that one
+        /// `cfg` covers a whole group of models.
+        #[allow(unused_macros)]
+        macro_rules! models {
+            ($($module:ident :: $name:ident),* $(,)?) => {
+                $(mod $module; pub use $module::$name;)*
+            };
+        }
 
-        #(#uses)*
+        #(#blocks)*
 
         pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};
     };

@@ -7,7 +7,7 @@
 //!
 //! This crate has no HTTP dependencies.
 //!
-//! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; `all-areas` is on by default. Models no operation uses are always compiled.
+//! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; models no operation uses belong to the `unused-models` feature. `all-areas` (on by default) enables everything.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -15,25 +15,29 @@
 )]
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
-#[cfg(feature = "copilot")]
-mod copilot_admin_limited_mode;
-mod entity;
-mod error_details;
-mod inner_error;
-mod main_error;
-mod o_data_error;
-
-#[cfg(feature = "service-principals")]
-mod reference_create;
+/// Declares model modules and re-exports their types, so that one
+/// `cfg` covers a whole group of models.
+#[allow(unused_macros)]
+macro_rules! models {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        $(mod $module; pub use $module :: $name;)*
+    };
+}
 
 #[cfg(feature = "copilot")]
-pub use copilot_admin_limited_mode::CopilotAdminLimitedMode;
-pub use entity::Entity;
-pub use error_details::ErrorDetails;
-pub use inner_error::InnerError;
-pub use main_error::MainError;
-pub use o_data_error::ODataError;
+models! {
+    copilot_admin_limited_mode::CopilotAdminLimitedMode
+}
 
 #[cfg(feature = "service-principals")]
-pub use reference_create::ReferenceCreate;
+models! {
+    reference_create::ReferenceCreate
+}
+
+#[cfg(feature = "unused-models")]
+models! {
+    entity::Entity, error_details::ErrorDetails, inner_error::InnerError,
+    main_error::MainError, o_data_error::ODataError
+}
+
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};

@@ -7,7 +7,7 @@
 //!
 //! This crate has no HTTP dependencies.
 //!
-//! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; `all-areas` is on by default. Models no operation uses are always compiled.
+//! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; models no operation uses belong to the `unused-models` feature. `all-areas` (on by default) enables everything.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -15,81 +15,32 @@
 )]
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
-#[cfg(feature = "widgets")]
-mod color;
-
-#[cfg(feature = "widgets")]
-mod count;
-mod entity;
-mod o_data_error;
-mod o_data_error_error;
-
-#[cfg(feature = "widgets")]
-mod pal;
-
-#[cfg(feature = "widgets")]
-mod part;
-
-#[cfg(feature = "widgets")]
-mod person;
-
-#[cfg(feature = "widgets")]
-mod reference_create;
-mod reference_numeric;
-mod security_part;
-mod thing;
+/// Declares model modules and re-exports their types, so that one
+/// `cfg` covers a whole group of models.
+#[allow(unused_macros)]
+macro_rules! models {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        $(mod $module; pub use $module :: $name;)*
+    };
+}
 
 #[cfg(feature = "type")]
-mod value_holder;
+models! {
+    value_holder::ValueHolder
+}
+
+#[cfg(feature = "unused-models")]
+models! {
+    entity::Entity, o_data_error::ODataError, o_data_error_error::ODataErrorError,
+    reference_numeric::ReferenceNumeric, security_part::SecurityPart, thing::Thing
+}
 
 #[cfg(feature = "widgets")]
-mod widget;
+models! {
+    color::Color, count::Count, pal::Pal, part::Part, person::Person,
+    reference_create::ReferenceCreate, widget::Widget,
+    widget_collection_response::WidgetCollectionResponse,
+    widget_dimensions::WidgetDimensions, widget_shade::WidgetShade
+}
 
-#[cfg(feature = "widgets")]
-mod widget_collection_response;
-
-#[cfg(feature = "widgets")]
-mod widget_dimensions;
-
-#[cfg(feature = "widgets")]
-mod widget_shade;
-
-#[cfg(feature = "widgets")]
-pub use color::Color;
-
-#[cfg(feature = "widgets")]
-pub use count::Count;
-pub use entity::Entity;
-pub use o_data_error::ODataError;
-pub use o_data_error_error::ODataErrorError;
-
-#[cfg(feature = "widgets")]
-pub use pal::Pal;
-
-#[cfg(feature = "widgets")]
-pub use part::Part;
-
-#[cfg(feature = "widgets")]
-pub use person::Person;
-
-#[cfg(feature = "widgets")]
-pub use reference_create::ReferenceCreate;
-pub use reference_numeric::ReferenceNumeric;
-pub use security_part::SecurityPart;
-pub use thing::Thing;
-
-#[cfg(feature = "type")]
-pub use value_holder::ValueHolder;
-
-#[cfg(feature = "widgets")]
-pub use widget::Widget;
-
-#[cfg(feature = "widgets")]
-pub use widget_collection_response::WidgetCollectionResponse;
-
-#[cfg(feature = "widgets")]
-pub use widget_dimensions::WidgetDimensions;
-
-#[cfg(feature = "widgets")]
-pub use widget_shade::WidgetShade;
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};
