@@ -290,7 +290,11 @@ fn spec_diff(args: &[&str]) -> ExitCode {
     if json {
         println!("{}", report.to_json_string());
     } else {
-        print!("{}", report.render(old, new));
+        let text = report.render(old, new);
+        print!("{text}");
+        if !text.ends_with('\n') {
+            println!();
+        }
     }
     if fail_on_breaking && report.has_breaking() {
         return ExitCode::FAILURE;
