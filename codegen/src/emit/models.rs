@@ -107,6 +107,7 @@ fn emit_lib(api: &Api, dir: &str, spec_path: &str) -> Result<GeneratedFile, Code
     });
     let tokens = quote! {
         #inner_docs
+        #![warn(missing_docs)]
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 

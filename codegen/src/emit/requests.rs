@@ -584,6 +584,7 @@ fn emit_lib(api: &Api, tree: &Node, modules: &[(String, String)], dir: &str, spe
     ]);
     let tokens = quote! {
         #inner_docs
+        #![warn(missing_docs)]
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown)]
 

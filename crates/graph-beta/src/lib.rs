@@ -91,6 +91,8 @@
 //! `graph-beta = { default-features = false, features = ["rustls-ring", "copilot"] }`:
 //! the builders and models of the other areas are then not compiled.
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "service-principals")]
 mod reference;
 

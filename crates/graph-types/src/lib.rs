@@ -11,6 +11,8 @@
 //! * [`FlexNumber`] holds Graph's "number or special string" doubles
 //!   (`oneOf: [number, string]`, e.g. `"NaN"` or `"INF"`).
 
+#![warn(missing_docs)]
+
 mod additional;
 mod flex_number;
 mod nullable;

@@ -8,6 +8,7 @@
 //! This crate has no HTTP dependencies.
 //!
 //! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; models no operation uses belong to the `unused-models` feature. `all-areas` (on by default) enables everything.
+#![warn(missing_docs)]
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

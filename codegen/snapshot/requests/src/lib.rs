@@ -6,6 +6,7 @@
 //! Generated from the OpenAPI slice (13 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
 //!
 //! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
+#![warn(missing_docs)]
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
