@@ -32,6 +32,9 @@ const NATIONAL: &[(Cloud, NationalCloud, &str)] = &[
 /// can tell whether a national-cloud client tried to go out at all without
 /// touching the network.
 fn through_proxy(server: &MockServer) -> reqwest::Client {
+    // reqwest panics when built before a TLS crypto provider is installed; which
+    // test builds the first client depends on scheduling, so install it here.
+    graph_beta::runtime::ensure_crypto_provider().unwrap();
     reqwest::Client::builder()
         .proxy(reqwest::Proxy::all(server.uri()).unwrap())
         .build()
