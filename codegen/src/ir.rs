@@ -141,6 +141,26 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
 }
 
+impl TypeRef {
+    /// The Rust spelling of the type as users see it (`Vec<Option<String>>`,
+    /// `i32`, `CopilotAdminLimitedMode`), for docs and reports.
+    pub fn rust_name(&self) -> String {
+        match self {
+            TypeRef::String => "String".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::Int(k) => format!("{k:?}").to_ascii_lowercase(),
+            TypeRef::F32 => "f32".into(),
+            TypeRef::F64 => "f64".into(),
+            TypeRef::FlexNumber => "FlexNumber".into(),
+            TypeRef::Json => "serde_json::Value".into(),
+            TypeRef::Named(n) => n.clone(),
+            TypeRef::Array(inner, true) => format!("Vec<Option<{}>>", inner.rust_name()),
+            TypeRef::Array(inner, false) => format!("Vec<{}>", inner.rust_name()),
+            TypeRef::Map(inner) => format!("BTreeMap<String, {}>", inner.rust_name()),
+        }
+    }
+}
+
 /// Integer widths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum IntKind {

@@ -99,14 +99,15 @@ pub fn lower_spec(spec_text: &str) -> Result<ir::Api, CodegenError> {
 
 /// Emits files for an already lowered API.
 pub fn generate_from_ir(api: &ir::Api, spec_path: &str, layout: &Layout) -> Result<Output, CodegenError> {
-    let mut files = emit::models::emit(api, &layout.models_dir, spec_path)?;
-    files.extend(emit::requests::emit(api, &layout.requests_dir, spec_path)?);
+    let areas = emit::areas::compute(api);
+    let mut files = emit::models::emit(api, &areas, &layout.models_dir, spec_path)?;
+    files.extend(emit::requests::emit(api, &areas, &layout.requests_dir, spec_path)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Output {
         files,
         diagnostics: api.diagnostics.clone(),
         operations: api.operations.len(),
         models: api.models.len(),
-        areas: emit::areas::compute(api).names.into_iter().collect(),
+        areas: areas.names.into_iter().collect(),
     })
 }

@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::error::CodegenError;
-use crate::ir::{Api, Field, Model, ModelKind, Operation, Param, Success, TypeRef};
+use crate::ir::{Api, Field, Model, ModelKind, Operation, Param, Success};
 
 /// Whether a change can break code written against the old crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -177,25 +177,8 @@ pub fn diff(old: &Api, new: &Api) -> Report {
     report
 }
 
-/// A Rust-flavoured name for a type.
-pub fn type_name(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String => "String".into(),
-        TypeRef::Bool => "bool".into(),
-        TypeRef::Int(k) => format!("{k:?}").to_ascii_lowercase(),
-        TypeRef::F32 => "f32".into(),
-        TypeRef::F64 => "f64".into(),
-        TypeRef::FlexNumber => "FlexNumber".into(),
-        TypeRef::Json => "serde_json::Value".into(),
-        TypeRef::Named(n) => n.clone(),
-        TypeRef::Array(inner, true) => format!("Vec<Option<{}>>", type_name(inner)),
-        TypeRef::Array(inner, false) => format!("Vec<{}>", type_name(inner)),
-        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", type_name(inner)),
-    }
-}
-
 fn field_type(f: &Field) -> String {
-    let inner = if f.boxed { format!("Box<{}>", type_name(&f.ty)) } else { type_name(&f.ty) };
+    let inner = if f.boxed { format!("Box<{}>", f.ty.rust_name()) } else { f.ty.rust_name() };
     if f.nullable { format!("Nullable<{inner}>") } else { format!("Option<{inner}>") }
 }
 
@@ -206,7 +189,7 @@ fn op_subject(op: &Operation) -> String {
 fn success_name(s: &Success) -> String {
     match s {
         Success::Empty => "()".into(),
-        Success::Json { ty, .. } | Success::Text { ty } => type_name(ty),
+        Success::Json { ty, .. } | Success::Text { ty } => ty.rust_name(),
         Success::Bytes { .. } => "Vec<u8>".into(),
     }
 }
@@ -255,8 +238,8 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
     }
     match (&o.body, &n.body) {
         (None, None) => {}
-        (None, Some(b)) => report.push(Impact::Breaking, s, format!("request body added ({})", type_name(&b.ty))),
-        (Some(b), None) => report.push(Impact::Breaking, s, format!("request body removed (was {})", type_name(&b.ty))),
+        (None, Some(b)) => report.push(Impact::Breaking, s, format!("request body added ({})", b.ty.rust_name())),
+        (Some(b), None) => report.push(Impact::Breaking, s, format!("request body removed (was {})", b.ty.rust_name())),
         (Some(a), Some(b)) => {
             if a.raw_media != b.raw_media {
                 let kind = |m: &Option<String>| m.as_ref().map_or("JSON".to_owned(), |m| format!("raw `{m}`"));
@@ -269,7 +252,7 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
                 report.push(
                     Impact::Breaking,
                     s,
-                    format!("request body retyped from {} to {}", type_name(&a.ty), type_name(&b.ty)),
+                    format!("request body retyped from {} to {}", a.ty.rust_name(), b.ty.rust_name()),
                 );
             }
             if a.required != b.required {
@@ -307,9 +290,9 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
                     "path parameter `{}` changed from `{}: {}` to `{}: {}`",
                     b.name,
                     a.rust_name,
-                    type_name(&a.ty),
+                    a.ty.rust_name(),
                     b.rust_name,
-                    type_name(&b.ty)
+                    b.ty.rust_name()
                 ),
             );
         }
@@ -345,9 +328,9 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
                             loc(q),
                             q.name,
                             p.rust_name,
-                            type_name(&p.ty),
+                            p.ty.rust_name(),
                             q.rust_name,
-                            type_name(&q.ty)
+                            q.ty.rust_name()
                         ),
                     );
                 }
@@ -358,7 +341,7 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
         if old_params.contains_key(&pkey(q)) {
             continue;
         }
-        let what = format!("{} parameter `{}` ({}) added", loc(q), q.name, type_name(&q.ty));
+        let what = format!("{} parameter `{}` ({}) added", loc(q), q.name, q.ty.rust_name());
         if q.required {
             report.push(Impact::Breaking, s, format!("required {what}"));
         } else if !had_optional {
@@ -472,7 +455,7 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
                 report.push(
                     Impact::Breaking,
                     subject,
-                    format!("type alias retyped from {} to {}", type_name(a), type_name(b)),
+                    format!("type alias retyped from {} to {}", a.rust_name(), b.rust_name()),
                 );
             }
         }

@@ -44,21 +44,11 @@ pub fn type_tokens(ty: &TypeRef, models_path: &TokenStream) -> TokenStream {
     }
 }
 
-/// A short, human name of a type for docs.
-pub fn type_label(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::Named(n) => n.clone(),
-        TypeRef::Array(inner, _) => format!("list of {}", type_label(inner)),
-        TypeRef::Map(inner) => format!("map of {}", type_label(inner)),
-        other => format!("{other:?}").to_lowercase(),
-    }
-}
-
 /// Every file of the models crate.
 /// `dir` is the crate directory relative to the workspace root.
-pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+pub fn emit(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::with_capacity(api.models.len() + 1);
-    files.push(emit_lib(api, dir, spec_path)?);
+    files.push(emit_lib(api, areas, dir, spec_path)?);
     for model in api.models.values() {
         let tokens = emit_model(model);
         files.push(render(format!("{dir}/src/{}.rs", model.module), spec_path, tokens)?);
@@ -66,7 +56,7 @@ pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>,
     Ok(files)
 }
 
-fn emit_lib(api: &Api, dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
+fn emit_lib(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
     let inner_docs = docs::inner_attrs(&[
         format!("Serde models for {}.", docs::clean(&api.title)),
         String::new(),
@@ -85,7 +75,6 @@ fn emit_lib(api: &Api, dir: &str, spec_path: &str) -> Result<GeneratedFile, Code
             .to_owned(),
     ]);
     // One `cfg` per group of models that the same API areas need.
-    let areas = super::areas::compute(api);
     let mut groups: BTreeMap<Option<&BTreeSet<String>>, Vec<&Model>> = BTreeMap::new();
     for m in api.models.values() {
         groups

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::models::{type_label, type_tokens};
+use super::models::type_tokens;
 use super::{GeneratedFile, docs, render};
 use crate::error::CodegenError;
 use crate::ir::{Api, Operation, Param, ParamLocation, Segment, Success, TypeRef};
@@ -106,9 +106,8 @@ fn path_text(segments: &[Segment]) -> String {
 
 /// Every file of the requests crate.
 /// `dir` is the crate directory relative to the workspace root.
-pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+pub fn emit(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
     let tree = build_tree(api);
-    let areas = super::areas::compute(api);
     let mut files = Vec::new();
     let mut module_scope = Scope::new();
     for reserved in ["lib", "operations", "client"] {
@@ -139,7 +138,7 @@ pub fn emit(api: &Api, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>,
         files.push(render(format!("{dir}/src/{module}.rs"), spec_path, tokens)?);
         modules.push((module, super::areas::area_of(&child.segments[0])));
     }
-    files.push(render(format!("{dir}/src/operations.rs"), spec_path, emit_operations(api, &areas))?);
+    files.push(render(format!("{dir}/src/operations.rs"), spec_path, emit_operations(api, areas))?);
     files.push(emit_lib(api, &tree, &modules, dir, spec_path)?);
     Ok(files)
 }
@@ -277,10 +276,10 @@ fn operation_docs(op: &Operation) -> Vec<String> {
     lines.push(String::new());
     match &op.success {
         Success::Empty => lines.push("Returns `()` on success; a response body, if any, is ignored.".to_owned()),
-        Success::Text { ty } => lines.push(format!("Returns the {} parsed from the `text/plain` response body.", type_label(ty))),
+        Success::Text { ty } => lines.push(format!("Returns the {} parsed from the `text/plain` response body.", docs::code(&ty.rust_name()))),
         Success::Bytes { media } => lines.push(format!("Returns the raw response body ({}) as bytes.", docs::code(media))),
         Success::Json { ty, unwrap_value } => {
-            let mut s = format!("Returns the {} from the response body", type_label(ty));
+            let mut s = format!("Returns the {} from the response body", docs::code(&ty.rust_name()));
             if *unwrap_value {
                 s.push_str(" (also when Graph wraps it as `{\"value\": {…}}`)");
             }

@@ -70,7 +70,7 @@ impl CopilotAdminSettingsLimitedModeRequestBuilder {
     ///
     /// `PATCH /copilot/admin/settings/limitedMode` (operation `copilot.admin.settings.UpdateLimitedMode`).
     ///
-    /// Returns the CopilotAdminLimitedMode from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Returns the `CopilotAdminLimitedMode` from the response body (also when Graph wraps it as `{"value": {…}}`).
     /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
     ///
     /// # Permissions

@@ -15,7 +15,7 @@ pub struct TypeRequestBuilder {
 impl TypeRequestBuilder {
     /// `GET /type` (operation `type.Get`).
     ///
-    /// Returns the ValueHolder from the response body.
+    /// Returns the `ValueHolder` from the response body.
     pub fn get(&self) -> graph_core::Request<graph_models::ValueHolder> {
         self.client
             .request(

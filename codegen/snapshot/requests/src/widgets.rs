@@ -85,7 +85,7 @@ impl WidgetsRequestBuilder {
     ///
     /// `GET /widgets` (operation `widgets.ListWidget`).
     ///
-    /// Returns the WidgetCollectionResponse from the response body.
+    /// Returns the `WidgetCollectionResponse` from the response body.
     /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
     pub fn get(&self) -> WidgetsGetRequest {
         WidgetsGetRequest(
@@ -101,7 +101,7 @@ impl WidgetsRequestBuilder {
 
     /// `POST /widgets` (operation `widgets.CreateWidget`).
     ///
-    /// Returns the Widget from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Returns the `Widget` from the response body (also when Graph wraps it as `{"value": {…}}`).
     /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
     pub fn post(
         &self,
@@ -148,7 +148,7 @@ pub struct WidgetsCountRequestBuilder {
 impl WidgetsCountRequestBuilder {
     /// `GET /widgets/$count` (operation `widgets.GetCount`).
     ///
-    /// Returns the int(i32) from the response body.
+    /// Returns the `i32` from the response body.
     /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
     ///
     /// # Parameters
@@ -183,7 +183,7 @@ pub struct WidgetsCountTextRequestBuilder {
 impl WidgetsCountTextRequestBuilder {
     /// `GET /widgets/$count/text` (operation `widgets.GetCountText`).
     ///
-    /// Returns the Count parsed from the `text/plain` response body.
+    /// Returns the `Count` parsed from the `text/plain` response body.
     pub fn get(&self) -> graph_core::Request<graph_models::Count> {
         self.client
             .request(
@@ -244,7 +244,7 @@ pub struct WidgetsItemRequestBuilder {
 impl WidgetsItemRequestBuilder {
     /// `GET /widgets/{widget-id}` (operation `widgets.GetWidget`).
     ///
-    /// Returns the Widget from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Returns the `Widget` from the response body (also when Graph wraps it as `{"value": {…}}`).
     /// Responses 4XX come back as `graph_core::Error::Service` with Graph's error code and message.
     pub fn get(&self) -> graph_core::Request<graph_models::Widget> {
         self.client
@@ -409,7 +409,7 @@ pub struct WidgetsItemPartsItemRequestBuilder {
 impl WidgetsItemPartsItemRequestBuilder {
     /// `GET /widgets/{widget-id}/parts/{part-id}` (operation `widgets.GetWidget_2`).
     ///
-    /// Returns the Part from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Returns the `Part` from the response body (also when Graph wraps it as `{"value": {…}}`).
     pub fn get(&self) -> graph_core::Request<graph_models::Part> {
         self.client
             .request(

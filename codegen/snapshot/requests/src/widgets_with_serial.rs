@@ -15,7 +15,7 @@ pub struct WidgetsWithSerialRequestBuilder {
 impl WidgetsWithSerialRequestBuilder {
     /// `GET /widgets(serial='{serial}')` (operation `widgets.GetBySerial`).
     ///
-    /// Returns the Widget from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Returns the `Widget` from the response body (also when Graph wraps it as `{"value": {…}}`).
     pub fn get(&self) -> graph_core::Request<graph_models::Widget> {
         self.client
             .request(
