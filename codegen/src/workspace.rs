@@ -65,6 +65,13 @@ fn manifest_with_areas(root: &Path, rel: &str, areas: &[String], forward: Option
     })
 }
 
+/// The generator-owned lines of a manifest, markers included (`None` for other files).
+fn areas_section(text: &str) -> Option<&str> {
+    let begin = text.find(AREAS_BEGIN)?;
+    let end = text[begin..].find(AREAS_END)? + begin + AREAS_END.len();
+    Some(&text[begin..end])
+}
+
 fn read(root: &Path, rel: &str) -> Result<String, CodegenError> {
     fs::read_to_string(root.join(rel)).map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
 }
@@ -127,10 +134,19 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
         "generator": format!("codegen {}", env!("CARGO_PKG_VERSION")),
         "operations": output.operations,
         "models": output.models,
-        "files": files.iter().map(|f| serde_json::json!({
-            "path": f.path,
-            "sha256": sha256_hex(f.contents.as_bytes()),
-        })).collect::<Vec<_>>(),
+        "files": files.iter().map(|f| match areas_section(&f.contents) {
+            // A manifest is handwritten but for its area features: only those are
+            // recorded, so editing its dependencies does not make the lock stale.
+            Some(section) => serde_json::json!({
+                "path": f.path,
+                "section": "area features",
+                "sha256": sha256_hex(section.as_bytes()),
+            }),
+            None => serde_json::json!({
+                "path": f.path,
+                "sha256": sha256_hex(f.contents.as_bytes()),
+            }),
+        }).collect::<Vec<_>>(),
     });
     // Upstream provenance as the slicer recorded it in the spec (upstream
     // repository/path/commit/date, the input file and its sha256, overlays):

@@ -40,17 +40,7 @@ fn a_spec_edit_is_detected_and_regenerates_cleanly() {
     // Copy the generated parts of the workspace into a scratch dir, edit the
     // spec there (a new property, a new schema, a new operation), and check
     // that `check` reports drift and `write` fixes it.
-    let root = codegen::workspace::root();
-    let scratch = std::env::temp_dir().join(format!("graph-beta-rs-drift-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    let planned = codegen::workspace::plan(&root).expect("plan");
-    let inputs = [codegen::workspace::SPEC.to_owned(), codegen::workspace::SNAPSHOT_SPEC.to_owned()];
-    for rel in planned.iter().map(|f| f.path.clone()).chain(inputs) {
-        let to = scratch.join(&rel);
-        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(root.join(&rel), &to).unwrap_or_else(|e| panic!("copy {rel}: {e}"));
-    }
-    assert!(codegen::workspace::check(&scratch).expect("check").is_empty());
+    let scratch = scratch_copy("drift");
 
     let spec_path = scratch.join(codegen::workspace::SPEC);
     let spec = std::fs::read_to_string(&spec_path).expect("spec");
@@ -70,4 +60,44 @@ fn a_spec_edit_is_detected_and_regenerates_cleanly() {
     let model = std::fs::read_to_string(scratch.join("crates/graph-models/src/copilot_admin_limited_mode.rs")).expect("model");
     assert!(model.contains("pub meeting_scope: Nullable<String>"), "{model}");
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[test]
+fn handwritten_manifest_edits_keep_the_lock_fresh_but_area_edits_do_not() {
+    let scratch = scratch_copy("manifest");
+    let manifest = scratch.join("crates/graph-beta/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+
+    // A dependency added by hand is outside the generator's section.
+    std::fs::write(&manifest, format!("{text}\n[dev-dependencies.extra]\nversion = \"1\"\n")).expect("write");
+    let drift = codegen::workspace::check(&scratch).expect("check");
+    assert!(drift.is_empty(), "{drift:?}");
+
+    // A feature edited inside the section is drift, reported on the manifest and the lock.
+    let edited = text.replacen(codegen::workspace::AREAS_END, &format!("bogus = []\n{}", codegen::workspace::AREAS_END), 1);
+    assert_ne!(edited, text);
+    std::fs::write(&manifest, edited).expect("write");
+    let stale: Vec<String> = codegen::workspace::check(&scratch).expect("check").iter().map(ToString::to_string).collect();
+    assert!(stale.iter().any(|d| d.contains("crates/graph-beta/Cargo.toml")), "{stale:?}");
+    codegen::workspace::write(&scratch).expect("write");
+    assert!(codegen::workspace::check(&scratch).expect("check").is_empty());
+    assert!(!std::fs::read_to_string(&manifest).expect("manifest").contains("bogus"));
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// A copy of the spec, the fixture and every generated file in a fresh temp dir,
+/// checked to be up to date before the caller edits it.
+fn scratch_copy(name: &str) -> std::path::PathBuf {
+    let root = codegen::workspace::root();
+    let scratch = std::env::temp_dir().join(format!("graph-beta-rs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let planned = codegen::workspace::plan(&root).expect("plan");
+    let inputs = [codegen::workspace::SPEC.to_owned(), codegen::workspace::SNAPSHOT_SPEC.to_owned()];
+    for rel in planned.iter().map(|f| f.path.clone()).chain(inputs) {
+        let to = scratch.join(&rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(root.join(&rel), &to).unwrap_or_else(|e| panic!("copy {rel}: {e}"));
+    }
+    assert!(codegen::workspace::check(&scratch).expect("check").is_empty());
+    scratch
 }

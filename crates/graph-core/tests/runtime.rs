@@ -1080,12 +1080,11 @@ async fn timeout_maps_to_timeout_error() {
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_after_retries() {
-    // Find a free port and close it again, so that connecting is refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port that is bound but not listening refuses connections. Holding it (rather than
+    // binding a listener and closing it) keeps other tests' servers off the port meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let client = Client::builder(StaticToken::new(TOKEN))
         .service_root(format!("http://127.0.0.1:{port}/beta"))
         .retry_policy(fast_retries(2))

@@ -43,6 +43,9 @@ async fn shutdown_stops_serving_and_closes_connections() {
     );
     let url = limited_mode_url(&graph);
     graph.shutdown().await;
+    // Holding the port proves the listener is gone and keeps any other test's server
+    // (or a self-connect) off it while we check that connecting is refused.
+    let _held = hold_port(addr).expect("the listener still holds its port after shutdown");
     assert!(TcpStream::connect(addr).await.is_err());
     assert!(
         http.patch(url)
@@ -59,16 +62,28 @@ async fn dropping_the_handle_stops_the_server() {
     let graph = seeded().await;
     let addr = graph.addr();
     drop(graph);
-    // The server task is aborted; it goes away once the runtime gets to it.
-    let mut closed = false;
+    // The server task is aborted; the listener goes away once the runtime gets to it.
+    let mut held = None;
     for _ in 0..1000 {
-        if TcpStream::connect(addr).await.is_err() {
-            closed = true;
+        if let Ok(socket) = hold_port(addr) {
+            held = Some(socket);
             break;
         }
         tokio::task::yield_now().await;
     }
-    assert!(closed, "the listener is still open after drop");
+    assert!(held.is_some(), "the listener is still open after drop");
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+/// Binds `addr` without listening. That succeeds only once no socket listens there; while
+/// the returned socket lives, connecting to `addr` is refused and no port-0 bind (another
+/// test's server) or outgoing connection can be given this port.
+fn hold_port(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpSocket> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    // Accepted connections may linger in TIME_WAIT on this port; they must not block the bind.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket)
 }
 
 #[tokio::test]
