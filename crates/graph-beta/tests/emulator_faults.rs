@@ -802,15 +802,11 @@ async fn retry_that_times_out_is_a_timeout() {
 
 #[tokio::test]
 async fn connection_refused_is_retried_then_a_transport_error() {
-    let graph = emulator().await;
-    let root = graph.base_url().to_owned();
-    let addr = graph.addr();
-    graph.shutdown().await;
-    // Keep the freed port bound but not listening, so connecting stays refused: no other
-    // test's server can be given the port while this one runs.
+    // Graph is not there: a port that is bound but not listening refuses connections, and
+    // holding it keeps every other test's server off it meanwhile.
     let held = tokio::net::TcpSocket::new_v4().unwrap();
-    held.set_reuseaddr(true).unwrap();
-    held.bind(addr).unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let root = format!("http://{}/beta", held.local_addr().unwrap());
     let client = graph_beta::Client::builder(StaticToken::new(full_token()))
         .service_root(root)
         .retry_policy(fast_policy())

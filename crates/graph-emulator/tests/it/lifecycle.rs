@@ -43,9 +43,11 @@ async fn shutdown_stops_serving_and_closes_connections() {
     );
     let url = limited_mode_url(&graph);
     graph.shutdown().await;
-    // Holding the port proves the listener is gone and keeps any other test's server
-    // (or a self-connect) off it while we check that connecting is refused.
-    let _held = hold_port(addr).expect("the listener still holds its port after shutdown");
+    // Holding the port proves the listener is gone and keeps any other test's server off it
+    // while we check that connecting is refused.
+    let _held = hold_port_once_free(addr)
+        .await
+        .expect("the listener still holds its port after shutdown");
     assert!(TcpStream::connect(addr).await.is_err());
     assert!(
         http.patch(url)
@@ -63,27 +65,33 @@ async fn dropping_the_handle_stops_the_server() {
     let addr = graph.addr();
     drop(graph);
     // The server task is aborted; the listener goes away once the runtime gets to it.
-    let mut held = None;
-    for _ in 0..1000 {
-        if let Ok(socket) = hold_port(addr) {
-            held = Some(socket);
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
-    assert!(held.is_some(), "the listener is still open after drop");
+    let _held = hold_port_once_free(addr)
+        .await
+        .expect("the listener is still open after drop");
     assert!(TcpStream::connect(addr).await.is_err());
 }
 
-/// Binds `addr` without listening. That succeeds only once no socket listens there; while
-/// the returned socket lives, connecting to `addr` is refused and no port-0 bind (another
-/// test's server) or outgoing connection can be given this port.
-fn hold_port(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpSocket> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    // Accepted connections may linger in TIME_WAIT on this port; they must not block the bind.
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    Ok(socket)
+/// Binds `addr` without listening, retrying for up to two seconds. That succeeds only once no
+/// socket listens there; while the returned socket lives, connecting to `addr` is refused and
+/// no port-0 bind (another test's server) can be given this port.
+///
+/// The retries are for the closed connections: the server side of a connection it shut down
+/// sits in FIN-WAIT-2 (and blocks the bind) until our client, on this runtime, closes its end.
+async fn hold_port_once_free(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpSocket> {
+    let mut attempts = 0;
+    loop {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        // Connections in TIME_WAIT on this port must not block the bind.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr) {
+            Ok(()) => return Ok(socket),
+            Err(e) if attempts == 400 => return Err(e),
+            Err(_) => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    }
 }
 
 #[tokio::test]
