@@ -88,6 +88,13 @@ impl<T> From<T> for Nullable<T> {
     }
 }
 
+impl From<&str> for Nullable<String> {
+    /// So a string property can be set from a literal: `group_id: "…".into()`.
+    fn from(value: &str) -> Self {
+        Nullable::Value(value.to_owned())
+    }
+}
+
 impl<T> From<Option<T>> for Nullable<T> {
     /// `Some(v)` becomes a value and `None` an explicit `null`.
     fn from(value: Option<T>) -> Self {
@@ -155,5 +162,13 @@ mod tests {
         assert_eq!(none, Nullable::Null);
         assert_eq!(some, Nullable::Value(1));
         assert_eq!(Nullable::Value(2u8).map(|v| v + 1).into_option(), Some(3));
+    }
+
+    #[test]
+    fn a_string_property_takes_a_str_literal() {
+        let v: Nullable<String> = "group-1".into();
+        assert_eq!(v, Nullable::Value("group-1".to_owned()));
+        let probe = Probe { v: "x".into() };
+        assert_eq!(serde_json::to_string(&probe).unwrap(), r#"{"v":"x"}"#);
     }
 }
