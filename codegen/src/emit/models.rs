@@ -218,8 +218,9 @@ fn emit_struct(name: &proc_macro2::Ident, s: &StructModel, docs: TokenStream) ->
         pub struct #name {
             #(#fields)*
             /// Members the schema does not declare: unknown properties (kept and
-            /// sent back) and server instance annotations such as `@odata.context`
-            /// (readable, never sent).
+            /// sent back), members you insert (sent as written, such as
+            /// `manager@odata.bind`) and server instance annotations such as
+            /// `@odata.context` (readable, never sent).
             #[serde(flatten)]
             pub #extra: AdditionalProperties,
         }

@@ -6,33 +6,45 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// `true` when `key` names an OData instance annotation rather than a
-/// property: `@odata.context`, `@odata.etag`, `owners@odata.nextLink`, ….
+/// `true` when `key` names an OData annotation rather than a property:
+/// `@odata.context`, `@odata.etag`, `owners@odata.nextLink`, ….
 ///
-/// Declared members such as `@odata.type` or `@odata.id` are fields of the
-/// generated models and never reach this check.
+/// Used on the way in: such members of a received object are kept as read-only
+/// annotations. Declared members such as `@odata.type` or `@odata.id` are fields of
+/// the generated models and never reach this check.
 pub fn is_instance_annotation(key: &str) -> bool {
     key.contains('@')
 }
 
 /// Every JSON member of an object that its model does not declare.
 ///
-/// Generated models flatten this into themselves. On the way in it keeps
-/// everything; on the way out it writes the unknown *properties* back (so an
-/// open type round-trips) but never the server's instance annotations, which
-/// are read-only: after GET → change → PATCH, `@odata.context` is not sent.
+/// Generated models flatten this into themselves. It holds two kinds of member:
+///
+/// - **properties**: undeclared properties received (so an open type round-trips), and every
+///   member the caller [`insert`](Self::insert)s, whatever its name. These are serialized, so a
+///   client-side annotation such as `manager@odata.bind` is sent as written.
+/// - **annotations**: the server's instance annotations received with the object
+///   (`@odata.context`, `@odata.etag`, `owners@odata.nextLink`, …). They are readable but
+///   never serialized: after GET → change → PATCH, `@odata.context` is not sent back.
 ///
 /// ```
 /// use graph_types::AdditionalProperties;
-/// let mut extra = AdditionalProperties::default();
-/// extra.insert("color", "blue".into());
-/// extra.insert("@odata.context", "https://graph/$metadata#x".into());
-/// assert_eq!(extra.annotation("@odata.context").unwrap(), "https://graph/$metadata#x");
-/// assert_eq!(serde_json::to_string(&extra).unwrap(), r#"{"color":"blue"}"#);
+/// let received: AdditionalProperties =
+///     serde_json::from_str(r#"{"@odata.context":"https://graph/$metadata#x","color":"blue"}"#).unwrap();
+/// assert_eq!(received.annotation("@odata.context").unwrap(), "https://graph/$metadata#x");
+/// assert_eq!(serde_json::to_string(&received).unwrap(), r#"{"color":"blue"}"#);
+///
+/// let mut sent = AdditionalProperties::new();
+/// sent.insert("manager@odata.bind", "https://graph.microsoft.com/beta/users/1".into());
+/// assert_eq!(
+///     serde_json::to_string(&sent).unwrap(),
+///     r#"{"manager@odata.bind":"https://graph.microsoft.com/beta/users/1"}"#
+/// );
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdditionalProperties {
-    members: BTreeMap<String, Value>,
+    properties: BTreeMap<String, Value>,
+    annotations: BTreeMap<String, Value>,
 }
 
 impl AdditionalProperties {
@@ -43,61 +55,59 @@ impl AdditionalProperties {
 
     /// `true` when nothing was kept.
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.properties.is_empty() && self.annotations.is_empty()
     }
 
     /// Number of members kept, annotations included.
     pub fn len(&self) -> usize {
-        self.members.len()
+        self.properties.len() + self.annotations.len()
     }
 
-    /// The value of an undeclared member or annotation.
+    /// The value of an undeclared property or, failing that, of a received annotation.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.members.get(key)
+        self.properties
+            .get(key)
+            .or_else(|| self.annotations.get(key))
     }
 
-    /// Adds or replaces an undeclared property. Keys that look like instance
-    /// annotations are kept too, but will not be serialized.
+    /// Adds or replaces a member to send, whatever its name (`nickname`,
+    /// `manager@odata.bind`, …). Returns the property it replaced.
     pub fn insert(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        self.members.insert(key.into(), value)
+        self.properties.insert(key.into(), value)
     }
 
-    /// Removes a member.
+    /// Removes a member, property or received annotation.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.members.remove(key)
+        self.properties
+            .remove(key)
+            .or_else(|| self.annotations.remove(key))
     }
 
-    /// A server instance annotation such as `@odata.context` or `@odata.etag`.
+    /// A server instance annotation received with the object, such as `@odata.context`.
     pub fn annotation(&self, key: &str) -> Option<&Value> {
-        self.members.get(key).filter(|_| is_instance_annotation(key))
+        self.annotations.get(key)
     }
 
     /// All instance annotations received (read-only; never sent back).
     pub fn annotations(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.members
-            .iter()
-            .filter(|(k, _)| is_instance_annotation(k))
-            .map(|(k, v)| (k.as_str(), v))
+        self.annotations.iter().map(|(k, v)| (k.as_str(), v))
     }
 
-    /// All undeclared properties (annotations excluded); these are sent back.
+    /// All members that are sent: undeclared properties received and everything inserted.
     pub fn properties(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.members
-            .iter()
-            .filter(|(k, _)| !is_instance_annotation(k))
-            .map(|(k, v)| (k.as_str(), v))
+        self.properties.iter().map(|(k, v)| (k.as_str(), v))
     }
 
-    /// Drops every instance annotation.
+    /// Drops every received annotation.
     pub fn clear_annotations(&mut self) {
-        self.members.retain(|k, _| !is_instance_annotation(k));
+        self.annotations.clear();
     }
 }
 
 impl Serialize for AdditionalProperties {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for (k, v) in self.properties() {
+        let mut map = serializer.serialize_map(Some(self.properties.len()))?;
+        for (k, v) in &self.properties {
             map.serialize_entry(k, v)?;
         }
         map.end()
@@ -105,17 +115,24 @@ impl Serialize for AdditionalProperties {
 }
 
 impl<'de> Deserialize<'de> for AdditionalProperties {
+    /// Members whose name is an instance annotation are kept apart as read-only annotations.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (annotations, properties) = BTreeMap::<String, Value>::deserialize(deserializer)?
+            .into_iter()
+            .partition(|(k, _)| is_instance_annotation(k));
         Ok(Self {
-            members: BTreeMap::deserialize(deserializer)?,
+            properties,
+            annotations,
         })
     }
 }
 
 impl FromIterator<(String, Value)> for AdditionalProperties {
+    /// Every pair becomes a property to send, as with [`insert`](Self::insert).
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
         Self {
-            members: iter.into_iter().collect(),
+            properties: iter.into_iter().collect(),
+            annotations: BTreeMap::new(),
         }
     }
 }
@@ -148,12 +165,29 @@ mod tests {
 
     #[test]
     fn annotation_lookup_ignores_plain_properties() {
-        let mut bag = AdditionalProperties::new();
+        let mut bag: AdditionalProperties = serde_json::from_str(r#"{"@odata.etag":"W/1"}"#).unwrap();
         bag.insert("plain", Value::Bool(true));
         assert!(bag.annotation("plain").is_none());
+        assert_eq!(bag.get("@odata.etag").unwrap(), "W/1");
         assert_eq!(bag.properties().count(), 1);
-        bag.insert("@odata.etag", Value::from("W/1"));
+        assert_eq!(bag.len(), 2);
         bag.clear_annotations();
         assert_eq!(bag.len(), 1);
+    }
+
+    #[test]
+    fn inserted_annotations_are_sent_as_written() {
+        // A client-side annotation is the caller's intent (binding a navigation property):
+        // only annotations that came from the server are held back.
+        let mut m: Model = serde_json::from_str(r#"{"@odata.context":"ctx","name":"a"}"#).unwrap();
+        m.extra.insert("manager@odata.bind", Value::from("https://graph/beta/users/1"));
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"name":"a","manager@odata.bind":"https://graph/beta/users/1"}"#
+        );
+        assert!(m.extra.annotation("manager@odata.bind").is_none());
+        assert_eq!(m.extra.get("manager@odata.bind").unwrap(), "https://graph/beta/users/1");
+        assert_eq!(m.extra.remove("@odata.context").unwrap(), "ctx");
+        assert!(m.extra.annotations().next().is_none());
     }
 }

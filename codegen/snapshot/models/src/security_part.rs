@@ -14,8 +14,9 @@ pub struct SecurityPart {
     #[serde(rename = "secret", skip_serializing_if = "Option::is_none")]
     pub secret: Option<bool>,
     /// Members the schema does not declare: unknown properties (kept and
-    /// sent back) and server instance annotations such as `@odata.context`
-    /// (readable, never sent).
+    /// sent back), members you insert (sent as written, such as
+    /// `manager@odata.bind`) and server instance annotations such as
+    /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
 }

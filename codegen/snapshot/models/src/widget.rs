@@ -134,8 +134,9 @@ pub struct Widget {
     #[serde(rename = "additionalProperties", skip_serializing_if = "Option::is_none")]
     pub additional_properties: Option<String>,
     /// Members the schema does not declare: unknown properties (kept and
-    /// sent back) and server instance annotations such as `@odata.context`
-    /// (readable, never sent).
+    /// sent back), members you insert (sent as written, such as
+    /// `manager@odata.bind`) and server instance annotations such as
+    /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties_2: AdditionalProperties,
 }

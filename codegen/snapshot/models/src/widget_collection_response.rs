@@ -16,8 +16,9 @@ pub struct WidgetCollectionResponse {
     #[serde(rename = "@odata.nextLink", skip_serializing_if = "Nullable::is_absent")]
     pub odata_next_link: Nullable<String>,
     /// Members the schema does not declare: unknown properties (kept and
-    /// sent back) and server instance annotations such as `@odata.context`
-    /// (readable, never sent).
+    /// sent back), members you insert (sent as written, such as
+    /// `manager@odata.bind`) and server instance annotations such as
+    /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
 }
