@@ -19,9 +19,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use graph_bench::{Allocated, CountingAllocator};
 use graph_beta::prelude::*;
 use graph_beta::runtime::reqwest;
-use graph_bench::{Allocated, CountingAllocator};
 use graph_emulator::{Emulator, Seed};
 
 #[global_allocator]
@@ -214,8 +214,7 @@ fn main() {
                 .expect("send");
             assert!(response.status().is_success());
             let bytes = response.bytes().await.expect("body");
-            let updated: CopilotAdminLimitedMode =
-                serde_json::from_slice(&bytes).expect("decode");
+            let updated: CopilotAdminLimitedMode = serde_json::from_slice(&bytes).expect("decode");
             black_box(updated);
         });
     }

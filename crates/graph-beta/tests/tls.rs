@@ -98,12 +98,22 @@ async fn read_request(tls: &mut (impl AsyncReadExt + Unpin)) -> Option<String> {
     }
 }
 
-fn enable_for(group: &str) -> CopilotAdminLimitedMode {
-    CopilotAdminLimitedMode {
+/// Turns Copilot limited mode on for group `g-1` (op 2).
+async fn enable_limited_mode(
+    client: &graph_beta::Client,
+) -> Result<CopilotAdminLimitedMode, Error> {
+    let body = CopilotAdminLimitedMode {
         is_enabled_for_group: true.into(),
-        group_id: group.into(),
+        group_id: "g-1".into(),
         ..Default::default()
-    }
+    };
+    client
+        .copilot()
+        .admin()
+        .settings()
+        .limited_mode()
+        .patch(&body)
+        .await
 }
 
 #[tokio::test]
@@ -121,14 +131,7 @@ async fn requests_go_over_tls_to_a_server_the_client_trusts() {
         .build()
         .unwrap();
 
-    let updated = client
-        .copilot()
-        .admin()
-        .settings()
-        .limited_mode()
-        .patch(&enable_for("g-1"))
-        .await
-        .unwrap();
+    let updated = enable_limited_mode(&client).await.unwrap();
 
     assert_eq!(updated.group_id, Nullable::Value("g-1".to_owned()));
     let seen = seen.lock().unwrap();
@@ -139,9 +142,10 @@ async fn requests_go_over_tls_to_a_server_the_client_trusts() {
         "{request}"
     );
     assert!(
-        request
-            .to_ascii_lowercase()
-            .contains(&format!("authorization: bearer {}", TOKEN.to_ascii_lowercase())),
+        request.to_ascii_lowercase().contains(&format!(
+            "authorization: bearer {}",
+            TOKEN.to_ascii_lowercase()
+        )),
         "{request}"
     );
     assert!(
@@ -164,14 +168,7 @@ async fn the_default_client_refuses_a_certificate_from_an_unknown_ca() {
         .build()
         .unwrap();
 
-    let err = client
-        .copilot()
-        .admin()
-        .settings()
-        .limited_mode()
-        .patch(&enable_for("g-1"))
-        .await
-        .unwrap_err();
+    let err = enable_limited_mode(&client).await.unwrap_err();
 
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(seen.lock().unwrap().is_empty());
