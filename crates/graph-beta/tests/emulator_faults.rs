@@ -216,6 +216,75 @@ async fn gateway_timeout_beyond_max_retries_is_504() {
 }
 
 #[tokio::test]
+async fn a_post_retried_after_a_gateway_timeout_that_was_applied_says_so() {
+    // The first POST is executed, but the gateway answers 504; the retry then meets its own
+    // effect. The SDK cannot know, but the error must tell the caller it may be so.
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .once(Fault::GatewayTimeoutAfterApplying);
+    let client = client(&graph);
+
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+
+    let svc = expect_service(&err, 400, "Request_BadRequest");
+    assert!(svc.message().unwrap().contains("already exist"), "{err}");
+    assert_eq!(svc.earlier_attempts, [504]);
+    assert!(svc.may_have_been_applied_earlier());
+    let text = err.to_string();
+    assert!(
+        text.contains("attempt 2, after 504")
+            && text
+                .contains("an earlier attempt timed out at the gateway and may have been applied"),
+        "{text}"
+    );
+    assert_eq!(statuses(&graph), [Some(504), Some(400)]);
+    assert!(all_same(&client_request_ids(&graph)));
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn a_post_refused_after_throttling_was_not_applied_earlier() {
+    // A 429 means the attempt was not executed: a later refusal is about the call itself.
+    let graph = emulator().await;
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    graph.clear_requests();
+    graph.faults().on(ADD_OWNER_OP).once(Fault::Throttle {
+        retry_after_secs: 0,
+    });
+
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+
+    let svc = expect_service(&err, 400, "Request_BadRequest");
+    assert_eq!(svc.earlier_attempts, [429]);
+    assert!(!svc.may_have_been_applied_earlier());
+    let text = err.to_string();
+    assert!(text.contains("attempt 2, after 429"), "{text}");
+    assert!(!text.contains("may have been applied"), "{text}");
+}
+
+#[tokio::test]
+async fn a_patch_whose_response_was_lost_is_retried_to_the_same_result() {
+    // PATCH is idempotent: re-applying after a lost response is harmless, and succeeds.
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(LIMITED_MODE_OP)
+        .once(Fault::GatewayTimeoutAfterApplying);
+    let client = client(&graph);
+
+    let updated = patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap();
+
+    assert_eq!(updated.group_id, Nullable::Value(GROUP.to_owned()));
+    assert_eq!(statuses(&graph), [Some(504), Some(200)]);
+    assert_eq!(graph.state().limited_mode.group_id.as_deref(), Some(GROUP));
+}
+
+#[tokio::test]
 async fn a_custom_max_retries_bounds_the_attempts() {
     let graph = emulator().await;
     graph

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::cloud::NationalCloud;
 use crate::credential::CredentialError;
-use crate::operation::Permissions;
+use crate::operation::{HttpMethod, Permissions};
 
 /// Everything that can go wrong when calling Graph.
 #[derive(Debug, thiserror::Error)]
@@ -151,9 +151,23 @@ pub struct ServiceError {
     pub client_request_id: String,
     /// The operation's documented permissions, if any (shown in the message of a 403).
     pub required_permissions: Option<Permissions>,
+    /// The operation's HTTP method.
+    pub method: HttpMethod,
+    /// The statuses of this call's earlier attempts, oldest first, when the runtime retried
+    /// (429, 503, 504, or a 401 claims challenge); empty when this was the only attempt.
+    pub earlier_attempts: Vec<u16>,
 }
 
 impl ServiceError {
+    /// `true` when this is the answer to a retried POST an earlier attempt of which ended in
+    /// `504 Gateway Timeout`. The gateway gave up, but the service may have finished that
+    /// attempt, so this error may be about the call's own earlier effect (for example a 400
+    /// "already exist" after adding an owner). A 429 or 503 means the attempt was not executed,
+    /// and other methods are idempotent, so neither counts.
+    pub fn may_have_been_applied_earlier(&self) -> bool {
+        self.method == HttpMethod::Post && self.earlier_attempts.contains(&504)
+    }
+
     /// The Graph error code, e.g. `Authorization_RequestDenied`.
     pub fn code(&self) -> Option<&str> {
         self.error
@@ -228,6 +242,20 @@ impl fmt::Display for ServiceError {
         if self.status == 403 {
             if let Some(permissions) = &self.required_permissions {
                 write!(f, "; documented permissions: {permissions}")?;
+            }
+        }
+        if !self.earlier_attempts.is_empty() {
+            let earlier: Vec<String> = self.earlier_attempts.iter().map(u16::to_string).collect();
+            write!(
+                f,
+                "; attempt {}, after {}",
+                self.earlier_attempts.len() + 1,
+                earlier.join(", ")
+            )?;
+            if self.may_have_been_applied_earlier() {
+                f.write_str(
+                    "; an earlier attempt timed out at the gateway and may have been applied",
+                )?;
             }
         }
         Ok(())
@@ -367,6 +395,8 @@ mod tests {
             retry_after: None,
             client_request_id: "crid".into(),
             required_permissions: None,
+            method: HttpMethod::Get,
+            earlier_attempts: Vec::new(),
         }
     }
 
@@ -404,6 +434,25 @@ mod tests {
         );
         let s = service(503, "");
         assert!(s.to_string().contains("(empty body)"));
+    }
+
+    #[test]
+    fn earlier_attempts_are_shown_and_only_a_post_after_504_may_have_been_applied() {
+        let mut s = service(400, r#"{"error":{"code":"Request_BadRequest","message":"dup"}}"#);
+        s.earlier_attempts = vec![504];
+        assert!(!s.may_have_been_applied_earlier(), "GET is idempotent");
+        assert!(s.to_string().ends_with("; attempt 2, after 504"), "{s}");
+        s.method = HttpMethod::Post;
+        assert!(s.may_have_been_applied_earlier());
+        assert!(
+            s.to_string().ends_with(
+                "; attempt 2, after 504; an earlier attempt timed out at the gateway and may have been applied"
+            ),
+            "{s}"
+        );
+        s.earlier_attempts = vec![429, 503];
+        assert!(!s.may_have_been_applied_earlier(), "429 and 503 were not executed");
+        assert!(s.to_string().ends_with("; attempt 3, after 429, 503"), "{s}");
     }
 
     #[test]

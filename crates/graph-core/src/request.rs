@@ -383,6 +383,8 @@ impl<T> Prepared<T> {
         let mut retries: u32 = 0;
         let mut attempt: u32 = 0;
         let mut claims_retried = false;
+        // Statuses of the attempts that got a response and were retried.
+        let mut earlier_attempts: Vec<u16> = Vec::new();
 
         loop {
             attempt += 1;
@@ -431,6 +433,7 @@ impl<T> Prepared<T> {
             if status.as_u16() == 401 && !claims_retried {
                 if let Some(claims) = claims_challenge(&headers) {
                     claims_retried = true;
+                    earlier_attempts.push(status.as_u16());
                     drop(response);
                     tracing::debug!("claims challenge received; retrying with a new token");
                     token_request.claims = Some(claims);
@@ -450,6 +453,7 @@ impl<T> Prepared<T> {
             if is_retryable_status(status.as_u16()) && retries < policy.max_retries {
                 if let Some(delay) = policy.delay(retries + 1, retry_after) {
                     retries += 1;
+                    earlier_attempts.push(status.as_u16());
                     // Read the rest of the body so the connection can be reused.
                     let _ = response.bytes().await;
                     tracing::debug!(
@@ -478,6 +482,8 @@ impl<T> Prepared<T> {
                 retry_after,
                 client_request_id: self.client_request_id_text.clone(),
                 required_permissions: self.operation.permissions,
+                method: self.operation.method,
+                earlier_attempts,
             })));
         }
     }

@@ -27,7 +27,8 @@ use crate::spec::Operation;
 /// One injected fault.
 ///
 /// Most faults replace the response (the request is not executed). [`Fault::Latency`] and
-/// [`Fault::WrapInValue`] instead modify a normally served request.
+/// [`Fault::WrapInValue`] instead modify a normally served request, and
+/// [`Fault::GatewayTimeoutAfterApplying`] executes it but loses its response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -83,12 +84,22 @@ pub enum Fault {
     /// Serve the request normally, but wrap a JSON success body as `{"value": <body>}`, the shape
     /// of Microsoft's doc example for the limited-mode update.
     WrapInValue,
+    /// Execute the request (its effect on the state stays), then answer `504 Gateway Timeout`
+    /// instead of its response: the gateway gave up while the service finished. The caller cannot
+    /// tell that it happened, so retrying a POST meets its own earlier effect (for an owner
+    /// reference, a 400 "already exist").
+    GatewayTimeoutAfterApplying,
 }
 
 impl Fault {
-    /// Whether this fault replaces the response (as opposed to modifying a served request).
+    /// Whether this fault replaces the response without executing the request (as opposed to
+    /// modifying a served request, or, for [`Fault::GatewayTimeoutAfterApplying`], replacing the
+    /// response of an executed one).
     pub fn is_terminal(&self) -> bool {
-        !matches!(self, Self::Latency(_) | Self::WrapInValue)
+        !matches!(
+            self,
+            Self::Latency(_) | Self::WrapInValue | Self::GatewayTimeoutAfterApplying
+        )
     }
 }
 
@@ -118,6 +129,7 @@ pub struct RouteFaults {
 pub(crate) struct Applied {
     pub(crate) latency: Duration,
     pub(crate) wrap_in_value: bool,
+    pub(crate) timeout_after_applying: bool,
     pub(crate) terminal: Option<Fault>,
 }
 
@@ -199,6 +211,7 @@ impl Faults {
             match fault {
                 Fault::Latency(d) => applied.latency += d,
                 Fault::WrapInValue => applied.wrap_in_value = true,
+                Fault::GatewayTimeoutAfterApplying => applied.timeout_after_applying = true,
                 terminal => {
                     applied.terminal.get_or_insert(terminal);
                 }

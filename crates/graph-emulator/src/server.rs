@@ -235,8 +235,30 @@ async fn process(
         if let Some(fault) = applied.terminal {
             return fault_response(&fault, ctx);
         }
+        if applied.timeout_after_applying {
+            // Whatever the service answered is lost behind the gateway's 504.
+            let _served = Box::pin(serve_routed(shared, parts, body, ctx, version, route)).await;
+            return fault_response(
+                &Fault::GatewayTimeout {
+                    retry_after_secs: None,
+                },
+                ctx,
+            );
+        }
     }
+    serve_routed(shared, parts, body, ctx, version, route).await
+}
 
+/// Authenticates, authorizes, validates and executes a request; `route` is `None` for a version
+/// other than `beta`.
+async fn serve_routed(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    ctx: &mut Ctx,
+    version: &str,
+    route: Option<RouteMatch<'_>>,
+) -> Response {
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -494,7 +516,9 @@ fn fault_response(fault: &Fault, ctx: &Ctx) -> Response {
             response
         }
         // Not terminal: never chosen as the terminal fault.
-        Fault::Latency(_) | Fault::WrapInValue => no_content(ctx),
+        Fault::Latency(_) | Fault::WrapInValue | Fault::GatewayTimeoutAfterApplying => {
+            no_content(ctx)
+        }
     }
 }
 

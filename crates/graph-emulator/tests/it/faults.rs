@@ -52,6 +52,24 @@ async fn throttled_post_is_not_executed_and_can_be_retried() {
 }
 
 #[tokio::test]
+async fn gateway_timeout_after_applying_executes_the_request_and_answers_504() {
+    let graph = seeded().await;
+    graph
+        .faults()
+        .on(ADD_OWNER)
+        .once(Fault::GatewayTimeoutAfterApplying);
+    assert!(!Fault::GatewayTimeoutAfterApplying.is_terminal());
+    let response = add_owner(&graph, AGENT, &v1_ref(USER)).await;
+    expect_error(response, 504, "GatewayTimeout").await;
+    // The effect stayed: the same request again meets it.
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+    let again = add_owner(&graph, AGENT, &v1_ref(USER)).await;
+    expect_error(again, 400, "Request_BadRequest").await;
+    let statuses: Vec<Option<u16>> = graph.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(504), Some(400)]);
+}
+
+#[tokio::test]
 async fn retry_after_can_be_an_http_date() {
     let graph = seeded().await;
     graph.faults().on(ADD_OWNER).once(Fault::ThrottleUntil {
