@@ -14,7 +14,8 @@
 //!   parsing Graph's error body into a typed `Error`.
 //! - `patch/sdk x32`: 32 requests in flight on one client; time is per request.
 //!
-//! Under `cargo test` (no `--bench` argument) every case runs a few times as a smoke test.
+//! Under `cargo test` or `cargo nextest run` (no `--bench` argument) every case runs a few
+//! times as a smoke test, listed as the one test `smoke`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -46,6 +47,8 @@ const FULL: Plan = Plan {
     round_trips: 3_000,
     batch: 200_000,
 };
+/// The name under which a test runner sees the smoke run.
+const SMOKE_TEST: &str = "smoke";
 const SMOKE: Plan = Plan {
     warmup: 1,
     round_trips: 3,
@@ -140,12 +143,22 @@ fn round_trips<F, Fut>(
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        // Test runners (cargo-nextest) list tests first: the smoke run is one test.
+        if !args.iter().any(|a| a == "--ignored") {
+            println!("{SMOKE_TEST}: test");
+        }
+        return;
+    }
     let plan = if args.iter().any(|a| a == "--bench") {
         FULL
     } else {
         SMOKE
     };
-    let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
+    let filter = args
+        .iter()
+        .find(|a| !a.starts_with("--") && a.as_str() != SMOKE_TEST)
+        .cloned();
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
 
     // The emulator on a runtime of its own (one worker thread); the client on this thread.
