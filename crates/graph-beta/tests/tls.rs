@@ -2,8 +2,9 @@
 //! (`rustls-ring` by default; CI also runs this file with `rustls-aws-lc-rs`).
 //!
 //! The server is a small HTTPS responder on 127.0.0.1 whose certificate, for `localhost` and
-//! `127.0.0.1`, is signed by a test CA committed in `tests/fixtures/tls/` (valid until 2126;
-//! the key is a test fixture and protects nothing).
+//! `127.0.0.1`, is signed by a test CA committed in `tests/fixtures/tls/`. Both are valid from
+//! 2000 to 2126, so no clock can make them expired or not yet valid; the key is a test fixture
+//! and protects nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
@@ -171,6 +172,14 @@ async fn the_default_client_refuses_a_certificate_from_an_unknown_ca() {
     let err = enable_limited_mode(&client).await.unwrap_err();
 
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // Refused for the certificate, not for some other transport failure.
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(e) = source {
+        chain.push_str(&format!("{e} / {e:?}\n"));
+        source = e.source();
+    }
+    assert!(chain.contains("UnknownIssuer"), "{chain}");
     assert!(seen.lock().unwrap().is_empty());
     for text in [format!("{err}"), format!("{err:?}")] {
         assert!(!text.contains(TOKEN), "{text}");
