@@ -223,7 +223,9 @@ async fn a_post_retried_after_a_gateway_timeout_that_was_applied_says_so() {
     graph
         .faults()
         .on(ADD_OWNER_OP)
-        .once(Fault::GatewayTimeoutAfterApplying);
+        .once(Fault::GatewayTimeoutAfterApplying {
+            retry_after_secs: None,
+        });
     let client = client(&graph);
 
     let err = add_owner(&client, AGENT, USER).await.unwrap_err();
@@ -231,17 +233,56 @@ async fn a_post_retried_after_a_gateway_timeout_that_was_applied_says_so() {
     let svc = expect_service(&err, 400, "Request_BadRequest");
     assert!(svc.message().unwrap().contains("already exist"), "{err}");
     assert_eq!(svc.earlier_attempts, [504]);
-    assert!(svc.may_have_been_applied_earlier());
+    assert!(svc.may_have_been_applied());
+    assert_eq!(svc.attempts, 2);
     let text = err.to_string();
     assert!(
         text.contains("attempt 2, after 504")
-            && text
-                .contains("an earlier attempt timed out at the gateway and may have been applied"),
+            && text.contains("a gateway timed out, so the service may have applied the request"),
         "{text}"
     );
     assert_eq!(statuses(&graph), [Some(504), Some(400)]);
     assert!(all_same(&client_request_ids(&graph)));
     assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn a_policy_can_return_a_posts_gateway_timeout_instead_of_retrying() {
+    let graph = emulator().await;
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .once(Fault::GatewayTimeoutAfterApplying {
+            retry_after_secs: None,
+        });
+    let client = client_with(
+        &graph,
+        full_token(),
+        RetryPolicy {
+            retry_post_after_gateway_timeout: false,
+            ..fast_policy()
+        },
+    );
+
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+
+    let svc = expect_service(&err, 504, "GatewayTimeout");
+    assert_eq!(svc.attempts, 1);
+    assert!(svc.may_have_been_applied());
+    assert_eq!(statuses(&graph), [Some(504)]);
+    // It was applied: the caller can check before deciding to try again.
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+
+    // The setting is about POST only: a PATCH is still retried after a 504.
+    graph
+        .faults()
+        .on(LIMITED_MODE_OP)
+        .once(Fault::GatewayTimeout {
+            retry_after_secs: Some(0),
+        });
+    patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -259,20 +300,22 @@ async fn a_post_refused_after_throttling_was_not_applied_earlier() {
 
     let svc = expect_service(&err, 400, "Request_BadRequest");
     assert_eq!(svc.earlier_attempts, [429]);
-    assert!(!svc.may_have_been_applied_earlier());
+    assert!(!svc.may_have_been_applied());
     let text = err.to_string();
     assert!(text.contains("attempt 2, after 429"), "{text}");
-    assert!(!text.contains("may have been applied"), "{text}");
+    assert!(!text.contains("may have applied"), "{text}");
 }
 
 #[tokio::test]
 async fn a_patch_whose_response_was_lost_is_retried_to_the_same_result() {
-    // PATCH is idempotent: re-applying after a lost response is harmless, and succeeds.
+    // Re-applying the same property values after a lost response is harmless, and succeeds.
     let graph = emulator().await;
     graph
         .faults()
         .on(LIMITED_MODE_OP)
-        .once(Fault::GatewayTimeoutAfterApplying);
+        .once(Fault::GatewayTimeoutAfterApplying {
+            retry_after_secs: None,
+        });
     let client = client(&graph);
 
     let updated = patch_limited_mode(&client, &enable_for(GROUP))

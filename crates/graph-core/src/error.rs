@@ -133,7 +133,11 @@ impl Error {
 }
 
 /// A non-2xx response.
+///
+/// `#[non_exhaustive]`: the runtime builds these; more facts may be added without a breaking
+/// change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// The HTTP status code.
     pub status: u16,
@@ -153,19 +157,24 @@ pub struct ServiceError {
     pub required_permissions: Option<Permissions>,
     /// The operation's HTTP method.
     pub method: HttpMethod,
-    /// The statuses of this call's earlier attempts, oldest first, when the runtime retried
-    /// (429, 503, 504, or a 401 claims challenge); empty when this was the only attempt.
+    /// How many attempts this call made, this one included (retried connection failures
+    /// count too).
+    pub attempts: u32,
+    /// The statuses of the earlier attempts that got a response and were retried (429, 503,
+    /// 504, or a 401 claims challenge), oldest first. Empty when no response was retried.
     pub earlier_attempts: Vec<u16>,
 }
 
 impl ServiceError {
-    /// `true` when this is the answer to a retried POST an earlier attempt of which ended in
-    /// `504 Gateway Timeout`. The gateway gave up, but the service may have finished that
-    /// attempt, so this error may be about the call's own earlier effect (for example a 400
-    /// "already exist" after adding an owner). A 429 or 503 means the attempt was not executed,
-    /// and other methods are idempotent, so neither counts.
-    pub fn may_have_been_applied_earlier(&self) -> bool {
-        self.method == HttpMethod::Post && self.earlier_attempts.contains(&504)
+    /// `true` when the service may have carried out this call although it failed: a request
+    /// that changes something (any method but GET) got `504 Gateway Timeout`, on this attempt
+    /// or an earlier one. The gateway gave up, but the service may have finished. After an
+    /// earlier 504, this error may be about the call's own effect: a 400 "already exist" after
+    /// adding an owner, a 404 after a DELETE, a 412 after a PATCH with `If-Match`. A 429 or 503
+    /// means the attempt was not executed, so neither counts.
+    pub fn may_have_been_applied(&self) -> bool {
+        self.method != HttpMethod::Get
+            && (self.status == 504 || self.earlier_attempts.contains(&504))
     }
 
     /// The Graph error code, e.g. `Authorization_RequestDenied`.
@@ -244,19 +253,16 @@ impl fmt::Display for ServiceError {
                 write!(f, "; documented permissions: {permissions}")?;
             }
         }
-        if !self.earlier_attempts.is_empty() {
-            let earlier: Vec<String> = self.earlier_attempts.iter().map(u16::to_string).collect();
-            write!(
-                f,
-                "; attempt {}, after {}",
-                self.earlier_attempts.len() + 1,
-                earlier.join(", ")
-            )?;
-            if self.may_have_been_applied_earlier() {
-                f.write_str(
-                    "; an earlier attempt timed out at the gateway and may have been applied",
-                )?;
+        if self.attempts > 1 {
+            write!(f, "; attempt {}", self.attempts)?;
+            if !self.earlier_attempts.is_empty() {
+                let earlier: Vec<String> =
+                    self.earlier_attempts.iter().map(u16::to_string).collect();
+                write!(f, ", after {}", earlier.join(", "))?;
             }
+        }
+        if self.may_have_been_applied() {
+            f.write_str("; a gateway timed out, so the service may have applied the request")?;
         }
         Ok(())
     }
@@ -396,6 +402,7 @@ mod tests {
             client_request_id: "crid".into(),
             required_permissions: None,
             method: HttpMethod::Get,
+            attempts: 1,
             earlier_attempts: Vec::new(),
         }
     }
@@ -437,22 +444,44 @@ mod tests {
     }
 
     #[test]
-    fn earlier_attempts_are_shown_and_only_a_post_after_504_may_have_been_applied() {
-        let mut s = service(400, r#"{"error":{"code":"Request_BadRequest","message":"dup"}}"#);
+    fn attempts_are_shown_and_a_change_after_a_504_may_have_been_applied() {
+        let mut s = service(
+            400,
+            r#"{"error":{"code":"Request_BadRequest","message":"dup"}}"#,
+        );
+        s.attempts = 2;
         s.earlier_attempts = vec![504];
-        assert!(!s.may_have_been_applied_earlier(), "GET is idempotent");
+        assert!(!s.may_have_been_applied(), "a GET changes nothing");
         assert!(s.to_string().ends_with("; attempt 2, after 504"), "{s}");
-        s.method = HttpMethod::Post;
-        assert!(s.may_have_been_applied_earlier());
+        for method in [
+            HttpMethod::Post,
+            HttpMethod::Patch,
+            HttpMethod::Put,
+            HttpMethod::Delete,
+        ] {
+            s.method = method;
+            assert!(s.may_have_been_applied(), "{method:?}");
+            assert!(
+                s.to_string().ends_with(
+                    "; attempt 2, after 504; a gateway timed out, so the service may have applied the request"
+                ),
+                "{s}"
+            );
+        }
+        s.attempts = 4;
+        s.earlier_attempts = vec![429, 503];
+        assert!(!s.may_have_been_applied(), "429 and 503 were not executed");
+        // One of the four attempts was a connection failure: counted, with no status.
         assert!(
-            s.to_string().ends_with(
-                "; attempt 2, after 504; an earlier attempt timed out at the gateway and may have been applied"
-            ),
+            s.to_string().ends_with("; attempt 4, after 429, 503"),
             "{s}"
         );
-        s.earlier_attempts = vec![429, 503];
-        assert!(!s.may_have_been_applied_earlier(), "429 and 503 were not executed");
-        assert!(s.to_string().ends_with("; attempt 3, after 429, 503"), "{s}");
+        let mut timeout = service(504, "");
+        timeout.method = HttpMethod::Post;
+        assert!(
+            timeout.may_have_been_applied(),
+            "the final answer itself was a 504"
+        );
     }
 
     #[test]

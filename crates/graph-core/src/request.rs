@@ -15,7 +15,7 @@ use crate::client::Client;
 use crate::credential::{CredentialError, TokenRequest};
 use crate::decode::Decoder;
 use crate::error::{Error, ServiceError, excerpt, parse_graph_error};
-use crate::operation::OperationMeta;
+use crate::operation::{HttpMethod, OperationMeta};
 use crate::path::{RequestPath, encode_query_name, encode_query_value};
 use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 
@@ -421,6 +421,13 @@ impl<T> Prepared<T> {
             if status.is_success() {
                 let body = response.bytes().await.map_err(|e| self.transport(e))?;
                 tracing::debug!(status = status.as_u16(), "request succeeded");
+                if self.operation.method != HttpMethod::Get && earlier_attempts.contains(&504) {
+                    tracing::warn!(
+                        attempt,
+                        "succeeded after an earlier attempt timed out at the gateway; \
+                         that attempt may also have been applied"
+                    );
+                }
                 return (self.decoder)(&body).map_err(|e| Error::Decode {
                     operation_id,
                     status: status.as_u16(),
@@ -450,7 +457,11 @@ impl<T> Prepared<T> {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            if is_retryable_status(status.as_u16()) && retries < policy.max_retries {
+            let retry_this = is_retryable_status(status.as_u16())
+                && !(status.as_u16() == 504
+                    && self.operation.method == HttpMethod::Post
+                    && !policy.retry_post_after_gateway_timeout);
+            if retry_this && retries < policy.max_retries {
                 if let Some(delay) = policy.delay(retries + 1, retry_after) {
                     retries += 1;
                     earlier_attempts.push(status.as_u16());
@@ -483,6 +494,7 @@ impl<T> Prepared<T> {
                 client_request_id: self.client_request_id_text.clone(),
                 required_permissions: self.operation.permissions,
                 method: self.operation.method,
+                attempts: attempt,
                 earlier_attempts,
             })));
         }

@@ -1,14 +1,19 @@
 //! Retry policy, `Retry-After` parsing and backoff.
 //!
 //! What is retried:
-//! - HTTP 429, 503 and 504, for every method including POST: Graph did not execute a
-//!   throttled or rejected request. 500, 502 and all other statuses are not retried.
+//! - HTTP 429 and 503, for every method including POST: Graph did not execute a throttled or
+//!   unavailable request.
+//! - HTTP 504, for every method by default, as Microsoft's SDKs do. A gateway timeout leaves the
+//!   outcome unknown: the service may have finished the request after the gateway gave up. A
+//!   retried POST can then meet its own earlier effect (an error that says so, see
+//!   [`ServiceError::may_have_been_applied`](crate::ServiceError::may_have_been_applied)) or,
+//!   for a POST that creates something, create it twice. Set
+//!   [`RetryPolicy::retry_post_after_gateway_timeout`] to `false` to get the 504 back instead.
 //! - Connection failures (the TCP/TLS connection could not be established), because no
 //!   byte of the request reached the server.
 //!
-//! What is not retried: any other transport error or a timeout, because the server may
-//! already have executed the request (retrying a POST could, for example, add something
-//! twice).
+//! What is not retried: 500, 502 and all other statuses; any other transport error or a
+//! timeout, because the server may already have executed the request.
 
 use std::time::{Duration, SystemTime};
 
@@ -27,6 +32,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The longest single wait (default 60 s).
     pub max_delay: Duration,
+    /// Whether a POST answered `504 Gateway Timeout` is retried (default `true`). The service
+    /// may have executed it; with `false` the 504 is returned at once, for the caller to check.
+    pub retry_post_after_gateway_timeout: bool,
 }
 
 impl Default for RetryPolicy {
@@ -35,6 +43,7 @@ impl Default for RetryPolicy {
             max_retries: 3,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
+            retry_post_after_gateway_timeout: true,
         }
     }
 }
@@ -133,6 +142,7 @@ mod tests {
             max_retries: 5,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(1000),
+            ..RetryPolicy::default()
         };
         for retry in 1..=3 {
             let d = p.backoff(retry);

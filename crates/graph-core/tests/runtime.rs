@@ -93,6 +93,7 @@ fn fast_retries(max_retries: u32) -> RetryPolicy {
         max_retries,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
     }
 }
 
@@ -761,6 +762,7 @@ async fn throttled_post_is_retried_with_same_client_request_id() {
             max_retries: 3,
             base_delay: Duration::from_secs(3600),
             max_delay: Duration::from_secs(7200),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();
@@ -804,6 +806,7 @@ async fn retry_after_http_date_is_honoured() {
                 max_retries: 1,
                 base_delay: Duration::from_secs(3600),
                 max_delay: Duration::from_secs(7200),
+                ..RetryPolicy::default()
             }),
     )
     .await

@@ -98,6 +98,7 @@ async fn request_span_has_template_attempt_and_status_but_no_secrets() {
             max_retries: 2,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();
@@ -148,4 +149,50 @@ async fn request_span_has_template_attempt_and_status_but_no_secrets() {
             "{secret} leaked: {everything}"
         );
     }
+}
+
+#[tokio::test]
+async fn success_after_a_gateway_timeout_warns_that_the_change_may_be_doubled() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(504))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = Client::builder(StaticToken::new(TOKEN))
+        .service_root(format!("{}/beta", server.uri()))
+        .retry_policy(RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    client
+        .request(
+            &ADD_OWNER,
+            RequestPath::new().literal("servicePrincipals"),
+            decode::empty,
+        )
+        .await
+        .unwrap();
+    drop(guard);
+
+    let events = capture.events.lock().unwrap().clone();
+    let warnings: Vec<_> = events
+        .iter()
+        .filter(|e| {
+            get(e, "message")
+                .iter()
+                .any(|m| m.contains("may also have been applied"))
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{events:?}");
+    assert_eq!(get(warnings[0], "attempt"), ["2"]);
 }

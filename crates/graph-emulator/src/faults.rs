@@ -88,7 +88,10 @@ pub enum Fault {
     /// instead of its response: the gateway gave up while the service finished. The caller cannot
     /// tell that it happened, so retrying a POST meets its own earlier effect (for an owner
     /// reference, a 400 "already exist").
-    GatewayTimeoutAfterApplying,
+    GatewayTimeoutAfterApplying {
+        /// The `Retry-After` value in seconds, if any.
+        retry_after_secs: Option<u64>,
+    },
 }
 
 impl Fault {
@@ -98,7 +101,7 @@ impl Fault {
     pub fn is_terminal(&self) -> bool {
         !matches!(
             self,
-            Self::Latency(_) | Self::WrapInValue | Self::GatewayTimeoutAfterApplying
+            Self::Latency(_) | Self::WrapInValue | Self::GatewayTimeoutAfterApplying { .. }
         )
     }
 }
@@ -129,7 +132,8 @@ pub struct RouteFaults {
 pub(crate) struct Applied {
     pub(crate) latency: Duration,
     pub(crate) wrap_in_value: bool,
-    pub(crate) timeout_after_applying: bool,
+    /// [`Fault::GatewayTimeoutAfterApplying`]'s `retry_after_secs`, when that fault applies.
+    pub(crate) timeout_after_applying: Option<Option<u64>>,
     pub(crate) terminal: Option<Fault>,
 }
 
@@ -211,7 +215,9 @@ impl Faults {
             match fault {
                 Fault::Latency(d) => applied.latency += d,
                 Fault::WrapInValue => applied.wrap_in_value = true,
-                Fault::GatewayTimeoutAfterApplying => applied.timeout_after_applying = true,
+                Fault::GatewayTimeoutAfterApplying { retry_after_secs } => {
+                    applied.timeout_after_applying = Some(retry_after_secs);
+                }
                 terminal => {
                     applied.terminal.get_or_insert(terminal);
                 }

@@ -235,15 +235,10 @@ async fn process(
         if let Some(fault) = applied.terminal {
             return fault_response(&fault, ctx);
         }
-        if applied.timeout_after_applying {
+        if let Some(retry_after_secs) = applied.timeout_after_applying {
             // Whatever the service answered is lost behind the gateway's 504.
             let _served = Box::pin(serve_routed(shared, parts, body, ctx, version, route)).await;
-            return fault_response(
-                &Fault::GatewayTimeout {
-                    retry_after_secs: None,
-                },
-                ctx,
-            );
+            return fault_response(&Fault::GatewayTimeout { retry_after_secs }, ctx);
         }
     }
     serve_routed(shared, parts, body, ctx, version, route).await
@@ -516,7 +511,7 @@ fn fault_response(fault: &Fault, ctx: &Ctx) -> Response {
             response
         }
         // Not terminal: never chosen as the terminal fault.
-        Fault::Latency(_) | Fault::WrapInValue | Fault::GatewayTimeoutAfterApplying => {
+        Fault::Latency(_) | Fault::WrapInValue | Fault::GatewayTimeoutAfterApplying { .. } => {
             no_content(ctx)
         }
     }

@@ -32,6 +32,7 @@ pub fn fast_retries(max_retries: u32) -> RetryPolicy {
         max_retries,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
     }
 }
 

@@ -67,6 +67,7 @@ pub fn fast_policy() -> RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
     }
 }
 

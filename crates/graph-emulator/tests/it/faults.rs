@@ -57,9 +57,17 @@ async fn gateway_timeout_after_applying_executes_the_request_and_answers_504() {
     graph
         .faults()
         .on(ADD_OWNER)
-        .once(Fault::GatewayTimeoutAfterApplying);
-    assert!(!Fault::GatewayTimeoutAfterApplying.is_terminal());
+        .once(Fault::GatewayTimeoutAfterApplying {
+            retry_after_secs: Some(2),
+        });
+    assert!(
+        !Fault::GatewayTimeoutAfterApplying {
+            retry_after_secs: None
+        }
+        .is_terminal()
+    );
     let response = add_owner(&graph, AGENT, &v1_ref(USER)).await;
+    assert_eq!(response.headers()["retry-after"], "2");
     expect_error(response, 504, "GatewayTimeout").await;
     // The effect stayed: the same request again meets it.
     assert_eq!(graph.state().owners_of(AGENT), [USER]);
