@@ -6,14 +6,22 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// `true` when `key` names an OData annotation rather than a property:
-/// `@odata.context`, `@odata.etag`, `owners@odata.nextLink`, ….
+/// `true` when `key` names an OData annotation a server sends rather than a property:
+/// `@odata.context`, `@odata.etag`, `owners@odata.nextLink`, …, but not the client-side
+/// `manager@odata.bind`.
 ///
-/// Used on the way in: such members of a received object are kept as read-only
+/// Used on the way in: such members of a deserialized object are kept as read-only
 /// annotations. Declared members such as `@odata.type` or `@odata.id` are fields of
 /// the generated models and never reach this check.
 pub fn is_instance_annotation(key: &str) -> bool {
-    key.contains('@')
+    key.contains('@') && !is_client_annotation(key)
+}
+
+/// `true` for the annotations only a client writes, which a server never sends:
+/// `…@odata.bind` (binding a navigation property to existing entities by URL).
+fn is_client_annotation(key: &str) -> bool {
+    key.rsplit_once('@')
+        .is_some_and(|(_, term)| term.eq_ignore_ascii_case("odata.bind"))
 }
 
 /// Every JSON member of an object that its model does not declare.
@@ -76,11 +84,11 @@ impl AdditionalProperties {
         self.properties.insert(key.into(), value)
     }
 
-    /// Removes a member, property or received annotation.
+    /// Removes a member: the property and the received annotation of that name, if both exist
+    /// (the property's value is returned then).
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.properties
-            .remove(key)
-            .or_else(|| self.annotations.remove(key))
+        let annotation = self.annotations.remove(key);
+        self.properties.remove(key).or(annotation)
     }
 
     /// A server instance annotation received with the object, such as `@odata.context`.
@@ -152,7 +160,8 @@ mod tests {
 
     #[test]
     fn unknown_properties_round_trip_but_annotations_do_not() {
-        let json = r#"{"@odata.context":"ctx","name":"a","future":{"x":1},"owners@odata.nextLink":"n"}"#;
+        let json =
+            r#"{"@odata.context":"ctx","name":"a","future":{"x":1},"owners@odata.nextLink":"n"}"#;
         let m: Model = serde_json::from_str(json).unwrap();
         assert_eq!(m.name.as_deref(), Some("a"));
         assert_eq!(m.extra.annotation("@odata.context").unwrap(), "ctx");
@@ -165,7 +174,8 @@ mod tests {
 
     #[test]
     fn annotation_lookup_ignores_plain_properties() {
-        let mut bag: AdditionalProperties = serde_json::from_str(r#"{"@odata.etag":"W/1"}"#).unwrap();
+        let mut bag: AdditionalProperties =
+            serde_json::from_str(r#"{"@odata.etag":"W/1"}"#).unwrap();
         bag.insert("plain", Value::Bool(true));
         assert!(bag.annotation("plain").is_none());
         assert_eq!(bag.get("@odata.etag").unwrap(), "W/1");
@@ -176,17 +186,51 @@ mod tests {
     }
 
     #[test]
+    fn a_deserialized_bind_is_a_property_and_is_sent() {
+        // A request body built from JSON (say, a template) keeps its binds.
+        let m: Model = serde_json::from_str(
+            r#"{"name":"a","members@odata.bind":["https://graph/beta/users/1"],"@odata.context":"ctx"}"#,
+        )
+        .unwrap();
+        assert!(m.extra.annotation("members@odata.bind").is_none());
+        assert_eq!(m.extra.annotations().count(), 1);
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"name":"a","members@odata.bind":["https://graph/beta/users/1"]}"#
+        );
+        assert!(!is_instance_annotation("manager@odata.bind"));
+        assert!(!is_instance_annotation("manager@OData.Bind"));
+        assert!(is_instance_annotation("owners@odata.nextLink"));
+        assert!(is_instance_annotation("@odata.bind.other"));
+    }
+
+    #[test]
+    fn remove_takes_a_name_out_of_both_kinds() {
+        let mut bag: AdditionalProperties =
+            serde_json::from_str(r#"{"@odata.etag":"W/1"}"#).unwrap();
+        bag.insert("@odata.etag", Value::from("mine"));
+        assert_eq!(bag.remove("@odata.etag").unwrap(), "mine");
+        assert!(bag.is_empty());
+    }
+
+    #[test]
     fn inserted_annotations_are_sent_as_written() {
         // A client-side annotation is the caller's intent (binding a navigation property):
         // only annotations that came from the server are held back.
         let mut m: Model = serde_json::from_str(r#"{"@odata.context":"ctx","name":"a"}"#).unwrap();
-        m.extra.insert("manager@odata.bind", Value::from("https://graph/beta/users/1"));
+        m.extra.insert(
+            "manager@odata.bind",
+            Value::from("https://graph/beta/users/1"),
+        );
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             r#"{"name":"a","manager@odata.bind":"https://graph/beta/users/1"}"#
         );
         assert!(m.extra.annotation("manager@odata.bind").is_none());
-        assert_eq!(m.extra.get("manager@odata.bind").unwrap(), "https://graph/beta/users/1");
+        assert_eq!(
+            m.extra.get("manager@odata.bind").unwrap(),
+            "https://graph/beta/users/1"
+        );
         assert_eq!(m.extra.remove("@odata.context").unwrap(), "ctx");
         assert!(m.extra.annotations().next().is_none());
     }
