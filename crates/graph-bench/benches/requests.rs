@@ -150,16 +150,20 @@ fn main() {
         }
         return;
     }
-    let plan = if args.iter().any(|a| a == "--bench") {
-        FULL
-    } else {
-        SMOKE
-    };
+    let benching = args.iter().any(|a| a == "--bench");
+    let plan = if benching { FULL } else { SMOKE };
+    // `cargo bench -- WORD` runs the cases whose name contains WORD. A smoke run ignores its
+    // arguments (a test runner's flags and their values are no case names) and runs them all.
     let filter = args
         .iter()
-        .find(|a| !a.starts_with("--") && a.as_str() != SMOKE_TEST)
+        .find(|a| benching && !a.starts_with("--"))
         .cloned();
-    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let ran = std::cell::Cell::new(0_usize);
+    let wanted = |name: &str| {
+        let yes = filter.as_deref().is_none_or(|f| name.contains(f));
+        ran.set(ran.get() + usize::from(yes));
+        yes
+    };
 
     // The emulator on a runtime of its own (one worker thread); the client on this thread.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
@@ -249,7 +253,7 @@ fn main() {
         });
     }
 
-    if wanted("x32") {
+    if wanted("patch/sdk x32") {
         const IN_FLIGHT: usize = 32;
         let limited_mode = client.copilot().admin().settings().limited_mode();
         let rounds = plan.round_trips.div_ceil(IN_FLIGHT).max(1);
@@ -284,4 +288,12 @@ fn main() {
 
     drop(graph);
     drop(server_rt);
+    if ran.get() == 0 {
+        eprintln!(
+            "no case matches {:?}; cases: serialize, deserialize, patch/sdk, patch/reqwest, \
+             post-ref/error, patch/sdk x32",
+            filter.unwrap_or_default()
+        );
+        std::process::exit(2);
+    }
 }

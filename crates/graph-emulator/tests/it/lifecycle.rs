@@ -75,8 +75,10 @@ async fn dropping_the_handle_stops_the_server() {
 /// socket listens there; while the returned socket lives, connecting to `addr` is refused and
 /// no port-0 bind (another test's server) can be given this port.
 ///
-/// The retries are for the closed connections: the server side of a connection it shut down
-/// sits in FIN-WAIT-2 (and blocks the bind) until our client, on this runtime, closes its end.
+/// Why retry: right after shutdown the bind can still fail for a moment. When it did here
+/// (about 1 run in 20 under load), `ss` showed no listener on the port, only the server's side
+/// of the closed keep-alive connection in FIN-WAIT-2; the bind succeeded soon after. A listener
+/// that stayed open fails every try, and the test with it.
 async fn hold_port_once_free(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpSocket> {
     let mut attempts = 0;
     loop {
