@@ -80,11 +80,11 @@ fn get<'a>(fields: &'a Fields, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-#[tokio::test]
-async fn request_span_has_template_attempt_and_status_but_no_secrets() {
+/// A server that answers `first` once, then 204 to everything.
+async fn once_then_no_content(first: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .respond_with(first)
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -92,7 +92,12 @@ async fn request_span_has_template_attempt_and_status_but_no_secrets() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
-    let client = Client::builder(StaticToken::new(TOKEN))
+    server
+}
+
+/// A client for `server` whose retries wait at most a second.
+fn fast_client(server: &MockServer) -> Client {
+    Client::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta", server.uri()))
         .retry_policy(RetryPolicy {
             max_retries: 2,
@@ -101,7 +106,14 @@ async fn request_span_has_template_attempt_and_status_but_no_secrets() {
             ..RetryPolicy::default()
         })
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn request_span_has_template_attempt_and_status_but_no_secrets() {
+    let server =
+        once_then_no_content(ResponseTemplate::new(429).insert_header("Retry-After", "0")).await;
+    let client = fast_client(&server);
 
     let capture = Capture::default();
     let guard = tracing::subscriber::set_default(capture.clone());
@@ -153,24 +165,8 @@ async fn request_span_has_template_attempt_and_status_but_no_secrets() {
 
 #[tokio::test]
 async fn success_after_a_gateway_timeout_warns_that_the_change_may_be_doubled() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(504))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client = Client::builder(StaticToken::new(TOKEN))
-        .service_root(format!("{}/beta", server.uri()))
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let server = once_then_no_content(ResponseTemplate::new(504)).await;
+    let client = fast_client(&server);
 
     let capture = Capture::default();
     let guard = tracing::subscriber::set_default(capture.clone());
