@@ -237,7 +237,7 @@ async fn process(
         }
         if let Some(retry_after_secs) = applied.timeout_after_applying {
             // Whatever the service answered is lost behind the gateway's 504.
-            let _served = Box::pin(serve_routed(shared, parts, body, ctx, version, route)).await;
+            let _served = serve_routed(shared, parts, body, ctx, version, route).await;
             return fault_response(&Fault::GatewayTimeout { retry_after_secs }, ctx);
         }
     }
