@@ -226,22 +226,8 @@ impl Method {
     }
 }
 
-/// One path segment of a template.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Segment {
-    /// Sent verbatim (`servicePrincipals`, `$ref`, `microsoft.graph.agentIdentity`).
-    Literal(String),
-    /// A whole segment that is one parameter (`{servicePrincipal-id}`).
-    Param(String),
-    /// Literal text with parameters inside: alternate keys such as
-    /// `applications(appId='{appId}')`, or function arguments.
-    Template {
-        /// The segment as written in the spec.
-        template: String,
-        /// Parameter names in order of appearance.
-        params: Vec<String>,
-    },
-}
+/// One path segment of a template (read by `graph-spec`).
+pub use graph_spec::template::Segment;
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -309,18 +295,11 @@ pub enum Success {
     },
 }
 
-/// Permissions from `x-graph-rs-permissions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Permissions {
-    /// Delegated (work or school account), least privileged first.
-    pub delegated_work_or_school: Vec<String>,
-    /// Delegated (personal Microsoft account).
-    pub delegated_personal: Vec<String>,
-    /// Application.
-    pub application: Vec<String>,
-    /// Free-text notes.
-    pub notes: Option<String>,
-}
+/// Permissions from `x-graph-rs-permissions` (read by `graph-spec`).
+pub use graph_spec::extensions::Permissions;
+
+/// A national cloud from `x-graph-rs-national-clouds` (read by `graph-spec`).
+pub use graph_spec::extensions::NationalCloud;
 
 /// One operation.
 #[derive(Debug, Clone)]
@@ -354,7 +333,7 @@ pub struct Operation {
     /// Documented permissions.
     pub permissions: Option<Permissions>,
     /// National clouds it is documented for (`global`, `usGovL4`, …).
-    pub national_clouds: Option<Vec<String>>,
+    pub national_clouds: Option<Vec<NationalCloud>>,
     /// Carried as a local extension (`x-graph-rs-local-extension`).
     pub local_extension: Option<String>,
     /// Tags.

@@ -228,13 +228,7 @@ pub struct Sliced {
 
 /// Parses YAML (or JSON) into a JSON value; `name` is used in errors.
 pub fn parse_yaml(text: &str, name: &str) -> Result<Value, CodegenError> {
-    serde_yaml_ng::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-            .unwrap_or_default();
-        CodegenError::new("", format!("{name} is not valid YAML{at}: {e}"))
-    })
+    graph_spec::load::parse_value(text).map_err(|e| CodegenError::new(e.pointer, format!("{name}: {}", e.message)))
 }
 
 /// Renders a slice as YAML, after `header` (comment lines, may be empty).

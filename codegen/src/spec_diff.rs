@@ -360,7 +360,7 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
         (None, Some(c)) => report.push(
             Impact::Breaking,
             s,
-            format!("now restricted to national clouds {}", c.join(", ")),
+            format!("now restricted to national clouds {}", c.iter().map(|c| c.spec_name()).collect::<Vec<_>>().join(", ")),
         ),
         (Some(_), None) => report.push(Impact::Additive, s, "no longer restricted to named national clouds".into()),
         (Some(a), Some(b)) => {

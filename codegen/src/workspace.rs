@@ -151,7 +151,7 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     // Upstream provenance as the slicer recorded it in the spec (upstream
     // repository/path/commit/date, the input file and its sha256, overlays):
     // read from the spec itself so the lock depends on nothing else.
-    let spec_value: serde_json::Value = serde_yaml_ng::from_str(&spec_text).unwrap_or_default();
+    let spec_value = graph_spec::load::parse_value(&spec_text).unwrap_or_default();
     if let (Some(p), Some(map)) = (crate::slice::provenance_of(&spec_value), lock.as_object_mut()) {
         map.insert("slice".to_owned(), p.clone());
     }

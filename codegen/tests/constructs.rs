@@ -494,7 +494,7 @@ fn vendor_extensions_reach_the_ir_and_the_metadata() {
     let p = o.permissions.as_ref().expect("permissions");
     assert_eq!(p.application, ["Thing.ReadWrite.All", "Thing.Manage"]);
     assert!(p.delegated_personal.is_empty());
-    assert_eq!(o.national_clouds.as_deref(), Some(&["global".to_owned()][..]));
+    assert_eq!(o.national_clouds.as_deref(), Some(&[codegen::ir::NationalCloud::Global][..]));
     assert!(o.local_extension.is_some());
     let text = generated_text(&ops_spec());
     assert!(text.contains("national_clouds: Some(&[graph_core::NationalCloud::Global])"), "{text}");

@@ -151,7 +151,7 @@ fn committed_slice_keeps_what_the_generator_relies_on() {
     assert_eq!(ids, ["copilot.admin.settings.UpdateLimitedMode", "servicePrincipals.agentIdentity.CreateRefOwners"]);
     let patch = &api.operations[0];
     assert_eq!(patch.tags, ["copilot.copilotAdmin"]);
-    assert_eq!(patch.national_clouds.as_deref(), Some(&["global".to_owned()][..]));
+    assert_eq!(patch.national_clouds.as_deref(), Some(&[codegen::ir::NationalCloud::Global][..]));
     let perms = patch.permissions.as_ref().expect("permissions");
     assert_eq!(perms.delegated_work_or_school, ["CopilotSettings-LimitedMode.ReadWrite"]);
     assert!(perms.application.is_empty());
@@ -509,7 +509,7 @@ fn malformed_inputs_are_errors_not_panics() {
     bad_item["paths"]["/widgets"] = json!("not a mapping");
     assert!(slice::slice(&bad_item, &request(&["things.GetThing"])).is_ok(), "unselected junk is ignored");
     assert!(slice::slice(&upstream(), &request(&[""])).is_err());
-    assert!(slice::parse_yaml("a: [", "broken.yaml").unwrap_err().message.contains("broken.yaml is not valid YAML"));
+    assert!(slice::parse_yaml("a: [", "broken.yaml").unwrap_err().message.contains("broken.yaml: spec is not valid YAML"));
     for overlay_doc in [json!([]), json!({"paths": []}), json!({"operations": {"things.GetThing": 1}}), json!({"tags": [{}]})] {
         let req = Request { overlays: vec![overlay("o.yaml", overlay_doc.clone())], ..request(&["things.GetThing"]) };
         assert!(slice::slice(&upstream(), &req).is_err(), "{overlay_doc}");

@@ -14,7 +14,7 @@ use quote::{format_ident, quote};
 use super::models::type_tokens;
 use super::{GeneratedFile, docs, render};
 use crate::error::CodegenError;
-use crate::ir::{Api, Operation, Param, ParamLocation, Segment, Success, TypeRef};
+use crate::ir::{Api, NationalCloud, Operation, Param, ParamLocation, Segment, Success, TypeRef};
 use crate::naming::{self, Scope};
 
 
@@ -316,7 +316,7 @@ fn operation_docs(op: &Operation) -> Vec<String> {
         lines.push(String::new());
         lines.push(format!(
             "Available in: {}. On other national clouds the request fails before it is sent (`Error::NotAvailableInCloud`).",
-            c.join(", ")
+            c.iter().map(|c| c.spec_name()).collect::<Vec<_>>().join(", ")
         ));
     }
     if let Some(l) = &op.local_extension {
@@ -467,12 +467,12 @@ fn emit_operation(op: &Operation, node_type: &str) -> (TokenStream, Vec<TokenStr
     (method_tokens, vec![wrapper_tokens])
 }
 
-fn cloud_variant(name: &str) -> TokenStream {
-    match name {
-        "usGovL4" => quote!(graph_core::NationalCloud::UsGovL4),
-        "usGovL5Dod" => quote!(graph_core::NationalCloud::UsGovL5Dod),
-        "china" => quote!(graph_core::NationalCloud::China),
-        _ => quote!(graph_core::NationalCloud::Global),
+fn cloud_variant(cloud: NationalCloud) -> TokenStream {
+    match cloud {
+        NationalCloud::Global => quote!(graph_core::NationalCloud::Global),
+        NationalCloud::UsGovL4 => quote!(graph_core::NationalCloud::UsGovL4),
+        NationalCloud::UsGovL5Dod => quote!(graph_core::NationalCloud::UsGovL5Dod),
+        NationalCloud::China => quote!(graph_core::NationalCloud::China),
     }
 }
 
@@ -499,7 +499,7 @@ fn emit_operations(api: &Api, areas: &super::areas::Areas) -> TokenStream {
         let clouds = match &op.national_clouds {
             None => quote!(None),
             Some(c) => {
-                let c = c.iter().map(|c| cloud_variant(c));
+                let c = c.iter().map(|c| cloud_variant(*c));
                 quote!(Some(&[#(#c),*]))
             }
         };

@@ -8,16 +8,14 @@ use openapiv3::{
 };
 use indexmap::IndexMap;
 
+use graph_spec::template::parse_path;
+use graph_spec::{extensions, refs};
+
 use super::Lowerer;
 use super::schemas::SchemaView;
 use crate::error::{CodegenError, Pointer};
-use crate::ir::{
-    Body, ModelKind, Operation, Param, ParamLocation, Permissions, Segment, Success, TypeRef,
-};
+use crate::ir::{Body, ModelKind, Operation, Param, ParamLocation, Segment, Success, TypeRef};
 use crate::naming::{self, Scope};
-
-/// The national clouds `x-graph-rs-national-clouds` may name.
-pub const NATIONAL_CLOUDS: &[&str] = &["global", "usGovL4", "usGovL5Dod", "china"];
 
 impl<'a> Lowerer<'a> {
     /// Lowers every operation; one that cannot be expressed is skipped and
@@ -163,20 +161,13 @@ impl<'a> Lowerer<'a> {
         let (success, error_codes) = self.lower_responses(&op.responses.responses, op.responses.default.as_ref(), &at.push("responses"), &hint)?;
 
         let ext = &op.extensions;
-        let permissions = match ext.get("x-graph-rs-permissions") {
-            None => None,
-            Some(v) => Some(parse_permissions(v, &at.push("x-graph-rs-permissions"))?),
-        };
-        let national_clouds = match ext.get("x-graph-rs-national-clouds") {
-            None => None,
-            Some(v) => Some(parse_clouds(v, &at.push("x-graph-rs-national-clouds"))?),
-        };
-        let local_extension = ext.get("x-graph-rs-local-extension").map(|v| {
-            v.get("derivedFrom")
-                .and_then(|d| d.as_str())
-                .map(str::to_owned)
+        let permissions = extensions::permissions(ext, at)?;
+        let national_clouds = extensions::national_clouds(ext, at)?;
+        let local_extension = extensions::local_extension(ext, at)?.map(|l| {
+            l.derived_from
                 .unwrap_or_else(|| "a local extension of the upstream description".to_owned())
         });
+        extensions::operation_rules(ext, at)?;
 
         Ok(Operation {
             id,
@@ -201,34 +192,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve_parameter(&self, p: &'a ReferenceOr<Parameter>, at: &Pointer) -> Result<&'a Parameter, CodegenError> {
-        match p {
-            ReferenceOr::Item(p) => Ok(p),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/parameters/")
-                    .ok_or_else(|| at.error(format!("unsupported parameter $ref `{reference}`")))?;
-                match self.doc.components.as_ref().and_then(|c| c.parameters.get(name)) {
-                    Some(ReferenceOr::Item(p)) => Ok(p),
-                    Some(ReferenceOr::Reference { .. }) => Err(at.error(format!("parameter `{name}` is itself a $ref; not supported"))),
-                    None => Err(at.error(format!("unresolved $ref `{reference}`"))),
-                }
-            }
-        }
+        refs::parameter(self.doc, p, at)
     }
 
     fn lower_body(&mut self, b: &'a ReferenceOr<RequestBody>, at: &Pointer, hint: &str) -> Result<Body, CodegenError> {
-        let (body, body_at) = match b {
-            ReferenceOr::Item(b) => (b, at.clone()),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .ok_or_else(|| at.error(format!("unsupported requestBody $ref `{reference}`")))?;
-                match self.doc.components.as_ref().and_then(|c| c.request_bodies.get(name)) {
-                    Some(ReferenceOr::Item(b)) => (b, Pointer::root().push("components").push("requestBodies").push(name)),
-                    _ => return Err(at.error(format!("unresolved $ref `{reference}`"))),
-                }
-            }
-        };
+        let (body, body_at) = refs::request_body(self.doc, b, at)?;
         let Some((media_key, media)) = json_media(&body.content) else {
             let raw = body
                 .content
@@ -258,18 +226,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve_response(&self, r: &'a ReferenceOr<Response>, at: &Pointer) -> Result<(&'a Response, Pointer), CodegenError> {
-        match r {
-            ReferenceOr::Item(r) => Ok((r, at.clone())),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/responses/")
-                    .ok_or_else(|| at.error(format!("unsupported response $ref `{reference}`")))?;
-                match self.doc.components.as_ref().and_then(|c| c.responses.get(name)) {
-                    Some(ReferenceOr::Item(r)) => Ok((r, Pointer::root().push("components").push("responses").push(name))),
-                    _ => Err(at.error(format!("unresolved $ref `{reference}`"))),
-                }
-            }
-        }
+        refs::response(self.doc, r, at)
     }
 
     /// Success is the first 2xx code or `2XX` range; `default` counts as
@@ -402,135 +359,4 @@ fn json_media(content: &IndexMap<String, MediaType>) -> Option<(&String, &MediaT
         .iter()
         .find(|(k, _)| k.as_str() == "application/json")
         .or_else(|| content.iter().find(|(k, _)| k.contains("json")))
-}
-
-/// Splits a path template into segments. A segment is a literal or exactly
-/// one `{parameter}`; parameters embedded in a literal (alternate keys such
-/// as `applications(appId='{appId}')`, function arguments) are refused.
-pub(crate) fn parse_path(path: &str, at: &Pointer) -> Result<Vec<Segment>, CodegenError> {
-    if !path.starts_with('/') {
-        return Err(at.error("path does not start with `/`"));
-    }
-    let mut segments = Vec::new();
-    for raw in path.split('/').skip(1) {
-        if raw.is_empty() {
-            if path == "/" {
-                break;
-            }
-            return Err(at.error("empty path segment (`//`)"));
-        }
-        if let Some(name) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-            if name.is_empty() || name.contains(['{', '}']) {
-                return Err(at.error(format!("malformed path parameter segment `{raw}`")));
-            }
-            segments.push(Segment::Param(name.to_owned()));
-        } else if raw.contains(['{', '}']) {
-            segments.push(parse_template(raw, at)?);
-        } else if raw == "." || raw == ".." {
-            return Err(at.error(format!("dot segment `{raw}` in path")));
-        } else {
-            segments.push(Segment::Literal(raw.to_owned()));
-        }
-    }
-    Ok(segments)
-}
-
-/// A segment with parameters inside literal text: `name(key='{key}')`.
-fn parse_template(raw: &str, at: &Pointer) -> Result<Segment, CodegenError> {
-    let mut params = Vec::new();
-    let mut rest = raw;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| at.error(format!("unclosed `{{` in path segment `{raw}`")))?;
-        let name = &after[..close];
-        if name.is_empty() || name.contains('{') {
-            return Err(at.error(format!("malformed parameter in path segment `{raw}`")));
-        }
-        params.push(name.to_owned());
-        rest = &after[close + 1..];
-    }
-    if rest.contains('}') {
-        return Err(at.error(format!("unmatched `}}` in path segment `{raw}`")));
-    }
-    Ok(Segment::Template {
-        template: raw.to_owned(),
-        params,
-    })
-}
-
-fn string_list(v: &serde_json::Value, key: &str, at: &Pointer) -> Result<Vec<String>, CodegenError> {
-    match v.get(key) {
-        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| at.push(key).push(&i.to_string()).error("expected a permission name (string)"))
-            })
-            .collect(),
-        Some(_) => Err(at.push(key).error("expected a list of permission names")),
-    }
-}
-
-fn parse_permissions(v: &serde_json::Value, at: &Pointer) -> Result<Permissions, CodegenError> {
-    let obj = v.as_object().ok_or_else(|| at.error("expected an object"))?;
-    const KEYS: &[&str] = &["delegatedWorkOrSchool", "delegatedPersonal", "application", "notes"];
-    if let Some(unknown) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(at.push(unknown).error(format!("unknown key; expected one of {}", KEYS.join(", "))));
-    }
-    Ok(Permissions {
-        delegated_work_or_school: string_list(v, "delegatedWorkOrSchool", at)?,
-        delegated_personal: string_list(v, "delegatedPersonal", at)?,
-        application: string_list(v, "application", at)?,
-        notes: obj.get("notes").and_then(|n| n.as_str()).map(str::to_owned),
-    })
-}
-
-fn parse_clouds(v: &serde_json::Value, at: &Pointer) -> Result<Vec<String>, CodegenError> {
-    let items = v.as_array().ok_or_else(|| at.error("expected a list of national clouds"))?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| match item.as_str() {
-            Some(c) if NATIONAL_CLOUDS.contains(&c) => Ok(c.to_owned()),
-            _ => Err(at.push(&i.to_string()).error(format!(
-                "unknown national cloud {item}; expected one of {}",
-                NATIONAL_CLOUDS.join(", ")
-            ))),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_split_into_literals_and_params() {
-        let at = Pointer::root();
-        let segs = parse_path("/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref", &at).unwrap();
-        assert_eq!(segs.len(), 5);
-        assert_eq!(segs[1], Segment::Param("servicePrincipal-id".into()));
-        assert_eq!(segs[4], Segment::Literal("$ref".into()));
-        assert_eq!(
-            parse_path("/applications(appId='{appId}')", &at).unwrap(),
-            [Segment::Template { template: "applications(appId='{appId}')".into(), params: vec!["appId".into()] }]
-        );
-        assert!(parse_path("/f(a='{x')", &at).is_err());
-        assert!(parse_path("/a//b", &at).is_err());
-        assert!(parse_path("/a/../b", &at).is_err());
-        assert!(parse_path("no-slash", &at).is_err());
-    }
-
-    #[test]
-    fn clouds_are_validated() {
-        let at = Pointer::root();
-        assert!(parse_clouds(&serde_json::json!(["global"]), &at).is_ok());
-        let err = parse_clouds(&serde_json::json!(["mars"]), &at).unwrap_err();
-        assert_eq!(err.pointer, "/0");
-    }
 }

@@ -1,5 +1,8 @@
 //! Schemas → models and type references.
 
+use graph_spec::refs::{SCHEMA_PREFIX, schema_name};
+use graph_spec::schema::{all_of, alternatives, is_null_member, object_parts, string_enum};
+pub(crate) use graph_spec::schema::SchemaView;
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
     StringFormat, Type, VariantOrUnknownOrEmpty,
@@ -9,40 +12,6 @@ use super::Lowerer;
 use crate::error::{CodegenError, Pointer};
 use crate::ir::{EnumModel, Field, IntKind, Model, ModelKind, StructModel, TypeRef, Variant};
 use crate::naming::{self, Scope};
-
-const SCHEMA_PREFIX: &str = "#/components/schemas/";
-
-/// A schema or a reference to one, whichever box it came in.
-#[derive(Clone, Copy)]
-pub(crate) enum SchemaView<'s> {
-    Ref(&'s str),
-    Item(&'s Schema),
-}
-
-impl<'s> From<&'s ReferenceOr<Schema>> for SchemaView<'s> {
-    fn from(r: &'s ReferenceOr<Schema>) -> Self {
-        match r {
-            ReferenceOr::Reference { reference } => SchemaView::Ref(reference),
-            ReferenceOr::Item(s) => SchemaView::Item(s),
-        }
-    }
-}
-
-impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaView<'s> {
-    fn from(r: &'s ReferenceOr<Box<Schema>>) -> Self {
-        match r {
-            ReferenceOr::Reference { reference } => SchemaView::Ref(reference),
-            ReferenceOr::Item(s) => SchemaView::Item(s),
-        }
-    }
-}
-
-/// The parts of an object schema, whichever `SchemaKind` carried them.
-struct ObjectParts<'s> {
-    properties: Vec<(&'s String, &'s ReferenceOr<Box<Schema>>)>,
-    required: &'s [String],
-    additional: Option<&'s AdditionalProperties>,
-}
 
 /// A lowered property or item type and whether `null` is allowed.
 pub(crate) struct Lowered {
@@ -59,75 +28,6 @@ struct RawField {
     read_only: bool,
     docs: Option<String>,
     format: Option<String>,
-}
-
-fn object_parts(schema: &Schema) -> Option<ObjectParts<'_>> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => Some(ObjectParts {
-            properties: o.properties.iter().collect(),
-            required: &o.required,
-            additional: o.additional_properties.as_ref(),
-        }),
-        SchemaKind::Any(a)
-            if !a.properties.is_empty()
-                || a.typ.as_deref() == Some("object")
-                || a.additional_properties.is_some() =>
-        {
-            Some(ObjectParts {
-                properties: a.properties.iter().collect(),
-                required: &a.required,
-                additional: a.additional_properties.as_ref(),
-            })
-        }
-        _ => None,
-    }
-}
-
-/// `allOf` members, wherever the parser put them.
-fn all_of(schema: &Schema) -> &[ReferenceOr<Schema>] {
-    match &schema.schema_kind {
-        SchemaKind::AllOf { all_of } => all_of,
-        SchemaKind::Any(a) => &a.all_of,
-        _ => &[],
-    }
-}
-
-/// `anyOf`/`oneOf` members, wherever the parser put them.
-fn alternatives(schema: &Schema) -> &[ReferenceOr<Schema>] {
-    match &schema.schema_kind {
-        SchemaKind::AnyOf { any_of } => any_of,
-        SchemaKind::OneOf { one_of } => one_of,
-        SchemaKind::Any(a) if !a.any_of.is_empty() => &a.any_of,
-        SchemaKind::Any(a) => &a.one_of,
-        _ => &[],
-    }
-}
-
-/// A member that only says "or null": `{type: object, nullable: true}`
-/// without properties, `{enum: [null]}`, or `{nullable: true}`.
-fn is_null_member(view: SchemaView<'_>) -> bool {
-    let SchemaView::Item(s) = view else {
-        return false;
-    };
-    match &s.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => {
-            s.schema_data.nullable && o.properties.is_empty() && o.additional_properties.is_none()
-        }
-        SchemaKind::Any(a) => {
-            let only_null_enum =
-                !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null());
-            let bare = a.properties.is_empty()
-                && a.items.is_none()
-                && a.any_of.is_empty()
-                && a.one_of.is_empty()
-                && a.all_of.is_empty()
-                && a.enumeration.is_empty();
-            only_null_enum
-                || a.typ.as_deref() == Some("null")
-                || (bare && s.schema_data.nullable && matches!(a.typ.as_deref(), None | Some("object")))
-        }
-        _ => false,
-    }
 }
 
 /// A member that is a JSON number or a string (Graph's special doubles).
@@ -188,20 +88,12 @@ impl<'a> Lowerer<'a> {
     /// The schema a `#/components/schemas/…` reference points at, following
     /// chains of references (a chain that loops resolves to `None`).
     pub(crate) fn resolve_schema(&self, reference: &str) -> Option<&'a Schema> {
-        let schemas = &self.doc.components.as_ref()?.schemas;
-        let mut reference = reference;
-        for _ in 0..32 {
-            match schemas.get(reference.strip_prefix(SCHEMA_PREFIX)?)? {
-                ReferenceOr::Item(s) => return Some(s),
-                ReferenceOr::Reference { reference: next } => reference = next,
-            }
-        }
-        None
+        graph_spec::refs::schema(self.doc, reference)
     }
 
     /// The Rust name a schema reference lowers to.
     fn named(&self, reference: &str, at: &Pointer) -> Result<TypeRef, CodegenError> {
-        let name = reference.strip_prefix(SCHEMA_PREFIX).ok_or_else(|| {
+        let name = schema_name(reference).ok_or_else(|| {
             at.error(format!(
                 "unsupported $ref `{reference}`: only `{SCHEMA_PREFIX}…` can name a schema"
             ))
@@ -418,9 +310,9 @@ impl<'a> Lowerer<'a> {
             }
             return plain(self.inline_struct(schema, at, hint)?);
         }
-        let alts = alternatives(schema);
+        let (alts_kind, alts) = alternatives(schema);
         if !alts.is_empty() {
-            return self.lower_alternatives(schema, alts, at, hint);
+            return self.lower_alternatives(schema, alts_kind.keyword(), alts, at, hint);
         }
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
@@ -508,15 +400,11 @@ impl<'a> Lowerer<'a> {
     fn lower_alternatives(
         &mut self,
         schema: &'a Schema,
+        key: &'static str,
         alts: &'a [ReferenceOr<Schema>],
         at: &Pointer,
         hint: &str,
     ) -> Result<Lowered, CodegenError> {
-        let key = match &schema.schema_kind {
-            SchemaKind::AnyOf { .. } => "anyOf",
-            SchemaKind::Any(a) if !a.any_of.is_empty() => "anyOf",
-            _ => "oneOf",
-        };
         let mut nullable = schema.schema_data.nullable;
         let mut real = Vec::new();
         for (i, alt) in alts.iter().enumerate() {
@@ -617,24 +505,6 @@ impl<'a> Lowerer<'a> {
             .insert(at.as_str().to_owned(), TypeRef::Named(rust_name.clone()));
         TypeRef::Named(rust_name)
     }
-}
-
-/// The string members of a component enum, if it is one.
-fn string_enum(schema: &Schema) -> Option<Vec<String>> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-            Some(s.enumeration.iter().flatten().cloned().collect())
-        }
-        SchemaKind::Any(a)
-            if !a.enumeration.is_empty()
-                && a.enumeration.iter().all(|v| v.is_string() || v.is_null())
-                && a.enumeration.iter().any(|v| v.is_string()) =>
-        {
-            Some(a.enumeration.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-        }
-        _ => None,
-    }
-    .filter(|values: &Vec<String>| !values.is_empty())
 }
 
 fn enum_model(values: &[String]) -> EnumModel {
