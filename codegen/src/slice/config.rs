@@ -1,0 +1,168 @@
+//! `specs/slice.yaml`: what the committed slice is cut from, and running it.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{Overlay, PROVENANCE_KEY, Request, Summary, parse_yaml, render, slice};
+use crate::error::CodegenError;
+
+/// The committed slice configuration, relative to the workspace root.
+pub const CONFIG: &str = "specs/slice.yaml";
+
+/// Where the upstream input comes from (recorded in the slice and the lock).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// GitHub `owner/name`.
+    pub repository: String,
+    /// Path of the file in that repository.
+    pub path: String,
+    /// Commit the content corresponds to.
+    pub commit: String,
+    /// Date of that commit (`YYYY-MM-DD`).
+    pub date: String,
+    /// Free text: how the input file relates to the upstream file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `specs/slice.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The upstream OpenAPI file to cut from (relative to the workspace root).
+    pub from: String,
+    /// Operation selectors: `METHOD /path` or an operationId.
+    pub keep: Vec<String>,
+    /// Overlay files, applied in order (relative to the workspace root).
+    #[serde(default)]
+    pub overlays: Vec<String>,
+    /// Where the slice is written (relative to the workspace root).
+    pub out: String,
+    /// Where `from` comes from.
+    pub upstream: Option<Upstream>,
+    /// Members that replace the upstream `info` members of the same name.
+    #[serde(default)]
+    pub info: Map<String, Value>,
+}
+
+/// One operation selector.
+
+/// Reads and checks `specs/slice.yaml` (or another config file).
+pub fn load_config(path: &Path) -> Result<Config, CodegenError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CodegenError::new("", format!("cannot read {}: {e}", path.display())))?;
+    let value = parse_yaml(&text, &path.display().to_string())?;
+    let config: Config = serde_json::from_value(value)
+        .map_err(|e| CodegenError::new("", format!("{} is not a valid slice config: {e}", path.display())))?;
+    if config.keep.is_empty() {
+        return Err(CodegenError::new("/keep", format!("{}: `keep` lists no operation", path.display())));
+    }
+    Ok(config)
+}
+
+/// The result of slicing from a config file: the text to write and where.
+#[derive(Debug, Clone)]
+pub struct ConfigOutput {
+    /// Output path, relative to the workspace root.
+    pub out: String,
+    /// The YAML text.
+    pub text: String,
+    /// What was kept and dropped.
+    pub summary: Summary,
+    /// Seconds spent reading and parsing the inputs.
+    pub parse_seconds: f64,
+    /// Seconds spent slicing and rendering.
+    pub slice_seconds: f64,
+}
+
+fn read_text(root: &Path, rel: &str) -> Result<String, CodegenError> {
+    std::fs::read_to_string(root.join(rel)).map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+}
+
+/// Slices as `specs/slice.yaml` (at `root`) says; paths in it are relative
+/// to `root`. Pure apart from reading files: nothing is written.
+pub fn run_config(root: &Path) -> Result<ConfigOutput, CodegenError> {
+    let config = load_config(&root.join(CONFIG))?;
+    let started = std::time::Instant::now();
+    let input_text = read_text(root, &config.from)?;
+    let input = parse_yaml(&input_text, &config.from)?;
+    let mut overlays = Vec::new();
+    let mut overlay_records = Vec::new();
+    for rel in &config.overlays {
+        let text = read_text(root, rel)?;
+        overlay_records.push(serde_json::json!({
+            "path": rel,
+            "sha256": crate::workspace::sha256_hex(text.as_bytes()),
+        }));
+        overlays.push(Overlay {
+            name: rel.clone(),
+            doc: parse_yaml(&text, rel)?,
+        });
+    }
+    let parse_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let mut provenance = Map::new();
+    provenance.insert("generatedBy".into(), Value::from(format!("cargo xtask slice ({CONFIG})")));
+    if let Some(up) = &config.upstream {
+        let up = serde_json::to_value(up).map_err(|e| CodegenError::new("/upstream", e.to_string()))?;
+        provenance.insert("upstream".into(), up);
+    }
+    provenance.insert(
+        "input".into(),
+        serde_json::json!({
+            "path": config.from,
+            "sha256": crate::workspace::sha256_hex(input_text.as_bytes()),
+        }),
+    );
+    provenance.insert("keep".into(), Value::from(config.keep.clone()));
+    provenance.insert("overlays".into(), Value::Array(overlay_records));
+    let request = Request {
+        keep: config.keep.clone(),
+        overlays,
+        info: config.info.clone(),
+        provenance: Some(Value::Object(provenance)),
+    };
+    let sliced = slice(&input, &request)?;
+    let header = format!(
+        "# @generated by `cargo xtask slice` from {CONFIG}: do not edit by hand.\n\
+         # Change {CONFIG}, specs/overlays/ or the upstream input, then run `cargo xtask slice`\n\
+         # and `cargo xtask codegen`. See specs/PROVENANCE.md.\n"
+    );
+    let text = render(&sliced.doc, &header)?;
+    Ok(ConfigOutput {
+        out: config.out,
+        text,
+        summary: sliced.summary,
+        parse_seconds,
+        slice_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The provenance a slice records in `info.x-graph-rs-slice`, if any.
+pub fn provenance_of(spec: &Value) -> Option<&Value> {
+    spec.get("info")?.get(PROVENANCE_KEY)
+}
+
+/// When the committed lock records another spec hash than the spec has (a
+/// spec edited without `cargo xtask codegen`), says so in words.
+pub fn lock_mismatch(root: &Path) -> Option<String> {
+    use crate::workspace::{LOCK, SPEC};
+    let spec = std::fs::read(root.join(SPEC)).ok()?;
+    let Ok(lock) = std::fs::read_to_string(root.join(LOCK)) else {
+        return Some(format!("{LOCK} is missing; run `cargo xtask codegen`"));
+    };
+    let recorded = serde_json::from_str::<Value>(&lock)
+        .ok()
+        .and_then(|v| v.get("sha256").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let actual = crate::workspace::sha256_hex(&spec);
+    (recorded != actual).then(|| {
+        format!(
+            "{SPEC} was edited without regenerating: its sha256 is {actual} but {LOCK} records {}; \
+             run `cargo xtask codegen` and commit the result",
+            if recorded.is_empty() { "none" } else { &recorded }
+        )
+    })
+}

@@ -1,0 +1,153 @@
+//! Overlays: local extension operations, the components they need, and vendor extensions
+//! merged into operations of the slice.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use super::select::{Selector, matches, no_match_error, op_label};
+use super::{Overlay, Pool, Summary, is_method};
+use crate::error::{CodegenError, Pointer};
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply_overlay(
+    overlay: &Overlay,
+    upstream_paths: &Map<String, Value>,
+    paths: &mut Map<String, Value>,
+    pool: &mut Pool,
+    tag_decls: &mut Vec<Value>,
+    roots: &mut BTreeSet<(String, String)>,
+    summary: &mut Summary,
+) -> Result<(), CodegenError> {
+    let name = &overlay.name;
+    let err = |pointer: &str, message: String| CodegenError::new(pointer, format!("overlay {name}: {message}"));
+    let doc = overlay
+        .doc
+        .as_object()
+        .ok_or_else(|| err("", "must be a mapping".to_owned()))?;
+    for key in doc.keys() {
+        if !["description", "paths", "components", "tags", "operations"].contains(&key.as_str()) && !key.starts_with("x-") {
+            return Err(err(&format!("/{key}"), format!("unknown member `{key}` (expected description, paths, components, tags, operations)")));
+        }
+    }
+
+    // (a) Local extension path items.
+    if let Some(new_paths) = doc.get("paths") {
+        let new_paths = new_paths.as_object().ok_or_else(|| err("/paths", "`paths` must be a mapping".to_owned()))?;
+        for (path, item) in new_paths {
+            let at = Pointer::root().push("paths").push(path);
+            let item = item
+                .as_object()
+                .ok_or_else(|| err(at.as_str(), "a path item must be a mapping".to_owned()))?;
+            let target = paths.entry(path.clone()).or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(target) = target else {
+                return Err(err(at.as_str(), "path item is not a mapping".to_owned()));
+            };
+            for (key, value) in item {
+                let key_at = at.push(key);
+                if is_method(key) {
+                    if value.get("x-graph-rs-local-extension").is_none() {
+                        return Err(err(
+                            key_at.as_str(),
+                            "an operation added by an overlay must carry `x-graph-rs-local-extension`".to_owned(),
+                        ));
+                    }
+                    if upstream_paths.get(path).and_then(|i| i.get(key)).is_some() {
+                        return Err(err(
+                            key_at.as_str(),
+                            format!("{} {path} exists upstream: select it with `keep` instead", key.to_ascii_uppercase()),
+                        ));
+                    }
+                    if target.contains_key(key) {
+                        return Err(err(key_at.as_str(), "operation already in the slice".to_owned()));
+                    }
+                    summary.overlay_operations.push(op_label(key, path, value));
+                } else if target.get(key).is_some_and(|existing| existing != value) {
+                    return Err(err(key_at.as_str(), format!("`{key}` differs from the path item already in the slice")));
+                }
+                target.insert(key.clone(), value.clone());
+            }
+        }
+    }
+
+    // Extra components: kept, and their refs closed over.
+    if let Some(components) = doc.get("components") {
+        let components = components
+            .as_object()
+            .ok_or_else(|| err("/components", "`components` must be a mapping".to_owned()))?;
+        for (kind, entries) in components {
+            let at = Pointer::root().push("components").push(kind);
+            let entries = entries
+                .as_object()
+                .ok_or_else(|| err(at.as_str(), "a components section must be a mapping".to_owned()))?;
+            let section = match pool.iter().position(|(k, _)| k == kind) {
+                Some(i) => &mut pool[i].1,
+                None => {
+                    pool.push((kind.clone(), Vec::new()));
+                    let last = pool.len() - 1;
+                    &mut pool[last].1
+                }
+            };
+            for (entry_name, value) in entries {
+                match section.iter().find(|(n, _)| n == entry_name) {
+                    Some((_, existing)) if existing != value => {
+                        return Err(err(
+                            at.push(entry_name).as_str(),
+                            "differs from the upstream component of the same name (overlays may add components, not change them)".to_owned(),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => section.push((entry_name.clone(), value.clone())),
+                }
+                roots.insert((kind.clone(), entry_name.clone()));
+            }
+        }
+    }
+
+    // Tag declarations.
+    if let Some(tags) = doc.get("tags") {
+        let tags = tags.as_array().ok_or_else(|| err("/tags", "`tags` must be a list".to_owned()))?;
+        for (i, tag) in tags.iter().enumerate() {
+            let Some(tag_name) = tag.get("name").and_then(Value::as_str) else {
+                return Err(err(&format!("/tags/{i}"), "a tag needs a `name`".to_owned()));
+            };
+            if !tag_decls.iter().any(|t| t.get("name").and_then(Value::as_str) == Some(tag_name)) {
+                tag_decls.push(tag.clone());
+            }
+        }
+    }
+
+    // (b) Vendor extensions merged into operations of the slice.
+    if let Some(ops) = doc.get("operations") {
+        let ops = ops
+            .as_object()
+            .ok_or_else(|| err("/operations", "`operations` must be a mapping".to_owned()))?;
+        for (selector, members) in ops {
+            let at = Pointer::root().push("operations").push(selector);
+            let sel = Selector::parse(selector).map_err(|e| err(at.as_str(), e.message))?;
+            let members = members
+                .as_object()
+                .ok_or_else(|| err(at.as_str(), "must be a mapping of `x-…` members".to_owned()))?;
+            if let Some(bad) = members.keys().find(|k| !k.starts_with("x-")) {
+                return Err(err(at.push(bad).as_str(), format!("only vendor extensions (`x-…`) may be merged, not `{bad}`")));
+            }
+            let found = matches(paths, &sel);
+            if found.is_empty() {
+                let e = no_match_error(paths, &sel, "the slice");
+                return Err(err(at.as_str(), e.message));
+            }
+            for (path, method) in found {
+                let Some(Value::Object(op)) = paths.get_mut(&path).and_then(|item| item.get_mut(&method)) else {
+                    continue;
+                };
+                for (k, v) in members {
+                    op.insert(k.clone(), v.clone());
+                }
+                let label = op_label(&method, &path, &Value::Object(op.clone()));
+                let names: Vec<&str> = members.keys().map(String::as_str).collect();
+                summary.extended_operations.push(format!("{label}: {}", names.join(", ")));
+            }
+        }
+    }
+    Ok(())
+}

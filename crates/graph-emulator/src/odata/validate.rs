@@ -1,0 +1,439 @@
+//! Request bodies against their schemas: `$ref`, `allOf`, `anyOf` / `oneOf`, the nullable
+//! shapes, types, `enum`, `items`, `additionalProperties`, `required` (on create) and `readOnly`.
+//!
+//! Schemas are read through `graph-spec`, exactly as the generator reads them, so whatever the
+//! slice says (a new property, a changed type, an enum) is what the emulator enforces.
+
+use graph_spec::hierarchy::{Hierarchy, same_odata_type};
+use graph_spec::openapiv3::{AdditionalProperties, OpenAPI, Schema};
+use graph_spec::schema::{
+    SchemaView, all_of, alternatives, declared_type, enum_values, is_null_member, is_unconstrained,
+    items, object_parts, says_nullable,
+};
+use serde_json::{Map, Value};
+
+/// The instance annotations only a server computes. A client that sends one back (typically
+/// after GET → change → PATCH) gets a 400.
+const SERVER_ANNOTATIONS: &[&str] = &[
+    "odata.context",
+    "odata.etag",
+    "odata.nextLink",
+    "odata.deltaLink",
+    "odata.count",
+    "odata.metadataEtag",
+    "odata.editLink",
+    "odata.readLink",
+    "odata.navigationLink",
+    "odata.associationLink",
+    "odata.mediaEditLink",
+    "odata.mediaReadLink",
+    "odata.mediaEtag",
+    "odata.mediaContentType",
+];
+
+/// How deep `$ref`s and nested schemas may go before the document is deemed cyclic.
+const MAX_DEPTH: usize = 64;
+
+/// Why a body does not conform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Violation {
+    pub(crate) message: String,
+    /// The property at fault as a dotted path (`a.b[0]`), or empty for the whole body.
+    pub(crate) target: String,
+}
+
+/// What the body is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A new object (POST, PUT): `required` members are enforced (except `@odata.type`).
+    Create,
+    /// A partial update (PATCH), or a body that is not an entity (a reference, an action's
+    /// parameters).
+    Update,
+}
+
+/// Validates bodies of one document.
+pub(crate) struct Validator<'a> {
+    pub(crate) doc: &'a OpenAPI,
+    pub(crate) hierarchy: &'a Hierarchy,
+    pub(crate) purpose: Purpose,
+}
+
+/// A location inside the body, for messages.
+#[derive(Debug, Clone)]
+struct At {
+    text: String,
+    /// The schema (type) name the value at this location belongs to, when known.
+    type_name: Option<String>,
+}
+
+impl At {
+    fn property(&self, name: &str) -> Self {
+        let text = if self.text.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.text)
+        };
+        Self {
+            text,
+            type_name: None,
+        }
+    }
+
+    fn index(&self, i: usize) -> Self {
+        Self {
+            text: format!("{}[{i}]", self.text),
+            type_name: None,
+        }
+    }
+
+    fn display(&self) -> &str {
+        if self.text.is_empty() {
+            "(request body)"
+        } else {
+            &self.text
+        }
+    }
+}
+
+/// What may appear besides the declared properties of an object.
+enum Additional<'a> {
+    Denied,
+    Any,
+    Schema(SchemaView<'a>),
+}
+
+/// An object schema with its `allOf` parts merged.
+struct ObjectView<'a> {
+    is_object: bool,
+    scalar_type: Option<&'a str>,
+    properties: Vec<(&'a str, SchemaView<'a>, bool)>,
+    required: Vec<&'a str>,
+    additional: Additional<'a>,
+    closed: bool,
+    name: Option<String>,
+}
+
+fn spec_defect(message: String) -> Violation {
+    Violation {
+        message: format!("The emulator's OpenAPI document is defective: {message}"),
+        target: String::new(),
+    }
+}
+
+impl<'a> Validator<'a> {
+    /// Validates `body` against `schema`; at the root, an `@odata.type` must name the schema's
+    /// type or one derived from it.
+    pub(crate) fn validate(&self, schema: SchemaView<'a>, body: &Value) -> Result<(), Violation> {
+        let (_, name) = self.resolve(schema)?;
+        if let (Some(expected), Some(sent)) = (name.as_deref(), body.get("@odata.type").and_then(Value::as_str)) {
+            self.check_type(expected, sent)?;
+        }
+        self.check(
+            schema,
+            body,
+            &At {
+                text: String::new(),
+                type_name: name,
+            },
+            0,
+        )
+    }
+
+    fn check_type(&self, expected: &str, sent: &str) -> Result<(), Violation> {
+        let Some(expected_type) = self.hierarchy.odata_type(expected) else {
+            return Ok(());
+        };
+        let fits = match self.hierarchy.schema_for_odata_type(sent) {
+            Some(sent_schema) => self.hierarchy.is_assignable(sent_schema, expected),
+            None => same_odata_type(sent, expected_type),
+        };
+        if fits {
+            return Ok(());
+        }
+        Err(Violation {
+            message: format!(
+                "Invalid request body: the type '{sent}' given in '@odata.type' is not assignable to the expected type '{}'.",
+                expected_type.trim_start_matches('#')
+            ),
+            target: "@odata.type".into(),
+        })
+    }
+
+    /// Follows a `$ref`; the schema reached and the component name, if it came from one.
+    fn resolve(&self, view: SchemaView<'a>) -> Result<(&'a Schema, Option<String>), Violation> {
+        match view {
+            SchemaView::Item(s) => Ok((s, None)),
+            SchemaView::Ref(r) => {
+                let (schema, name) = graph_spec::refs::require_schema(self.doc, r, &graph_spec::Pointer::root())
+                    .map_err(|e| spec_defect(e.message))?;
+                Ok((schema, Some(name.to_owned())))
+            }
+        }
+    }
+
+    fn check(&self, view: SchemaView<'a>, value: &Value, at: &At, depth: usize) -> Result<(), Violation> {
+        if depth > MAX_DEPTH {
+            return Err(spec_defect("schema nesting too deep".into()));
+        }
+        let (schema, name) = self.resolve(view)?;
+        let at = &At {
+            text: at.text.clone(),
+            type_name: name.clone().or_else(|| at.type_name.clone()),
+        };
+        if value.is_null() {
+            return if self.allows_null(view, depth)? {
+                Ok(())
+            } else {
+                Err(type_error(at, &self.describe(view, depth)?, value))
+            };
+        }
+        let (_, members) = alternatives(schema);
+        let real: Vec<SchemaView<'a>> = members.iter().map(SchemaView::from).filter(|m| !is_null_member(*m)).collect();
+        if !real.is_empty() {
+            let mut first = None;
+            for member in real {
+                match self.check(member, value, at, depth + 1) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        first.get_or_insert(e);
+                    }
+                }
+            }
+            if let Some(e) = first {
+                return Err(e);
+            }
+        }
+        let allowed = enum_values(schema);
+        if !allowed.is_empty() && !allowed.contains(value) {
+            let list: Vec<String> = allowed.iter().filter(|v| !v.is_null()).map(Value::to_string).collect();
+            return Err(Violation {
+                message: format!(
+                    "Invalid request body: the value {value} of property '{}' is not one of the allowed values [{}].",
+                    at.display(),
+                    list.join(", ")
+                ),
+                target: at.text.clone(),
+            });
+        }
+        let object = self.view(view, at.type_name.clone(), depth)?;
+        if object.is_object {
+            let Some(map) = value.as_object() else {
+                return Err(type_error(at, "an object", value));
+            };
+            return self.check_object(&object, map, at, depth);
+        }
+        let ok = match object.scalar_type {
+            Some("string") => value.is_string(),
+            Some("boolean") => value.is_boolean(),
+            Some("integer") => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+            Some("number") => value.is_number(),
+            Some("array") => {
+                let Some(values) = value.as_array() else {
+                    return Err(type_error(at, "an array", value));
+                };
+                if let Some(item) = items(schema) {
+                    for (i, v) in values.iter().enumerate() {
+                        self.check(item.into(), v, &at.index(i), depth + 1)?;
+                    }
+                }
+                true
+            }
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(type_error(at, &self.describe(view, depth)?, value))
+        }
+    }
+
+    fn check_object(&self, view: &ObjectView<'a>, map: &Map<String, Value>, at: &At, depth: usize) -> Result<(), Violation> {
+        for (key, value) in map {
+            if let Some((_, property, read_only)) = view.properties.iter().find(|(name, _, _)| *name == key) {
+                if *read_only {
+                    return Err(Violation {
+                        message: format!(
+                            "Invalid request body: the property '{}' is read-only and cannot be set.",
+                            at.property(key).display()
+                        ),
+                        target: at.property(key).text,
+                    });
+                }
+                self.check(*property, value, &at.property(key), depth + 1)?;
+                continue;
+            }
+            if key == "@odata.type" {
+                if !value.is_string() {
+                    return Err(type_error(&at.property(key), "a string", value));
+                }
+                continue;
+            }
+            if let Some(annotation) = key.strip_prefix('@') {
+                if SERVER_ANNOTATIONS.iter().any(|a| a.eq_ignore_ascii_case(annotation)) {
+                    return Err(Violation {
+                        message: format!(
+                            "Invalid request body: the instance annotation '{key}' is computed by the service and must not be sent."
+                        ),
+                        target: key.clone(),
+                    });
+                }
+            }
+            match &view.additional {
+                Additional::Any => {}
+                Additional::Schema(schema) => self.check(*schema, value, &at.property(key), depth + 1)?,
+                Additional::Denied => {
+                    let type_name = view.name.clone().or_else(|| at.type_name.clone());
+                    return Err(Violation {
+                        message: match type_name {
+                            Some(type_name) => format!(
+                                "The property '{key}' does not exist on type '{type_name}'. Make sure to only use property names that are defined by the type or mark the type as open type."
+                            ),
+                            None => format!(
+                                "Invalid request body: the property '{}' is not defined by the schema.",
+                                at.property(key).display()
+                            ),
+                        },
+                        target: at.property(key).text,
+                    });
+                }
+            }
+        }
+        if self.purpose == Purpose::Create {
+            for required in &view.required {
+                if *required != "@odata.type" && !map.contains_key(*required) {
+                    return Err(Violation {
+                        message: format!(
+                            "Invalid request body: the required property '{}' is missing.",
+                            at.property(required).display()
+                        ),
+                        target: at.property(required).text,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges a schema and its `allOf` parts.
+    fn view(&self, schema: SchemaView<'a>, name: Option<String>, depth: usize) -> Result<ObjectView<'a>, Violation> {
+        let mut view = ObjectView {
+            is_object: false,
+            scalar_type: None,
+            properties: Vec::new(),
+            required: Vec::new(),
+            additional: Additional::Denied,
+            closed: false,
+            name,
+        };
+        self.merge_into(&mut view, schema, depth)?;
+        // `{type: object}` with no declared properties is a free-form object.
+        if view.properties.is_empty() && matches!(view.additional, Additional::Denied) && !view.closed {
+            view.additional = Additional::Any;
+        }
+        Ok(view)
+    }
+
+    fn merge_into(&self, view: &mut ObjectView<'a>, schema: SchemaView<'a>, depth: usize) -> Result<(), Violation> {
+        if depth > MAX_DEPTH {
+            return Err(spec_defect("allOf nesting too deep".into()));
+        }
+        let (schema, _) = self.resolve(schema)?;
+        match declared_type(schema) {
+            Some("object") => view.is_object = true,
+            Some(other) => view.scalar_type = Some(other),
+            None => {}
+        }
+        if let Some(parts) = object_parts(schema) {
+            if !parts.properties.is_empty() {
+                view.is_object = true;
+            }
+            for (name, property) in parts.properties {
+                let read_only = match property {
+                    graph_spec::openapiv3::ReferenceOr::Item(p) => p.schema_data.read_only,
+                    graph_spec::openapiv3::ReferenceOr::Reference { .. } => false,
+                };
+                match view.properties.iter_mut().find(|(n, _, _)| *n == name.as_str()) {
+                    Some(existing) => *existing = (name.as_str(), property.into(), read_only),
+                    None => view.properties.push((name.as_str(), property.into(), read_only)),
+                }
+            }
+            view.required.extend(parts.required.iter().map(String::as_str));
+            match parts.additional {
+                Some(AdditionalProperties::Any(true)) => view.additional = Additional::Any,
+                Some(AdditionalProperties::Any(false)) => view.closed = true,
+                Some(AdditionalProperties::Schema(extra)) => {
+                    let extra_view = SchemaView::from(extra.as_ref());
+                    let free = matches!(extra_view, SchemaView::Item(s) if is_unconstrained(s));
+                    if free {
+                        view.additional = Additional::Any;
+                    } else if matches!(view.additional, Additional::Denied) {
+                        view.additional = Additional::Schema(extra_view);
+                    }
+                }
+                None => {}
+            }
+        }
+        for part in all_of(schema) {
+            self.merge_into(view, part.into(), depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn allows_null(&self, view: SchemaView<'a>, depth: usize) -> Result<bool, Violation> {
+        if depth > MAX_DEPTH {
+            return Ok(false);
+        }
+        let (schema, _) = self.resolve(view)?;
+        if says_nullable(SchemaView::Item(schema)) || is_unconstrained(schema) {
+            return Ok(true);
+        }
+        let (_, members) = alternatives(schema);
+        for member in members {
+            if self.allows_null(member.into(), depth + 1)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// "a boolean or null" and the like, for messages.
+    fn describe(&self, schema: SchemaView<'a>, depth: usize) -> Result<String, Violation> {
+        let view = self.view(schema, None, depth)?;
+        let base = if view.is_object {
+            "an object"
+        } else {
+            match view.scalar_type {
+                Some("string") => "a string",
+                Some("boolean") => "a boolean",
+                Some("integer") => "an integer",
+                Some("number") => "a number",
+                Some("array") => "an array",
+                _ => "a value",
+            }
+        };
+        Ok(if self.allows_null(schema, depth)? {
+            format!("{base} or null")
+        } else {
+            base.to_owned()
+        })
+    }
+}
+
+fn type_error(at: &At, expected: &str, value: &Value) -> Violation {
+    let actual = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    Violation {
+        message: format!(
+            "Invalid request body: the value of property '{}' must be {expected}, but {actual} was given.",
+            at.display()
+        ),
+        target: at.text.clone(),
+    }
+}
