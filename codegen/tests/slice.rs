@@ -148,51 +148,110 @@ fn committed_slice_keeps_what_the_generator_relies_on() {
     let api = codegen::lower_spec(&committed_spec()).expect("lowers");
     assert!(api.diagnostics.is_empty(), "{:?}", api.diagnostics);
     let ids: Vec<&str> = api.operations.iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(ids, ["copilot.admin.settings.UpdateLimitedMode", "servicePrincipals.agentIdentity.CreateRefOwners"]);
-    let patch = &api.operations[0];
+    assert_eq!(
+        ids,
+        [
+            "copilot.admin.settings.GetLimitedMode",
+            "copilot.admin.settings.UpdateLimitedMode",
+            "servicePrincipals.agentIdentity.ListOwners",
+            "servicePrincipals.agentIdentity.CreateRefOwners",
+            "servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject",
+        ]
+    );
+    let op = |id: &str| api.operations.iter().find(|o| o.id == id).expect("operation");
+    let patch = op("copilot.admin.settings.UpdateLimitedMode");
     assert_eq!(patch.tags, ["copilot.copilotAdmin"]);
     assert_eq!(patch.national_clouds.as_deref(), Some(&[codegen::ir::NationalCloud::Global][..]));
     let perms = patch.permissions.as_ref().expect("permissions");
     assert_eq!(perms.delegated_work_or_school, ["CopilotSettings-LimitedMode.ReadWrite"]);
     assert!(perms.application.is_empty());
-    let owners = &api.operations[1];
-    assert!(owners.local_extension.is_some());
-    assert_eq!(owners.tags, ["servicePrincipals.directoryObject"]);
+    for id in [
+        "servicePrincipals.agentIdentity.ListOwners",
+        "servicePrincipals.agentIdentity.CreateRefOwners",
+        "servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject",
+    ] {
+        let owners = op(id);
+        assert!(owners.local_extension.is_some(), "{id}");
+        assert_eq!(owners.tags, ["servicePrincipals.directoryObject"], "{id}");
+        assert!(owners.permissions.is_some(), "{id}");
+    }
     assert_eq!(
-        owners.permissions.as_ref().expect("permissions").application,
+        op("servicePrincipals.agentIdentity.CreateRefOwners").permissions.as_ref().expect("permissions").application,
         ["AgentIdentity.ReadWrite.All", "AgentIdentity.CreateAsManager"]
     );
     let model = api.models.get("CopilotAdminLimitedMode").expect("model");
     let codegen::ir::ModelKind::Struct(s) = &model.kind else { panic!("not a struct") };
     assert_eq!(s.odata_type.as_deref(), Some("#microsoft.graph.copilotAdminLimitedMode"));
-    let names: Vec<&str> = api.models.keys().map(String::as_str).collect();
-    assert_eq!(
-        names,
-        ["CopilotAdminLimitedMode", "Entity", "ErrorDetails", "InnerError", "MainError", "ODataError", "ReferenceCreate"]
-    );
+    for name in ["User", "ServicePrincipal", "AgentIdentity", "DirectoryObject", "DirectoryObjectCollectionResponse"] {
+        assert!(api.models.contains_key(name), "{name} missing");
+    }
+    let codegen::ir::ModelKind::Struct(user) = &api.models["User"].kind else { panic!("not a struct") };
+    let fields: Vec<&str> = user.fields.iter().map(|f| f.json_name.as_str()).collect();
+    for structural in ["id", "displayName", "userPrincipalName", "mail"] {
+        assert!(fields.contains(&structural), "{structural} missing from User");
+    }
+    for navigation in ["manager", "memberOf", "drive", "calendar"] {
+        assert!(!fields.contains(&navigation), "navigation property {navigation} kept in User");
+    }
 }
 
 #[test]
 fn committed_slice_drops_unselected_methods_and_prunes_the_entity_mapping() {
     let doc = slice::parse_yaml(&committed_spec(), "spec").expect("yaml");
     let item = &doc["paths"]["/copilot/admin/settings/limitedMode"];
-    assert!(item.get("patch").is_some());
-    assert!(item.get("get").is_none() && item.get("delete").is_none(), "{item}");
+    assert!(item.get("patch").is_some() && item.get("get").is_some());
+    assert!(item.get("delete").is_none(), "{item}");
     assert!(doc["paths"].get("/servicePrincipals/{servicePrincipal-id}/owners/$ref").is_none());
+    assert!(doc["paths"].get("/servicePrincipals/{servicePrincipal-id}/owners").is_none());
     let mapping = doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"]
         .as_object()
         .expect("mapping");
     let keys: Vec<&String> = mapping.keys().collect();
-    assert_eq!(keys, ["#microsoft.graph.copilotAdminLimitedMode"]);
+    assert_eq!(
+        keys,
+        [
+            "#microsoft.graph.agentIdentity",
+            "#microsoft.graph.copilotAdminLimitedMode",
+            "#microsoft.graph.directoryObject",
+            "#microsoft.graph.servicePrincipal",
+            "#microsoft.graph.user"
+        ]
+    );
     let tags: Vec<&str> = doc["tags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(tags, ["copilot.copilotAdmin", "servicePrincipals.directoryObject"]);
     assert_self_contained(&doc);
 
     let out = slice::run_config(&root()).expect("slice");
-    assert_eq!(out.summary.discriminator_entries_pruned, 7);
-    assert_eq!(out.summary.kept_operations.len(), 1);
-    assert_eq!(out.summary.overlay_operations.len(), 1);
-    assert_eq!(out.summary.upstream_operations, 4);
+    assert_eq!(out.summary.discriminator_entries_pruned, 3);
+    assert_eq!(out.summary.kept_operations.len(), 2);
+    assert_eq!(out.summary.derived_operations.len(), 3);
+    assert_eq!(out.summary.upstream_operations, 6);
+    // The derived operations say what they come from.
+    let list = &doc["paths"]["/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners"]["get"];
+    assert_eq!(
+        list["x-graph-rs-local-extension"]["derivedFrom"],
+        "GET /servicePrincipals/{servicePrincipal-id}/owners (servicePrincipal_ListOwner)"
+    );
+    assert!(list.get("x-ms-pageable").is_some(), "{list}");
+}
+
+#[test]
+fn committed_excerpt_is_what_the_config_cuts_from_its_source() {
+    let outcomes = slice::run_excerpts(&root()).expect("excerpts");
+    assert!(!outcomes.is_empty());
+    for outcome in outcomes {
+        match outcome {
+            slice::ExcerptOutcome::Cut { out, text, .. } => {
+                let committed = std::fs::read_to_string(root().join(&out)).expect("committed excerpt");
+                assert!(committed == text, "{out} is not what its source cuts; run `cargo xtask slice`");
+            }
+            // The source lives outside the repository (../shared/upstream here); without it the
+            // committed excerpt is the input, and the slice tests above still check the rest.
+            slice::ExcerptOutcome::SourceAbsent { out, from } => {
+                eprintln!("skipped: {out}'s source {from} is not on this machine");
+            }
+        }
+    }
 }
 
 #[test]
@@ -326,6 +385,91 @@ fn a_mapping_entry_is_kept_when_its_target_is_kept_anyway() {
     let mapping = &sliced.doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"];
     assert_eq!(mapping.as_object().expect("mapping").len(), 2);
     assert_eq!(sliced.summary.discriminator_entries_pruned, 0);
+}
+
+#[test]
+fn schema_roots_are_kept_and_navigation_properties_can_be_left_out() {
+    let mut input = upstream();
+    // A navigation property marked as such, and one written as a bare $ref to an entity type.
+    input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["widgets"] =
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/microsoft.graph.widget"}, "x-ms-navigationProperty": true});
+    input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["owner"] =
+        json!({"$ref": "#/components/schemas/microsoft.graph.widget"});
+    input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["label"] =
+        json!({"$ref": "#/components/schemas/microsoft.graph.label"});
+    let kept = slice::slice(&input, &request(&["things.GetThing"])).expect("slice");
+    assert!(kept.doc["components"]["schemas"].get("microsoft.graph.widget").is_some());
+    let req = Request { drop_navigation_properties: true, ..request(&["things.GetThing"]) };
+    let dropped = slice::slice(&input, &req).expect("slice");
+    let schemas = &dropped.doc["components"]["schemas"];
+    assert!(schemas.get("microsoft.graph.widget").is_none(), "reached only through navigation properties");
+    assert!(schemas.get("microsoft.graph.label").is_some(), "a complex type is structural");
+    assert_eq!(dropped.summary.navigation_properties_dropped, 2);
+    let rooted = Request { schemas: vec!["microsoft.graph.widget".into()], ..req };
+    let rooted = slice::slice(&input, &rooted).expect("slice");
+    assert!(rooted.doc["components"]["schemas"].get("microsoft.graph.widget").is_some());
+    let missing = Request { schemas: vec!["microsoft.graph.nope".into()], ..request(&["things.GetThing"]) };
+    assert!(slice_err(&input, &missing).message.contains("microsoft.graph.nope"));
+}
+
+#[test]
+fn overlays_derive_operations_and_extend_schemas() {
+    let derive = overlay(
+        "derive.yaml",
+        json!({
+            "derive": {
+                "GET /things/{thing-id}/microsoft.graph.special": {
+                    "from": "GET /things/{thing-id}",
+                    "reason": "documented",
+                    "set": {"operationId": "things.GetSpecial", "summary": "Get a special thing"}
+                }
+            },
+            "schemas": {"microsoft.graph.thing": {"x-graph-rs-rules": {"defaults": {"name": "n"}}}}
+        }),
+    );
+    let req = Request { overlays: vec![derive], ..request(&["things.GetThing"]) };
+    let sliced = slice::slice(&upstream(), &req).expect("slice");
+    let item = &sliced.doc["paths"]["/things/{thing-id}/microsoft.graph.special"];
+    assert_eq!(item["get"]["operationId"], "things.GetSpecial");
+    assert_eq!(item["get"]["summary"], "Get a special thing");
+    assert_eq!(item["get"]["x-graph-rs-local-extension"]["derivedFrom"], "GET /things/{thing-id} (things.GetThing)");
+    assert_eq!(item["get"]["x-graph-rs-local-extension"]["reason"], "documented");
+    assert_eq!(item["parameters"], upstream()["paths"]["/things/{thing-id}"]["parameters"], "path-level members are copied");
+    assert_eq!(sliced.doc["components"]["schemas"]["microsoft.graph.thing"]["x-graph-rs-rules"]["defaults"]["name"], "n");
+    assert_eq!(sliced.summary.derived_operations.len(), 1);
+    for (bad, text) in [
+        (json!({"derive": {"GET /x": {"from": "GET /nope"}}}), "not an upstream path"),
+        (json!({"derive": {"GET /things/{thing-id}": {"from": "GET /things/{thing-id}"}}}), "exists upstream"),
+        (json!({"derive": {"GET /x": {"from": "GET /things/{thing-id}", "set": {"x-graph-rs-local-extension": {}}}}}), "written by the slicer"),
+        (json!({"schemas": {"microsoft.graph.thing": {"type": "string"}}}), "only vendor extensions"),
+        (json!({"schemas": {"microsoft.graph.nope": {"x-a": 1}}}), "no component schema"),
+        (json!({"schemas": {"microsoft.graph.label": {"x-a": 1}}}), "does not keep"),
+    ] {
+        let req = Request { overlays: vec![overlay("bad.yaml", bad.clone())], ..request(&["things.GetThing"]) };
+        let e = slice_err(&upstream(), &req);
+        assert!(e.message.contains(text), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn several_inputs_merge_with_the_first_winning() {
+    let mut second = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "Second", "version": "beta"},
+        "paths": {"/labels": {"get": {"operationId": "labels.List", "responses": {"2XX": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/microsoft.graph.label"}}}}}}}},
+        "components": {"schemas": {
+            "microsoft.graph.label": {"type": "object", "properties": {"other": {"type": "string"}}},
+            "microsoft.graph.extra": {"type": "object"}
+        }}
+    });
+    let (merged, shadowed) = slice::merge_inputs(&[upstream(), second.clone()]).expect("merge");
+    assert_eq!(shadowed, ["schemas/microsoft.graph.label"]);
+    assert!(merged["paths"].get("/labels").is_some() && merged["paths"].get("/widgets").is_some());
+    assert!(merged["components"]["schemas"]["microsoft.graph.label"]["properties"].get("text").is_some());
+    assert!(merged["components"]["schemas"].get("microsoft.graph.extra").is_some());
+    second["paths"]["/widgets"] = upstream()["paths"]["/widgets"].clone();
+    let e = slice::merge_inputs(&[upstream(), second]).expect_err("the same operation twice");
+    assert!(e.message.contains("GET /widgets is in more than one input"), "{e}");
 }
 
 #[test]

@@ -113,6 +113,16 @@ fn slice_drift(root: &Path) -> Result<Option<String>, codegen::CodegenError> {
     if !root.join(codegen::slice::CONFIG).exists() {
         return Ok(None);
     }
+    for outcome in codegen::slice::run_excerpts(root)? {
+        if let codegen::slice::ExcerptOutcome::Cut { out, text, .. } = outcome {
+            if std::fs::read(root.join(&out)).unwrap_or_default() != text.as_bytes() {
+                return Ok(Some(format!(
+                    "{out} is not what {} cuts from its source; run `cargo xtask slice` then `cargo xtask codegen`",
+                    codegen::slice::CONFIG
+                )));
+            }
+        }
+    }
     let out = codegen::slice::run_config(root)?;
     let committed = std::fs::read(root.join(&out.out)).unwrap_or_default();
     Ok((committed != out.text.as_bytes()).then(|| {
@@ -125,9 +135,43 @@ fn slice_drift(root: &Path) -> Result<Option<String>, codegen::CodegenError> {
     }))
 }
 
+/// Cuts (or, with `check`, compares) the committed excerpts whose source is present.
+fn excerpts(root: &Path, check: bool) -> Result<bool, String> {
+    let mut fresh = true;
+    for outcome in codegen::slice::run_excerpts(root).map_err(|e| e.to_string())? {
+        match outcome {
+            codegen::slice::ExcerptOutcome::SourceAbsent { out, from } => {
+                eprintln!("{out}: its source {from} is not here; the committed excerpt is used as it is");
+            }
+            codegen::slice::ExcerptOutcome::Cut { out, text, summary } => {
+                eprintln!("{out}:\n{summary}");
+                let target = root.join(&out);
+                if std::fs::read(&target).unwrap_or_default() == text.as_bytes() {
+                    println!("{out} is up to date with its source");
+                } else if check {
+                    eprintln!("{out} differs from what {} cuts from its source", codegen::slice::CONFIG);
+                    fresh = false;
+                } else {
+                    std::fs::write(&target, &text).map_err(|e| format!("cannot write {out}: {e}"))?;
+                    println!("wrote {out}");
+                }
+            }
+        }
+    }
+    Ok(fresh)
+}
+
 fn slice_config(check: bool) -> ExitCode {
     let root = codegen::workspace::root();
     let started = Instant::now();
+    match excerpts(&root, check) {
+        Ok(true) => {}
+        Ok(false) => return ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let out = match codegen::slice::run_config(&root) {
         Ok(out) => out,
         Err(e) => {

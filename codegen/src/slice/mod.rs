@@ -40,7 +40,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{CodegenError, Pointer};
 
-pub use config::{CONFIG, Config, ConfigOutput, Upstream, load_config, lock_mismatch, provenance_of, run_config};
+pub use config::{
+    CONFIG, Config, ConfigOutput, Excerpt, ExcerptOutcome, Input, Upstream, load_config, lock_mismatch, provenance_of, run_config,
+    run_excerpts,
+};
 pub use render::{parse_yaml, render};
 pub use select::Selector;
 
@@ -92,6 +95,10 @@ pub struct Request {
     pub info: Map<String, Value>,
     /// Recorded as `info.x-graph-rs-slice` when given.
     pub provenance: Option<Value>,
+    /// Component schemas kept whatever references them.
+    pub schemas: Vec<String>,
+    /// Leave out properties marked `x-ms-navigationProperty: true` before closing over refs.
+    pub drop_navigation_properties: bool,
 }
 
 /// What the slicer did.
@@ -115,6 +122,14 @@ pub struct Summary {
     pub discriminator_entries_pruned: usize,
     /// Tags kept.
     pub tags_kept: usize,
+    /// Navigation properties left out (`drop_navigation_properties`).
+    pub navigation_properties_dropped: usize,
+    /// Components of a later input left out because an earlier input has one of that name.
+    pub shadowed_components: Vec<String>,
+    /// Operations derived by overlays from upstream operations.
+    pub derived_operations: Vec<String>,
+    /// Schemas an overlay merged extensions into, with the members.
+    pub extended_schemas: Vec<String>,
 }
 
 impl fmt::Display for Summary {
@@ -139,6 +154,24 @@ impl fmt::Display for Summary {
         let others: Vec<String> = self.other_components.iter().map(|(k, n)| format!("{k} {n}")).collect();
         if !others.is_empty() {
             writeln!(f, "other components kept: {}", others.join(", "))?;
+        }
+        if !self.derived_operations.is_empty() {
+            writeln!(f, "derived {} local extension operation(s) from upstream ones:", self.derived_operations.len())?;
+            for op in &self.derived_operations {
+                writeln!(f, "  {op}")?;
+            }
+        }
+        if !self.extended_schemas.is_empty() {
+            writeln!(f, "merged overlay extensions into schemas:")?;
+            for s in &self.extended_schemas {
+                writeln!(f, "  {s}")?;
+            }
+        }
+        if self.navigation_properties_dropped > 0 {
+            writeln!(f, "navigation properties left out: {}", self.navigation_properties_dropped)?;
+        }
+        if !self.shadowed_components.is_empty() {
+            writeln!(f, "components of later inputs shadowed by earlier ones: {}", self.shadowed_components.join(", "))?;
         }
         writeln!(f, "discriminator mapping entries pruned: {}", self.discriminator_entries_pruned)?;
         write!(f, "tags kept: {}", self.tags_kept)
@@ -295,7 +328,14 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     for (kind, entries) in upstream_components {
         let at = Pointer::root().push("components").push(kind);
         let entries = obj(entries, at.as_str(), "a components section")?;
-        pool.push((kind.clone(), entries.iter().map(|(n, v)| (n.clone(), v.clone())).collect()));
+        let mut section: Vec<(String, Value)> = entries.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+        if kind == "schemas" && request.drop_navigation_properties {
+            let entities = entity_types(&section);
+            for (_, schema) in &mut section {
+                summary.navigation_properties_dropped += drop_navigation_properties(schema, &entities);
+            }
+        }
+        pool.push((kind.clone(), section));
     }
     let mut tag_decls: Vec<Value> = match doc.get("tags") {
         Some(Value::Array(tags)) => tags.clone(),
@@ -306,9 +346,17 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     let mut roots: BTreeSet<(String, String)> = BTreeSet::new();
     let mut ref_sites: Vec<(String, String)> = Vec::new();
 
+    for name in &request.schemas {
+        if pool_get(&pool, "schemas", name).is_none() {
+            return Err(CodegenError::new("/schemas", format!("schema `{name}` is not in the upstream file")));
+        }
+        roots.insert(("schemas".to_owned(), name.clone()));
+    }
+
     // 3. Overlays.
+    let mut extended_schemas = BTreeSet::new();
     for overlay in &request.overlays {
-        apply_overlay(overlay, upstream_paths, &mut paths, &mut pool, &mut tag_decls, &mut roots, &mut summary)?;
+        apply_overlay(overlay, upstream_paths, &mut paths, &mut pool, &mut tag_decls, &mut roots, &mut extended_schemas, &mut summary)?;
     }
 
     // 4. Closure over `$ref`.
@@ -349,6 +397,12 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
 
     // 5. Output components, in pool order; discriminator mappings pruned.
     let kept_schemas: BTreeSet<&str> = kept.iter().filter(|(k, _)| k == "schemas").map(|(_, n)| n.as_str()).collect();
+    if let Some(unkept) = extended_schemas.iter().find(|n| !kept_schemas.contains(n.as_str())) {
+        return Err(CodegenError::new(
+            "/schemas",
+            format!("an overlay extends schema `{unkept}`, which the slice does not keep"),
+        ));
+    }
     let mut components = Map::new();
     for (kind, entries) in &pool {
         let mut section = Map::new();
@@ -437,6 +491,152 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
         doc: Value::Object(out),
         summary,
     })
+}
+
+/// The schemas that are OData entity types: `microsoft.graph.entity` and every schema whose
+/// `allOf` base chain reaches it. In OData only navigation properties can hold entities.
+fn entity_types(schemas: &[(String, Value)]) -> BTreeSet<String> {
+    const ROOT: &str = "microsoft.graph.entity";
+    let base_of = |schema: &Value| -> Option<String> {
+        schema.get("allOf")?.as_array()?.iter().find_map(|m| {
+            m.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/").map(unescape)
+        })
+    };
+    let bases: BTreeMap<&str, Option<String>> = schemas.iter().map(|(n, v)| (n.as_str(), base_of(v))).collect();
+    let mut out = BTreeSet::new();
+    for (name, _) in schemas {
+        let mut current = name.as_str();
+        for _ in 0..64 {
+            if current == ROOT {
+                out.insert(name.clone());
+                break;
+            }
+            match bases.get(current).and_then(|b| b.as_deref()) {
+                Some(base) => current = base,
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// The schema a property refers to: `$ref`, array `items.$ref`, or the one `$ref` of an
+/// `anyOf`/`oneOf` nullable shape.
+fn property_target(property: &Value) -> Option<String> {
+    let reference = |v: &Value| v.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/").map(unescape);
+    if let Some(r) = reference(property) {
+        return Some(r);
+    }
+    if let Some(items) = property.get("items") {
+        return property_target(items);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(members) = property.get(key).and_then(Value::as_array) {
+            let refs: Vec<String> = members.iter().filter_map(reference).collect();
+            if refs.len() == 1 {
+                return refs.into_iter().next();
+            }
+        }
+    }
+    None
+}
+
+/// Removes navigation properties from a schema (its own `properties` and those of inline
+/// `allOf` members): those marked `x-ms-navigationProperty: true`, and those whose type is an
+/// entity type (the PowerShell flavour writes single-valued ones as a bare `$ref`, which
+/// cannot carry the marker). Returns how many.
+fn drop_navigation_properties(schema: &mut Value, entity_types: &BTreeSet<String>) -> usize {
+    let mut dropped = 0;
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        let before = props.len();
+        props.retain(|_, p| {
+            let marked = p.get("x-ms-navigationProperty").and_then(Value::as_bool) == Some(true);
+            let entity_valued = property_target(p).is_some_and(|t| entity_types.contains(&t));
+            !(marked || entity_valued)
+        });
+        dropped += before - props.len();
+    }
+    if let Some(members) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
+        for member in members {
+            dropped += drop_navigation_properties(member, entity_types);
+        }
+    }
+    dropped
+}
+
+/// Merges several inputs into one document to slice: paths of later inputs join the first's
+/// (the same operation in two inputs is an error), components and tags of later inputs are
+/// added unless an earlier input has one of that name. Returns the document and the
+/// components of later inputs so left out (`kind/name`).
+pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenError> {
+    let Some((first, rest)) = inputs.split_first() else {
+        return Err(CodegenError::new("", "no input to slice"));
+    };
+    let mut merged = obj(first, "", "the OpenAPI document")?.clone();
+    let mut shadowed = Vec::new();
+    for (i, input) in rest.iter().enumerate() {
+        let doc = obj(input, "", "the OpenAPI document")?;
+        let at = format!("(input {})", i + 2);
+        if let Some(paths) = doc.get("paths") {
+            let paths = obj(paths, &format!("{at}/paths"), "`paths`")?;
+            let target = merged.entry("paths").or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(target) = target else {
+                return Err(CodegenError::new("/paths", "`paths` must be a mapping"));
+            };
+            for (path, item) in paths {
+                let item = obj(item, &format!("{at}/paths/{path}"), "a path item")?;
+                let existing = target.entry(path.clone()).or_insert_with(|| Value::Object(Map::new()));
+                let Value::Object(existing) = existing else { continue };
+                for (key, value) in item {
+                    match existing.get(key) {
+                        Some(_) if is_method(key) => {
+                            return Err(CodegenError::new(
+                                "",
+                                format!("{} {path} is in more than one input", key.to_ascii_uppercase()),
+                            ));
+                        }
+                        Some(_) => {}
+                        None => {
+                            existing.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(components) = doc.get("components") {
+            let components = obj(components, &format!("{at}/components"), "`components`")?;
+            let target = merged.entry("components").or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(target) = target else {
+                return Err(CodegenError::new("/components", "`components` must be a mapping"));
+            };
+            for (kind, entries) in components {
+                let entries = obj(entries, &format!("{at}/components/{kind}"), "a components section")?;
+                let section = target.entry(kind.clone()).or_insert_with(|| Value::Object(Map::new()));
+                let Value::Object(section) = section else { continue };
+                for (name, value) in entries {
+                    match section.get(name) {
+                        Some(existing) if existing != value => shadowed.push(format!("{kind}/{name}")),
+                        Some(_) => {}
+                        None => {
+                            section.insert(name.clone(), value.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(Value::Array(tags)) = doc.get("tags") {
+            let target = merged.entry("tags").or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(target) = target {
+                for tag in tags {
+                    let name = tag.get("name");
+                    if !target.iter().any(|t| t.get("name") == name) {
+                        target.push(tag.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok((Value::Object(merged), shadowed))
 }
 
 /// Removes discriminator mapping entries whose schema is not kept; returns

@@ -17,6 +17,7 @@ pub(super) fn apply_overlay(
     pool: &mut Pool,
     tag_decls: &mut Vec<Value>,
     roots: &mut BTreeSet<(String, String)>,
+    extended_schemas: &mut BTreeSet<String>,
     summary: &mut Summary,
 ) -> Result<(), CodegenError> {
     let name = &overlay.name;
@@ -26,8 +27,11 @@ pub(super) fn apply_overlay(
         .as_object()
         .ok_or_else(|| err("", "must be a mapping".to_owned()))?;
     for key in doc.keys() {
-        if !["description", "paths", "components", "tags", "operations"].contains(&key.as_str()) && !key.starts_with("x-") {
-            return Err(err(&format!("/{key}"), format!("unknown member `{key}` (expected description, paths, components, tags, operations)")));
+        if !["description", "paths", "derive", "components", "tags", "operations", "schemas"].contains(&key.as_str()) && !key.starts_with("x-") {
+            return Err(err(
+                &format!("/{key}"),
+                format!("unknown member `{key}` (expected description, paths, derive, components, tags, operations, schemas)"),
+            ));
         }
     }
 
@@ -67,6 +71,72 @@ pub(super) fn apply_overlay(
                 }
                 target.insert(key.clone(), value.clone());
             }
+        }
+    }
+
+    // (a') Local extension operations derived from upstream ones.
+    if let Some(derive) = doc.get("derive") {
+        let derive = derive.as_object().ok_or_else(|| err("/derive", "`derive` must be a mapping".to_owned()))?;
+        for (target_text, spec) in derive {
+            let at = Pointer::root().push("derive").push(target_text);
+            let Selector::MethodPath(method, path) = Selector::parse(target_text).map_err(|e| err(at.as_str(), e.message))? else {
+                return Err(err(at.as_str(), "the key must be `METHOD /path` of the operation to add".to_owned()));
+            };
+            let spec = spec.as_object().ok_or_else(|| err(at.as_str(), "must be a mapping".to_owned()))?;
+            if let Some(bad) = spec.keys().find(|k| !["from", "set", "reason"].contains(&k.as_str())) {
+                return Err(err(at.push(bad).as_str(), format!("unknown member `{bad}` (expected from, set, reason)")));
+            }
+            let from_text = spec
+                .get("from")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(at.as_str(), "`from` (the upstream `METHOD /path`) is required".to_owned()))?;
+            let Selector::MethodPath(from_method, from_path) = Selector::parse(from_text).map_err(|e| err(at.push("from").as_str(), e.message))? else {
+                return Err(err(at.push("from").as_str(), "`from` must be `METHOD /path`".to_owned()));
+            };
+            let source_item = upstream_paths
+                .get(&from_path)
+                .and_then(Value::as_object)
+                .ok_or_else(|| err(at.push("from").as_str(), format!("`{from_path}` is not an upstream path")))?;
+            let source = source_item
+                .get(&from_method)
+                .and_then(Value::as_object)
+                .ok_or_else(|| err(at.push("from").as_str(), format!("upstream has no {from_text}")))?;
+            if upstream_paths.get(&path).and_then(|i| i.get(&method)).is_some() {
+                return Err(err(at.as_str(), format!("{target_text} exists upstream: select it with `keep` instead")));
+            }
+            let mut op = source.clone();
+            if let Some(set) = spec.get("set") {
+                let set = set.as_object().ok_or_else(|| err(at.push("set").as_str(), "`set` must be a mapping".to_owned()))?;
+                for (k, v) in set {
+                    if k == "x-graph-rs-local-extension" {
+                        return Err(err(at.push("set").push(k).as_str(), "the local-extension marker is written by the slicer".to_owned()));
+                    }
+                    op.insert(k.clone(), v.clone());
+                }
+            }
+            let label = op_label(&from_method, &from_path, &Value::Object(source.clone()));
+            let mut marker = Map::new();
+            marker.insert("derivedFrom".into(), Value::String(label.clone()));
+            if let Some(reason) = spec.get("reason") {
+                let reason = reason.as_str().ok_or_else(|| err(at.push("reason").as_str(), "`reason` must be text".to_owned()))?;
+                marker.insert("reason".into(), Value::String(reason.to_owned()));
+            }
+            op.insert("x-graph-rs-local-extension".into(), Value::Object(marker));
+            let target = paths.entry(path.clone()).or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(target) = target else {
+                return Err(err(at.as_str(), "path item is not a mapping".to_owned()));
+            };
+            if target.contains_key(&method) {
+                return Err(err(at.as_str(), "operation already in the slice".to_owned()));
+            }
+            for (key, value) in source_item {
+                if !is_method(key) && !target.contains_key(key) {
+                    target.insert(key.clone(), value.clone());
+                }
+            }
+            let op = Value::Object(op);
+            summary.derived_operations.push(format!("{} from {label}", op_label(&method, &path, &op)));
+            target.insert(method.clone(), op);
         }
     }
 
@@ -114,6 +184,34 @@ pub(super) fn apply_overlay(
             if !tag_decls.iter().any(|t| t.get("name").and_then(Value::as_str) == Some(tag_name)) {
                 tag_decls.push(tag.clone());
             }
+        }
+    }
+
+    // (b') Vendor extensions merged into schemas.
+    if let Some(schemas) = doc.get("schemas") {
+        let schemas = schemas.as_object().ok_or_else(|| err("/schemas", "`schemas` must be a mapping".to_owned()))?;
+        for (schema_name, members) in schemas {
+            let at = Pointer::root().push("schemas").push(schema_name);
+            let members = members
+                .as_object()
+                .ok_or_else(|| err(at.as_str(), "must be a mapping of `x-…` members".to_owned()))?;
+            if let Some(bad) = members.keys().find(|k| !k.starts_with("x-")) {
+                return Err(err(at.push(bad).as_str(), format!("only vendor extensions (`x-…`) may be merged, not `{bad}`")));
+            }
+            let Some(Value::Object(schema)) = pool
+                .iter_mut()
+                .find(|(k, _)| k == "schemas")
+                .and_then(|(_, entries)| entries.iter_mut().find(|(n, _)| n == schema_name))
+                .map(|(_, v)| v)
+            else {
+                return Err(err(at.as_str(), format!("no component schema `{schema_name}` to extend")));
+            };
+            for (k, v) in members {
+                schema.insert(k.clone(), v.clone());
+            }
+            let names: Vec<&str> = members.keys().map(String::as_str).collect();
+            summary.extended_schemas.push(format!("{schema_name}: {}", names.join(", ")));
+            extended_schemas.insert(schema_name.clone());
         }
     }
 

@@ -32,13 +32,41 @@ models! {
 
 #[cfg(feature = "service-principals")]
 models! {
+    directory_object_collection_response::DirectoryObjectCollectionResponse,
     reference_create::ReferenceCreate
 }
 
 #[cfg(feature = "unused-models")]
 models! {
-    entity::Entity, error_details::ErrorDetails, inner_error::InnerError,
-    main_error::MainError, o_data_error::ODataError
+    add_in::AddIn, agent_identity::AgentIdentity, app_role::AppRole,
+    assigned_license::AssignedLicense, assigned_plan::AssignedPlan,
+    authorization_info::AuthorizationInfo,
+    automatic_replies_setting::AutomaticRepliesSetting,
+    automatic_replies_status::AutomaticRepliesStatus,
+    cloud_realtime_communication_info::CloudRealtimeCommunicationInfo,
+    custom_security_attribute_value::CustomSecurityAttributeValue,
+    date_time_time_zone::DateTimeTimeZone, day_of_week::DayOfWeek,
+    delegate_meeting_message_delivery_options::DelegateMeetingMessageDeliveryOptions,
+    device_key::DeviceKey, directory_object::DirectoryObject,
+    employee_org_data::EmployeeOrgData, entity::Entity, error_details::ErrorDetails,
+    external_audience_scope::ExternalAudienceScope, informational_url::InformationalUrl,
+    inner_error::InnerError, key_credential::KeyCredential, key_value::KeyValue,
+    license_assignment_state::LicenseAssignmentState, locale_info::LocaleInfo,
+    mailbox_recipient_type::MailboxRecipientType, mailbox_settings::MailboxSettings,
+    main_error::MainError, o_data_error::ODataError, object_identity::ObjectIdentity,
+    on_premises_extension_attributes::OnPremisesExtensionAttributes,
+    on_premises_provisioning_error::OnPremisesProvisioningError,
+    on_premises_sip_info::OnPremisesSipInfo, password_credential::PasswordCredential,
+    password_profile::PasswordProfile,
+    password_single_sign_on_field::PasswordSingleSignOnField,
+    password_single_sign_on_settings::PasswordSingleSignOnSettings,
+    permission_scope::PermissionScope, provisioned_plan::ProvisionedPlan,
+    saml_single_sign_on_settings::SamlSingleSignOnSettings,
+    service_principal::ServicePrincipal,
+    service_provisioning_error::ServiceProvisioningError,
+    sign_in_activity::SignInActivity, time_zone_base::TimeZoneBase, user::User,
+    user_print::UserPrint, user_purpose::UserPurpose,
+    verified_publisher::VerifiedPublisher, working_hours::WorkingHours
 }
 
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};

@@ -56,6 +56,64 @@ impl CopilotAdminSettingsRequestBuilder {
     }
 }
 
+/// A `GET /copilot/admin/settings/limitedMode` request: set optional parameters, then `.await` it.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct CopilotAdminSettingsLimitedModeGetRequest(
+    graph_core::Request<graph_models::CopilotAdminLimitedMode>,
+);
+impl CopilotAdminSettingsLimitedModeGetRequest {
+    /// Sets `$select` (query). Select properties to be returned
+    pub fn select(
+        self,
+        select: impl IntoIterator<Item = impl std::fmt::Display>,
+    ) -> Self {
+        Self(self.0.query_list("$select", select.into_iter().map(|v| v.to_string())))
+    }
+
+    /// Sets `$expand` (query). Expand related entities
+    pub fn expand(
+        self,
+        expand: impl IntoIterator<Item = impl std::fmt::Display>,
+    ) -> Self {
+        Self(self.0.query_list("$expand", expand.into_iter().map(|v| v.to_string())))
+    }
+
+    /// Adds a request header.
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(
+        self,
+    ) -> graph_core::Request<graph_models::CopilotAdminLimitedMode> {
+        self.0
+    }
+
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> Result<graph_models::CopilotAdminLimitedMode, graph_core::Error> {
+        self.0.send().await
+    }
+}
+
+impl std::future::IntoFuture for CopilotAdminSettingsLimitedModeGetRequest {
+    type Output = Result<graph_models::CopilotAdminLimitedMode, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::CopilotAdminLimitedMode,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/copilot/admin/settings/limitedMode`.
 #[derive(Debug, Clone)]
 pub struct CopilotAdminSettingsLimitedModeRequestBuilder {
@@ -64,6 +122,38 @@ pub struct CopilotAdminSettingsLimitedModeRequestBuilder {
 }
 
 impl CopilotAdminSettingsLimitedModeRequestBuilder {
+    /// Get copilotAdminLimitedMode.
+    ///
+    /// Read the properties and relationships of a copilotAdminLimitedMode object.
+    ///
+    /// `GET /copilot/admin/settings/limitedMode` (operation `copilot.admin.settings.GetLimitedMode`).
+    ///
+    /// Returns the `CopilotAdminLimitedMode` from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    ///
+    /// # Permissions
+    ///
+    /// - Delegated (work or school account): `CopilotSettings-LimitedMode.Read`, `CopilotSettings-LimitedMode.ReadWrite`
+    /// - Delegated (personal Microsoft account): not supported
+    /// - Application: not supported
+    ///
+    /// In delegated scenarios the signed-in user needs at least the Global Reader Microsoft Entra role.
+    ///
+    /// Available in: global. On other national clouds the request fails before it is sent (`Error::NotAvailableInCloud`).
+    ///
+    /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/copilotadminlimitedmode-get?view=graph-rest-beta>
+    pub fn get(&self) -> CopilotAdminSettingsLimitedModeGetRequest {
+        CopilotAdminSettingsLimitedModeGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::COPILOT_ADMIN_SETTINGS_GET_LIMITED_MODE,
+                    self.path.clone(),
+                    graph_core::decode::json_unwrap_value,
+                ),
+        )
+    }
+
     /// Update copilotAdminLimitedMode.
     ///
     /// Update the properties of a copilotAdminLimitedMode object.

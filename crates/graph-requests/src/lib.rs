@@ -3,7 +3,7 @@
 
 //! Request builders for Microsoft Graph beta (graph-beta-rs slice).
 //!
-//! Generated from the OpenAPI slice (2 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//! Generated from the OpenAPI slice (5 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
 //!
 //! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![warn(missing_docs)]

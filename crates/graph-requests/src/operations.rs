@@ -6,6 +6,28 @@
 //! reads it to refuse unavailable clouds, name permissions in 403
 //! errors and label tracing spans.
 
+/// `GET /copilot/admin/settings/limitedMode`
+///
+/// Get copilotAdminLimitedMode
+#[cfg(feature = "copilot")]
+pub static COPILOT_ADMIN_SETTINGS_GET_LIMITED_MODE: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "copilot.admin.settings.GetLimitedMode",
+    method: graph_core::HttpMethod::Get,
+    path_template: "/copilot/admin/settings/limitedMode",
+    permissions: Some(graph_core::Permissions {
+        delegated_work_or_school: &[
+            "CopilotSettings-LimitedMode.Read",
+            "CopilotSettings-LimitedMode.ReadWrite",
+        ],
+        delegated_personal: &[],
+        application: &[],
+    }),
+    national_clouds: Some(&[graph_core::NationalCloud::Global]),
+    docs_url: Some(
+        "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-get?view=graph-rest-beta",
+    ),
+};
+
 /// `PATCH /copilot/admin/settings/limitedMode`
 ///
 /// Update copilotAdminLimitedMode
@@ -22,6 +44,29 @@ pub static COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE: graph_core::OperationMeta
     national_clouds: Some(&[graph_core::NationalCloud::Global]),
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-update?view=graph-rest-beta",
+    ),
+};
+
+/// `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners`
+///
+/// List agentIdentity owners
+#[cfg(feature = "service-principals")]
+pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_LIST_OWNERS: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "servicePrincipals.agentIdentity.ListOwners",
+    method: graph_core::HttpMethod::Get,
+    path_template: "/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners",
+    permissions: Some(graph_core::Permissions {
+        delegated_work_or_school: &["AgentIdentity.Read.All", "Application.Read.All"],
+        delegated_personal: &[],
+        application: &[
+            "AgentIdentity.Read.All",
+            "AgentIdentity.CreateAsManager",
+            "Application.Read.All",
+        ],
+    }),
+    national_clouds: None,
+    docs_url: Some(
+        "https://learn.microsoft.com/graph/api/agentidentity-list-owners?view=graph-rest-beta",
     ),
 };
 
@@ -44,10 +89,35 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS: graph_core::Oper
     ),
 };
 
+/// `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref`
+///
+/// Remove agentIdentity owner
+#[cfg(feature = "service-principals")]
+pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_OWNERS_DELETE_REF_DIRECTORY_OBJECT: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject",
+    method: graph_core::HttpMethod::Delete,
+    path_template: "/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref",
+    permissions: Some(graph_core::Permissions {
+        delegated_work_or_school: &["AgentIdentity.ReadWrite.All"],
+        delegated_personal: &[],
+        application: &["AgentIdentity.ReadWrite.All", "AgentIdentity.CreateAsManager"],
+    }),
+    national_clouds: None,
+    docs_url: Some(
+        "https://learn.microsoft.com/graph/api/agentidentity-delete-owners?view=graph-rest-beta",
+    ),
+};
+
 /// Every operation of the enabled API areas, sorted by path template then method.
 pub static ALL: &[&graph_core::OperationMeta] = &[
     #[cfg(feature = "copilot")]
+    &COPILOT_ADMIN_SETTINGS_GET_LIMITED_MODE,
+    #[cfg(feature = "copilot")]
     &COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE,
     #[cfg(feature = "service-principals")]
+    &SERVICE_PRINCIPALS_AGENT_IDENTITY_LIST_OWNERS,
+    #[cfg(feature = "service-principals")]
     &SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS,
+    #[cfg(feature = "service-principals")]
+    &SERVICE_PRINCIPALS_AGENT_IDENTITY_OWNERS_DELETE_REF_DIRECTORY_OBJECT,
 ];

@@ -61,6 +61,105 @@ impl ServicePrincipalsItemAgentIdentityRequestBuilder {
     }
 }
 
+/// A `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners` request: set optional parameters, then `.await` it.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ServicePrincipalsItemAgentIdentityOwnersGetRequest(
+    graph_core::Request<graph_models::DirectoryObjectCollectionResponse>,
+);
+impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
+    /// Sets `ConsistencyLevel` (header). Indicates the requested consistency level. Documentation URL: https://docs.microsoft.com/graph/aad-advanced-queries
+    pub fn consistency_level(self, consistency_level: impl Into<String>) -> Self {
+        Self(self.0.header("ConsistencyLevel", Into::<String>::into(consistency_level)))
+    }
+
+    /// Sets `$top` (query). Show only the first n items
+    pub fn top(self, top: i64) -> Self {
+        Self(self.0.query("$top", top.to_string()))
+    }
+
+    /// Sets `$skip` (query). Skip the first n items
+    pub fn skip(self, skip: i64) -> Self {
+        Self(self.0.query("$skip", skip.to_string()))
+    }
+
+    /// Sets `$search` (query). Search items by search phrases
+    pub fn search(self, search: impl Into<String>) -> Self {
+        Self(self.0.query("$search", Into::<String>::into(search)))
+    }
+
+    /// Sets `$filter` (query). Filter items by property values
+    pub fn filter(self, filter: impl Into<String>) -> Self {
+        Self(self.0.query("$filter", Into::<String>::into(filter)))
+    }
+
+    /// Sets `$count` (query). Include count of items
+    pub fn count(self, count: bool) -> Self {
+        Self(self.0.query("$count", count.to_string()))
+    }
+
+    /// Sets `$orderby` (query). Order items by property values
+    pub fn orderby(
+        self,
+        orderby: impl IntoIterator<Item = impl std::fmt::Display>,
+    ) -> Self {
+        Self(self.0.query_list("$orderby", orderby.into_iter().map(|v| v.to_string())))
+    }
+
+    /// Sets `$select` (query). Select properties to be returned
+    pub fn select(
+        self,
+        select: impl IntoIterator<Item = impl std::fmt::Display>,
+    ) -> Self {
+        Self(self.0.query_list("$select", select.into_iter().map(|v| v.to_string())))
+    }
+
+    /// Sets `$expand` (query). Expand related entities
+    pub fn expand(
+        self,
+        expand: impl IntoIterator<Item = impl std::fmt::Display>,
+    ) -> Self {
+        Self(self.0.query_list("$expand", expand.into_iter().map(|v| v.to_string())))
+    }
+
+    /// Adds a request header.
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(
+        self,
+    ) -> graph_core::Request<graph_models::DirectoryObjectCollectionResponse> {
+        self.0
+    }
+
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> Result<graph_models::DirectoryObjectCollectionResponse, graph_core::Error> {
+        self.0.send().await
+    }
+}
+
+impl std::future::IntoFuture for ServicePrincipalsItemAgentIdentityOwnersGetRequest {
+    type Output = Result<
+        graph_models::DirectoryObjectCollectionResponse,
+        graph_core::Error,
+    >;
+    type IntoFuture = <graph_core::Request<
+        graph_models::DirectoryObjectCollectionResponse,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
@@ -69,11 +168,54 @@ pub struct ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
 }
 
 impl ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
+    /// List agentIdentity owners.
+    ///
+    /// Retrieve the owners of an agentIdentity: the users and service principals (the agent identity itself among them) that can manage it. Directory collections are returned in pages of at most 100 items.
+    ///
+    /// `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners` (operation `servicePrincipals.agentIdentity.ListOwners`).
+    ///
+    /// Returns the `DirectoryObjectCollectionResponse` from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    ///
+    /// # Permissions
+    ///
+    /// - Delegated (work or school account): `AgentIdentity.Read.All`, `Application.Read.All`
+    /// - Delegated (personal Microsoft account): not supported
+    /// - Application: `AgentIdentity.Read.All`, `AgentIdentity.CreateAsManager`, `Application.Read.All`
+    ///
+    /// Not in Microsoft's published OpenAPI description: carried as a local extension derived from `GET /servicePrincipals/{servicePrincipal-id}/owners (servicePrincipal_ListOwner)`.
+    ///
+    /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/agentidentity-list-owners?view=graph-rest-beta>
+    pub fn get(&self) -> ServicePrincipalsItemAgentIdentityOwnersGetRequest {
+        ServicePrincipalsItemAgentIdentityOwnersGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::SERVICE_PRINCIPALS_AGENT_IDENTITY_LIST_OWNERS,
+                    self.path.clone(),
+                    graph_core::decode::json_unwrap_value,
+                ),
+        )
+    }
+
     /// `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref`
     pub fn ref_(&self) -> ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
         ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
             client: self.client.clone(),
             path: self.path.clone().literal("$ref"),
+        }
+    }
+
+    /// `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}`
+    ///
+    /// The value is sent as one percent-encoded path segment; empty, `.` and `..` are refused before anything is sent.
+    pub fn by_directory_object_id(
+        &self,
+        directory_object_id: impl Into<String>,
+    ) -> ServicePrincipalsItemAgentIdentityOwnersItemRequestBuilder {
+        ServicePrincipalsItemAgentIdentityOwnersItemRequestBuilder {
+            client: self.client.clone(),
+            path: self.path.clone().param("directoryObject-id", directory_object_id),
         }
     }
 }
@@ -114,5 +256,107 @@ impl ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
                 graph_core::decode::empty,
             )
             .json_body(body)
+    }
+}
+
+/// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}`.
+#[derive(Debug, Clone)]
+pub struct ServicePrincipalsItemAgentIdentityOwnersItemRequestBuilder {
+    pub(crate) client: Client,
+    pub(crate) path: RequestPath,
+}
+
+impl ServicePrincipalsItemAgentIdentityOwnersItemRequestBuilder {
+    /// `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref`
+    pub fn ref_(&self) -> ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
+        ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
+            client: self.client.clone(),
+            path: self.path.clone().literal("$ref"),
+        }
+    }
+}
+
+/// A `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref` request: set optional parameters, then `.await` it.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest(
+    graph_core::Request<()>,
+);
+impl ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
+    /// Sets `If-Match` (header). ETag
+    pub fn if_match(self, if_match: impl Into<String>) -> Self {
+        Self(self.0.header("If-Match", Into::<String>::into(if_match)))
+    }
+
+    /// Adds a request header.
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<()> {
+        self.0
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<(), graph_core::Error> {
+        self.0.send().await
+    }
+}
+
+impl std::future::IntoFuture
+for ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
+    type Output = Result<(), graph_core::Error>;
+    type IntoFuture = <graph_core::Request<()> as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
+/// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref`.
+#[derive(Debug, Clone)]
+pub struct ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
+    pub(crate) client: Client,
+    pub(crate) path: RequestPath,
+}
+
+impl ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
+    /// Remove agentIdentity owner.
+    ///
+    /// Remove an owner from an agentIdentity. Microsoft recommends that an agent identity keep at least two owners.
+    ///
+    /// `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref` (operation `servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject`).
+    ///
+    /// Returns `()` on success; a response body, if any, is ignored.
+    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    ///
+    /// # Permissions
+    ///
+    /// - Delegated (work or school account): `AgentIdentity.ReadWrite.All`
+    /// - Delegated (personal Microsoft account): not supported
+    /// - Application: `AgentIdentity.ReadWrite.All`, `AgentIdentity.CreateAsManager`
+    ///
+    /// For non-owners in delegated scenarios the caller needs the Agent ID Administrator or Agent ID Developer Microsoft Entra role; owners can manage what they own. A client that also holds Directory.AccessAsUser.All or Directory.ReadWrite.All has its Agent ID permissions ignored and gets 403 (a known issue of the Agent ID write operations).
+    ///
+    /// Not in Microsoft's published OpenAPI description: carried as a local extension derived from `DELETE /servicePrincipals/{servicePrincipal-id}/owners/{directoryObject-id}/$ref (servicePrincipal.owner_DeleteDirectoryObjectGraphBPreRef)`.
+    ///
+    /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/agentidentity-delete-owners?view=graph-rest-beta>
+    pub fn delete(
+        &self,
+    ) -> ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
+        ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::SERVICE_PRINCIPALS_AGENT_IDENTITY_OWNERS_DELETE_REF_DIRECTORY_OBJECT,
+                    self.path.clone(),
+                    graph_core::decode::empty,
+                ),
+        )
     }
 }
