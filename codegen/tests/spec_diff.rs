@@ -130,6 +130,7 @@ fn an_operation_moved_or_renamed_is_breaking() {
     assert_eq!(
         changes,
         [
+            "operation GET /copilot/admin/settings/limitedMode (copilot.admin.settings.GetLimitedMode): operation moved to GET /copilot/admin/limitedMode",
             "operation PATCH /copilot/admin/settings/limitedMode (copilot.admin.settings.UpdateLimitedMode): operation moved to PATCH /copilot/admin/limitedMode",
             "operation POST /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref (servicePrincipals.agentIdentity.AddOwner): operationId changed from `servicePrincipals.agentIdentity.CreateRefOwners` to `servicePrincipals.agentIdentity.AddOwner`",
         ]

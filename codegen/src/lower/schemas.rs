@@ -136,6 +136,8 @@ impl<'a> Lowerer<'a> {
                 (None, ModelKind::Alias(self.named(r, at)?))
             }
             SchemaView::Item(s) => {
+                // Overlay rules are emulator data, but a malformed rule fails generation here.
+                graph_spec::extensions::schema_rules(&s.schema_data.extensions, at)?;
                 let docs = docs_of(s).or_else(|| s.schema_data.title.clone());
                 let kind = if object_parts(s).is_some() || !all_of(s).is_empty() {
                     ModelKind::Struct(self.lower_struct(rust_name, s, at)?)
