@@ -18,7 +18,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use crate::spec::Permissions;
+use graph_spec::extensions::Permissions;
 
 /// The tenant id of personal Microsoft accounts.
 pub const PERSONAL_ACCOUNT_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
@@ -213,6 +213,7 @@ mod tests {
             delegated_work_or_school: vec!["A.ReadWrite.All".into()],
             delegated_personal: vec![],
             application: vec!["A.ReadWrite.All".into(), "A.CreateAsManager".into()],
+            notes: None,
         }
     }
 

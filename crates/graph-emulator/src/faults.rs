@@ -1,9 +1,14 @@
 //! Scriptable fault injection, per route.
 //!
-//! A route is named by its operation id (`copilot.admin.settings.UpdateLimitedMode`), its path
+//! A route is named by its operation id (`users.ListUsers`, say), its path
 //! template as the spec writes it (`/copilot/admin/settings/limitedMode`, leading `/` optional) or
 //! `*` for every operation. Faults are checked after the request is logged and routed, and before
 //! authentication: a faulted request is not executed, exactly like a throttled request at Graph.
+//!
+//! Faults come three ways, checked in this order: queued one-shots ([`RouteFaults::next`],
+//! [`RouteFaults::once`]), permanent ones ([`RouteFaults::always`]), and faults at a rate
+//! ([`RouteFaults::at_rate`]), drawn from a seeded generator so a storm is repeatable
+//! ([`Faults::seed`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), graph_emulator::Error> {
@@ -12,9 +17,12 @@
 //! let graph = Emulator::start().await?;
 //! graph
 //!     .faults()
-//!     .on("copilot.admin.settings.UpdateLimitedMode")
+//!     .on("/copilot/admin/settings/limitedMode")
 //!     .next(2, Fault::Throttle { retry_after_secs: 0 });
-//! // The next two PATCHes get 429 with `Retry-After: 0`; the third one is served.
+//! // The next two requests get 429 with `Retry-After: 0`; the third one is served.
+//!
+//! // A storm in one line: 20 % of all attempts answer 429 with a Retry-After of 0, 1 or 2 s.
+//! graph.faults().seed(7).on_any().at_rate(0.2, (0..=2).map(|s| Fault::Throttle { retry_after_secs: s }));
 //! # Ok(()) }
 //! ```
 
@@ -22,7 +30,17 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::spec::Operation;
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use base64::Engine as _;
+
+use crate::odata::RouteOperation;
+use crate::response::{Ctx, graph_error, no_content, with_ids};
+
+/// Marks a response that must not be sent: the connection is closed instead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
 
 /// One injected fault.
 ///
@@ -106,10 +124,33 @@ impl Fault {
     }
 }
 
-#[derive(Debug, Default)]
+/// Faults that strike a share of a route's requests.
+#[derive(Debug, Clone)]
+struct AtRate {
+    probability: f64,
+    choices: Vec<Fault>,
+}
+
+#[derive(Debug)]
 struct Table {
     queued: HashMap<String, VecDeque<Fault>>,
     always: HashMap<String, Vec<Fault>>,
+    rates: Vec<(String, AtRate)>,
+    rng: fastrand::Rng,
+}
+
+/// The seed of the fault generator until [`Faults::seed`] sets another.
+const DEFAULT_SEED: u64 = 0x6772_6170_685f_7273;
+
+impl Default for Table {
+    fn default() -> Self {
+        Self {
+            queued: HashMap::new(),
+            always: HashMap::new(),
+            rates: Vec::new(),
+            rng: fastrand::Rng::with_seed(DEFAULT_SEED),
+        }
+    }
 }
 
 /// The fault script of a running emulator; get it from [`Emulator::faults`](crate::Emulator::faults).
@@ -138,9 +179,8 @@ pub(crate) struct Applied {
 }
 
 impl Faults {
-    pub(crate) fn new(operations: &[Operation]) -> Self {
+    pub(crate) fn new<'a>(operations: impl Iterator<Item = &'a RouteOperation>) -> Self {
         let known = operations
-            .iter()
             .map(|op| (op.operation_id.clone(), op.template.clone()))
             .collect();
         Self {
@@ -184,6 +224,14 @@ impl Faults {
         let mut table = lock(&self.table);
         table.queued.clear();
         table.always.clear();
+        table.rates.clear();
+    }
+
+    /// Reseeds the generator that decides which requests a rate-based fault strikes, so the
+    /// same requests in the same order meet the same faults. Returns `self` for chaining.
+    pub fn seed(&self, seed: u64) -> &Self {
+        lock(&self.table).rng = fastrand::Rng::with_seed(seed);
+        self
     }
 
     /// How many one-shot faults are still queued, over all routes.
@@ -191,8 +239,9 @@ impl Faults {
         lock(&self.table).queued.values().map(VecDeque::len).sum()
     }
 
-    /// Takes what applies to one request of `op`: the route's own queue is served before `*`'s.
-    pub(crate) fn take(&self, op: &Operation) -> Applied {
+    /// Takes what applies to one request of `op`: the route's own queue is served before `*`'s;
+    /// when no queued fault applies, rate-based faults are drawn (the route's before `*`'s).
+    pub(crate) fn take(&self, op: &RouteOperation) -> Applied {
         let mut table = lock(&self.table);
         let mut applied = Applied::default();
         let mut keys: Vec<String> = table
@@ -211,7 +260,18 @@ impl Faults {
             .filter(|(k, _)| op.is_named(k))
             .flat_map(|(_, faults)| faults.iter().cloned())
             .collect();
-        for fault in queued.into_iter().chain(always) {
+        let drawn = if queued.is_some() {
+            None
+        } else {
+            let Table { rates, rng, .. } = &mut *table;
+            let mut candidates: Vec<&AtRate> = rates.iter().filter(|(k, _)| k != "*" && op.is_named(k)).map(|(_, r)| r).collect();
+            candidates.extend(rates.iter().filter(|(k, _)| k == "*").map(|(_, r)| r));
+            candidates.into_iter().find_map(|rate| {
+                (rng.f64() < rate.probability && !rate.choices.is_empty())
+                    .then(|| rate.choices[rng.usize(..rate.choices.len())].clone())
+            })
+        };
+        for fault in queued.into_iter().chain(drawn).chain(always) {
             match fault {
                 Fault::Latency(d) => applied.latency += d,
                 Fault::WrapInValue => applied.wrap_in_value = true,
@@ -251,11 +311,27 @@ impl RouteFaults {
         self
     }
 
-    /// Removes this route's faults (queued and permanent).
+    /// Makes a share of this route's requests meet one of `choices` (picked uniformly), from
+    /// the seeded generator (see [`Faults::seed`]). `probability` is clamped to 0..=1. A
+    /// queued fault, when one applies, is served instead.
+    pub fn at_rate(&self, probability: f64, choices: impl IntoIterator<Item = Fault>) -> &Self {
+        let probability = if probability.is_nan() { 0.0 } else { probability.clamp(0.0, 1.0) };
+        lock(&self.table).rates.push((
+            self.key.clone(),
+            AtRate {
+                probability,
+                choices: choices.into_iter().collect(),
+            },
+        ));
+        self
+    }
+
+    /// Removes this route's faults (queued, permanent and at a rate).
     pub fn clear(&self) -> &Self {
         let mut table = lock(&self.table);
         table.queued.remove(&self.key);
         table.always.remove(&self.key);
+        table.rates.retain(|(k, _)| *k != self.key);
         self
     }
 
@@ -270,4 +346,97 @@ impl RouteFaults {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The response a terminal fault gives.
+pub(crate) fn respond(fault: &Fault, ctx: &Ctx) -> Response {
+    let with_retry_after = |mut response: Response, value: Option<String>| {
+        if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    };
+    let throttled = |ctx: &Ctx| {
+        graph_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests. Retry after the time given in the Retry-After header.",
+            None,
+            ctx,
+        )
+    };
+    match fault {
+        Fault::Throttle { retry_after_secs } => with_retry_after(throttled(ctx), Some(retry_after_secs.to_string())),
+        Fault::ThrottleUntil { retry_after_secs } => with_retry_after(
+            throttled(ctx),
+            Some(httpdate::fmt_http_date(
+                std::time::SystemTime::now() + Duration::from_secs(*retry_after_secs),
+            )),
+        ),
+        Fault::ServiceUnavailable { retry_after_secs } => with_retry_after(
+            graph_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceNotAvailable",
+                "The service is temporarily unavailable. Please retry later.",
+                None,
+                ctx,
+            ),
+            retry_after_secs.map(|s| s.to_string()),
+        ),
+        Fault::GatewayTimeout { retry_after_secs } | Fault::GatewayTimeoutAfterApplying { retry_after_secs } => with_retry_after(
+            graph_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "GatewayTimeout",
+                "The gateway did not receive a timely response from the service.",
+                None,
+                ctx,
+            ),
+            retry_after_secs.map(|s| s.to_string()),
+        ),
+        Fault::BadGatewayHtml => {
+            let html = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>502 Bad Gateway</h1><p>The server returned an invalid or incomplete response.</p></body></html>\n";
+            let mut response = Response::new(Body::from(html));
+            *response.status_mut() = StatusCode::BAD_GATEWAY;
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            with_ids(response, ctx)
+        }
+        Fault::EmptyBody { status } => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            with_ids(response, ctx)
+        }
+        Fault::Error { status, code, message } => graph_error(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code,
+            message.clone(),
+            None,
+            ctx,
+        ),
+        Fault::ClaimsChallenge { claims } => {
+            let mut response = graph_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp",
+                None,
+                ctx,
+            );
+            let encoded = base64::engine::general_purpose::STANDARD.encode(claims);
+            let challenge = format!(
+                "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"insufficient_claims\", claims=\"{encoded}\""
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+            response
+        }
+        Fault::DropConnection => {
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
+        // Not terminal: never chosen as the terminal fault.
+        Fault::Latency(_) | Fault::WrapInValue => no_content(ctx),
+    }
 }

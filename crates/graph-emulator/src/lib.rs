@@ -1,5 +1,5 @@
-//! A local, stateful emulator of the Microsoft Graph beta operations that graph-beta-rs
-//! implements, for tests and quickstarts.
+//! A local, stateful emulator of Microsoft Graph beta, for tests and quickstarts, whose
+//! behaviour comes from OData rules applied to the OpenAPI slice — not from code per operation.
 //!
 //! [`Emulator::start`] binds a real HTTP server to `127.0.0.1` on a free port, in-process, on the
 //! current tokio runtime. [`Emulator::base_url`] is the service root *including* the version
@@ -7,41 +7,48 @@
 //! The same server runs standalone as the `graph-emulator` binary
 //! (`graph-emulator --port 8080 --seed tenant.json`; Ctrl-C stops it).
 //!
-//! # What it serves
+//! # The engine
 //!
-//! Everything is driven by the OpenAPI slice `specs/graph-beta.yaml` (embedded; replace it with
-//! [`EmulatorBuilder::spec_yaml`]):
+//! The emulator reads the slice `specs/graph-beta.yaml` (embedded; replace it with
+//! [`EmulatorBuilder::spec_yaml`]) through `graph-spec`, the same reader the SDK's generator
+//! uses, and serves **any** operation in it with no code of its own:
 //!
-//! * **Routing** matches method and path template from the spec's `paths`. `{param}` takes one
-//!   non-empty segment (percent-decoded); literal segments match case-insensitively, and a
-//!   `microsoft.graph.X` cast also matches Graph's short alias `graph.X`. A path no template takes
-//!   is a 400 `BadRequest` ("Resource not found for the segment '…'"), a known path with another
-//!   method a 405.
-//! * **Request bodies** are validated against the operation's schema (`$ref`, `allOf`, `anyOf` /
-//!   `oneOf`, `nullable`, types, `enum`, `items`, `additionalProperties`): an unknown property, a
-//!   mistyped value or a server-computed annotation such as `@odata.context` is a 400 naming the
-//!   property. A property added to a schema in the spec is accepted with no emulator change.
-//! * **Permissions** come from the operations' `x-graph-rs-permissions` (see [`AuthMode`] and the
-//!   [`token`] helpers).
-//! * **Behaviour** (bound by operation id):
-//!   * `servicePrincipals.agentIdentity.CreateRefOwners` —
-//!     `POST /servicePrincipals/{id}/microsoft.graph.agentIdentity/owners/$ref` with
-//!     `{"@odata.id": "https://…/directoryObjects/{ownerId}"}`: 204 and the owner recorded. An
-//!     unknown id, or the id of a service principal that is not an agent identity, is a 404
-//!     `Request_ResourceNotFound`; a reference that is not a full `http(s)://…/{version}/directoryObjects/{id}`
-//!     URL a 400 `Request_BadRequest` ("Invalid URL format specified in payload."); an unknown
-//!     owner a 404; an existing owner a 400 ("One or more added object references already exist
-//!     for the following modified properties: 'owners'."); a group as owner a 400.
-//!   * `copilot.admin.settings.UpdateLimitedMode` — `PATCH /copilot/admin/settings/limitedMode`:
-//!     200 with the updated object, `@odata.context` and `@odata.type` included. Absent properties
-//!     stay as they were, an explicit `null` clears. A result with `isEnabledForGroup: true` and
-//!     no `groupId` is a 400; a `groupId` that names no group of the tenant a 404.
-//!   * Any other operation of a custom spec answers 501 after routing, auth and validation.
-//! * **Errors** are Graph-shaped: `{"error": {"code", "message", "target"?, "innerError": {"date",
-//!   "request-id", "client-request-id"}}}`. Every response carries a `request-id` header (a fresh
-//!   UUID) and `client-request-id` (the caller's, echoed; the request id when none was sent).
-//! * **Faults** can be scripted per route: see [`Faults`] and [`Fault`].
-//! * **The request log** ([`Emulator::requests`]) holds every request as received.
+//! 1. **Shapes.** Every path is classified once, at start, as a chain of OData steps: entity set
+//!    (`/servicePrincipals`), key (`{servicePrincipal-id}`, or an alternate key
+//!    `applications(appId='{appId}')`), type cast (`microsoft.graph.agentIdentity`, or Graph's
+//!    alias `graph.agentIdentity`), collection or single-valued navigation (`owners`), `$ref`,
+//!    `$count`, singleton and containment chain (`/copilot/admin/settings/limitedMode`), action
+//!    or function. The inputs are the path segments, `x-ms-docs-key-type`,
+//!    `x-ms-docs-operation-type`, the component schemas and the success responses.
+//! 2. **A generic store** ([`Store`]): entity sets of JSON objects (each with its `@odata.type`),
+//!    links per (entity, navigation property), singletons per path.
+//! 3. **Behaviour by (shape, method)**, as Graph does it: list a collection (`$top` with
+//!    `@odata.nextLink` paging by an opaque `$skiptoken`, `$select`, `$count`, `$filter` with
+//!    `eq`/`ne`/`gt`/`ge`/`lt`/`le`/`startswith`/`and`/`or`/`not`, `$orderby`, `$search`, `$skip`);
+//!    create in an entity set (201 and the stored entity with a new id); read, merge-`PATCH`
+//!    (absent keeps, `null` clears, read-only properties refused), delete an entity; read,
+//!    `PATCH`, `PUT` and reset a singleton; add (`POST …/$ref`), list (`GET …/$ref`) and remove
+//!    (`DELETE …/{id}/$ref`) references, with Graph's messages (unknown target 404, duplicate 400
+//!    "One or more added object references already exist…", a bare id 400 "Invalid URL format
+//!    specified in payload."); a cast that does not fit the entity is a 404; `@odata.context` from
+//!    the path; the status (200/201/204) from the operation's success responses. An action or
+//!    function no rule covers answers 501 in Graph's error shape, naming the operation.
+//! 4. **Rules the spec cannot say** are data: `x-graph-rs-rules` members that the slicer merges
+//!    from `specs/overlays/emulator-rules.yaml` into schemas (`defaults`, `requiredWhen`,
+//!    `references`) and operations (`refTargets`, `refTargetMessage`, `consistencyLevelFor`).
+//!    What data cannot say goes in a [hook](EmulatorBuilder::hook) keyed by operation id; the
+//!    slice's five operations need none.
+//!
+//! Around it: routing errors as Graph words them (an unknown segment is a 400 "Resource not
+//! found for the segment '…'", a known path with another method a 405); request bodies validated
+//! against the operation's schema (`$ref`, `allOf`, `anyOf`/`oneOf`, the nullable shapes, types,
+//! `enum`, `items`, `additionalProperties`, `readOnly`; a server annotation such as
+//! `@odata.context` is a 400); undeclared `$…` query options refused; Graph-shaped errors
+//! (`{"error": {"code", "message", "target"?, "innerError": {"date", "request-id",
+//! "client-request-id"}}}`); `request-id` and `client-request-id` headers on every response;
+//! permissions from `x-graph-rs-permissions` ([`AuthMode`], [`token`]); scripted faults
+//! ([`Faults`]: queued, permanent, or at a seeded rate); and the request log
+//! ([`Emulator::requests`]).
 //!
 //! # Authentication
 //!
@@ -67,38 +74,44 @@
 //!     .await?;
 //!
 //! let http = reqwest::Client::new();
+//! let owners = format!("{}/servicePrincipals/a1/microsoft.graph.agentIdentity/owners", graph.base_url());
 //! let response = http
-//!     .post(format!("{}/servicePrincipals/a1/microsoft.graph.agentIdentity/owners/$ref", graph.base_url()))
+//!     .post(format!("{owners}/$ref"))
 //!     .bearer_auth(token::delegated(&["AgentIdentity.ReadWrite.All"]))
 //!     .json(&json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/u1"}))
 //!     .send()
 //!     .await?;
 //! assert_eq!(response.status(), 204);
 //! assert_eq!(graph.state().owners_of("a1"), ["u1"]);
-//! assert_eq!(graph.requests().len(), 1);
+//!
+//! let listed: serde_json::Value = http
+//!     .get(&owners)
+//!     .bearer_auth(token::delegated(&["AgentIdentity.Read.All"]))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(listed["value"][0]["displayName"], "Adele Vance");
+//! assert_eq!(listed["value"][0]["@odata.type"], "#microsoft.graph.user");
 //!
 //! graph.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! # Seed file
+//! # Seeds and state
 //!
-//! The JSON form of [`Seed`]; every key is optional:
-//!
-//! ```json
-//! {
-//!   "users": [{"id": "u1", "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.com"}],
-//!   "agentIdentities": [{"id": "a1", "displayName": "Expense agent", "owners": ["u1"]}],
-//!   "servicePrincipals": [
-//!     {"id": "sp1", "displayName": "Payroll", "appId": "…", "isAgentIdentity": false, "owners": []}
-//!   ],
-//!   "groups": [{"id": "g1", "displayName": "Copilot pilot"}],
-//!   "limitedMode": {"isEnabledForGroup": false, "groupId": null}
-//! }
-//! ```
-//!
-//! Unknown keys are refused, so a typo fails loudly.
+//! A [`Seed`] describes the tenant: entities per entity set, links, singletons, or the typed
+//! sugar (`user`, `agent_identity`, `service_principal`, `group`, `limited_mode`); its JSON
+//! format is documented on [the `seed` module](crate::seed). [`Emulator::state`] returns a
+//! [`State`] snapshot: the generic [`Store`] ([`State::store`], [`State::entity`],
+//! [`State::links`], [`State::singleton`]) and typed views ([`State::owners_of`],
+//! [`State::user`], [`State::service_principal`], [`State::group`], [`State::limited_mode`]).
+//! [`Emulator::update_state`] runs a closure on the live store.
+
+// Handler steps return the `Response` that ends a request as their error: it is built once, on
+// the way out, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -107,23 +120,34 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod accept;
 mod auth;
 mod faults;
+mod hooks;
 mod log;
-mod ops;
-mod server;
-mod spec;
+mod odata;
+mod pipeline;
+mod response;
+pub mod seed;
 mod state;
+mod store;
+mod sync;
+mod tenant;
 
 pub use auth::{AuthMode, EMULATOR_TENANT, PERSONAL_ACCOUNT_TENANT, token};
 pub use faults::{Fault, Faults, RouteFaults};
+pub use hooks::{HookFn, HookRequest, HookResponse};
 pub use log::RecordedRequest;
-pub use state::{
-    AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode,
-    SERVICE_PRINCIPAL_TYPE, Seed, ServicePrincipal, State, USER_TYPE, User,
+pub use seed::{Seed, SeedLink};
+pub use state::State;
+pub use store::{Store, StoreError};
+pub use tenant::{
+    AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode, SERVICE_PRINCIPAL_TYPE,
+    ServicePrincipal, USER_TYPE, User,
 };
 
-use server::{Shared, lock};
+use pipeline::Shared;
+use sync::lock;
 
 /// The OpenAPI slice the emulator serves unless told otherwise.
 pub const DEFAULT_SPEC: &str = include_str!("../../../specs/graph-beta.yaml");
@@ -138,9 +162,12 @@ pub enum Error {
     /// The OpenAPI document could not be used.
     #[error("graph-emulator: invalid OpenAPI document: {0}")]
     Spec(String),
-    /// A seed could not be read or parsed.
+    /// A seed could not be read, parsed or stored.
     #[error("graph-emulator: invalid seed: {0}")]
     Seed(String),
+    /// A hook names no operation of the spec.
+    #[error("graph-emulator: a hook names operation id {0:?}, which the spec does not have")]
+    UnknownHook(String),
     /// Binding the listening socket failed.
     #[error("graph-emulator: cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -168,6 +195,7 @@ pub struct EmulatorBuilder {
     seed: Seed,
     auth: AuthMode,
     addr: Option<SocketAddr>,
+    hooks: hooks::Hooks,
 }
 
 impl EmulatorBuilder {
@@ -179,7 +207,7 @@ impl EmulatorBuilder {
 
     /// Loads this tenant before serving (may be called more than once; later entries win).
     pub fn seed(mut self, seed: Seed) -> Self {
-        merge_seed(&mut self.seed, seed);
+        self.seed = std::mem::take(&mut self.seed).merge(seed);
         self
     }
 
@@ -206,35 +234,52 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Parses the spec, binds the socket and starts serving on the current tokio runtime.
+    /// Answers the operation `operation_id` with `hook` instead of the generic behaviour (after
+    /// routing, faults, auth and validation), for what no OData rule covers: an action, a
+    /// function, a side effect. The hook gets the request and the live store.
+    pub fn hook(
+        mut self,
+        operation_id: impl Into<String>,
+        hook: impl Fn(&HookRequest<'_>, &mut Store) -> HookResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.insert(operation_id.into(), Arc::new(hook));
+        self
+    }
+
+    /// Reads the spec, seeds the store, binds the socket and starts serving on the current
+    /// tokio runtime.
     ///
     /// # Errors
     ///
-    /// [`Error::Spec`] for an unusable document, [`Error::Io`] when the address cannot be bound.
+    /// [`Error::Spec`] for an unusable document, [`Error::Seed`] for a seed entity without an
+    /// id, [`Error::UnknownHook`] for a hook on no operation, [`Error::Io`] when the address
+    /// cannot be bound.
     pub async fn start(self) -> Result<Emulator, Error> {
-        let spec = match &self.spec_yaml {
-            Some(yaml) => spec::Spec::parse(yaml)?,
-            None => spec::Spec::parse(DEFAULT_SPEC)?,
-        };
-        let listener = TcpListener::bind(
-            self.addr
-                .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
-        )
-        .await?;
+        let model = odata::Model::load(self.spec_yaml.as_deref().unwrap_or(DEFAULT_SPEC))
+            .map_err(|e| Error::Spec(e.to_string()))?;
+        if let Some(unknown) = self
+            .hooks
+            .ids()
+            .find(|id| !model.operations().any(|op| op.operation_id.as_deref() == Some(*id)))
+        {
+            return Err(Error::UnknownHook(unknown.to_owned()));
+        }
+        let mut store = Store::new();
+        self.seed.apply(&mut store)?;
+        let listener = TcpListener::bind(self.addr.unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}/{API_VERSION}");
-        let mut state = State::default();
-        state.apply(self.seed);
         let shared = Arc::new(Shared {
-            faults: Faults::new(spec.operations()),
-            spec,
-            state: Mutex::new(state),
+            faults: Faults::new(model.operations()),
+            model,
+            store: Mutex::new(store),
             log: Mutex::new(Vec::new()),
             auth: self.auth,
+            hooks: self.hooks,
             base_url: base_url.clone(),
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
+        let task = tokio::spawn(accept::serve(listener, Arc::clone(&shared), stopped));
         Ok(Emulator {
             addr,
             base_url,
@@ -242,16 +287,6 @@ impl EmulatorBuilder {
             stop,
             task: Some(task),
         })
-    }
-}
-
-fn merge_seed(into: &mut Seed, more: Seed) {
-    into.users.extend(more.users);
-    into.service_principals.extend(more.service_principals);
-    into.agent_identities.extend(more.agent_identities);
-    into.groups.extend(more.groups);
-    if more.limited_mode.is_some() {
-        into.limited_mode = more.limited_mode;
     }
 }
 
@@ -266,7 +301,7 @@ impl Emulator {
         Self::builder().start().await
     }
 
-    /// A builder for everything else: spec, seed, auth mode, port.
+    /// A builder for everything else: spec, seed, auth mode, port, hooks.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
@@ -292,38 +327,38 @@ impl Emulator {
         )
     }
 
-    /// A snapshot (clone) of the tenant.
+    /// A snapshot (copy) of the tenant.
     pub fn state(&self) -> State {
-        lock(&self.shared.state).clone()
+        State::of(&lock(&self.shared.store))
     }
 
     /// Adds (or replaces, by id) what the seed describes.
-    pub fn seed(&self, seed: Seed) {
-        lock(&self.shared.state).apply(seed);
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Seed`] for an entity without a string `id` (nothing after it is stored).
+    pub fn seed(&self, seed: Seed) -> Result<(), Error> {
+        seed.apply(&mut lock(&self.shared.store))
     }
 
-    /// Runs `f` on the live tenant, under its lock, and returns what `f` returns.
-    pub fn update_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut lock(&self.shared.state))
+    /// Runs `f` on the live store, under its lock, and returns what `f` returns.
+    pub fn update_state<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut lock(&self.shared.store))
     }
 
     /// Adds (or replaces) a user.
     pub fn add_user(&self, user: User) {
-        lock(&self.shared.state).users.insert(user.id.clone(), user);
+        let _ = self.seed(Seed::new().add_user(user));
     }
 
     /// Adds (or replaces) a group.
     pub fn add_group(&self, group: Group) {
-        lock(&self.shared.state)
-            .groups
-            .insert(group.id.clone(), group);
+        let _ = self.seed(Seed::new().add_group(group));
     }
 
-    /// Adds (or replaces) a service principal, agent identity or not.
+    /// Adds (or replaces) a service principal, agent identity or not, with its owners.
     pub fn add_service_principal(&self, sp: ServicePrincipal) {
-        lock(&self.shared.state)
-            .service_principals
-            .insert(sp.id.clone(), sp);
+        let _ = self.seed(Seed::new().service_principal(sp));
     }
 
     /// Adds (or replaces) an agent identity with this id and no owners.

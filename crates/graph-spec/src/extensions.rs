@@ -292,6 +292,9 @@ pub struct OperationRules {
     pub ref_targets: Vec<String>,
     /// `refTargetMessage`: the message when another type is referenced.
     pub ref_target_message: Option<String>,
+    /// `consistencyLevelFor`: query options (`$search`, `$count`) that Graph serves only as
+    /// advanced queries, with the `ConsistencyLevel: eventual` header.
+    pub consistency_level_for: Vec<String>,
 }
 
 /// `x-graph-rs-rules` of a schema (`at` is the schema's pointer).
@@ -350,10 +353,11 @@ pub fn operation_rules(ext: &Extensions, at: &Pointer) -> Result<Option<Operatio
     };
     let at = at.push("x-graph-rs-rules");
     let map = object(v, &at)?;
-    refuse_unknown_keys(map, &["refTargets", "refTargetMessage"], &at)?;
+    refuse_unknown_keys(map, &["refTargets", "refTargetMessage", "consistencyLevelFor"], &at)?;
     Ok(Some(OperationRules {
         ref_targets: string_list(map, "refTargets", &at, "schema name")?,
         ref_target_message: optional_string(map, "refTargetMessage", &at)?,
+        consistency_level_for: string_list(map, "consistencyLevelFor", &at, "query option")?,
     }))
 }
 

@@ -266,19 +266,6 @@ impl Filter {
             Filter::Not(a) => !a.matches(entity),
         }
     }
-
-    /// The properties the expression reads (for checking them against the type).
-    pub(crate) fn properties(&self) -> Vec<&str> {
-        match self {
-            Filter::Compare(p, _, _) | Filter::Function(_, p, _) => vec![p.as_str()],
-            Filter::And(a, b) | Filter::Or(a, b) => {
-                let mut v = a.properties();
-                v.extend(b.properties());
-                v
-            }
-            Filter::Not(a) => a.properties(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub(crate) mod validate;
 
 use std::collections::BTreeMap;
 
-use graph_spec::extensions::{self, OperationRules, OperationType, Permissions, SchemaRules};
+use graph_spec::extensions::{self, OperationRules, Permissions, SchemaRules};
 use graph_spec::hierarchy::Hierarchy;
 use graph_spec::openapiv3::{OpenAPI, Operation, ReferenceOr, Schema, StatusCode};
 use graph_spec::template::Segment;
@@ -62,7 +62,6 @@ pub(crate) struct RouteOperation {
     pub(crate) rules: OperationRules,
     /// Declared query parameter names (`$select`, `$top`, …).
     pub(crate) query_options: Vec<String>,
-    pub(crate) kind: Option<OperationType>,
 }
 
 /// The JSON request body an operation declares.
@@ -262,7 +261,6 @@ fn lower_operation(
         success_has_content,
         rules: extensions::operation_rules(&op.extensions, at)?.unwrap_or_default(),
         query_options,
-        kind: extensions::operation_type(&op.extensions),
     })
 }
 
@@ -288,7 +286,7 @@ mod tests {
                 Step::EntitySet { name: "servicePrincipals".into(), type_name: Some("microsoft.graph.servicePrincipal".into()) },
                 Step::Key { param: "servicePrincipal-id".into() },
                 Step::Cast { type_name: "microsoft.graph.agentIdentity".into() },
-                Step::Nav { property: "owners".into(), collection: true, type_name: None },
+                Step::Nav { property: "owners".into(), collection: true, type_name: Some("microsoft.graph.directoryObject".into()) },
                 Step::Ref,
             ]
         );

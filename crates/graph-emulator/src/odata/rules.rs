@@ -62,14 +62,25 @@ impl Model {
     }
 }
 
-/// Whether a stored entity is a `type_name` (its `@odata.type` is that type or derived from it).
-/// An entity without `@odata.type` is of every type.
-pub(crate) fn is_of_type(hierarchy: &Hierarchy, entity: &Value, type_name: &str) -> bool {
+/// Whether a stored entity is a `type_name`: `Some(true)` when its `@odata.type` is that type or
+/// derived from it, `Some(false)` when the hierarchy (or the names) say it is not, `None` when
+/// the slice does not know its type well enough to say. An entity without `@odata.type` is of
+/// every type.
+pub(crate) fn type_fit(hierarchy: &Hierarchy, entity: &Value, type_name: &str) -> Option<bool> {
     let Some(actual) = entity.get("@odata.type").and_then(Value::as_str) else {
-        return true;
+        return Some(true);
     };
-    match hierarchy.schema_for_odata_type(actual) {
-        Some(schema) if hierarchy.get(type_name).is_some() => hierarchy.is_assignable(schema, type_name),
-        _ => same_odata_type(actual, type_name),
+    if same_odata_type(actual, type_name) {
+        return Some(true);
     }
+    match hierarchy.schema_for_odata_type(actual) {
+        Some(schema) if hierarchy.get(type_name).is_some() => Some(hierarchy.is_assignable(schema, type_name)),
+        Some(_) => Some(false),
+        None => None,
+    }
+}
+
+/// Whether a stored entity is certainly a `type_name` (see [`type_fit`]).
+pub(crate) fn is_of_type(hierarchy: &Hierarchy, entity: &Value, type_name: &str) -> bool {
+    type_fit(hierarchy, entity, type_name) == Some(true)
 }

@@ -85,9 +85,10 @@ impl<'a> Templates<'a> {
 
     /// The templates that start with `prefix` (segment-wise) and continue past it.
     fn continuations<'s>(&'s self, prefix: &'s [Segment]) -> impl Iterator<Item = &'s Segment> + 's {
-        self.all.iter().filter_map(move |(_, segs, _)| {
-            (segs.len() > prefix.len() && segs[..prefix.len()] == *prefix).then(|| &segs[prefix.len()])
-        })
+        self.all
+            .iter()
+            .filter(move |(_, segs, _)| segs.len() > prefix.len() && segs[..prefix.len()] == *prefix)
+            .map(move |(_, segs, _)| &segs[prefix.len()])
     }
 
     /// The path item whose template is exactly `prefix`.

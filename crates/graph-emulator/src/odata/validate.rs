@@ -437,3 +437,136 @@ fn type_error(at: &At, expected: &str, value: &Value) -> Violation {
         target: at.text.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph_spec::openapiv3::ReferenceOr;
+    use serde_json::json;
+
+    fn check(doc: &OpenAPI, schema: &str, body: &Value, purpose: Purpose) -> Result<(), Violation> {
+        let hierarchy = Hierarchy::new(doc);
+        let validator = Validator { doc, hierarchy: &hierarchy, purpose };
+        let reference: ReferenceOr<Schema> = ReferenceOr::Reference {
+            reference: format!("#/components/schemas/{schema}"),
+        };
+        validator.validate((&reference).into(), body)
+    }
+
+    fn slice() -> OpenAPI {
+        graph_spec::load::parse(crate::DEFAULT_SPEC).unwrap()
+    }
+
+    #[test]
+    fn limited_mode_bodies() {
+        let doc = slice();
+        let lm = "microsoft.graph.copilotAdminLimitedMode";
+        for ok in [
+            json!({}),
+            json!({"isEnabledForGroup": true, "groupId": "g"}),
+            json!({"isEnabledForGroup": null, "groupId": null}),
+            json!({"@odata.type": "#microsoft.graph.copilotAdminLimitedMode", "isEnabledForGroup": false}),
+        ] {
+            check(&doc, lm, &ok, Purpose::Update).unwrap();
+        }
+        let err = check(&doc, lm, &json!({"isEnabledForGroup": "yes"}), Purpose::Update).unwrap_err();
+        assert_eq!(err.target, "isEnabledForGroup");
+        assert!(err.message.contains("must be a boolean or null"), "{}", err.message);
+        let err = check(&doc, lm, &json!({"colour": 1}), Purpose::Update).unwrap_err();
+        assert_eq!(err.target, "colour");
+        assert!(err.message.contains("microsoft.graph.copilotAdminLimitedMode"), "{}", err.message);
+        let err = check(&doc, lm, &json!({"@odata.context": "x"}), Purpose::Update).unwrap_err();
+        assert_eq!(err.target, "@odata.context");
+        let err = check(&doc, lm, &json!({"@odata.type": "#microsoft.graph.user"}), Purpose::Update).unwrap_err();
+        assert_eq!(err.target, "@odata.type");
+        let err = check(&doc, lm, &json!([1]), Purpose::Update).unwrap_err();
+        assert!(err.message.contains("must be an object"), "{}", err.message);
+    }
+
+    #[test]
+    fn derived_types_are_assignable_and_read_only_properties_refused() {
+        let doc = slice();
+        let sp = "microsoft.graph.servicePrincipal";
+        check(&doc, sp, &json!({"@odata.type": "#microsoft.graph.agentIdentity", "displayName": "a"}), Purpose::Create).unwrap();
+        let err = check(&doc, sp, &json!({"@odata.type": "#microsoft.graph.user"}), Purpose::Create).unwrap_err();
+        assert_eq!(err.target, "@odata.type");
+        let yaml = r##"
+openapi: 3.0.4
+info: {title: t, version: v}
+paths: {}
+components:
+  schemas:
+    thing:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        created: {type: string, readOnly: true}
+"##;
+        let doc = graph_spec::load::parse(yaml).unwrap();
+        let err = check(&doc, "thing", &json!({"name": "n", "created": "x"}), Purpose::Update).unwrap_err();
+        assert_eq!(err.target, "created");
+        assert!(err.message.contains("read-only"), "{}", err.message);
+        let err = check(&doc, "thing", &json!({}), Purpose::Create).unwrap_err();
+        assert_eq!(err.target, "name");
+        check(&doc, "thing", &json!({}), Purpose::Update).unwrap();
+    }
+
+    #[test]
+    fn reference_create_is_open() {
+        let doc = slice();
+        check(&doc, "ReferenceCreate", &json!({"@odata.id": "x", "extra": {"a": 1}}), Purpose::Update).unwrap();
+        assert_eq!(check(&doc, "ReferenceCreate", &json!({"@odata.id": 5}), Purpose::Update).unwrap_err().target, "@odata.id");
+        // additionalProperties: {type: object}: a non-object extra value is mistyped.
+        assert_eq!(check(&doc, "ReferenceCreate", &json!({"@odata.id": "x", "extra": 1}), Purpose::Update).unwrap_err().target, "extra");
+    }
+
+    #[test]
+    fn nullable_reference_shapes_and_enums() {
+        let yaml = r##"
+openapi: 3.0.4
+info: {title: t, version: v}
+paths: {}
+components:
+  schemas:
+    thing:
+      type: object
+      properties:
+        a:
+          anyOf:
+            - $ref: '#/components/schemas/inner'
+            - type: object
+              nullable: true
+        b:
+          anyOf:
+            - $ref: '#/components/schemas/inner'
+            - enum: [null]
+        c:
+          type: string
+          enum: [red, green]
+        d:
+          type: array
+          items:
+            type: integer
+        e:
+          oneOf:
+            - type: number
+            - type: string
+    inner:
+      type: object
+      properties:
+        x:
+          type: integer
+"##;
+        let doc = graph_spec::load::parse(yaml).unwrap();
+        let ok = |v: Value| check(&doc, "thing", &v, Purpose::Update).unwrap();
+        ok(json!({"a": null, "b": null, "c": "red", "d": [1, 2], "e": "NaN"}));
+        ok(json!({"a": {"x": 1}, "b": {"x": 2}, "e": 1.5}));
+        let target = |v: Value| check(&doc, "thing", &v, Purpose::Update).unwrap_err().target;
+        assert_eq!(target(json!({"a": {"y": 1}})), "a.y");
+        assert_eq!(target(json!({"c": "blue"})), "c");
+        assert_eq!(target(json!({"c": null})), "c");
+        assert_eq!(target(json!({"d": [1, "2"]})), "d[1]");
+        assert_eq!(target(json!({"e": true})), "e");
+    }
+}

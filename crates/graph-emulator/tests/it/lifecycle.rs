@@ -114,12 +114,8 @@ async fn state_can_be_seeded_mutated_and_inspected_from_code() {
     graph.add_group(group("g1"));
     graph.add_agent_identity("a1");
     graph.add_service_principal(ServicePrincipal::new("sp1"));
-    graph.seed(Seed::new().user("u2", "Second"));
-    graph.update_state(|state| {
-        if let Some(sp) = state.service_principals.get_mut("sp1") {
-            sp.owners.push("u1".into());
-        }
-    });
+    graph.seed(Seed::new().user("u2", "Second")).unwrap();
+    graph.update_state(|store| assert!(store.link("servicePrincipals", "sp1", "owners", "u1")));
     let state = graph.state();
     assert_eq!(state.directory_object("u1").unwrap().odata_type, USER_TYPE);
     assert_eq!(
@@ -134,14 +130,15 @@ async fn state_can_be_seeded_mutated_and_inspected_from_code() {
     assert_eq!(state.directory_objects().len(), 5);
     assert!(state.agent_identity("sp1").is_none());
     assert_eq!(state.owners_of("sp1"), ["u1"]);
-    assert_eq!(state.users["u2"].display_name.as_deref(), Some("Second"));
+    assert_eq!(state.user("u2").unwrap().display_name.as_deref(), Some("Second"));
     // What was added from code is served.
     assert_eq!(add_owner(&graph, "a1", &v1_ref("u2")).await.status(), 204);
     assert_eq!(graph.state().owners_of("a1"), ["u2"]);
     // Snapshots are copies.
-    let mut snapshot = graph.state();
-    snapshot.users.clear();
-    assert_eq!(graph.state().users.len(), 2);
+    let snapshot = graph.state();
+    graph.update_state(|store| store.remove("users", "u2"));
+    assert_eq!(snapshot.users().len(), 2);
+    assert_eq!(graph.state().users().len(), 1);
 }
 
 fn seed_json() -> String {
@@ -169,13 +166,13 @@ async fn seed_file_loads_every_kind_of_object() {
     let graph = Emulator::builder().seed(seed).start().await.unwrap();
     let state = graph.state();
     assert_eq!(
-        state.users["u1"].user_principal_name.as_deref(),
+        state.user("u1").unwrap().user_principal_name.as_deref(),
         Some("adele@contoso.com")
     );
-    assert!(state.service_principals["a1"].is_agent_identity);
+    assert!(state.service_principal("a1").unwrap().is_agent_identity);
     assert_eq!(state.owners_of("a1"), ["u1"]);
     assert_eq!(
-        state.service_principals["sp1"].app_id.as_deref(),
+        state.service_principal("sp1").unwrap().app_id.as_deref(),
         Some("app-1")
     );
     assert!(state.group("g1").is_some());

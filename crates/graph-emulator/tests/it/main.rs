@@ -3,7 +3,9 @@
 
 mod auth;
 mod common;
+mod companions;
 mod conventions;
+mod engine;
 mod faults;
 mod lifecycle;
 mod limited_mode;

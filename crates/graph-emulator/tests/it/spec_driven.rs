@@ -1,12 +1,12 @@
 //! Behaviour that follows the spec text, not code: a property added to the slice is accepted.
 
-use graph_emulator::{DEFAULT_SPEC, Emulator, Error};
+use graph_emulator::{DEFAULT_SPEC, Emulator, Error, HookResponse};
 use serde_json::json;
 
 use crate::common::*;
 
-/// The slice with a new nullable string property on copilotAdminLimitedMode and a new GET
-/// operation that the emulator has no behaviour for.
+/// The slice with a new nullable string property on copilotAdminLimitedMode and a new action
+/// that no generic rule covers.
 fn extended_spec() -> String {
     let anchor = "            isEnabledForGroup:\n";
     assert_eq!(
@@ -21,7 +21,7 @@ fn extended_spec() -> String {
     let paths = "paths:\n";
     with_property.replacen(
         paths,
-        "paths:\n  '/copilot/admin/settings':\n    get:\n      operationId: copilot.admin.GetSettings\n      responses:\n        '200':\n          description: Success\n",
+        "paths:\n  '/copilot/admin/settings/microsoft.graph.reset':\n    post:\n      operationId: copilot.admin.settings.reset\n      responses:\n        '204':\n          description: Success\n      x-ms-docs-operation-type: action\n",
         1,
     )
 }
@@ -70,24 +70,51 @@ async fn a_property_added_to_the_spec_is_accepted_stored_and_echoed() {
 }
 
 #[tokio::test]
-async fn an_operation_without_behaviour_is_routed_and_answers_501() {
+async fn an_action_without_a_hook_is_routed_and_answers_501() {
     let graph = Emulator::builder()
         .spec_yaml(extended_spec())
         .start()
         .await
         .unwrap();
     let response = client()
-        .get(format!("{}/copilot/admin/settings", graph.base_url()))
+        .post(format!("{}/copilot/admin/settings/microsoft.graph.reset", graph.base_url()))
         .bearer_auth("t")
         .send()
         .await
         .unwrap();
     let message = expect_error(response, 501, "NotImplemented").await;
-    assert!(message.contains("copilot.admin.GetSettings"), "{message}");
+    assert!(message.contains("copilot.admin.settings.reset"), "{message}");
     assert_eq!(
         graph.requests()[0].operation_id.as_deref(),
-        Some("copilot.admin.GetSettings")
+        Some("copilot.admin.settings.reset")
     );
+}
+
+#[tokio::test]
+async fn a_hook_answers_for_an_action_and_sees_the_store() {
+    let graph = Emulator::builder()
+        .spec_yaml(extended_spec())
+        .seed(tenant())
+        .hook("copilot.admin.settings.reset", |request, store| {
+            assert_eq!(request.method, "POST");
+            store.reset_singleton("copilot/admin/settings/limitedMode");
+            HookResponse::Empty(204)
+        })
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(patch_limited_mode(&graph, &json!({"isEnabledForGroup": true, "groupId": GROUP})).await.status(), 200);
+    let response = client()
+        .post(format!("{}/copilot/admin/settings/microsoft.graph.reset", graph.base_url()))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(graph.state().limited_mode.is_enabled_for_group, Some(false));
+    // A hook on an operation the spec does not have is refused at start.
+    let unknown = Emulator::builder().hook("no.such.op", |_, _| HookResponse::Empty(204)).start().await;
+    assert!(matches!(unknown, Err(Error::UnknownHook(id)) if id == "no.such.op"));
 }
 
 #[tokio::test]

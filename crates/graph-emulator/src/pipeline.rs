@@ -1,0 +1,275 @@
+//! The request pipeline: read → log → route → faults → authenticate → route errors →
+//! authorize → query options → body → hook or generic behaviour → log the answer.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State as AxumState};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::response::Response;
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::auth::{self, AuthMode};
+use crate::faults::{DropConnection, Fault, Faults};
+use crate::hooks::{HookRequest, HookResponse, Hooks};
+use crate::log::RecordedRequest;
+use crate::odata::behaviour::{self, Call};
+use crate::odata::query::Query;
+use crate::odata::shapes::Step;
+use crate::odata::validate::{Purpose, Validator};
+use crate::odata::{Model, Route, RouteMatch, RouteOperation};
+use crate::response::{Ctx, empty, graph_error, json_response};
+use crate::store::Store;
+use crate::sync::lock;
+
+/// The largest request body read.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) model: Model,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: Faults,
+    pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    pub(crate) auth: AuthMode,
+    pub(crate) hooks: Hooks,
+    /// `http://127.0.0.1:PORT/beta`.
+    pub(crate) base_url: String,
+}
+
+/// Answers one request and logs it.
+pub(crate) async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY).await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = parts
+        .headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| request_id.clone(), str::to_owned);
+    let mut ctx = Ctx {
+        request_id,
+        client_request_id,
+        base_url: shared.base_url.clone(),
+        wrap_in_value: false,
+    };
+    let mut record = RecordedRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        body: body.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
+        operation_id: None,
+        status: None,
+    };
+    let response = match body {
+        Ok(_) => process(&shared, &parts, &record.body, &mut ctx, &mut record.operation_id).await,
+        Err(_) => graph_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BadRequest",
+            format!("The request body is larger than the emulator's limit of {MAX_BODY} bytes, or could not be read."),
+            None,
+            &ctx,
+        ),
+    };
+    if response.extensions().get::<DropConnection>().is_none() {
+        record.status = Some(response.status().as_u16());
+    }
+    lock(&shared.log).push(record);
+    response
+}
+
+async fn process(shared: &Shared, parts: &Parts, body: &[u8], ctx: &mut Ctx, operation_id: &mut Option<String>) -> Response {
+    let path = parts.uri.path();
+    let segments: Vec<String> = path
+        .strip_prefix('/')
+        .unwrap_or(path)
+        .split('/')
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let (version, rest) = match segments.split_first() {
+        Some((version, rest)) => (version.as_str(), rest),
+        None => ("", &[][..]),
+    };
+    let route = (version == crate::API_VERSION).then(|| shared.model.route(parts.method.as_str(), rest));
+
+    if let Some(RouteMatch::Found(_, op, _)) = &route {
+        operation_id.clone_from(&op.operation_id);
+        let applied = shared.faults.take(op);
+        if !applied.latency.is_zero() {
+            tokio::time::sleep(applied.latency).await;
+        }
+        ctx.wrap_in_value = applied.wrap_in_value;
+        if let Some(fault) = applied.terminal {
+            return crate::faults::respond(&fault, ctx);
+        }
+        if let Some(retry_after_secs) = applied.timeout_after_applying {
+            // Whatever the service answered is lost behind the gateway's 504.
+            let _served = serve_routed(shared, parts, body, ctx, version, route);
+            return crate::faults::respond(&Fault::GatewayTimeout { retry_after_secs }, ctx);
+        }
+    }
+    serve_routed(shared, parts, body, ctx, version, route)
+}
+
+/// Authenticates, authorizes, validates and executes a request; `route` is `None` for a version
+/// other than `beta`.
+fn serve_routed(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx, version: &str, route: Option<RouteMatch<'_>>) -> Response {
+    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let caller = match auth::authenticate(authorization, shared.auth) {
+        Ok(caller) => caller,
+        Err(auth::Unauthenticated(message)) => {
+            let mut response = graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message, None, ctx);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(
+                    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"",
+                ),
+            );
+            return response;
+        }
+    };
+
+    let (route, op, params) = match route {
+        None => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("Invalid version: {version}. The graph-emulator serves only '{}'.", crate::API_VERSION),
+                None,
+                ctx,
+            );
+        }
+        Some(RouteMatch::NotFound(segment)) => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("Resource not found for the segment '{segment}'."),
+                None,
+                ctx,
+            );
+        }
+        Some(RouteMatch::MethodNotAllowed(allowed)) => {
+            let mut response = graph_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Request_BadRequest",
+                format!(
+                    "The HTTP method '{}' is not supported by this resource in the graph-emulator's spec; allowed: {}.",
+                    parts.method,
+                    allowed.join(", ")
+                ),
+                None,
+                ctx,
+            );
+            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            return response;
+        }
+        Some(RouteMatch::Found(route, op, params)) => (route, op, params),
+    };
+
+    if !auth::authorized(&caller, op.permissions.as_ref()) {
+        return graph_error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+            None,
+            ctx,
+        );
+    }
+
+    let query = match Query::parse(parts.uri.query(), &op.query_options) {
+        Ok(query) => query,
+        Err(e) => return graph_error(StatusCode::BAD_REQUEST, e.code, e.message, None, ctx),
+    };
+    let json_body = match read_body(&shared.model, route, op, body, parts, ctx) {
+        Ok(json_body) => json_body,
+        Err(response) => return response,
+    };
+
+    let mut store = lock(&shared.store);
+    if let Some(hook) = shared.hooks.get(op.operation_id.as_deref()) {
+        let request = HookRequest {
+            operation_id: op.operation_id.as_deref().unwrap_or_default(),
+            method: op.method,
+            path_params: &params,
+            query: &query.raw,
+            body: json_body.as_ref(),
+        };
+        return match hook(&request, &mut store) {
+            HookResponse::Json(status, value) => {
+                json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), value, ctx)
+            }
+            HookResponse::Empty(status) => empty(StatusCode::from_u16(status).unwrap_or(StatusCode::NO_CONTENT), ctx),
+            HookResponse::Error { status, code, message } => graph_error(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                &code,
+                message,
+                None,
+                ctx,
+            ),
+        };
+    }
+    let call = Call {
+        model: &shared.model,
+        route,
+        op,
+        params: &params,
+        query: &query,
+        headers: &parts.headers,
+        body: json_body.as_ref(),
+        raw_path: parts.uri.path(),
+        ctx,
+    };
+    behaviour::serve(&call, &mut store)
+}
+
+/// Parses and validates the body an operation declares.
+fn read_body(model: &Model, route: &Route, op: &RouteOperation, body: &[u8], parts: &Parts, ctx: &Ctx) -> Result<Option<Value>, Response> {
+    let Some(declared) = &op.body else {
+        return Ok(None);
+    };
+    let bad = |message: String, target: Option<String>| graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, target, ctx);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return if declared.required {
+            Err(bad("Empty Payload. JSON content expected.".into(), None))
+        } else {
+            Ok(None)
+        };
+    }
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
+        return Err(graph_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BadRequest",
+            "Unsupported Media Type: the request body must be application/json.",
+            None,
+            ctx,
+        ));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| {
+        bad(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
+                .into(),
+            None,
+        )
+    })?;
+    if let Some(schema) = &declared.schema {
+        let creates = op.method == "PUT" || (op.method == "POST" && route.steps.last().is_some_and(Step::is_collection));
+        let validator = Validator {
+            doc: &model.doc,
+            hierarchy: &model.hierarchy,
+            purpose: if creates { Purpose::Create } else { Purpose::Update },
+        };
+        validator
+            .validate(schema.into(), &value)
+            .map_err(|v| bad(v.message, (!v.target.is_empty()).then_some(v.target)))?;
+    }
+    Ok(Some(value))
+}
