@@ -12,8 +12,79 @@ pub struct Api {
     pub models: BTreeMap<String, Model>,
     /// Operations, sorted by path then method.
     pub operations: Vec<Operation>,
+    /// The URL tree of request builders; the root is the client itself.
+    pub tree: UrlNode,
     /// What the generator skipped or approximated, with JSON pointers.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One node of the URL tree: a request builder type, reached from its parent by an accessor
+/// method, holding the operations on exactly its path.
+#[derive(Debug, Clone, Default)]
+pub struct UrlNode {
+    /// Segments from the root.
+    pub segments: Vec<Segment>,
+    /// The builder's Rust type name (`GraphClient` for the root).
+    pub builder: String,
+    /// How the parent reaches this node (`None` for the root).
+    pub accessor: Option<Accessor>,
+    /// For a top-level node: its module (file) and API area (Cargo feature).
+    pub top: Option<TopLevel>,
+    /// Operations on exactly this path, by index into `Api::operations`.
+    pub operations: Vec<usize>,
+    /// Child nodes, in segment order.
+    pub children: Vec<UrlNode>,
+}
+
+/// A top-level node's module and feature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopLevel {
+    /// Module (file) name in the requests crate.
+    pub module: String,
+    /// The Cargo feature of its API area.
+    pub area: String,
+}
+
+/// The method a parent builder offers to reach a child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accessor {
+    /// Method name, unique among the parent's methods.
+    pub method: String,
+    /// What the method appends to the path.
+    pub kind: AccessorKind,
+}
+
+/// What an accessor appends to the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessorKind {
+    /// A literal segment, sent verbatim.
+    Literal(String),
+    /// A path parameter: its wire name and the method's argument name.
+    Param {
+        /// The template's parameter name (`servicePrincipal-id`).
+        name: String,
+        /// The Rust argument.
+        arg: String,
+    },
+    /// A segment with parameters inside it: the template and `(wire name, argument)` pairs.
+    Template {
+        /// The segment as written.
+        template: String,
+        /// Parameters in order of appearance.
+        params: Vec<(String, String)>,
+    },
+}
+
+impl UrlNode {
+    /// Every node below this one (depth first, in order), this one excluded.
+    pub fn descendants(&self) -> Vec<&UrlNode> {
+        let mut out = Vec::new();
+        for child in &self.children {
+            out.push(child);
+            out.extend(child.descendants());
+        }
+        out
+    }
 }
 
 /// A note about something the generator could not express exactly.
@@ -50,6 +121,8 @@ pub enum ModelKind {
     Struct(StructModel),
     /// A string enumeration with a catch-all for unknown members.
     Enum(EnumModel),
+    /// Any of a polymorphic base's derived types, chosen by `@odata.type`.
+    Polymorphic(PolymorphicModel),
     /// A schema that is a plain type (`type: integer`): a type alias.
     Alias(TypeRef),
 }
@@ -105,6 +178,31 @@ pub struct EnumModel {
     pub variants: Vec<Variant>,
     /// Name of the catch-all variant holding unknown members.
     pub catch_all: String,
+}
+
+/// A base type with derived types in the slice: values decode by `@odata.type` into the
+/// derived type it names, or into the base (the fallback) for a missing or unknown type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolymorphicModel {
+    /// The base struct's Rust name (the fallback variant holds it).
+    pub base: String,
+    /// Name of the fallback variant.
+    pub fallback: String,
+    /// The derived types, sorted by Rust name.
+    pub variants: Vec<PolyVariant>,
+}
+
+/// One derived type of a polymorphic base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolyVariant {
+    /// Variant name.
+    pub rust_name: String,
+    /// The struct it holds.
+    pub model: String,
+    /// Its `@odata.type` value (`#microsoft.graph.user`).
+    pub odata_type: String,
+    /// The Rust name of its `@odata.type` field, when it has one.
+    pub odata_type_field: Option<String>,
 }
 
 /// One known enum member.
@@ -293,6 +391,13 @@ pub enum Success {
         /// The media type asked for in `Accept`.
         media: String,
     },
+    /// One page of a collection (`x-ms-pageable`): `{"value": [items], "@odata.nextLink"}`.
+    Page {
+        /// The type of each item.
+        item: TypeRef,
+        /// The member holding the next page's URL.
+        next_link: String,
+    },
 }
 
 /// Permissions from `x-graph-rs-permissions` (read by `graph-spec`).
@@ -336,6 +441,10 @@ pub struct Operation {
     pub national_clouds: Option<Vec<NationalCloud>>,
     /// Carried as a local extension (`x-graph-rs-local-extension`).
     pub local_extension: Option<String>,
+    /// The request wrapper type (set when the operation has optional parameters or pages).
+    pub wrapper: Option<String>,
+    /// The API area (Cargo feature) it belongs to.
+    pub area: String,
     /// Tags.
     pub tags: Vec<String>,
     /// JSON pointer of the operation.

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::ir::{Method, Segment};
+
 /// Rust keywords (strict, reserved and 2018+) that cannot be used as plain
 /// identifiers; they get a trailing underscore.
 const KEYWORDS: &[&str] = &[
@@ -179,6 +181,97 @@ pub fn schema_qualified_name(schema_name: &str) -> String {
     pascal(schema_name.strip_prefix("microsoft.graph.").unwrap_or(schema_name))
 }
 
+// ---------------------------------------------------------------------------
+// URL segments: the one place that decides what a segment is called in Rust.
+
+/// The readable word of a literal segment: `$ref` → `ref`,
+/// `microsoft.graph.agentIdentity` → `agentIdentity`, `delta()` → `delta`.
+pub fn segment_word(literal: &str) -> &str {
+    let s = literal.trim_start_matches('$');
+    let s = s.strip_suffix("()").unwrap_or(s);
+    s.rsplit('.').next().filter(|w| !w.is_empty()).unwrap_or(s)
+}
+
+/// The head word of a templated segment: `applications(appId='{appId}')` → `applications`.
+pub fn template_head(template: &str) -> &str {
+    segment_word(template.split('(').next().unwrap_or(template))
+}
+
+/// How a segment reads inside a builder type name: `owners` → `Owners`, `{id}` → `Item`,
+/// `applications(appId='{appId}')` → `ApplicationsWithAppId`.
+pub fn segment_type_words(segment: &Segment) -> String {
+    match segment {
+        Segment::Literal(l) => pascal_words(segment_word(l)),
+        Segment::Param(_) => "Item".to_owned(),
+        Segment::Template { template, params } => {
+            let params: Vec<String> = params.iter().map(|p| pascal_words(p)).collect();
+            format!("{}With{}", pascal_words(template_head(template)), params.join("And"))
+        }
+    }
+}
+
+/// The builder type of the node reached by `segments` (from the root).
+pub fn builder_type(segments: &[Segment]) -> String {
+    let words: String = segments.iter().map(segment_type_words).collect();
+    format!("{words}RequestBuilder")
+}
+
+/// The accessor method that adds `segment`: `owners()`, `by_service_principal_id(id)`,
+/// `applications_with_app_id(app_id)`.
+pub fn segment_method(segment: &Segment) -> String {
+    match segment {
+        Segment::Literal(l) => snake(segment_word(l)),
+        Segment::Param(p) => format!("by_{}", snake(p)),
+        Segment::Template { template, params } => {
+            let args: Vec<String> = params.iter().map(|p| snake(p)).collect();
+            format!("{}_with_{}", snake(template_head(template)), args.join("_and_"))
+        }
+    }
+}
+
+/// The module (file) of a top-level segment: `servicePrincipals` → `service_principals`.
+pub fn segment_module(segment: &Segment) -> String {
+    match segment {
+        Segment::Literal(l) => snake(segment_word(l)),
+        Segment::Param(p) => snake(p),
+        Segment::Template { template, params } => snake(&format!("{} with {}", template_head(template), params.join(" and "))),
+    }
+}
+
+/// Cargo feature names the generator never uses for an API area.
+pub const RESERVED_FEATURES: &[&str] = &["default", "all-areas", "rustls-ring", "rustls-aws-lc-rs", "unused-models"];
+
+/// The Cargo feature (API area) of a top-level segment: `servicePrincipals` →
+/// `service-principals`; `applications(appId='{appId}')` → `applications`.
+pub fn area_name(segment: &Segment) -> String {
+    let word = match segment {
+        Segment::Literal(l) => segment_word(l).to_owned(),
+        Segment::Param(p) => p.clone(),
+        Segment::Template { template, .. } => template_head(template).to_owned(),
+    };
+    let mut name = words(&word).join("-");
+    if name.is_empty() {
+        name = "root".to_owned();
+    }
+    if RESERVED_FEATURES.contains(&name.as_str()) {
+        name.push_str("-api");
+    }
+    name
+}
+
+/// The request wrapper of an operation with optional parameters or pages:
+/// `ServicePrincipalsItemAgentIdentityOwnersRequestBuilder` + GET →
+/// `ServicePrincipalsItemAgentIdentityOwnersGetRequest`.
+pub fn wrapper_type(builder: &str, method: Method) -> String {
+    format!("{}{}Request", builder.trim_end_matches("RequestBuilder"), pascal_words(method.lower()))
+}
+
+/// The enum that holds any of a polymorphic base's derived types: `DirectoryObject` →
+/// `AnyDirectoryObject`.
+pub fn polymorphic_type(base: &str) -> String {
+    format!("Any{base}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +316,26 @@ mod tests {
         let mut k = Scope::new();
         assert_eq!(k.unique_snake("ref_".into()), "ref_");
         assert_eq!(k.unique_snake("ref_".into()), "ref_2");
+    }
+
+    #[test]
+    fn segment_names_in_one_place() {
+        let lit = Segment::Literal("microsoft.graph.agentIdentity".into());
+        let param = Segment::Param("servicePrincipal-id".into());
+        let template = Segment::Template { template: "applications(appId='{appId}')".into(), params: vec!["appId".into()] };
+        assert_eq!(segment_type_words(&lit), "AgentIdentity");
+        assert_eq!(segment_type_words(&param), "Item");
+        assert_eq!(segment_type_words(&template), "ApplicationsWithAppId");
+        assert_eq!(segment_method(&Segment::Literal("$ref".into())), "ref_");
+        assert_eq!(segment_method(&param), "by_service_principal_id");
+        assert_eq!(segment_method(&template), "applications_with_app_id");
+        assert_eq!(segment_module(&Segment::Literal("servicePrincipals".into())), "service_principals");
+        assert_eq!(area_name(&Segment::Literal("servicePrincipals".into())), "service-principals");
+        assert_eq!(area_name(&template), "applications");
+        assert_eq!(area_name(&Segment::Literal("default".into())), "default-api");
+        assert_eq!(builder_type(&[Segment::Literal("copilot".into()), param]), "CopilotItemRequestBuilder");
+        assert_eq!(wrapper_type("OwnersRequestBuilder", Method::Get), "OwnersGetRequest");
+        assert_eq!(polymorphic_type("DirectoryObject"), "AnyDirectoryObject");
     }
 
     #[test]

@@ -191,6 +191,7 @@ fn success_name(s: &Success) -> String {
         Success::Empty => "()".into(),
         Success::Json { ty, .. } | Success::Text { ty } => ty.rust_name(),
         Success::Bytes { .. } => "Vec<u8>".into(),
+        Success::Page { item, .. } => format!("Page<{}>", item.rust_name()),
     }
 }
 
@@ -383,6 +384,7 @@ fn kind_name(m: &Model) -> &'static str {
         ModelKind::Struct(_) => "struct",
         ModelKind::Enum(_) => "enum",
         ModelKind::Alias(_) => "type alias",
+        ModelKind::Polymorphic(_) => "polymorphic enum",
     }
 }
 
@@ -447,6 +449,19 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
             for w in &b.variants {
                 if !a.variants.iter().any(|v| v.value == w.value) {
                     report.push(Impact::Additive, subject, format!("enum member `{}` ({}) added", w.value, w.rust_name));
+                }
+            }
+        }
+        (ModelKind::Polymorphic(a), ModelKind::Polymorphic(b)) => {
+            // The enums are `#[non_exhaustive]`: a new derived type is additive.
+            for v in &a.variants {
+                if !b.variants.iter().any(|w| w.rust_name == v.rust_name && w.model == v.model) {
+                    report.push(Impact::Breaking, subject, format!("variant {} ({}) removed", v.rust_name, v.odata_type));
+                }
+            }
+            for w in &b.variants {
+                if !a.variants.iter().any(|v| v.rust_name == w.rust_name) {
+                    report.push(Impact::Additive, subject, format!("variant {} ({}) added", w.rust_name, w.odata_type));
                 }
             }
         }

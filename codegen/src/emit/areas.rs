@@ -14,11 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Api, ModelKind, Segment, Success, TypeRef};
-use crate::naming;
-
-/// Feature names the generator never uses for an area.
-const RESERVED: &[&str] = &["default", "all-areas", "rustls-ring", "rustls-aws-lc-rs", UNUSED_MODELS];
+use crate::ir::{Api, ModelKind, Success, TypeRef};
 
 /// The feature of the models no operation uses.
 pub const UNUSED_MODELS: &str = "unused-models";
@@ -35,26 +31,6 @@ pub struct Areas {
     pub of_model: BTreeMap<String, Option<BTreeSet<String>>>,
 }
 
-/// The area (feature name) of a top-level segment.
-pub fn area_of(segment: &Segment) -> String {
-    let word = match segment {
-        Segment::Literal(l) => super::requests::segment_word(l).to_owned(),
-        Segment::Param(p) => p.clone(),
-        Segment::Template { template, .. } => {
-            let head = template.split('(').next().unwrap_or(template);
-            super::requests::segment_word(head).to_owned()
-        }
-    };
-    let mut name = naming::words(&word).join("-");
-    if name.is_empty() {
-        name = "root".to_owned();
-    }
-    if RESERVED.contains(&name.as_str()) {
-        name.push_str("-api");
-    }
-    name
-}
-
 fn named_in(ty: &TypeRef, out: &mut Vec<String>) {
     match ty {
         TypeRef::Named(n) => out.push(n.clone()),
@@ -69,6 +45,10 @@ fn model_deps(api: &Api, name: &str) -> Vec<String> {
     match api.models.get(name).map(|m| &m.kind) {
         Some(ModelKind::Struct(s)) => s.fields.iter().for_each(|f| named_in(&f.ty, &mut out)),
         Some(ModelKind::Alias(t)) => named_in(t, &mut out),
+        Some(ModelKind::Polymorphic(p)) => {
+            out.push(p.base.clone());
+            out.extend(p.variants.iter().map(|v| v.model.clone()));
+        }
         _ => {}
     }
     out
@@ -90,13 +70,13 @@ pub fn compute(api: &Api) -> Areas {
     let mut of_operation = Vec::with_capacity(api.operations.len());
     let mut roots: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for op in &api.operations {
-        let area = op.segments.first().map(area_of).unwrap_or_else(|| "root".to_owned());
+        let area = op.area.clone();
         let r = roots.entry(area.clone()).or_default();
         if let Some(b) = &op.body {
             named_in(&b.ty, r);
         }
         match &op.success {
-            Success::Json { ty, .. } | Success::Text { ty } => named_in(ty, r),
+            Success::Json { ty, .. } | Success::Text { ty } | Success::Page { item: ty, .. } => named_in(ty, r),
             Success::Empty | Success::Bytes { .. } => {}
         }
         for p in op.params.iter().chain(&op.path_params) {

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, docs, render};
 use crate::error::CodegenError;
-use crate::ir::{Api, EnumModel, Field, IntKind, Model, ModelKind, StructModel, TypeRef};
+use crate::ir::{Api, EnumModel, Field, IntKind, Model, ModelKind, PolymorphicModel, StructModel, TypeRef};
 
 
 /// Rust tokens for a type; `models_path` prefixes generated model names
@@ -50,7 +50,7 @@ pub fn emit(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) 
     let mut files = Vec::with_capacity(api.models.len() + 1);
     files.push(emit_lib(api, areas, dir, spec_path)?);
     for model in api.models.values() {
-        let tokens = emit_model(model);
+        let tokens = emit_model(api, model);
         files.push(render(format!("{dir}/src/{}.rs", model.module), spec_path, tokens)?);
     }
     Ok(files)
@@ -123,6 +123,15 @@ fn model_docs(model: &Model) -> Vec<String> {
         lines.push(String::new());
     }
     lines.push(format!("Schema: {}.", docs::code(&model.schema_name)));
+    if let ModelKind::Polymorphic(p) = &model.kind {
+        let types: Vec<String> = p.variants.iter().map(|v| docs::code(&v.odata_type)).collect();
+        lines.push(format!(
+            "Decoded by `@odata.type`: {}; anything else (no `@odata.type`, the base type, or a type this SDK does not know) is [`{}`](Self::{}) with the base's fields and every other member kept.",
+            types.join(", "),
+            p.fallback,
+            p.fallback
+        ));
+    }
     if let ModelKind::Struct(s) = &model.kind {
         if !s.bases.is_empty() {
             let bases: Vec<String> = s.bases.iter().map(|b| docs::code(b)).collect();
@@ -135,12 +144,13 @@ fn model_docs(model: &Model) -> Vec<String> {
     lines
 }
 
-fn emit_model(model: &Model) -> TokenStream {
+fn emit_model(api: &Api, model: &Model) -> TokenStream {
     let docs = docs::attrs(&model_docs(model));
     let name = format_ident!("{}", model.rust_name);
     match &model.kind {
         ModelKind::Struct(s) => emit_struct(&name, s, docs),
         ModelKind::Enum(e) => emit_enum(&name, e, docs),
+        ModelKind::Polymorphic(p) => emit_polymorphic(api, &name, p, docs),
         ModelKind::Alias(ty) => {
             let ty = type_tokens(ty, &quote!(crate));
             quote! {
@@ -298,5 +308,184 @@ fn emit_enum(name: &proc_macro2::Ident, e: &EnumModel, docs: TokenStream) -> Tok
                 f.write_str(self.as_str())
             }
         }
+    }
+}
+
+/// The struct fields of a model (empty for other kinds).
+fn struct_fields<'a>(api: &'a Api, model: &str) -> &'a [Field] {
+    match api.models.get(model).map(|m| &m.kind) {
+        Some(ModelKind::Struct(s)) => &s.fields,
+        _ => &[],
+    }
+}
+
+/// Accessors for the base's fields that every variant has under the same name: `id()`.
+fn base_accessors(api: &Api, p: &PolymorphicModel) -> Vec<TokenStream> {
+    let models = quote!(crate);
+    let mut out = Vec::new();
+    for field in struct_fields(api, &p.base) {
+        if field.json_name == "@odata.type" || field.boxed || field.rust_name.starts_with("as_") {
+            continue;
+        }
+        let everywhere = p.variants.iter().all(|v| {
+            struct_fields(api, &v.model)
+                .iter()
+                .any(|f| f.rust_name == field.rust_name && f.ty == field.ty && f.nullable == field.nullable && !f.boxed)
+        });
+        if !everywhere {
+            continue;
+        }
+        let ident = format_ident!("{}", field.rust_name);
+        let inner = type_tokens(&field.ty, &models);
+        let (ret, read) = if field.nullable {
+            (quote!(&graph_types::Nullable<#inner>), quote!(&v.#ident))
+        } else if field.ty == TypeRef::String {
+            (quote!(Option<&str>), quote!(v.#ident.as_deref()))
+        } else {
+            (quote!(Option<&#inner>), quote!(v.#ident.as_ref()))
+        };
+        let arms = p.variants.iter().map(|v| {
+            let variant = format_ident!("{}", v.rust_name);
+            quote!(Self::#variant(v) => #read,)
+        });
+        let fallback = format_ident!("{}", p.fallback);
+        let doc = format!(" The {} of whichever type this is.", docs::code(&field.json_name));
+        out.push(quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) -> #ret {
+                match self {
+                    #(#arms)*
+                    Self::#fallback(v) => #read,
+                }
+            }
+        });
+    }
+    out
+}
+
+fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, docs: TokenStream) -> TokenStream {
+    let accessors = base_accessors(api, p);
+    let base_odata_field = struct_fields(api, &p.base).iter().find(|f| f.json_name == "@odata.type").map(|f| format_ident!("{}", f.rust_name));
+    let base = format_ident!("{}", p.base);
+    let fallback = format_ident!("{}", p.fallback);
+    let variants = p.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let model = format_ident!("{}", v.model);
+        let doc = format!(" `@odata.type` {}.", docs::code(&v.odata_type));
+        quote!(#[doc = #doc] #ident(crate::#model),)
+    });
+    let keys = p.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let key = graph_types_key(&v.odata_type);
+        quote!(Some(#key) => serde_json::from_value(value).map(Self::#ident),)
+    });
+    let serialize = p.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let model = format_ident!("{}", v.model);
+        let odata_type = &v.odata_type;
+        match &v.odata_type_field {
+            Some(field) => {
+                let field = format_ident!("{}", field);
+                quote! {
+                    Self::#ident(v) if v.#field.is_none() => crate::#model { #field: Some(#odata_type.to_owned()), ..v.clone() }.serialize(serializer),
+                    Self::#ident(v) => v.serialize(serializer),
+                }
+            }
+            None => quote!(Self::#ident(v) => v.serialize(serializer),),
+        }
+    });
+    let as_variant = p.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let model = format_ident!("{}", v.model);
+        let method = format_ident!("as_{}", crate::naming::snake(&v.rust_name));
+        let doc = format!(" The [`{}`](crate::{}) inside, when this is one.", v.model, v.model);
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> Option<&crate::#model> {
+                match self {
+                    Self::#ident(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    });
+    let odata_type_arms = p.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let odata_type = &v.odata_type;
+        match &v.odata_type_field {
+            Some(field) => {
+                let field = format_ident!("{}", field);
+                quote!(Self::#ident(v) => v.#field.as_deref().or(Some(#odata_type)),)
+            }
+            None => quote!(Self::#ident(_) => Some(#odata_type),),
+        }
+    });
+    let fallback_odata_type = match &base_odata_field {
+        Some(field) => quote!(v.#field.as_deref()),
+        None => quote!({ let _ = v; None }),
+    };
+    let fallback_doc = format!(
+        " The base type [`{0}`](crate::{0}): `@odata.type` missing, the base's own, or one this SDK does not know (read it from `additional_properties`).",
+        p.base
+    );
+    quote! {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #[doc = #fallback_doc]
+            #fallback(crate::#base),
+        }
+
+        impl #name {
+            /// The value's `@odata.type`: the one it carries, else the one its variant stands for.
+            pub fn odata_type(&self) -> Option<&str> {
+                match self {
+                    #(#odata_type_arms)*
+                    Self::#fallback(v) => #fallback_odata_type,
+                }
+            }
+
+            #(#accessors)*
+
+            #(#as_variant)*
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                graph_types::polymorphic::decode(deserializer, |key, value| match key {
+                    #(#keys)*
+                    _ => serde_json::from_value(value).map(Self::#fallback),
+                })
+            }
+        }
+
+        impl Serialize for #name {
+            /// Writes the variant's object, with its `@odata.type` when the value lacks one.
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                    Self::#fallback(v) => v.serialize(serializer),
+                }
+            }
+        }
+
+        impl Default for #name {
+            fn default() -> Self {
+                Self::#fallback(crate::#base::default())
+            }
+        }
+    }
+}
+
+/// The match key of an `@odata.type` (as `graph_types::polymorphic::odata_type_key` computes it).
+fn graph_types_key(odata_type: &str) -> String {
+    let bare = odata_type.trim_start_matches('#').to_ascii_lowercase();
+    match bare.strip_prefix("graph.") {
+        Some(rest) => format!("microsoft.graph.{rest}"),
+        None => bare,
     }
 }

@@ -1,6 +1,7 @@
 //! Boxes the fields that would make a struct contain itself.
 //!
-//! A struct holding `Option<Self>` (directly or through other structs) has
+//! A struct holding `Option<Self>` (directly, through other structs or through a polymorphic
+//! enum, which holds its variants inline) has
 //! no finite size. Fields are boxed exactly where they point back into their
 //! own strongly connected component of the "contains directly" graph;
 //! `Vec` and map fields already live on the heap and never count.
@@ -49,7 +50,7 @@ fn resolve_alias(ty: &TypeRef, models: &BTreeMap<String, Model>) -> Option<Strin
     for _ in 0..64 {
         let TypeRef::Named(name) = &current else { return None };
         match models.get(name).map(|m| &m.kind) {
-            Some(ModelKind::Struct(_)) => return Some(name.clone()),
+            Some(ModelKind::Struct(_) | ModelKind::Polymorphic(_)) => return Some(name.clone()),
             Some(ModelKind::Alias(inner)) => current = inner.clone(),
             _ => return None,
         }
@@ -62,7 +63,12 @@ fn direct_targets<'m>(model: &'m Model, models: &'m BTreeMap<String, Model>) -> 
         ModelKind::Struct(s) => s.fields.as_slice(),
         _ => &[],
     };
-    fields.iter().filter_map(move |f| resolve_alias(&f.ty, models))
+    // A polymorphic enum holds its base and every variant inline.
+    let variants: Vec<String> = match &model.kind {
+        ModelKind::Polymorphic(p) => std::iter::once(p.base.clone()).chain(p.variants.iter().map(|v| v.model.clone())).collect(),
+        _ => Vec::new(),
+    };
+    fields.iter().filter_map(move |f| resolve_alias(&f.ty, models)).chain(variants)
 }
 
 /// Tarjan's algorithm, iterative; returns a component id per node.

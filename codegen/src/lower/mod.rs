@@ -3,7 +3,9 @@
 
 mod cycles;
 mod operations;
+mod polymorphic;
 mod schemas;
+mod tree;
 
 use std::collections::BTreeMap;
 
@@ -19,15 +21,18 @@ use crate::naming::{self, Scope};
 pub fn lower(doc: &OpenAPI) -> Result<Api, CodegenError> {
     let mut lowerer = Lowerer::new(doc);
     lowerer.lower_components()?;
-    let operations = lowerer.lower_operations()?;
+    let mut operations = lowerer.lower_operations()?;
+    lowerer.lower_polymorphic();
     let mut models = std::mem::take(&mut lowerer.models);
     cycles::box_cycles(&mut models);
+    let tree = tree::lower_tree(&mut operations);
     let mut diagnostics = lowerer.diagnostics;
     diagnostics.sort();
     Ok(Api {
         title: doc.info.title.clone(),
         models,
         operations,
+        tree,
         diagnostics,
     })
 }
@@ -45,6 +50,10 @@ pub(crate) struct Lowerer<'a> {
     /// Inline models already made, by the JSON pointer of their schema, so
     /// a base's inline types are shared by every derived type.
     pub(crate) inline_cache: BTreeMap<String, crate::ir::TypeRef>,
+    /// The component schemas' type hierarchy (bases, derived types, `@odata.type`s).
+    pub(crate) hierarchy: graph_spec::hierarchy::Hierarchy,
+    /// Polymorphic bases referenced so far: schema name → the enum's Rust name.
+    pub(crate) polymorphic: BTreeMap<String, String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -68,6 +77,8 @@ impl<'a> Lowerer<'a> {
             module_scope,
             diagnostics: Vec::new(),
             inline_cache: BTreeMap::new(),
+            hierarchy: graph_spec::hierarchy::Hierarchy::new(doc),
+            polymorphic: BTreeMap::new(),
         }
     }
 

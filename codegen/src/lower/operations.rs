@@ -159,6 +159,10 @@ impl<'a> Lowerer<'a> {
             Some(b) => Some(self.lower_body(b, &at.push("requestBody"), &format!("{hint}RequestBody"))?),
         };
         let (success, error_codes) = self.lower_responses(&op.responses.responses, op.responses.default.as_ref(), &at.push("responses"), &hint)?;
+        let success = match extensions::pageable(&op.extensions, at)? {
+            Some(pageable) => self.page_of(success, pageable.next_link_name, at),
+            None => success,
+        };
 
         let ext = &op.extensions;
         let permissions = extensions::permissions(ext, at)?;
@@ -186,6 +190,8 @@ impl<'a> Lowerer<'a> {
             permissions,
             national_clouds,
             local_extension,
+            wrapper: None,
+            area: String::new(),
             tags: op.tags.clone(),
             pointer: at.as_str().to_owned(),
         })
@@ -289,6 +295,32 @@ impl<'a> Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
+    /// A pageable operation's success: the items of the collection envelope it returns
+    /// (`{"value": [items], "@odata.nextLink"}`). Without such an envelope the operation keeps
+    /// its plain result and a diagnostic says why.
+    fn page_of(&mut self, success: Success, next_link: String, at: &Pointer) -> Success {
+        let item = match &success {
+            Success::Json { ty: TypeRef::Named(name), .. } => match self.models.get(name).map(|m| &m.kind) {
+                Some(ModelKind::Struct(s)) => s.fields.iter().find(|f| f.json_name == "value").and_then(|f| match &f.ty {
+                    TypeRef::Array(item, _) => Some((**item).clone()),
+                    _ => None,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        match item {
+            Some(item) => Success::Page { item, next_link },
+            None => {
+                self.diagnostic(
+                    at.push("x-ms-pageable").as_str(),
+                    "x-ms-pageable on an operation whose success is not a `{\"value\": [...]}` collection; not paged",
+                );
+                success
+            }
+        }
+    }
+
     /// `text/plain` parses into a scalar; any other media type is bytes.
     fn non_json_success(&mut self, response: &'a Response, at: &Pointer, hint: &str) -> Result<Success, CodegenError> {
         if let Some(media) = response.content.get("text/plain") {

@@ -193,12 +193,14 @@ impl<'a> Lowerer<'a> {
         } else {
             "additional_properties".to_owned()
         };
-        let odata_type = schema
-            .schema_data
-            .extensions
-            .get("x-ms-discriminator-value")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
+        // `x-ms-discriminator-value`, else the key of a discriminator mapping entry naming this
+        // schema (the PowerShell flavour writes no discriminator values).
+        let odata_type = graph_spec::extensions::discriminator_value(&schema.schema_data.extensions)
+            .map(str::to_owned)
+            .or_else(|| {
+                let name = self.schema_names.iter().find(|(_, r)| r.as_str() == rust_name).map(|(k, _)| k.as_str())?;
+                self.hierarchy.declared_odata_type(name).map(str::to_owned)
+            });
         Ok(StructModel {
             fields,
             odata_type,
@@ -291,8 +293,9 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Lowered, CodegenError> {
         let schema = match view {
             SchemaView::Ref(r) => {
+                let named = self.named(r, at)?;
                 return Ok(Lowered {
-                    ty: self.named(r, at)?,
+                    ty: self.polymorphic_or(r, named),
                     nullable: false,
                 });
             }

@@ -331,8 +331,9 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
         let mut section: Vec<(String, Value)> = entries.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
         if kind == "schemas" && request.drop_navigation_properties {
             let entities = entity_types(&section);
-            for (_, schema) in &mut section {
-                summary.navigation_properties_dropped += drop_navigation_properties(schema, &entities);
+            for (name, schema) in &mut section {
+                let is_entity = entities.contains(name.as_str());
+                summary.navigation_properties_dropped += drop_navigation_properties(schema, is_entity, &entities);
             }
         }
         pool.push((kind.clone(), section));
@@ -542,23 +543,24 @@ fn property_target(property: &Value) -> Option<String> {
 }
 
 /// Removes navigation properties from a schema (its own `properties` and those of inline
-/// `allOf` members): those marked `x-ms-navigationProperty: true`, and those whose type is an
-/// entity type (the PowerShell flavour writes single-valued ones as a bare `$ref`, which
-/// cannot carry the marker). Returns how many.
-fn drop_navigation_properties(schema: &mut Value, entity_types: &BTreeSet<String>) -> usize {
+/// `allOf` members): those marked `x-ms-navigationProperty: true`, and, in an entity type,
+/// those whose type is an entity type (the PowerShell flavour writes single-valued ones as a
+/// bare `$ref`, which cannot carry the marker; a complex type such as a collection response
+/// holds entities structurally). Returns how many.
+fn drop_navigation_properties(schema: &mut Value, is_entity: bool, entity_types: &BTreeSet<String>) -> usize {
     let mut dropped = 0;
     if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         let before = props.len();
         props.retain(|_, p| {
             let marked = p.get("x-ms-navigationProperty").and_then(Value::as_bool) == Some(true);
-            let entity_valued = property_target(p).is_some_and(|t| entity_types.contains(&t));
+            let entity_valued = is_entity && property_target(p).is_some_and(|t| entity_types.contains(&t));
             !(marked || entity_valued)
         });
         dropped += before - props.len();
     }
     if let Some(members) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
         for member in members {
-            dropped += drop_navigation_properties(member, entity_types);
+            dropped += drop_navigation_properties(member, is_entity, entity_types);
         }
     }
     dropped

@@ -104,6 +104,17 @@ impl Client {
         Ok(format!("{}/{entity_set}/{id}", self.inner.service_root))
     }
 
+    /// Starts a request for a pageable `operation` (see [`PagedRequest`]): awaiting it gives
+    /// the first page; its streams follow `@odata.nextLink`.
+    pub fn paged<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        operation: &'static OperationMeta,
+        path: RequestPath,
+        decoder: Decoder<crate::Page<T>>,
+    ) -> crate::PagedRequest<T> {
+        crate::PagedRequest::new(self.clone(), operation, path, decoder)
+    }
+
     /// Starts a request for `operation`. Nothing is validated or sent until
     /// [`Request::send`] (or `.await`).
     pub fn request<T>(

@@ -95,6 +95,13 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
     Ok(serde_json::from_value(value)?)
 }
 
+/// Decodes one page of a pageable operation: `{"value": [...], "@odata.nextLink"?,
+/// "@odata.count"?, "@odata.deltaLink"?}`. Other members are ignored; an empty body or one
+/// without a `value` array is an error.
+pub fn page<T: DeserializeOwned>(body: &[u8]) -> Result<crate::Page<T>, DecodeError> {
+    crate::paging::decode_page(body)
+}
+
 /// Decodes a `text/plain` body (such as `$count`) by parsing its trimmed text.
 pub fn text<T>(body: &[u8]) -> Result<T, DecodeError>
 where

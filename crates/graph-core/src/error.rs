@@ -64,6 +64,17 @@ pub enum Error {
         message: String,
     },
 
+    /// A next link (`@odata.nextLink`, or one given to `resume`) that does not point at the
+    /// client's service root, or is not a URL; nothing was sent, so the link's token went
+    /// nowhere. The reason names the scheme, host and port, never the link's query.
+    #[error("refused the next link of {operation_id}: {reason}")]
+    InvalidNextLink {
+        /// The operation being paged.
+        operation_id: &'static str,
+        /// What is wrong with the link.
+        reason: String,
+    },
+
     /// The credential could not provide a token.
     #[error("could not obtain an access token: {0}")]
     Credential(#[source] CredentialError),

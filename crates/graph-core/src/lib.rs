@@ -62,6 +62,7 @@ mod credential;
 pub mod decode;
 mod error;
 mod operation;
+mod paging;
 pub mod path;
 mod request;
 pub mod retry;
@@ -75,6 +76,7 @@ pub use credential::{
 pub use decode::{DecodeError, Decoder};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
 pub use operation::{HttpMethod, OperationMeta, Permissions};
+pub use paging::{Items, Page, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;
 pub use retry::RetryPolicy;
@@ -83,3 +85,6 @@ pub use tls::ensure_crypto_provider;
 /// Re-exported so that callers can pass their own client to
 /// [`ClientBuilder::http_client`] and inspect [`ServiceError::headers`] with matching types.
 pub use reqwest;
+
+/// Re-exported so that [`Pages`] and [`Items`] can be used with any stream combinators.
+pub use futures_core::Stream;

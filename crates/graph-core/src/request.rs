@@ -56,6 +56,8 @@ pub struct Request<T> {
     retry_policy: Option<RetryPolicy>,
     client_request_id: Option<HeaderValue>,
     error: Option<Error>,
+    /// A validated absolute URL (a next link) used instead of the path and query.
+    url: Option<reqwest::Url>,
 }
 
 impl<T> fmt::Debug for Request<T> {
@@ -105,6 +107,20 @@ impl<T> Request<T> {
             retry_policy: None,
             client_request_id: None,
             error: None,
+            url: None,
+        }
+    }
+
+    /// What a follow-up request (the next page) repeats of this one: the operation, the
+    /// decoder, the caller's headers and the retry policy — not the path, the query, the body
+    /// or the `client-request-id`.
+    pub(crate) fn replay(&self) -> Replay<T> {
+        Replay {
+            client: self.client.clone(),
+            operation: self.operation,
+            decoder: self.decoder,
+            headers: self.headers.clone(),
+            retry_policy: self.retry_policy,
         }
     }
 
@@ -236,6 +252,7 @@ impl<T: Send + 'static> Request<T> {
             retry_policy,
             client_request_id,
             error,
+            url,
         } = self;
         if let Some(e) = error {
             return Err(e);
@@ -259,20 +276,25 @@ impl<T: Send + 'static> Request<T> {
                 });
             }
         }
-        let mut url = inner.service_root.clone();
-        url.push_str(&path.render()?);
-        for (i, (name, value)) in query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(name);
-            url.push('=');
-            url.push_str(value);
-        }
-        let url = reqwest::Url::parse(&url).map_err(|e| Error::InvalidInput {
-            message: format!(
-                "could not build the request URL for {}: {e}",
-                operation.operation_id
-            ),
-        })?;
+        let url = match url {
+            Some(url) => url,
+            None => {
+                let mut url = inner.service_root.clone();
+                url.push_str(&path.render()?);
+                for (i, (name, value)) in query.iter().enumerate() {
+                    url.push(if i == 0 { '?' } else { '&' });
+                    url.push_str(name);
+                    url.push('=');
+                    url.push_str(value);
+                }
+                reqwest::Url::parse(&url).map_err(|e| Error::InvalidInput {
+                    message: format!(
+                        "could not build the request URL for {}: {e}",
+                        operation.operation_id
+                    ),
+                })?
+            }
+        };
         let client_request_id = client_request_id.unwrap_or_else(|| {
             HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
                 .unwrap_or(HeaderValue::from_static(""))
@@ -299,6 +321,28 @@ impl<T: Send + 'static> IntoFuture for Request<T> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
+    }
+}
+
+/// The parts of a request that its follow-ups (next pages) repeat.
+pub(crate) struct Replay<T> {
+    client: Client,
+    operation: &'static OperationMeta,
+    decoder: Decoder<T>,
+    headers: HeaderMap,
+    retry_policy: Option<RetryPolicy>,
+}
+
+impl<T> Replay<T> {
+    /// A request for `link` (a next link), after checking that it points at the client's
+    /// service root: same scheme, host and port, no credentials. Nothing is sent otherwise.
+    pub(crate) fn request(&self, link: &str) -> Result<Request<T>, Error> {
+        let url = crate::paging::check_next_link(&self.client, self.operation.operation_id, link)?;
+        let mut request = Request::new(self.client.clone(), self.operation, RequestPath::new(), self.decoder);
+        request.headers = self.headers.clone();
+        request.retry_policy = self.retry_policy;
+        request.url = Some(url);
+        Ok(request)
     }
 }
 

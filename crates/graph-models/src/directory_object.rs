@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Schema: `microsoft.graph.directoryObject`.
 /// Inherits the properties of `microsoft.graph.entity`.
+/// OData type: `#microsoft.graph.directoryObject`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DirectoryObject {
@@ -29,4 +30,9 @@ pub struct DirectoryObject {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl DirectoryObject {
+    /// The `@odata.type` value that identifies this type on the wire.
+    pub const ODATA_TYPE: &'static str = "#microsoft.graph.directoryObject";
 }

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DirectoryObjectCollectionResponse {
+    /// JSON: `value`.
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<Vec<crate::AnyDirectoryObject>>,
     /// JSON: `@odata.nextLink`; nullable: `Nullable::Null` sends an explicit `null`.
     #[serde(rename = "@odata.nextLink", skip_serializing_if = "Nullable::is_absent")]
     pub odata_next_link: Nullable<String>,

@@ -32,13 +32,13 @@ models! {
 
 #[cfg(feature = "service-principals")]
 models! {
-    directory_object_collection_response::DirectoryObjectCollectionResponse,
     reference_create::ReferenceCreate
 }
 
-#[cfg(feature = "unused-models")]
+#[cfg(any(feature = "service-principals", feature = "unused-models"))]
 models! {
-    add_in::AddIn, agent_identity::AgentIdentity, app_role::AppRole,
+    add_in::AddIn, agent_identity::AgentIdentity,
+    any_directory_object::AnyDirectoryObject, app_role::AppRole,
     assigned_license::AssignedLicense, assigned_plan::AssignedPlan,
     authorization_info::AuthorizationInfo,
     automatic_replies_setting::AutomaticRepliesSetting,
@@ -48,12 +48,11 @@ models! {
     date_time_time_zone::DateTimeTimeZone, day_of_week::DayOfWeek,
     delegate_meeting_message_delivery_options::DelegateMeetingMessageDeliveryOptions,
     device_key::DeviceKey, directory_object::DirectoryObject,
-    employee_org_data::EmployeeOrgData, entity::Entity, error_details::ErrorDetails,
-    external_audience_scope::ExternalAudienceScope, informational_url::InformationalUrl,
-    inner_error::InnerError, key_credential::KeyCredential, key_value::KeyValue,
-    license_assignment_state::LicenseAssignmentState, locale_info::LocaleInfo,
-    mailbox_recipient_type::MailboxRecipientType, mailbox_settings::MailboxSettings,
-    main_error::MainError, o_data_error::ODataError, object_identity::ObjectIdentity,
+    employee_org_data::EmployeeOrgData, external_audience_scope::ExternalAudienceScope,
+    informational_url::InformationalUrl, key_credential::KeyCredential,
+    key_value::KeyValue, license_assignment_state::LicenseAssignmentState,
+    locale_info::LocaleInfo, mailbox_recipient_type::MailboxRecipientType,
+    mailbox_settings::MailboxSettings, object_identity::ObjectIdentity,
     on_premises_extension_attributes::OnPremisesExtensionAttributes,
     on_premises_provisioning_error::OnPremisesProvisioningError,
     on_premises_sip_info::OnPremisesSipInfo, password_credential::PasswordCredential,
@@ -67,6 +66,13 @@ models! {
     sign_in_activity::SignInActivity, time_zone_base::TimeZoneBase, user::User,
     user_print::UserPrint, user_purpose::UserPurpose,
     verified_publisher::VerifiedPublisher, working_hours::WorkingHours
+}
+
+#[cfg(feature = "unused-models")]
+models! {
+    directory_object_collection_response::DirectoryObjectCollectionResponse,
+    entity::Entity, error_details::ErrorDetails, inner_error::InnerError,
+    main_error::MainError, o_data_error::ODataError
 }
 
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Schema: `microsoft.graph.servicePrincipal`.
 /// Inherits the properties of `microsoft.graph.entity`, `microsoft.graph.directoryObject`.
+/// OData type: `#microsoft.graph.servicePrincipal`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ServicePrincipal {
@@ -251,4 +252,9 @@ pub struct ServicePrincipal {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl ServicePrincipal {
+    /// The `@odata.type` value that identifies this type on the wire.
+    pub const ODATA_TYPE: &'static str = "#microsoft.graph.servicePrincipal";
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Schema: `microsoft.graph.user`.
 /// Inherits the properties of `microsoft.graph.entity`, `microsoft.graph.directoryObject`.
+/// OData type: `#microsoft.graph.user`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct User {
@@ -496,4 +497,9 @@ pub struct User {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl User {
+    /// The `@odata.type` value that identifies this type on the wire.
+    pub const ODATA_TYPE: &'static str = "#microsoft.graph.user";
 }

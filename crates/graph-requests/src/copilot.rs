@@ -79,7 +79,7 @@ impl CopilotAdminSettingsLimitedModeGetRequest {
         Self(self.0.query_list("$expand", expand.into_iter().map(|v| v.to_string())))
     }
 
-    /// Adds a request header.
+    /// Adds a request header (sent on every page of a pageable request).
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         Self(self.0.header(name, value))
     }
@@ -87,6 +87,11 @@ impl CopilotAdminSettingsLimitedModeGetRequest {
     /// Adds a query option.
     pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
     }
 
     /// The underlying runtime request.

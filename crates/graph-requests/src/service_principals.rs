@@ -65,7 +65,7 @@ impl ServicePrincipalsItemAgentIdentityRequestBuilder {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ServicePrincipalsItemAgentIdentityOwnersGetRequest(
-    graph_core::Request<graph_models::DirectoryObjectCollectionResponse>,
+    graph_core::PagedRequest<graph_models::AnyDirectoryObject>,
 );
 impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
     /// Sets `ConsistencyLevel` (header). Indicates the requested consistency level. Documentation URL: https://docs.microsoft.com/graph/aad-advanced-queries
@@ -122,7 +122,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
         Self(self.0.query_list("$expand", expand.into_iter().map(|v| v.to_string())))
     }
 
-    /// Adds a request header.
+    /// Adds a request header (sent on every page of a pageable request).
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         Self(self.0.header(name, value))
     }
@@ -132,28 +132,51 @@ impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
         Self(self.0.query(name, value))
     }
 
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// Every item across all pages, fetched lazily one page at a time; an error on any
+    /// page is yielded and ends the stream.
+    pub fn items(self) -> graph_core::Items<graph_models::AnyDirectoryObject> {
+        self.0.items()
+    }
+
+    /// Every page, fetched lazily; an error is yielded and ends the stream.
+    pub fn pages(self) -> graph_core::Pages<graph_models::AnyDirectoryObject> {
+        self.0.pages()
+    }
+
+    /// Continues from a next link stored earlier (`Page::next_link`) instead of the first
+    /// page, with this request's headers and retry policy. The link must point at the
+    /// client's service root (scheme, host and port), or nothing is sent.
+    pub fn resume(self, next_link: impl Into<String>) -> Self {
+        Self(self.0.resume(next_link))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(
         self,
-    ) -> graph_core::Request<graph_models::DirectoryObjectCollectionResponse> {
+    ) -> graph_core::PagedRequest<graph_models::AnyDirectoryObject> {
         self.0
     }
 
     /// Sends the request.
     pub async fn send(
         self,
-    ) -> Result<graph_models::DirectoryObjectCollectionResponse, graph_core::Error> {
+    ) -> Result<graph_core::Page<graph_models::AnyDirectoryObject>, graph_core::Error> {
         self.0.send().await
     }
 }
 
 impl std::future::IntoFuture for ServicePrincipalsItemAgentIdentityOwnersGetRequest {
     type Output = Result<
-        graph_models::DirectoryObjectCollectionResponse,
+        graph_core::Page<graph_models::AnyDirectoryObject>,
         graph_core::Error,
     >;
-    type IntoFuture = <graph_core::Request<
-        graph_models::DirectoryObjectCollectionResponse,
+    type IntoFuture = <graph_core::PagedRequest<
+        graph_models::AnyDirectoryObject,
     > as std::future::IntoFuture>::IntoFuture;
     fn into_future(self) -> Self::IntoFuture {
         self.0.into_future()
@@ -174,7 +197,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
     ///
     /// `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners` (operation `servicePrincipals.agentIdentity.ListOwners`).
     ///
-    /// Returns the `DirectoryObjectCollectionResponse` from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// Pageable: `.await` gives the first page (a `graph_core::Page` of `AnyDirectoryObject`), `.items()` streams every item and `.pages()` every page, fetching each next page (from `@odata.nextLink`) only when needed, with the same headers and retry policy; `.resume(link)` starts from a stored next link.
     /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
     ///
     /// # Permissions
@@ -190,10 +213,10 @@ impl ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
         ServicePrincipalsItemAgentIdentityOwnersGetRequest(
             self
                 .client
-                .request(
+                .paged(
                     &crate::operations::SERVICE_PRINCIPALS_AGENT_IDENTITY_LIST_OWNERS,
                     self.path.clone(),
-                    graph_core::decode::json_unwrap_value,
+                    graph_core::decode::page::<graph_models::AnyDirectoryObject>,
                 ),
         )
     }
@@ -288,7 +311,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
         Self(self.0.header("If-Match", Into::<String>::into(if_match)))
     }
 
-    /// Adds a request header.
+    /// Adds a request header (sent on every page of a pageable request).
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         Self(self.0.header(name, value))
     }
@@ -296,6 +319,11 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
     /// Adds a query option.
     pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
     }
 
     /// The underlying runtime request.

@@ -22,6 +22,9 @@ pub struct TypeInfo {
     pub base: Option<String>,
     /// The `@odata.type` value, with its `#`.
     pub odata_type: Option<String>,
+    /// Whether the document declares it (`x-ms-discriminator-value`, or a mapping entry), as
+    /// opposed to Graph's naming rule.
+    pub declared: bool,
 }
 
 /// Bases, derived types and `@odata.type` values of every component schema.
@@ -62,11 +65,20 @@ impl Hierarchy {
                     .map(str::to_owned),
                 ReferenceOr::Item(_) => None,
             });
-            let odata_type = discriminator_value(&s.schema_data.extensions)
+            let declared = discriminator_value(&s.schema_data.extensions)
                 .map(str::to_owned)
-                .or_else(|| mapped.get(name).cloned())
+                .or_else(|| mapped.get(name).cloned());
+            let odata_type = declared
+                .clone()
                 .or_else(|| name.starts_with(GRAPH_NAMESPACE).then(|| format!("#{name}")));
-            types.insert(name.clone(), TypeInfo { base, odata_type });
+            types.insert(
+                name.clone(),
+                TypeInfo {
+                    base,
+                    odata_type,
+                    declared: declared.is_some(),
+                },
+            );
         }
         let by_odata_type = types
             .iter()
@@ -86,6 +98,13 @@ impl Hierarchy {
     /// The `@odata.type` of schema `name` (`#microsoft.graph.user`).
     pub fn odata_type(&self, name: &str) -> Option<&str> {
         self.types.get(name)?.odata_type.as_deref()
+    }
+
+    /// The `@odata.type` the document declares for `name` (`x-ms-discriminator-value` or a
+    /// discriminator mapping entry), not the one Graph's naming rule would give.
+    pub fn declared_odata_type(&self, name: &str) -> Option<&str> {
+        let info = self.types.get(name)?;
+        info.declared.then_some(info.odata_type.as_deref()).flatten()
     }
 
     /// `name` and its bases, nearest first; a loop ends the chain.

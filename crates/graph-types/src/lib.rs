@@ -16,6 +16,7 @@
 mod additional;
 mod flex_number;
 mod nullable;
+pub mod polymorphic;
 
 pub use additional::{AdditionalProperties, is_instance_annotation};
 pub use flex_number::FlexNumber;

@@ -38,7 +38,7 @@ impl WidgetsGetRequest {
         Self(self.0.header("ConsistencyLevel", Into::<String>::into(consistency_level)))
     }
 
-    /// Adds a request header.
+    /// Adds a request header (sent on every page of a pageable request).
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         Self(self.0.header(name, value))
     }
@@ -46,6 +46,11 @@ impl WidgetsGetRequest {
     /// Adds a query option.
     pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
     }
 
     /// The underlying runtime request.
@@ -205,7 +210,7 @@ impl WidgetsItemDeleteRequest {
         Self(self.0.header("If-Match", Into::<String>::into(if_match)))
     }
 
-    /// Adds a request header.
+    /// Adds a request header (sent on every page of a pageable request).
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         Self(self.0.header(name, value))
     }
@@ -213,6 +218,11 @@ impl WidgetsItemDeleteRequest {
     /// Adds a query option.
     pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
     }
 
     /// The underlying runtime request.

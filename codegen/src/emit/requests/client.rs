@@ -1,0 +1,96 @@
+//! `lib.rs` of the requests crate: module declarations and the root `GraphClient`, whose
+//! methods are the top-level accessors.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::emit::areas::cfg_one;
+use crate::emit::docs;
+use crate::ir::{Api, TopLevel, UrlNode};
+
+pub(super) fn emit(api: &Api) -> TokenStream {
+    let tops: Vec<(&UrlNode, &TopLevel)> = api.tree.children.iter().filter_map(|c| c.top.as_ref().map(|t| (c, t))).collect();
+    let accessors = tops.iter().map(|(c, top)| {
+        let cfg = cfg_one(&top.area);
+        let accessor = super::builders::accessor(c, &quote!(graph_core::RequestPath::new()));
+        quote!(#cfg #accessor)
+    });
+    let mod_idents = tops.iter().map(|(_, top)| {
+        let m = format_ident!("{}", top.module);
+        let cfg = cfg_one(&top.area);
+        quote!(#cfg mod #m;)
+    });
+    let reexports = tops.iter().map(|(_, top)| {
+        let m = format_ident!("{}", top.module);
+        let cfg = cfg_one(&top.area);
+        quote!(#cfg pub use #m::*;)
+    });
+    let op_count = api.operations.len();
+    let inner_docs = docs::inner_attrs(&[
+        format!("Request builders for {}.", docs::clean(&api.title)),
+        String::new(),
+        format!(
+            "Generated from the OpenAPI slice ({op_count} operations). Start at [`GraphClient`]; \
+             each method below it adds one URL segment, and each operation hands its metadata, \
+             path, body and decoder to the `graph-core` runtime, which does the sending, retrying \
+             and error handling."
+        ),
+        String::new(),
+        "Each top-level URL segment is an API area with its own Cargo feature (all on by \
+         default through `all-areas`), so a program can compile only the areas it calls."
+            .to_owned(),
+    ]);
+    let tokens = quote! {
+        #inner_docs
+        #![warn(missing_docs)]
+        #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+        #![allow(clippy::doc_markdown)]
+
+        use graph_core::{Client, ClientBuilder, Credential};
+
+        pub mod operations;
+        #(#mod_idents)*
+
+        #(#reexports)*
+
+        /// The entry point: a configured runtime client plus one method per
+        /// top-level URL segment of the API.
+        #[derive(Debug, Clone)]
+        pub struct GraphClient {
+            client: Client,
+        }
+
+        impl GraphClient {
+            /// A client for the global cloud's beta endpoint with default
+            /// settings, authenticating with `credential`.
+            pub fn new(credential: impl Credential + 'static) -> Self {
+                Self::from_core(Client::new(credential))
+            }
+
+            /// A builder for other clouds, a custom service root, retry and
+            /// timeout settings.
+            pub fn builder(credential: impl Credential + 'static) -> ClientBuilder<Self> {
+                ClientBuilder::new(credential)
+            }
+
+            /// Wraps an existing runtime client.
+            pub fn from_core(client: Client) -> Self {
+                Self { client }
+            }
+
+            /// The runtime client (cloud, service root, entity URLs).
+            pub fn core(&self) -> &Client {
+                &self.client
+            }
+
+            #(#accessors)*
+        }
+
+        impl From<Client> for GraphClient {
+            fn from(client: Client) -> Self {
+                Self::from_core(client)
+            }
+        }
+    };
+    tokens
+}

@@ -1,0 +1,316 @@
+//! Paging: a collection answered in pages, each linking the next by `@odata.nextLink`.
+//!
+//! A pageable operation's builder returns a [`PagedRequest`]. Awaiting it gives the first
+//! [`Page`]; [`PagedRequest::items`] streams every item across pages and [`PagedRequest::pages`]
+//! every page, fetching the next page only when the stream is polled past the current one, so
+//! one page is held in memory at a time. [`PagedRequest::resume`] starts from a next link
+//! stored earlier.
+//!
+//! Every page after the first is its own request to the page's next link, used verbatim (its
+//! `$skiptoken` is never decoded or re-encoded): with the first request's extra headers
+//! (`ConsistencyLevel`, `Prefer`, …) and retry policy, a fresh `client-request-id`, its own
+//! retries, and its own `graph.request` tracing span. A next link must have the scheme, host and
+//! port of the client's service root; any other is refused with [`Error::InvalidNextLink`]
+//! before anything is sent, so the token never goes to another host. An error on any page is
+//! yielded by the stream, which then ends.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+use crate::decode::{DecodeError, Decoder};
+use crate::error::Error;
+use crate::request::{Replay, Request};
+use crate::retry::RetryPolicy;
+
+/// One page of a collection.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page (`value`).
+    pub items: Vec<T>,
+    /// The next page's URL (`@odata.nextLink`); `None` on the last page.
+    pub next_link: Option<String>,
+    /// The size of the whole collection (`@odata.count`), when `$count=true` was asked.
+    pub count: Option<i64>,
+    /// The link for changes from now on (`@odata.deltaLink`), on the last page of a delta query.
+    pub delta_link: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items` and nothing else.
+    pub fn new(items: Vec<T>) -> Self {
+        Self {
+            items,
+            next_link: None,
+            count: None,
+            delta_link: None,
+        }
+    }
+
+    /// Whether another page follows.
+    pub fn has_next(&self) -> bool {
+        self.next_link.is_some()
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.count", default)]
+    count: Option<i64>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
+}
+
+/// Decodes one page: `{"value": [items], "@odata.nextLink"?, "@odata.count"?,
+/// "@odata.deltaLink"?}`; other members (`@odata.context`, `@microsoft.graph.tips`) are
+/// ignored. An empty body, or one without a `value` array, is an error.
+pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, DecodeError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeError::new("expected a page of a collection but the response body was empty"));
+    }
+    let envelope: Envelope<T> = serde_json::from_slice(body)?;
+    Ok(Page {
+        items: envelope.value,
+        next_link: envelope.next_link,
+        count: envelope.count,
+        delta_link: envelope.delta_link,
+    })
+}
+
+/// Parses a next link and checks it points at the client's service root.
+pub(crate) fn check_next_link(client: &Client, operation_id: &'static str, link: &str) -> Result<reqwest::Url, Error> {
+    let refuse = |reason: String| Error::InvalidNextLink { operation_id, reason };
+    let url = reqwest::Url::parse(link).map_err(|e| refuse(format!("it is not an absolute URL ({e})")))?;
+    let root = reqwest::Url::parse(client.service_root())
+        .map_err(|e| refuse(format!("the client's service root is not a URL ({e})")))?;
+    let origin = |u: &reqwest::Url| {
+        format!(
+            "{}://{}:{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port_or_known_default().map_or_else(String::new, |p| p.to_string())
+        )
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("it carries credentials".to_owned()));
+    }
+    if origin(&url) != origin(&root) || url.host_str().is_none() {
+        return Err(refuse(format!(
+            "it points at {}, not at the service root's {}",
+            origin(&url),
+            origin(&root)
+        )));
+    }
+    Ok(url)
+}
+
+/// A request for a pageable operation; see the [module docs](self).
+#[must_use = "a request does nothing until it is awaited or streamed"]
+pub struct PagedRequest<T> {
+    first: Request<Page<T>>,
+    resume_from: Option<String>,
+}
+
+impl<T> fmt::Debug for PagedRequest<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PagedRequest")
+            .field("first", &self.first)
+            .field("resumes", &self.resume_from.is_some())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
+    pub(crate) fn new(client: Client, operation: &'static crate::OperationMeta, path: crate::RequestPath, decoder: Decoder<Page<T>>) -> Self {
+        Self {
+            first: Request::new(client, operation, path, decoder),
+            resume_from: None,
+        }
+    }
+
+    /// Adds a request header, sent with every page (see [`Request::header`]).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self {
+            first: self.first.header(name, value),
+            ..self
+        }
+    }
+
+    /// Adds a query option to the first page (the next links carry it on).
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            first: self.first.query(name, value),
+            ..self
+        }
+    }
+
+    /// Adds a comma-separated query option to the first page (see [`Request::query_list`]).
+    pub fn query_list<I, S>(self, name: impl Into<String>, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            first: self.first.query_list(name, values),
+            ..self
+        }
+    }
+
+    /// Overrides the client's retry policy for every page.
+    pub fn retry_policy(self, policy: RetryPolicy) -> Self {
+        Self {
+            first: self.first.retry_policy(policy),
+            ..self
+        }
+    }
+
+    /// Starts from `next_link` (a [`Page::next_link`] stored earlier) instead of the first
+    /// page. The link is checked like every next link when the request is sent.
+    pub fn resume(self, next_link: impl Into<String>) -> Self {
+        Self {
+            resume_from: Some(next_link.into()),
+            ..self
+        }
+    }
+
+    /// The request the stream starts with: the first page, or the resumed link.
+    fn start(self) -> (Result<Request<Page<T>>, Error>, Replay<Page<T>>) {
+        let replay = self.first.replay();
+        let start = match self.resume_from {
+            Some(link) => replay.request(&link),
+            None => Ok(self.first),
+        };
+        (start, replay)
+    }
+
+    /// Sends the first request and returns its page.
+    pub async fn send(self) -> Result<Page<T>, Error> {
+        let (start, _) = self.start();
+        start?.send().await
+    }
+
+    /// Every page, fetched lazily.
+    pub fn pages(self) -> Pages<T> {
+        enum Step<T> {
+            Send(Request<Page<T>>),
+            Fail(Error),
+            Done,
+        }
+        let (start, replay) = self.start();
+        let replay = Arc::new(replay);
+        let first = match start {
+            Ok(request) => Step::Send(request),
+            Err(e) => Step::Fail(e),
+        };
+        let stream = futures_util::stream::unfold(first, move |step| {
+            let replay = Arc::clone(&replay);
+            async move {
+                match step {
+                    Step::Done => None,
+                    Step::Fail(e) => Some((Err(e), Step::Done)),
+                    Step::Send(request) => match request.send().await {
+                        Ok(page) => {
+                            let next = match &page.next_link {
+                                None => Step::Done,
+                                Some(link) => match replay.request(link) {
+                                    Ok(request) => Step::Send(request),
+                                    Err(e) => Step::Fail(e),
+                                },
+                            };
+                            Some((Ok(page), next))
+                        }
+                        Err(e) => Some((Err(e), Step::Done)),
+                    },
+                }
+            }
+        });
+        Pages { inner: Box::pin(stream) }
+    }
+
+    /// Every item across all pages, fetched lazily one page at a time.
+    pub fn items(self) -> Items<T> {
+        let pages = self.pages();
+        let stream = futures_util::stream::unfold((pages, Vec::new().into_iter()), |(mut pages, mut buffered)| async move {
+            loop {
+                if let Some(item) = buffered.next() {
+                    return Some((Ok(item), (pages, buffered)));
+                }
+                match std::future::poll_fn(|cx| Pin::new(&mut pages).poll_next(cx)).await {
+                    Some(Ok(page)) => buffered = page.items.into_iter(),
+                    Some(Err(e)) => return Some((Err(e), (pages, Vec::new().into_iter()))),
+                    None => return None,
+                }
+            }
+        });
+        Items { inner: Box::pin(stream) }
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> IntoFuture for PagedRequest<T> {
+    type Output = Result<Page<T>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The pages of a [`PagedRequest`], as a [`Stream`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Pages<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<Page<T>, Error>> + Send>>,
+}
+
+impl<T> Stream for Pages<T> {
+    type Item = Result<Page<T>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T> fmt::Debug for Pages<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pages")
+    }
+}
+
+/// The items of a [`PagedRequest`] across all pages, as a [`Stream`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Items<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+}
+
+impl<T> Stream for Items<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T> fmt::Debug for Items<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Items")
+    }
+}
