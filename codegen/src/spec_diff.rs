@@ -32,6 +32,8 @@
 //!   builder method's arguments: breaking.
 //! * **Decoding**: success starting to accept the `{"value": …}` wrapper is
 //!   additive; ceasing to is breaking.
+//! * **Request builders**: a builder type, an accessor method or a request wrapper renamed for the
+//!   same path is breaking (code names them).
 //! * **Documentation-only changes** that are still visible in generated
 //!   docs or metadata (`required` on a field, `readOnly`, whether a body
 //!   is required, permissions, a national cloud added) are additive.
@@ -173,8 +175,59 @@ pub fn diff(old: &Api, new: &Api) -> Report {
         ..Report::default()
     };
     diff_operations(old, new, &mut report);
+    diff_builders(old, new, &mut report);
     diff_models(old, new, &mut report);
     report
+}
+
+/// Request builders by the path they stand for: renamed builders, renamed accessor methods and
+/// changed request wrappers break code that names them.
+fn diff_builders(old: &Api, new: &Api, report: &mut Report) {
+    let index = |api: &Api| -> BTreeMap<String, (String, Option<String>)> {
+        api.tree
+            .descendants()
+            .into_iter()
+            .map(|n| {
+                (
+                    graph_spec::template::render(&n.segments),
+                    (n.builder.clone(), n.accessor.as_ref().map(|a| a.method.clone())),
+                )
+            })
+            .collect()
+    };
+    let (old_nodes, new_nodes) = (index(old), index(new));
+    for (path, (old_builder, old_method)) in &old_nodes {
+        let Some((new_builder, new_method)) = new_nodes.get(path) else { continue };
+        let subject = format!("builder for {path}");
+        if old_builder != new_builder {
+            report.push(Impact::Breaking, &subject, format!("renamed from {old_builder} to {new_builder}"));
+        }
+        if old_method != new_method {
+            report.push(
+                Impact::Breaking,
+                &subject,
+                format!(
+                    "accessor method renamed from `{}` to `{}`",
+                    old_method.as_deref().unwrap_or("-"),
+                    new_method.as_deref().unwrap_or("-")
+                ),
+            );
+        }
+    }
+    let wrappers = |api: &Api| -> BTreeMap<(crate::ir::Method, String), Option<String>> {
+        api.operations.iter().map(|op| ((op.method, op.path_template.clone()), op.wrapper.clone())).collect()
+    };
+    let new_wrappers = wrappers(new);
+    for (key, old_wrapper) in wrappers(old) {
+        let (Some(a), Some(Some(b))) = (&old_wrapper, new_wrappers.get(&key)) else { continue };
+        if a != b {
+            report.push(
+                Impact::Breaking,
+                &format!("operation {} {}", key.0.upper(), key.1),
+                format!("request wrapper renamed from {a} to {b}"),
+            );
+        }
+    }
 }
 
 fn field_type(f: &Field) -> String {

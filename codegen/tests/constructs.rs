@@ -557,3 +557,72 @@ fn output_is_deterministic() {
     let b = generated_text(&text);
     assert_eq!(a, b);
 }
+
+const POLY_SCHEMAS: &str = "microsoft.graph.entity:\n  type: object\n  properties:\n    id: {type: string}\n    '@odata.type': {type: string}\n  discriminator:\n    propertyName: '@odata.type'\n    mapping:\n      '#microsoft.graph.user': '#/components/schemas/microsoft.graph.user'\nmicrosoft.graph.directoryObject:\n  allOf:\n    - $ref: '#/components/schemas/microsoft.graph.entity'\n    - type: object\n      properties:\n        deletedDateTime: {type: string, nullable: true}\nmicrosoft.graph.user:\n  allOf:\n    - $ref: '#/components/schemas/microsoft.graph.directoryObject'\n    - type: object\n      properties:\n        displayName: {type: string}\nmicrosoft.graph.servicePrincipal:\n  allOf:\n    - $ref: '#/components/schemas/microsoft.graph.directoryObject'\n    - type: object\n      properties:\n        appId: {type: string}\n  x-ms-discriminator-value: '#microsoft.graph.servicePrincipal'\nmicrosoft.graph.directoryObjectCollectionResponse:\n  type: object\n  properties:\n    value:\n      type: array\n      items: {$ref: '#/components/schemas/microsoft.graph.directoryObject'}\n    '@odata.nextLink': {type: string, nullable: true}\n";
+
+fn poly_spec(pageable: &str) -> String {
+    spec(
+        &format!("/owners:\n  get:\n    operationId: owners.List\n    responses:\n      2XX:\n        description: ok\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/microsoft.graph.directoryObjectCollectionResponse'}}\n{pageable}"),
+        POLY_SCHEMAS,
+    )
+}
+
+#[test]
+fn references_to_a_base_with_derived_types_are_polymorphic() {
+    let api = lower(&poly_spec(""));
+    let Some(codegen::ir::ModelKind::Polymorphic(p)) = api.models.get("AnyDirectoryObject").map(|m| &m.kind) else {
+        panic!("no polymorphic model: {:?}", api.models.keys().collect::<Vec<_>>())
+    };
+    assert_eq!(p.base, "DirectoryObject");
+    assert_eq!(p.fallback, "Other");
+    let variants: Vec<(&str, &str)> = p.variants.iter().map(|v| (v.rust_name.as_str(), v.odata_type.as_str())).collect();
+    // The mapping names user; the discriminator value names servicePrincipal.
+    assert_eq!(variants, [("ServicePrincipal", "#microsoft.graph.servicePrincipal"), ("User", "#microsoft.graph.user")]);
+    let items = &field(strukt(&api, "DirectoryObjectCollectionResponse"), "value").ty;
+    assert_eq!(items.rust_name(), "Vec<AnyDirectoryObject>");
+    // allOf inheritance keeps the plain base.
+    assert_eq!(strukt(&api, "User").bases, ["microsoft.graph.entity", "microsoft.graph.directoryObject"]);
+    assert_eq!(strukt(&api, "User").odata_type.as_deref(), Some("#microsoft.graph.user"));
+    // Nothing references entity itself: no AnyEntity.
+    assert!(!api.models.contains_key("AnyEntity"));
+    let text = generated_text(&poly_spec(""));
+    assert!(text.contains("pub enum AnyDirectoryObject"), "{text}");
+    assert!(text.contains("Some(\"microsoft.graph.user\")") && text.contains("map(Self::User)"), "{text}");
+}
+
+#[test]
+fn pageable_operations_page_their_collection_items() {
+    let api = lower(&poly_spec("    x-ms-pageable:\n      nextLinkName: '@odata.nextLink'\n      operationName: listMore\n"));
+    let list = op(&api, "owners.List");
+    let codegen::ir::Success::Page { item, next_link } = &list.success else { panic!("{:?}", list.success) };
+    assert_eq!(item.rust_name(), "AnyDirectoryObject");
+    assert_eq!(next_link, "@odata.nextLink");
+    assert_eq!(list.wrapper.as_deref(), Some("OwnersGetRequest"), "pageable operations get a wrapper for their streams");
+    let text = generated_text(&poly_spec("    x-ms-pageable:\n      nextLinkName: '@odata.nextLink'\n"));
+    assert!(text.contains(".paged(") && text.contains("graph_core::decode::page::<graph_models::AnyDirectoryObject>"), "{text}");
+    assert!(text.contains("pub fn items(self) -> graph_core::Items<graph_models::AnyDirectoryObject>"), "{text}");
+    // Without a collection envelope the operation is not paged, and says why.
+    let not_a_collection = spec(
+        "/thing:\n  get:\n    operationId: thing.Get\n    responses:\n      2XX:\n        description: ok\n        content:\n          application/json:\n            schema: {type: string}\n    x-ms-pageable: {nextLinkName: '@odata.nextLink'}\n",
+        "",
+    );
+    let api = codegen::lower_spec(&not_a_collection).expect("lowers");
+    assert!(api.diagnostics.iter().any(|d| d.message.contains("not paged")), "{:?}", api.diagnostics);
+}
+
+#[test]
+fn the_url_tree_is_named_in_the_ir() {
+    let api = lower(&ops_spec());
+    let names: Vec<&str> = api.tree.descendants().iter().map(|n| n.builder.as_str()).collect();
+    assert!(names.contains(&"ThingsItemRequestBuilder"), "{names:?}");
+    let things = &api.tree.children[0];
+    let top = things.top.as_ref().expect("top-level node");
+    assert_eq!((top.module.as_str(), top.area.as_str()), ("things", "things"));
+    let item = things
+        .children
+        .iter()
+        .find(|c| matches!(c.segments.last(), Some(codegen::ir::Segment::Param(_))))
+        .expect("key node");
+    assert_eq!(item.accessor.as_ref().map(|a| a.method.as_str()), Some("by_thing_id"));
+    assert!(api.operations.iter().all(|o| o.area == "things"));
+}

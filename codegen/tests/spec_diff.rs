@@ -174,3 +174,28 @@ fn unparsable_specs_are_errors_naming_the_side() {
     let err = spec_diff::diff_texts(&committed_spec(), "openapi: 3.1.0\ninfo: {title: t, version: v}\npaths: {}").expect_err("error");
     assert!(err.message.starts_with("new spec:"), "{err}");
 }
+
+#[test]
+fn builder_renames_are_reported() {
+    // A segment renamed: the operations move (reported as such); builders of paths that exist
+    // on both sides are compared by name.
+    let new = edited(|doc| {
+        let paths = doc["paths"].as_object_mut().expect("paths");
+        let item = paths.shift_remove("/copilot/admin/settings/limitedMode").expect("item");
+        paths.insert("/copilot/administration/settings/limitedMode".into(), item);
+    });
+    let report = spec_diff::diff_texts(&committed_spec(), &new).expect("diff");
+    let changes: Vec<String> = report.entries.iter().map(ToString::to_string).collect();
+    assert!(
+        changes.iter().any(|c| c.starts_with("operation GET /copilot/admin/settings/limitedMode") && c.contains("moved")),
+        "{changes:#?}"
+    );
+    // Paths that exist on both sides keep their builders: nothing reported for /copilot.
+    assert!(!changes.iter().any(|c| c.starts_with("builder for /copilot:")), "{changes:#?}");
+    let mut old_api = codegen::lower_spec(&committed_spec()).expect("lower");
+    let new_api = old_api.clone();
+    old_api.tree.children[0].builder = "OldCopilotRequestBuilder".into();
+    let report = spec_diff::diff(&old_api, &new_api);
+    let changes: Vec<String> = report.entries.iter().map(ToString::to_string).collect();
+    assert_eq!(changes, ["builder for /copilot: renamed from OldCopilotRequestBuilder to CopilotRequestBuilder"]);
+}

@@ -25,6 +25,17 @@ macro_rules! models {
     };
 }
 
+#[cfg(any(feature = "things", feature = "unused-models"))]
+models! {
+    any_thing::AnyThing, gadget::Gadget, thing::Thing
+}
+
+#[cfg(any(feature = "things", feature = "unused-models", feature = "widgets"))]
+models! {
+    color::Color, pal::Pal, part::Part, person::Person, widget::Widget,
+    widget_dimensions::WidgetDimensions, widget_shade::WidgetShade
+}
+
 #[cfg(feature = "type")]
 models! {
     value_holder::ValueHolder
@@ -33,15 +44,14 @@ models! {
 #[cfg(feature = "unused-models")]
 models! {
     entity::Entity, o_data_error::ODataError, o_data_error_error::ODataErrorError,
-    reference_numeric::ReferenceNumeric, security_part::SecurityPart, thing::Thing
+    reference_numeric::ReferenceNumeric, security_part::SecurityPart,
+    thing_collection_response::ThingCollectionResponse
 }
 
 #[cfg(feature = "widgets")]
 models! {
-    color::Color, count::Count, pal::Pal, part::Part, person::Person,
-    reference_create::ReferenceCreate, widget::Widget,
-    widget_collection_response::WidgetCollectionResponse,
-    widget_dimensions::WidgetDimensions, widget_shade::WidgetShade
+    count::Count, reference_create::ReferenceCreate,
+    widget_collection_response::WidgetCollectionResponse
 }
 
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};

@@ -3,7 +3,7 @@
 
 //! Request builders for Kitchen sink.
 //!
-//! Generated from the OpenAPI slice (13 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//! Generated from the OpenAPI slice (14 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
 //!
 //! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![warn(missing_docs)]
@@ -18,6 +18,9 @@ use graph_core::{Client, ClientBuilder, Credential};
 
 pub mod operations;
 
+#[cfg(feature = "things")]
+mod things;
+
 #[cfg(feature = "type")]
 mod type_;
 
@@ -26,6 +29,9 @@ mod widgets;
 
 #[cfg(feature = "widgets")]
 mod widgets_with_serial;
+
+#[cfg(feature = "things")]
+pub use things::*;
 
 #[cfg(feature = "type")]
 pub use type_::*;
@@ -64,6 +70,15 @@ impl GraphClient {
     /// The runtime client (cloud, service root, entity URLs).
     pub fn core(&self) -> &Client {
         &self.client
+    }
+
+    #[cfg(feature = "things")]
+    /// `/things`
+    pub fn things(&self) -> ThingsRequestBuilder {
+        ThingsRequestBuilder {
+            client: self.client.clone(),
+            path: graph_core::RequestPath::new().literal("things"),
+        }
     }
 
     #[cfg(feature = "type")]

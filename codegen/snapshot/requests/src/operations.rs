@@ -6,6 +6,19 @@
 //! reads it to refuse unavailable clouds, name permissions in 403
 //! errors and label tracing spans.
 
+/// `GET /things`
+///
+/// List things of every kind
+#[cfg(feature = "things")]
+pub static THINGS_LIST_THINGS: graph_core::OperationMeta = graph_core::OperationMeta {
+    operation_id: "things.ListThings",
+    method: graph_core::HttpMethod::Get,
+    path_template: "/things",
+    permissions: None,
+    national_clouds: None,
+    docs_url: None,
+};
+
 /// `GET /type`
 ///
 ///
@@ -183,6 +196,8 @@ pub static WIDGETS_UPDATE_PHOTO_CONTENT: graph_core::OperationMeta = graph_core:
 
 /// Every operation of the enabled API areas, sorted by path template then method.
 pub static ALL: &[&graph_core::OperationMeta] = &[
+    #[cfg(feature = "things")]
+    &THINGS_LIST_THINGS,
     #[cfg(feature = "type")]
     &TYPE_GET,
     #[cfg(feature = "widgets")]
