@@ -58,8 +58,6 @@ pub struct Config {
     pub info: Map<String, Value>,
 }
 
-/// One operation selector.
-
 /// Reads and checks `specs/slice.yaml` (or another config file).
 pub fn load_config(path: &Path) -> Result<Config, CodegenError> {
     let text = std::fs::read_to_string(path)

@@ -264,7 +264,6 @@ pub(super) fn is_method(key: &str) -> bool {
 }
 
 /// Cuts a slice out of `input` (an OpenAPI 3.0 document as JSON).
-
 pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     let doc = obj(input, "", "the OpenAPI document")?;
     match doc.get("openapi").and_then(Value::as_str) {

@@ -15,7 +15,6 @@ pub fn parse_yaml(text: &str, name: &str) -> Result<Value, CodegenError> {
 /// under their key, `{}`/`[]` for empty collections, as Microsoft's files
 /// and the hand-written slice look); every scalar and key is quoted by
 /// `serde_yaml_ng`, so it reads back as the same JSON value. Strings with
-
 /// line breaks are written JSON-style in double quotes.
 pub fn render(doc: &Value, header: &str) -> Result<String, CodegenError> {
     let mut out = String::from(header);

@@ -1,16 +1,18 @@
 //! The graph-beta quickstart: `cargo run --example quickstart`.
 //!
 //! With no configuration it starts the embedded local Graph emulator on
-//! 127.0.0.1, seeds a user, a group and an agent identity, and then, through
-//! the SDK: adds the user as an owner of the agent identity, turns Copilot
-//! limited mode on for the group and off again, and shows the typed error
-//! Graph gives when the same owner is added twice.
+//! 127.0.0.1, seeds a user, a group and an agent identity, and then walks
+//! both resources' whole lifecycle through the SDK: lists the agent
+//! identity's owners (none), adds the user, lists them again (one typed
+//! user), adds the same user again (the typed 400 Graph gives), removes the
+//! owner, lists once more (none), reads Copilot limited mode, turns it on for
+//! the group and off again.
 //!
 //! Against real Microsoft Graph (or any other server):
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `GRAPH_ACCESS_TOKEN` | a bearer token with `AgentIdentity.ReadWrite.All` and `CopilotSettings-LimitedMode.ReadWrite` (delegated, as a Global Administrator) |
+//! | `GRAPH_ACCESS_TOKEN` | a delegated bearer token of a Global Administrator with `AgentIdentity.Read.All`, `AgentIdentity.ReadWrite.All` and `CopilotSettings-LimitedMode.ReadWrite` |
 //! | `GRAPH_BASE_URL` | service root, default `https://graph.microsoft.com/beta` when a token is set |
 //! | `AGENT_ID` | object id of an agent identity |
 //! | `OWNER_ID` | object id of the user or service principal to add as owner |
@@ -53,7 +55,11 @@ async fn target() -> Result<Target, String> {
         let emulator = Emulator::builder()
             .seed(
                 Seed::new()
-                    .user(LOCAL_OWNER, "Adele Vance")
+                    .add_user(graph_emulator::User {
+                        id: LOCAL_OWNER.into(),
+                        display_name: Some("Adele Vance".into()),
+                        user_principal_name: Some("adele@contoso.example".into()),
+                    })
                     .group(LOCAL_GROUP, "Copilot limited-mode pilot")
                     .agent_identity(LOCAL_AGENT, "Expense report agent"),
             )
@@ -89,18 +95,47 @@ async fn target() -> Result<Target, String> {
     })
 }
 
+fn text(value: &Nullable<String>) -> &str {
+    match value {
+        Nullable::Value(v) => v,
+        Nullable::Null => "null",
+        Nullable::Absent => "(not returned)",
+    }
+}
+
 fn show(mode: &CopilotAdminLimitedMode) -> String {
     let enabled = match mode.is_enabled_for_group {
         Nullable::Value(v) => v.to_string(),
         Nullable::Null => "null".into(),
         Nullable::Absent => "(not returned)".into(),
     };
-    let group = match &mode.group_id {
-        Nullable::Value(v) => v.clone(),
-        Nullable::Null => "null".into(),
-        Nullable::Absent => "(not returned)".into(),
-    };
-    format!("isEnabledForGroup = {enabled}, groupId = {group}")
+    format!("isEnabledForGroup = {enabled}, groupId = {}", text(&mode.group_id))
+}
+
+/// One line per owner, by type.
+fn describe(owner: &AnyDirectoryObject) -> String {
+    match owner {
+        AnyDirectoryObject::User(user) => format!(
+            "user {} ({}, {})",
+            owner.id().unwrap_or("?"),
+            text(&user.display_name),
+            text(&user.user_principal_name)
+        ),
+        AnyDirectoryObject::AgentIdentity(agent) => format!("agent identity {} ({})", owner.id().unwrap_or("?"), text(&agent.display_name)),
+        AnyDirectoryObject::ServicePrincipal(sp) => format!("service principal {} ({})", owner.id().unwrap_or("?"), text(&sp.display_name)),
+        other => format!("{} {}", other.odata_type().unwrap_or("directory object"), other.id().unwrap_or("?")),
+    }
+}
+
+async fn list_owners(owners: &graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder) -> Result<(), Error> {
+    let listed = owners.get().select(["id", "displayName", "userPrincipalName"]).items().collect_all().await?;
+    if listed.is_empty() {
+        println!("   200 OK: no owners");
+    }
+    for owner in &listed {
+        println!("   200 OK: {}", describe(owner));
+    }
+    Ok(())
 }
 
 async fn run(t: &Target) -> Result<(), Error> {
@@ -111,14 +146,45 @@ async fn run(t: &Target) -> Result<(), Error> {
         .agent_identity()
         .owners();
 
-    println!("1. Add {} as an owner of agent identity {}", t.owner_id, t.agent_id);
+    println!("1. List the owners of agent identity {}", t.agent_id);
+    list_owners(&owners).await?;
+
+    println!("2. Add {} as an owner", t.owner_id);
     let reference = ReferenceCreate::directory_object(&t.client, &t.owner_id)?;
     println!("   POST …/owners/$ref with @odata.id = {}", reference.odata_id.as_deref().unwrap_or(""));
     owners.ref_().post(&reference).await?;
     println!("   204 No Content: owner added");
 
+    println!("3. List them again: owners come back typed by @odata.type");
+    list_owners(&owners).await?;
+
+    println!("4. Add the same owner again: Graph refuses, and the SDK says why");
+    match owners.ref_().post(&reference).await {
+        Ok(()) => println!("   unexpectedly accepted"),
+        Err(e) => match e.service() {
+            Some(service) => println!(
+                "   HTTP {}, code {}: {}",
+                service.status,
+                service.code().unwrap_or("(none)"),
+                service.message().unwrap_or("(no message)")
+            ),
+            None => println!("   error: {e}"),
+        },
+    }
+
+    println!("5. Remove the owner");
+    owners.by_directory_object_id(&t.owner_id).ref_().delete().await?;
+    println!("   204 No Content: owner removed");
+
+    println!("6. List once more");
+    list_owners(&owners).await?;
+
     let limited_mode = t.client.copilot().admin().settings().limited_mode();
-    println!("2. Turn Copilot limited mode on for group {}", t.group_id);
+    println!("7. Read Copilot limited mode");
+    let now = limited_mode.get().await?;
+    println!("   200 OK: {}", show(&now));
+
+    println!("8. Turn it on for group {}", t.group_id);
     let on = limited_mode
         .patch(&CopilotAdminLimitedMode {
             is_enabled_for_group: true.into(),
@@ -128,7 +194,7 @@ async fn run(t: &Target) -> Result<(), Error> {
         .await?;
     println!("   200 OK: {}", show(&on));
 
-    println!("3. Turn it off again (groupId sent as an explicit null)");
+    println!("9. Turn it off again (groupId sent as an explicit null)");
     let off = limited_mode
         .patch(&CopilotAdminLimitedMode {
             is_enabled_for_group: false.into(),
@@ -137,17 +203,6 @@ async fn run(t: &Target) -> Result<(), Error> {
         })
         .await?;
     println!("   200 OK: {}", show(&off));
-
-    println!("4. Add the same owner again: Graph refuses, and the SDK says why");
-    match owners.ref_().post(&reference).await {
-        Ok(()) => println!("   unexpectedly accepted"),
-        Err(e) => {
-            println!("   error, as expected: {e}");
-            if let Some(service) = e.service() {
-                println!("   status {} / code {:?}", service.status, service.code());
-            }
-        }
-    }
     Ok(())
 }
 

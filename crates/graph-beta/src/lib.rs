@@ -55,6 +55,31 @@
 //! # }
 //! ```
 //!
+//! ## Lists and pages
+//!
+//! A pageable operation (such as listing an agent identity's owners) gives its first page when
+//! awaited, and streams every item — or every page — across pages, fetching each next page only
+//! when needed. Owners come back typed by `@odata.type`:
+//!
+//! ```no_run
+//! use graph_beta::prelude::*;
+//!
+//! # async fn run(client: Client) -> Result<(), graph_beta::Error> {
+//! let owners = client.service_principals().by_service_principal_id("agent-id").agent_identity().owners();
+//! let mut all = owners.get().select(["id", "displayName", "userPrincipalName"]).items();
+//! while let Some(owner) = all.next().await {
+//!     match owner? {
+//!         AnyDirectoryObject::User(user) => println!("user {}", user.user_principal_name.as_deref().unwrap_or("?")),
+//!         AnyDirectoryObject::ServicePrincipal(sp) => println!("service principal {}", sp.app_id.as_deref().unwrap_or("?")),
+//!         other => println!("{} {}", other.odata_type().unwrap_or("object"), other.id().unwrap_or("?")),
+//!     }
+//! }
+//! // Remove one: DELETE …/owners/{id}/$ref -> 204.
+//! owners.by_directory_object_id("owner-id").ref_().delete().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Errors
 //!
 //! Every call returns [`Error`]. A non-2xx answer is [`Error::Service`] with
@@ -119,8 +144,8 @@ pub mod runtime {
 pub type Client = graph_requests::GraphClient;
 
 pub use graph_core::{
-    AccessToken, Cloud, Credential, CredentialError, Error, GraphError, NationalCloud,
-    RetryPolicy, ServiceError, StaticToken, TokenRequest,
+    AccessToken, Cloud, Credential, CredentialError, Error, GraphError, Items, NationalCloud, Page,
+    PagedRequest, Pages, RetryPolicy, ServiceError, StaticToken, Stream, TokenRequest,
 };
 pub use graph_types::Nullable;
 
@@ -129,6 +154,8 @@ pub mod prelude {
     #[cfg(feature = "copilot")]
     pub use crate::models::CopilotAdminLimitedMode;
     #[cfg(feature = "service-principals")]
+    pub use crate::models::{AgentIdentity, AnyDirectoryObject, DirectoryObject, ServicePrincipal, User};
+    #[cfg(feature = "service-principals")]
     pub use crate::{ReferenceCreateExt, models::ReferenceCreate};
-    pub use crate::{Client, Cloud, Credential, Error, Nullable, RetryPolicy, StaticToken};
+    pub use crate::{Client, Cloud, Credential, Error, Nullable, Page, RetryPolicy, StaticToken};
 }

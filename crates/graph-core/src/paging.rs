@@ -124,6 +124,9 @@ pub(crate) fn check_next_link(client: &Client, operation_id: &'static str, link:
     Ok(url)
 }
 
+/// One page's request, boxed (it is large next to the other states of a stream).
+type FirstRequest<T> = Box<Request<Page<T>>>;
+
 /// A request for a pageable operation; see the [module docs](self).
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct PagedRequest<T> {
@@ -193,14 +196,15 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         }
     }
 
-    /// The request the stream starts with: the first page, or the resumed link.
-    fn start(self) -> (Result<Request<Page<T>>, Error>, Replay<Page<T>>) {
+    /// The request the stream starts with (the first page, or the resumed link), and what
+    /// the pages after it repeat.
+    fn start(self) -> (Result<FirstRequest<T>, Error>, Replay<Page<T>>) {
         let replay = self.first.replay();
         let start = match self.resume_from {
             Some(link) => replay.request(&link),
             None => Ok(self.first),
         };
-        (start, replay)
+        (start.map(Box::new), replay)
     }
 
     /// Sends the first request and returns its page.
@@ -212,7 +216,7 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
     /// Every page, fetched lazily.
     pub fn pages(self) -> Pages<T> {
         enum Step<T> {
-            Send(Request<Page<T>>),
+            Send(FirstRequest<T>),
             Fail(Error),
             Done,
         }
@@ -233,7 +237,7 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
                             let next = match &page.next_link {
                                 None => Step::Done,
                                 Some(link) => match replay.request(link) {
-                                    Ok(request) => Step::Send(request),
+                                    Ok(request) => Step::Send(Box::new(request)),
                                     Err(e) => Step::Fail(e),
                                 },
                             };
@@ -255,7 +259,7 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
                 if let Some(item) = buffered.next() {
                     return Some((Ok(item), (pages, buffered)));
                 }
-                match std::future::poll_fn(|cx| Pin::new(&mut pages).poll_next(cx)).await {
+                match pages.next().await {
                     Some(Ok(page)) => buffered = page.items.into_iter(),
                     Some(Err(e)) => return Some((Err(e), (pages, Vec::new().into_iter()))),
                     None => return None,
@@ -289,6 +293,13 @@ impl<T> Stream for Pages<T> {
     }
 }
 
+impl<T> Pages<T> {
+    /// The next page, fetched now; `None` after the last one (or after an error).
+    pub async fn next(&mut self) -> Option<Result<Page<T>, Error>> {
+        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+}
+
 impl<T> fmt::Debug for Pages<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Pages")
@@ -306,6 +317,23 @@ impl<T> Stream for Items<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T> Items<T> {
+    /// The next item, fetching the next page when the current one is used up; `None` after
+    /// the last item (or after an error).
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+
+    /// Every remaining item, in order; the first error ends the collection.
+    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        while let Some(item) = self.next().await {
+            out.push(item?);
+        }
+        Ok(out)
     }
 }
 

@@ -55,6 +55,14 @@ impl<T> Nullable<T> {
         }
     }
 
+    /// The value through `Deref`, if any: `Nullable<String>` gives `Option<&str>`.
+    pub fn as_deref(&self) -> Option<&T::Target>
+    where
+        T: std::ops::Deref,
+    {
+        self.as_option().map(|v| &**v)
+    }
+
     /// Consumes `self` and returns the value, if any.
     pub fn into_option(self) -> Option<T> {
         match self {
