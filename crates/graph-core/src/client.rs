@@ -104,7 +104,7 @@ impl Client {
         Ok(format!("{}/{entity_set}/{id}", self.inner.service_root))
     }
 
-    /// Starts a request for a pageable `operation` (see [`PagedRequest`]): awaiting it gives
+    /// Starts a request for a pageable `operation` (see [`PagedRequest`](crate::PagedRequest)): awaiting it gives
     /// the first page; its streams follow `@odata.nextLink`.
     pub fn paged<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,

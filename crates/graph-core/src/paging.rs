@@ -127,7 +127,16 @@ pub(crate) fn check_next_link(client: &Client, operation_id: &'static str, link:
 /// One page's request, boxed (it is large next to the other states of a stream).
 type FirstRequest<T> = Box<Request<Page<T>>>;
 
-/// A request for a pageable operation; see the [module docs](self).
+/// A request for a pageable operation.
+///
+/// Awaiting it gives the first [`Page`]; [`items`](Self::items) streams every item across
+/// pages and [`pages`](Self::pages) every page, each next page fetched only when the stream
+/// is polled past the current one (one page in memory at a time). Every page after the first
+/// is its own request to the previous page's `@odata.nextLink`, used verbatim, with this
+/// request's headers and retry policy and a fresh `client-request-id`. A next link whose
+/// scheme, host or port differs from the client's service root is refused with
+/// [`Error::InvalidNextLink`] before anything is sent. An error on any page is yielded, and
+/// the stream ends.
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct PagedRequest<T> {
     first: Request<Page<T>>,

@@ -17,7 +17,9 @@ use serde_json::{Map, Value};
 /// One navigation property's targets: lower-cased id → id as stored.
 type Targets = IndexMap<String, String>;
 
-/// Entity sets, links and singletons; see the [module docs](self).
+/// Entity sets of JSON objects (each with an `id` and an `@odata.type`, ids matched
+/// case-insensitively), links per (entity, navigation property) in the order added, and
+/// singletons per path (`copilot/admin/settings/limitedMode`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Store {
     sets: BTreeMap<String, IndexMap<String, Value>>,

@@ -1,7 +1,7 @@
 //! IR operations and URL tree → `crates/graph-requests/src/**`: one file per top-level path
-//! segment with its request builders ([`builders`]) and operations ([`operation`]), the
-//! operations' metadata in `operations.rs` ([`metadata`]), and the root `GraphClient` in
-//! `lib.rs` ([`client`]). Every name comes from the IR.
+//! segment with its request builders (module `builders`) and operations (module `operation`), the
+//! operations' metadata in `operations.rs` (module `metadata`), and the root `GraphClient` in
+//! `lib.rs` (module `client`). Every name comes from the IR.
 //!
 //! Every operation is a thin, declarative call into the `graph-core` runtime: metadata + path
 //! + decoder (+ body, + parameters). No send, retry, paging or error logic is generated.
