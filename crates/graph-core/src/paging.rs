@@ -168,6 +168,23 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         }
     }
 
+    /// Sets the JSON body of the first request (a pageable action); next pages are GETs of
+    /// their links and carry no body.
+    pub fn json_body<B: serde::Serialize + ?Sized>(self, body: &B) -> Self {
+        Self {
+            first: self.first.json_body(body),
+            ..self
+        }
+    }
+
+    /// Sets a raw body of the first request (see [`Request::bytes_body`]).
+    pub fn bytes_body(self, content_type: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            first: self.first.bytes_body(content_type, bytes),
+            ..self
+        }
+    }
+
     /// Adds a query option to the first page (the next links carry it on).
     pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {

@@ -58,13 +58,15 @@ pub struct Request<T> {
     error: Option<Error>,
     /// A validated absolute URL (a next link) used instead of the path and query.
     url: Option<reqwest::Url>,
+    /// The method sent: the operation's, except for next pages, which are always a GET.
+    method: HttpMethod,
 }
 
 impl<T> fmt::Debug for Request<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
             .field("operation_id", &self.operation.operation_id)
-            .field("method", &self.operation.method)
+            .field("method", &self.method)
             .field("path", &self.path)
             .field(
                 "query",
@@ -108,6 +110,7 @@ impl<T> Request<T> {
             client_request_id: None,
             error: None,
             url: None,
+            method: operation.method,
         }
     }
 
@@ -230,7 +233,7 @@ impl<T: Send + 'static> Request<T> {
         let span = tracing::debug_span!(
             "graph.request",
             operation_id = prepared.operation.operation_id,
-            method = prepared.operation.method.as_str(),
+            method = prepared.method.as_str(),
             url_template = prepared.operation.path_template,
             client_request_id = prepared.client_request_id_text.as_str(),
             attempt = tracing::field::Empty,
@@ -253,6 +256,7 @@ impl<T: Send + 'static> Request<T> {
             client_request_id,
             error,
             url,
+            method,
         } = self;
         if let Some(e) = error {
             return Err(e);
@@ -311,6 +315,7 @@ impl<T: Send + 'static> Request<T> {
             headers,
             client_request_id,
             client_request_id_text,
+            method,
         })
     }
 }
@@ -342,6 +347,9 @@ impl<T> Replay<T> {
         request.headers = self.headers.clone();
         request.retry_policy = self.retry_policy;
         request.url = Some(url);
+        // A next link is read with GET, whatever started the collection (a POST action can be
+        // pageable).
+        request.method = HttpMethod::Get;
         Ok(request)
     }
 }
@@ -358,6 +366,7 @@ struct Prepared<T> {
     retry_policy: RetryPolicy,
     client_request_id: HeaderValue,
     client_request_id_text: String,
+    method: HttpMethod,
 }
 
 impl<T> Prepared<T> {
@@ -435,7 +444,7 @@ impl<T> Prepared<T> {
             span.record("attempt", attempt);
             let mut builder = self
                 .http
-                .request(self.operation.method.to_reqwest(), self.url.clone())
+                .request(self.method.to_reqwest(), self.url.clone())
                 .headers(self.headers_for(token.secret(), retries)?);
             if let Some(timeout) = inner.timeout {
                 builder = builder.timeout(timeout);
@@ -465,7 +474,7 @@ impl<T> Prepared<T> {
             if status.is_success() {
                 let body = response.bytes().await.map_err(|e| self.transport(e))?;
                 tracing::debug!(status = status.as_u16(), "request succeeded");
-                if self.operation.method != HttpMethod::Get && earlier_attempts.contains(&504) {
+                if self.method != HttpMethod::Get && earlier_attempts.contains(&504) {
                     tracing::warn!(
                         attempt,
                         "succeeded after an earlier attempt timed out at the gateway; \
@@ -503,7 +512,7 @@ impl<T> Prepared<T> {
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
             let retry_this = is_retryable_status(status.as_u16())
                 && !(status.as_u16() == 504
-                    && self.operation.method == HttpMethod::Post
+                    && self.method == HttpMethod::Post
                     && !policy.retry_post_after_gateway_timeout);
             if retry_this && retries < policy.max_retries {
                 if let Some(delay) = policy.delay(retries + 1, retry_after) {
@@ -537,7 +546,7 @@ impl<T> Prepared<T> {
                 retry_after,
                 client_request_id: self.client_request_id_text.clone(),
                 required_permissions: self.operation.permissions,
-                method: self.operation.method,
+                method: self.method,
                 attempts: attempt,
                 earlier_attempts,
             })));
