@@ -3,6 +3,9 @@
 //! on one thread can report the client's own allocations per call while the local Graph
 //! emulator serves from other threads.
 
+pub mod canned;
+pub mod cpu;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

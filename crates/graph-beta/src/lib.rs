@@ -80,6 +80,45 @@
 //! # }
 //! ```
 //!
+//! ## Signing in
+//!
+//! The client asks its [`Credential`] for a `{graph root}/.default` token before each request.
+//! [`StaticToken`] wraps a token obtained elsewhere; [`TokenCache`] puts reuse and single flight
+//! in front of any credential. Two features add Entra ID sign-in (the types are at the crate root
+//! and in [`runtime`]):
+//!
+//! * `azure-identity`: `AzureIdentityOptions` / `AzureIdentityCredential` make Microsoft's
+//!   `azure_identity` credentials (client secret, managed and workload identity, client
+//!   assertion, Azure CLI, …) a [`Credential`] that signs in where the client's cloud does;
+//! * `device-code`: `DeviceCodeCredential`, a person's sign-in for admin tools (Copilot limited
+//!   mode accepts only a delegated administrator), renewed silently by refresh token.
+//!
+//! ```no_run
+//! use graph_beta::prelude::*;
+//! use graph_beta::runtime::{AzureIdentityOptions, DeviceCodeCredential};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let tenant = "contoso.onmicrosoft.com";
+//! // App-only, for the owner operations.
+//! let secret = std::env::var("AZURE_CLIENT_SECRET")?;
+//! let app = Client::new(AzureIdentityOptions::new(&Cloud::Global).client_secret(tenant, "app-client-id", secret)?);
+//! // A signed-in administrator, for limited mode.
+//! let admin = Client::new(
+//!     DeviceCodeCredential::builder(tenant, "public-client-id")
+//!         .scopes(["CopilotSettings-LimitedMode.ReadWrite"])
+//!         .on_prompt(|prompt| eprintln!("{}", prompt.message))
+//!         .build()?,
+//! );
+//! let mode = admin.copilot().admin().settings().limited_mode().get().await?;
+//! # let _ = (app, mode); Ok(())
+//! # }
+//! ```
+//!
+//! A failed sign-in is [`Error::Credential`]: its [`CredentialError`] has a
+//! [`kind`](CredentialError::kind) and, when Entra answered, an [`EntraError`] with the `error`,
+//! `AADSTS` codes, trace and correlation ids. No secret or token is ever in `Debug`, `Display`,
+//! logs or errors.
+//!
 //! ## Errors
 //!
 //! Every call returns [`Error`]. A non-2xx answer is [`Error::Service`] with
@@ -144,9 +183,14 @@ pub mod runtime {
 pub type Client = graph_requests::GraphClient;
 
 pub use graph_core::{
-    AccessToken, Cloud, Credential, CredentialError, Error, GraphError, Items, NationalCloud, Page,
-    PagedRequest, Pages, RetryPolicy, ServiceError, StaticToken, Stream, TokenRequest,
+    AccessToken, Cloud, Credential, CredentialError, CredentialErrorKind, EntraError, Error, GraphError, Items,
+    NationalCloud, Page, PagedRequest, Pages, RetryPolicy, ServiceError, StaticToken, Stream, TokenCache,
+    TokenRequest,
 };
+#[cfg(feature = "azure-identity")]
+pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};
+#[cfg(feature = "device-code")]
+pub use graph_core::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 pub use graph_types::Nullable;
 
 /// Everything a typical program needs, in one import.

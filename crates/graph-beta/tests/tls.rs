@@ -2,9 +2,9 @@
 //! (`rustls-ring` by default; CI also runs this file with `rustls-aws-lc-rs`).
 //!
 //! The server is a small HTTPS responder on 127.0.0.1 whose certificate, for `localhost` and
-//! `127.0.0.1`, is signed by a test CA committed in `tests/fixtures/tls/`. Both are valid from
-//! 2000 to 2126, so no clock can make them expired or not yet valid; the key is a test fixture
-//! and protects nothing.
+//! `127.0.0.1`, is the emulator's built-in test identity (`graph_emulator::tls`), signed by a test
+//! CA. Both are valid from 2000 to 2126, so no clock can make them expired or not yet valid; the
+//! key is a test fixture and protects nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
@@ -17,9 +17,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-const CA: &[u8] = include_bytes!("fixtures/tls/ca.pem");
-const CERT: &[u8] = include_bytes!("fixtures/tls/localhost.pem");
-const KEY: &[u8] = include_bytes!("fixtures/tls/localhost.key");
+const CA: &[u8] = graph_emulator::tls::TEST_CA_PEM.as_bytes();
+const CERT: &[u8] = graph_emulator::tls::TEST_CERT_PEM.as_bytes();
+const KEY: &[u8] = graph_emulator::tls::TEST_KEY_PEM.as_bytes();
 const TOKEN: &str = "tls-test-token-SECRET";
 
 /// What the HTTPS server saw: one entry per request that completed a handshake.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::cloud::Cloud;
-use crate::credential::Credential;
+use crate::auth::Credential;
 use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::OperationMeta;

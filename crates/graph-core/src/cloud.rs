@@ -39,6 +39,16 @@ impl NationalCloud {
         }
     }
 
+    /// The Microsoft Entra ID sign-in host of this cloud (its token endpoint is
+    /// `{host}/{tenant}/oauth2/v2.0/token`).
+    pub const fn authority_host(self) -> &'static str {
+        match self {
+            NationalCloud::Global => "https://login.microsoftonline.com",
+            NationalCloud::UsGovL4 | NationalCloud::UsGovL5Dod => "https://login.microsoftonline.us",
+            NationalCloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
     /// The human-readable name used in Graph's documentation (also the `Display` output).
     pub const fn name(self) -> &'static str {
         match self {
@@ -128,6 +138,12 @@ impl Cloud {
         }
     }
 
+    /// The Entra ID sign-in host of a national cloud; `None` for [`Cloud::Custom`], whose
+    /// credentials say their own authority.
+    pub fn authority_host(&self) -> Option<&'static str> {
+        self.national().map(NationalCloud::authority_host)
+    }
+
     /// Checks a custom service root; national clouds are always valid.
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let Cloud::Custom { service_root } = self else {
@@ -200,6 +216,9 @@ mod tests {
             "https://graph.microsoft.com/.default"
         );
         assert_eq!(Cloud::UsGovL4.national(), Some(NationalCloud::UsGovL4));
+        assert_eq!(Cloud::Global.authority_host(), Some("https://login.microsoftonline.com"));
+        assert_eq!(Cloud::UsGovL5Dod.authority_host(), Some("https://login.microsoftonline.us"));
+        assert_eq!(Cloud::China.authority_host(), Some("https://login.chinacloudapi.cn"));
         assert_eq!(NationalCloud::UsGovL4.to_string(), "US Government L4");
         for n in NationalCloud::ALL {
             assert_eq!(Cloud::from(*n).national(), Some(*n));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use crate::cloud::NationalCloud;
-use crate::credential::CredentialError;
+use crate::auth::CredentialError;
 use crate::operation::{HttpMethod, Permissions};
 
 /// Everything that can go wrong when calling Graph.

@@ -7,7 +7,8 @@
 //! - joining the path to the cloud's service root, encoding every user-supplied path
 //!   parameter as exactly one segment and rejecting `""`, `.` and `..` ([`path`]);
 //! - authentication through a [`Credential`], including continuous access evaluation (CAE)
-//!   claims challenges;
+//!   claims challenges, with a [`TokenCache`] and Entra ID sign-in behind features
+//!   (`azure-identity`, `device-code`; see [`auth`]);
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
 //! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);
@@ -56,9 +57,9 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
 mod client;
 mod cloud;
-mod credential;
 pub mod decode;
 mod error;
 mod operation;
@@ -70,9 +71,22 @@ mod tls;
 
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 pub use cloud::{Cloud, NationalCloud};
-pub use credential::{
-    AccessToken, Credential, CredentialError, StaticToken, TokenFuture, TokenRequest,
+pub use auth::{
+    AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, StaticToken, TokenCache, TokenFuture,
+    TokenRequest,
 };
+#[cfg(feature = "azure-identity")]
+pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
+/// Microsoft's `azure_identity`, re-exported so that its credentials (managed identity, workload
+/// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
+#[cfg(feature = "azure-identity")]
+pub use azure_identity;
+/// Microsoft's `azure_core` (its `TokenCredential` trait and `Secret`), re-exported with
+/// `azure_identity`.
+#[cfg(feature = "azure-identity")]
+pub use azure_core;
+#[cfg(feature = "device-code")]
+pub use auth::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 pub use decode::{DecodeError, Decoder};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
 pub use operation::{HttpMethod, OperationMeta, Permissions};

@@ -12,7 +12,7 @@ use reqwest::header::{
 use tracing::Instrument;
 
 use crate::client::Client;
-use crate::credential::{CredentialError, TokenRequest};
+use crate::auth::{CredentialError, TokenRequest};
 use crate::decode::Decoder;
 use crate::error::{Error, ServiceError, excerpt, parse_graph_error};
 use crate::operation::{HttpMethod, OperationMeta};

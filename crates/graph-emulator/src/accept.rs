@@ -1,5 +1,5 @@
-//! The accept loop: connections on the listening socket, served by hyper over HTTP/1.1, and a
-//! graceful shutdown that lets open requests finish.
+//! The accept loop: connections on the listening socket (plain TCP, or TLS after a handshake),
+//! served by hyper over HTTP/1.1, and a graceful shutdown that lets open requests finish.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +10,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tower_service::Service as _;
 
 use crate::faults::DropConnection;
@@ -17,6 +18,9 @@ use crate::pipeline::{Shared, handle};
 
 /// How long a graceful shutdown waits for open requests before cutting connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a TLS handshake may take before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 struct ConnectionDropped;
@@ -32,7 +36,12 @@ impl std::error::Error for ConnectionDropped {}
 /// Serves connections until `shutdown` flips (or its sender goes away), then finishes open
 /// requests for up to [`SHUTDOWN_GRACE`] and cuts what is left. Every connection task lives in a
 /// [`JoinSet`] owned by this future, so aborting it ends them all.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let router = Router::new().fallback(handle).with_state(shared);
     let mut connections = JoinSet::new();
     loop {
@@ -45,7 +54,20 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdo
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 };
-                connections.spawn(serve_connection(stream, router.clone(), shutdown.clone()));
+                let (router, shutdown) = (router.clone(), shutdown.clone());
+                match &tls {
+                    None => connections.spawn(serve_connection(stream, router, shutdown)),
+                    Some(tls) => {
+                        let handshake = tls.accept(stream);
+                        connections.spawn(async move {
+                            // A client that fails the handshake (distrusts the certificate, speaks
+                            // plain HTTP) is dropped; it sees the TLS error on its side.
+                            if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                                serve_connection(stream, router, shutdown).await;
+                            }
+                        })
+                    }
+                };
             }
         }
     }
@@ -64,7 +86,10 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+async fn serve_connection<S>(stream: S, router: Router, mut shutdown: watch::Receiver<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut router = router.clone();
         async move {

@@ -135,7 +135,7 @@ pub(crate) fn authorized(caller: &Caller, permissions: Option<&Permissions>) -> 
 
 /// The claims of a `header.payload.signature` token whose header and payload are base64url JSON
 /// objects; `None` for anything else.
-fn decode_jwt(token: &str) -> Option<serde_json::Map<String, Value>> {
+pub(crate) fn decode_jwt(token: &str) -> Option<serde_json::Map<String, Value>> {
     let mut parts = token.split('.');
     let (header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {

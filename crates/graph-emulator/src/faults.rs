@@ -190,7 +190,8 @@ impl Faults {
     }
 
     /// The faults of a route: an operation id, a path template from the spec (leading `/`
-    /// optional), or `*` for every operation.
+    /// optional), `identity:token` or `identity:devicecode` for the identity provider's
+    /// endpoints, or `*` for every operation (the identity endpoints excluded).
     ///
     /// # Panics
     ///
@@ -198,6 +199,7 @@ impl Faults {
     pub fn on(&self, route: impl Into<String>) -> RouteFaults {
         let key = route.into();
         let known = key == "*"
+            || crate::identity::FAULT_ROUTES.contains(&key.as_str())
             || self.known.iter().any(|(id, template)| {
                 id.as_deref() == Some(key.as_str())
                     || *template == key
@@ -242,30 +244,40 @@ impl Faults {
     /// Takes what applies to one request of `op`: the route's own queue is served before `*`'s;
     /// when no queued fault applies, rate-based faults are drawn (the route's before `*`'s).
     pub(crate) fn take(&self, op: &RouteOperation) -> Applied {
+        self.take_named(|key| op.is_named(key), true)
+    }
+
+    /// [`Faults::take`] for a route known by names rather than an operation (the identity
+    /// provider's endpoints, `identity:token` and `identity:devicecode`).
+    pub(crate) fn take_named(&self, is_named: impl Fn(&str) -> bool, with_any: bool) -> Applied {
         let mut table = lock(&self.table);
         let mut applied = Applied::default();
         let mut keys: Vec<String> = table
             .queued
             .keys()
-            .filter(|k| op.is_named(k) && *k != "*")
+            .filter(|k| is_named(k) && *k != "*")
             .cloned()
             .collect();
-        keys.push("*".into());
+        if with_any {
+            keys.push("*".into());
+        }
         let queued = keys
             .iter()
             .find_map(|key| table.queued.get_mut(key).and_then(VecDeque::pop_front));
         let always: Vec<Fault> = table
             .always
             .iter()
-            .filter(|(k, _)| op.is_named(k))
+            .filter(|(k, _)| is_named(k))
             .flat_map(|(_, faults)| faults.iter().cloned())
             .collect();
         let drawn = if queued.is_some() {
             None
         } else {
             let Table { rates, rng, .. } = &mut *table;
-            let mut candidates: Vec<&AtRate> = rates.iter().filter(|(k, _)| k != "*" && op.is_named(k)).map(|(_, r)| r).collect();
-            candidates.extend(rates.iter().filter(|(k, _)| k == "*").map(|(_, r)| r));
+            let mut candidates: Vec<&AtRate> = rates.iter().filter(|(k, _)| k != "*" && is_named(k)).map(|(_, r)| r).collect();
+            if with_any {
+                candidates.extend(rates.iter().filter(|(k, _)| k == "*").map(|(_, r)| r));
+            }
             candidates.into_iter().find_map(|rate| {
                 (rng.f64() < rate.probability && !rate.choices.is_empty())
                     .then(|| rate.choices[rng.usize(..rate.choices.len())].clone())

@@ -59,6 +59,31 @@
 //! other token is, by default ([`AuthMode::Lenient`]), accepted as all-powerful, so a quickstart
 //! works with any string; [`AuthMode::StrictJwt`] refuses it. Signatures are never checked.
 //!
+//! # Signing in: the emulator as a local identity provider
+//!
+//! The same server answers Entra ID's endpoints, `POST /{tenant}/oauth2/v2.0/token` and
+//! `POST /{tenant}/oauth2/v2.0/devicecode` ([`Emulator::authority_host`] is the authority; the
+//! tenant is [`EMULATOR_TENANT`], [`EMULATOR_TENANT_DOMAIN`], `organizations` or `common`), for
+//! the [`App`]s registered in the seed ([`Seed::app`], JSON key `apps`):
+//!
+//! * client credentials, with a client secret (form or HTTP Basic) or a client assertion, for a
+//!   `{resource}/.default` scope, where the resource is Graph (`https://graph.microsoft.com`)
+//!   or this emulator's own origin: an app-only token whose `roles` are the app's
+//!   `app_roles`;
+//! * device code: the person's side is the test's, through [`Emulator::identity`]
+//!   ([`Identity::approve`] as a seeded user, [`Identity::decline`], [`Identity::expire`],
+//!   [`Identity::slow_down`]); the token's `scp` holds the requested permissions the app has
+//!   consent for, and `offline_access` adds a refresh token;
+//! * refresh token (revocable with [`Identity::revoke_refresh_tokens`]).
+//!
+//! Tokens are unsigned JWTs (`aud`, `iss`, `tid`, `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`,
+//! `roles` or `scp`) that the Graph routes check as described above, expiring after
+//! [`EmulatorBuilder::token_lifetime`]. Refusals are shaped like Entra's, with `AADSTS` codes,
+//! trace and correlation ids. The endpoints take faults under the route names `identity:token`
+//! and `identity:devicecode`, and are logged like every request. Clients that refuse a
+//! plain-http authority (`azure_identity`) need [`EmulatorBuilder::https`], with
+//! [`tls::TEST_CA_PEM`] trusted.
+//!
 //! # Example
 //!
 //! ```
@@ -124,6 +149,7 @@ mod accept;
 mod auth;
 mod faults;
 mod hooks;
+mod identity;
 mod log;
 mod odata;
 mod pipeline;
@@ -133,10 +159,12 @@ mod state;
 mod store;
 mod sync;
 mod tenant;
+pub mod tls;
 
 pub use auth::{AuthMode, EMULATOR_TENANT, PERSONAL_ACCOUNT_TENANT, token};
 pub use faults::{Fault, Faults, RouteFaults};
 pub use hooks::{HookFn, HookRequest, HookResponse};
+pub use identity::{App, EMULATOR_TENANT_DOMAIN, Identity, PendingSignIn};
 pub use log::RecordedRequest;
 pub use seed::{Seed, SeedLink};
 pub use state::State;
@@ -168,6 +196,12 @@ pub enum Error {
     /// A hook names no operation of the spec.
     #[error("graph-emulator: a hook names operation id {0:?}, which the spec does not have")]
     UnknownHook(String),
+    /// The TLS certificate or key given to [`EmulatorBuilder::tls_identity`] is unusable.
+    #[error("graph-emulator: TLS: {0}")]
+    Tls(String),
+    /// A sign-in could not be approved, declined or expired (see [`Identity`]).
+    #[error("graph-emulator: sign-in: {0}")]
+    SignIn(String),
     /// Binding the listening socket failed.
     #[error("graph-emulator: cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -196,6 +230,8 @@ pub struct EmulatorBuilder {
     auth: AuthMode,
     addr: Option<SocketAddr>,
     hooks: hooks::Hooks,
+    tls: Option<(String, String)>,
+    identity: identity::Settings,
 }
 
 impl EmulatorBuilder {
@@ -234,6 +270,38 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS with the built-in test certificate for `localhost` and `127.0.0.1` (trust
+    /// [`tls::TEST_CA_PEM`] in the client). Needed by clients that refuse a plain-http authority,
+    /// such as `azure_identity`.
+    pub fn https(self) -> Self {
+        self.tls_identity(tls::TEST_CERT_PEM, tls::TEST_KEY_PEM)
+    }
+
+    /// Serves HTTPS with this PEM certificate chain and private key.
+    pub fn tls_identity(mut self, cert_pem: impl Into<String>, key_pem: impl Into<String>) -> Self {
+        self.tls = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// How long the identity provider's access tokens live (default 3599 s, as Entra's).
+    pub fn token_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.identity.token_lifetime = lifetime;
+        self
+    }
+
+    /// The polling interval the device-code endpoint asks for, in seconds (default 5; tests use
+    /// 0 or 1).
+    pub fn device_code_interval(mut self, seconds: u64) -> Self {
+        self.identity.device_interval_secs = seconds;
+        self
+    }
+
+    /// Registers an app with the identity provider; shorthand for
+    /// `.seed(Seed::new().app(app))`.
+    pub fn app(self, app: App) -> Self {
+        self.seed(Seed::new().app(app))
+    }
+
     /// Answers the operation `operation_id` with `hook` instead of the generic behaviour (after
     /// routing, faults, auth and validation), for what no OData rule covers: an action, a
     /// function, a side effect. The hook gets the request and the live store.
@@ -252,8 +320,8 @@ impl EmulatorBuilder {
     /// # Errors
     ///
     /// [`Error::Spec`] for an unusable document, [`Error::Seed`] for a seed entity without an
-    /// id, [`Error::UnknownHook`] for a hook on no operation, [`Error::Io`] when the address
-    /// cannot be bound.
+    /// id, [`Error::UnknownHook`] for a hook on no operation, [`Error::Tls`] for an unusable
+    /// certificate or key, [`Error::Io`] when the address cannot be bound.
     pub async fn start(self) -> Result<Emulator, Error> {
         let model = odata::Model::load(self.spec_yaml.as_deref().unwrap_or(DEFAULT_SPEC))
             .map_err(|e| Error::Spec(e.to_string()))?;
@@ -266,20 +334,28 @@ impl EmulatorBuilder {
         }
         let mut store = Store::new();
         self.seed.apply(&mut store)?;
+        let tls = match &self.tls {
+            Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+            None => None,
+        };
         let listener = TcpListener::bind(self.addr.unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))).await?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}/{API_VERSION}");
+        let origin = format!("{}://{addr}", if tls.is_some() { "https" } else { "http" });
+        let base_url = format!("{origin}/{API_VERSION}");
+        let store = Arc::new(Mutex::new(store));
         let shared = Arc::new(Shared {
             faults: Faults::new(model.operations()),
             model,
-            store: Mutex::new(store),
+            identity: Identity::new(Arc::clone(&store), self.identity, self.seed.apps().to_vec()),
+            store,
             log: Mutex::new(Vec::new()),
             auth: self.auth,
             hooks: self.hooks,
+            origin,
             base_url: base_url.clone(),
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept::serve(listener, Arc::clone(&shared), stopped));
+        let task = tokio::spawn(accept::serve(listener, tls, Arc::clone(&shared), stopped));
         Ok(Emulator {
             addr,
             base_url,
@@ -306,10 +382,23 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
-    /// The service root including the version, e.g. `http://127.0.0.1:41234/beta`, without a
-    /// trailing slash.
+    /// The service root including the version, e.g. `http://127.0.0.1:41234/beta` (`https://…`
+    /// when serving TLS), without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The identity provider's authority host, e.g. `https://127.0.0.1:41234`: what an Entra
+    /// client takes as its authority (the token endpoint is
+    /// `{authority_host}/{tenant}/oauth2/v2.0/token`, the tenant [`EMULATOR_TENANT`] or
+    /// [`EMULATOR_TENANT_DOMAIN`]).
+    pub fn authority_host(&self) -> &str {
+        &self.shared.origin
+    }
+
+    /// The identity provider: app registrations and pending device-code sign-ins.
+    pub fn identity(&self) -> &Identity {
+        &self.shared.identity
     }
 
     /// The address the server listens on.
@@ -338,7 +427,11 @@ impl Emulator {
     ///
     /// [`Error::Seed`] for an entity without a string `id` (nothing after it is stored).
     pub fn seed(&self, seed: Seed) -> Result<(), Error> {
-        seed.apply(&mut lock(&self.shared.store))
+        seed.apply(&mut lock(&self.shared.store))?;
+        for app in seed.apps() {
+            self.shared.identity.register(app.clone());
+        }
+        Ok(())
     }
 
     /// Runs `f` on the live store, under its lock, and returns what `f` returns.

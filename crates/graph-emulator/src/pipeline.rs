@@ -1,5 +1,7 @@
 //! The request pipeline: read → log → route → faults → authenticate → route errors →
-//! authorize → query options → body → hook or generic behaviour → log the answer.
+//! authorize → query options → body → hook or generic behaviour → log the answer. Requests to
+//! the identity provider (`/{tenant}/oauth2/v2.0/…`) take faults and then go to
+//! [`Identity`](crate::Identity) instead.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +14,7 @@ use serde_json::Value;
 use crate::auth::{self, AuthMode};
 use crate::faults::{DropConnection, Fault, Faults};
 use crate::hooks::{HookRequest, HookResponse, Hooks};
+use crate::identity::{self, Identity, TokenEndpointRequest};
 use crate::log::RecordedRequest;
 use crate::odata::behaviour::{self, Call};
 use crate::odata::query::Query;
@@ -29,12 +32,15 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) model: Model,
-    pub(crate) store: Mutex<Store>,
+    pub(crate) store: Arc<Mutex<Store>>,
+    pub(crate) identity: Identity,
     pub(crate) faults: Faults,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     pub(crate) auth: AuthMode,
     pub(crate) hooks: Hooks,
-    /// `http://127.0.0.1:PORT/beta`.
+    /// `http://127.0.0.1:PORT` (`https://…` with TLS).
+    pub(crate) origin: String,
+    /// `{origin}/beta`.
     pub(crate) base_url: String,
 }
 
@@ -92,6 +98,26 @@ async fn process(shared: &Shared, parts: &Parts, body: &[u8], ctx: &mut Ctx, ope
         .split('/')
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
+    if let Some((tenant, endpoint)) = identity::route(&segments) {
+        let fault_route = if endpoint == "token" { "identity:token" } else { "identity:devicecode" };
+        *operation_id = Some(fault_route.to_owned());
+        let applied = shared.faults.take_named(|key| key == fault_route, false);
+        if !applied.latency.is_zero() {
+            tokio::time::sleep(applied.latency).await;
+        }
+        if let Some(fault) = applied.terminal {
+            return crate::faults::respond(&fault, ctx);
+        }
+        return shared.identity.handle(&TokenEndpointRequest {
+            tenant,
+            endpoint,
+            method: &parts.method,
+            headers: &parts.headers,
+            body,
+            origin: &shared.origin,
+            request_id: &ctx.request_id,
+        });
+    }
     let (version, rest) = match segments.split_first() {
         Some((version, rest)) => (version.as_str(), rest),
         None => ("", &[][..]),

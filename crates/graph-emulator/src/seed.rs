@@ -19,11 +19,15 @@
 //!   "agentIdentities": [{"id": "a1", "displayName": "Expense agent", "owners": ["u1"]}],
 //!   "servicePrincipals": [{"id": "sp1", "displayName": "Payroll", "appId": "…", "isAgentIdentity": false, "owners": []}],
 //!   "groups": [{"id": "g1", "displayName": "Copilot pilot"}],
-//!   "limitedMode": {"isEnabledForGroup": false, "groupId": null}
+//!   "limitedMode": {"isEnabledForGroup": false, "groupId": null},
+//!
+//!   "apps": [{"clientId": "…", "secrets": ["…"], "appRoles": ["AgentIdentity.ReadWrite.All"]},
+//!            {"clientId": "…", "publicClient": true, "delegatedScopes": ["CopilotSettings-LimitedMode.ReadWrite"]}]
 //! }
 //! ```
 //!
-//! Every key is optional; the last five are the typed sugar. Unknown keys are refused, so a typo
+//! Every key is optional; `users` to `limitedMode` are the typed sugar, and `apps` registers
+//! [`App`]s with the emulator's identity provider (not the Graph store). Unknown keys are refused, so a typo
 //! fails loudly. Entities need a string `id`; an entity whose id is already stored replaces it.
 
 use std::path::Path;
@@ -32,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::identity::App;
 use crate::store::Store;
 use crate::tenant::{
     GROUPS, Group, LIMITED_MODE_PATH, LimitedMode, SERVICE_PRINCIPALS, ServicePrincipal, USERS, User,
@@ -76,6 +81,7 @@ pub struct Seed {
     entities: Vec<(String, Value)>,
     links: Vec<SeedLink>,
     singletons: Vec<(String, Value)>,
+    apps: Vec<App>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +103,8 @@ struct SeedFile {
     groups: Vec<Group>,
     #[serde(default)]
     limited_mode: Option<LimitedMode>,
+    #[serde(default)]
+    apps: Vec<App>,
 }
 
 impl Seed {
@@ -144,6 +152,7 @@ impl Seed {
         if let Some(limited_mode) = file.limited_mode {
             seed = seed.limited_mode(limited_mode);
         }
+        seed.apps.extend(file.apps);
         Ok(seed)
     }
 
@@ -162,7 +171,7 @@ impl Seed {
         })
     }
 
-    /// The seed in the JSON format (generic keys only).
+    /// The seed in the JSON format (generic keys and `apps`; app secrets included).
     pub fn to_json(&self) -> Value {
         let mut entities = Map::new();
         for (set, entity) in &self.entities {
@@ -174,6 +183,7 @@ impl Seed {
             "entities": entities,
             "links": self.links,
             "singletons": self.singletons.iter().cloned().collect::<Map<_, _>>(),
+            "apps": self.apps,
         })
     }
 
@@ -239,8 +249,20 @@ impl Seed {
         self.singleton(LIMITED_MODE_PATH, limited_mode.to_json())
     }
 
+    /// Registers an app with the identity provider (for signing in; see [`App`]).
+    pub fn app(mut self, app: App) -> Self {
+        self.apps.push(app);
+        self
+    }
+
+    /// The app registrations, in order.
+    pub(crate) fn apps(&self) -> &[App] {
+        &self.apps
+    }
+
     /// Adds everything `more` holds after what this seed holds.
     pub fn merge(mut self, more: Seed) -> Self {
+        self.apps.extend(more.apps);
         self.entities.extend(more.entities);
         self.links.extend(more.links);
         self.singletons.extend(more.singletons);

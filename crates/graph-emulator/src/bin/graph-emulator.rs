@@ -1,26 +1,29 @@
 //! `graph-emulator`: the Microsoft Graph beta emulator as a standalone server.
 //!
 //! ```text
-//! graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth]
+//! graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth] [--https]
 //! ```
 //!
-//! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves, and stops
-//! cleanly on Ctrl-C (SIGINT).
+//! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves (and where its
+//! identity provider signs in), and stops cleanly on Ctrl-C (SIGINT).
 
 use std::process::ExitCode;
 
 use graph_emulator::{Emulator, Seed};
 
 const USAGE: &str = "\
-usage: graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth]
+usage: graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth] [--https]
 
 Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 127.0.0.1.
 
   --port PORT     port to listen on (default 0: any free port)
   --seed FILE     JSON seed file describing the tenant (users, agentIdentities,
-                  servicePrincipals, groups, limitedMode)
+                  servicePrincipals, groups, limitedMode) and its app
+                  registrations (apps) for the identity provider
   --spec FILE     OpenAPI YAML to serve instead of the embedded slice
   --strict-auth   refuse bearer tokens that are not JWTs
+  --https         serve HTTPS with the built-in test certificate (its CA is
+                  crates/graph-emulator/tls/test-ca.pem; never trust it elsewhere)
   -h, --help      print this help
 ";
 
@@ -29,6 +32,7 @@ struct Options {
     seed: Option<String>,
     spec: Option<String>,
     strict: bool,
+    https: bool,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -37,6 +41,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         seed: None,
         spec: None,
         strict: false,
+        https: false,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -60,6 +65,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--seed" => options.seed = Some(value("--seed")?),
             "--spec" => options.spec = Some(value("--spec")?),
             "--strict-auth" => options.strict = true,
+            "--https" => options.https = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -101,8 +107,16 @@ async fn run(options: Options) -> Result<(), String> {
     if options.strict {
         builder = builder.strict_auth();
     }
+    if options.https {
+        builder = builder.https();
+    }
     let graph = builder.start().await.map_err(|e| e.to_string())?;
     println!("graph-emulator listening on {}", graph.base_url());
+    println!(
+        "identity provider: {}/{}/oauth2/v2.0/{{token,devicecode}}",
+        graph.authority_host(),
+        graph_emulator::EMULATOR_TENANT
+    );
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("graph-emulator: cannot wait for Ctrl-C: {e}"))?;

@@ -7,6 +7,7 @@ mod companions;
 mod conventions;
 mod engine;
 mod faults;
+mod identity;
 mod lifecycle;
 mod limited_mode;
 mod owners;

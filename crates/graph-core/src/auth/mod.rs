@@ -1,6 +1,39 @@
-//! Access tokens and the [`Credential`] trait.
+//! Signing in: the [`Credential`] trait and its tokens, the [`TokenCache`] that any credential
+//! can sit behind, and (behind features) Entra ID's device-code flow and Microsoft's
+//! `azure_identity` credentials.
+//!
+//! * [`StaticToken`]: a token obtained elsewhere.
+//! * [`TokenCache`]: reuse, single flight per scope set, claims bypass; around any credential.
+//! * `DeviceCodeCredential` (feature `device-code`): delegated sign-in for CLIs and admin tools,
+//!   with silent renewal by refresh token.
+//! * `AzureIdentityCredential` (feature `azure-identity`): any `azure_core` `TokenCredential`
+//!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
+//!
+//! Failures are [`CredentialError`]s: Entra's `error`, `AADSTS` codes, trace and correlation ids
+//! when Entra answered ([`EntraError`]), and never a secret.
 
-use std::error::Error as StdError;
+mod cache;
+mod error;
+
+#[cfg(feature = "device-code")]
+mod authority;
+#[cfg(feature = "device-code")]
+mod device_code;
+#[cfg(any(feature = "device-code", feature = "azure-identity"))]
+mod error_bodies;
+
+#[cfg(feature = "azure-identity")]
+mod azure;
+
+pub use cache::TokenCache;
+pub use error::{CredentialError, CredentialErrorKind, EntraError};
+
+#[cfg(feature = "device-code")]
+pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
+
+#[cfg(feature = "azure-identity")]
+pub use azure::{AzureIdentityCredential, AzureIdentityOptions};
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -34,7 +67,7 @@ impl AccessToken {
         }
     }
 
-    /// Sets when the token expires (informational; the client does not cache tokens).
+    /// Sets when the token expires ([`TokenCache`] reuses a token until a margin before it).
     #[must_use]
     pub fn with_expires_on(mut self, expires_on: SystemTime) -> Self {
         self.expires_on = Some(expires_on);
@@ -65,8 +98,9 @@ pub type TokenFuture<'a> =
 /// A source of access tokens.
 ///
 /// The client calls [`token`](Credential::token) before every logical request (and again
-/// with [`TokenRequest::claims`] set after a CAE challenge). Implementations should cache
-/// tokens themselves. The trait is dyn-compatible: the client stores it as
+/// with [`TokenRequest::claims`] set after a CAE challenge). Wrap a credential that fetches
+/// tokens in a [`TokenCache`] (the SDK's own credentials do), so that they are reused and fetched
+/// once however many requests need one. The trait is dyn-compatible: the client stores it as
 /// `Arc<dyn Credential>`.
 ///
 /// ```
@@ -133,62 +167,6 @@ impl Credential for StaticToken {
     }
 }
 
-/// A failure to obtain a token. Implementations must not put tokens or other secrets in
-/// the message.
-pub struct CredentialError {
-    message: String,
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
-}
-
-impl CredentialError {
-    /// A failure described by `message`.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// A failure described by `message`, caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Debug for CredentialError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialError")
-            .field("message", &self.message)
-            .field("source", &self.source)
-            .finish()
-    }
-}
-
-impl fmt::Display for CredentialError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl StdError for CredentialError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,11 +182,4 @@ mod tests {
         assert!(!format!("{arc:?}").contains("sekrit"));
     }
 
-    #[test]
-    fn credential_error_chain() {
-        let e = CredentialError::with_source("no token", std::io::Error::other("io"));
-        assert_eq!(e.to_string(), "no token");
-        assert!(StdError::source(&e).is_some());
-        assert!(StdError::source(&CredentialError::new("x")).is_none());
-    }
 }

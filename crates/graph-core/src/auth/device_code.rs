@@ -1,0 +1,439 @@
+//! [`DeviceCodeCredential`]: delegated sign-in with Entra ID's device authorization grant, for
+//! command-line and admin tools (limited mode, for one, accepts only a signed-in administrator).
+//!
+//! The protocol is the `oauth2` crate's, driven through this crate's reqwest client (no second
+//! HTTP stack): request a device code, hand the person the message, poll the token endpoint at
+//! the interval Entra gives (`authorization_pending` keeps polling, `slow_down` adds 5 s,
+//! `authorization_declined` and `expired_token` end the sign-in), then renew silently with the
+//! refresh token that `offline_access` brings. A [`TokenCache`] in front reuses the token and
+//! lets one sign-in run at a time.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AsyncHttpClient, ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
+    ExtraDeviceAuthorizationFields, HttpRequest, HttpResponse, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+
+use super::authority::{Authority, qualify, resource_of};
+use super::error_bodies::ErrorBodies;
+use super::{AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture, TokenRequest};
+use crate::cloud::Cloud;
+
+/// What to show the person who signs in: Entra's `message` says it all ("To sign in, use a web
+/// browser to open the page https://microsoft.com/devicelogin and enter the code … to
+/// authenticate."). The device code itself is a secret and is not here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceCodePrompt {
+    /// The sentence to show.
+    pub message: String,
+    /// The code to type at the verification page.
+    pub user_code: String,
+    /// Where to type it.
+    pub verification_uri: String,
+    /// How long the code is valid.
+    pub expires_in: Duration,
+}
+
+type PromptFn = dyn Fn(&DeviceCodePrompt) + Send + Sync;
+
+/// Entra's extra member of the device authorization response.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+struct EntraDeviceFields {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl ExtraDeviceAuthorizationFields for EntraDeviceFields {}
+
+type Client = BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// How many transport failures in a row end a sign-in (instead of polling until the code
+/// expires, which is what the `oauth2` crate would do).
+const MAX_TRANSPORT_FAILURES: usize = 3;
+
+/// Our reqwest client as `oauth2`'s HTTP client: it keeps error bodies (for Entra's
+/// diagnostics) and gives up after a few transport failures in a row.
+#[derive(Clone)]
+struct Http {
+    client: reqwest::Client,
+    errors: ErrorBodies,
+    transport: Arc<Mutex<(usize, Option<String>)>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum HttpError {
+    #[error("{0}")]
+    Reqwest(#[from] reqwest::Error),
+    #[error("{0}")]
+    Http(#[from] http::Error),
+}
+
+impl Http {
+    fn transport_failure(&self) -> Option<String> {
+        self.transport.lock().unwrap_or_else(PoisonError::into_inner).1.clone()
+    }
+
+    fn reset(&self) {
+        *self.transport.lock().unwrap_or_else(PoisonError::into_inner) = (0, None);
+        self.errors.clear();
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let request = reqwest::Request::try_from(request)?;
+        let outcome = async {
+            let response = self.client.execute(request).await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?.to_vec();
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        match outcome {
+            Ok((status, headers, body)) => {
+                *self.transport.lock().unwrap_or_else(PoisonError::into_inner) = (0, None);
+                if !status.is_success() {
+                    self.errors.record(&body);
+                }
+                let mut builder = http::Response::builder().status(status);
+                for (name, value) in &headers {
+                    builder = builder.header(name, value);
+                }
+                Ok(builder.body(body)?)
+            }
+            Err(e) => {
+                let mut transport = self.transport.lock().unwrap_or_else(PoisonError::into_inner);
+                transport.0 += 1;
+                transport.1 = Some(e.to_string());
+                if transport.0 >= MAX_TRANSPORT_FAILURES {
+                    // A non-JSON answer ends `oauth2`'s polling at once; the recorded failure
+                    // says what really happened.
+                    return Ok(http::Response::builder().status(599).body(Vec::new())?);
+                }
+                Err(HttpError::Reqwest(e))
+            }
+        }
+    }
+}
+
+impl<'c> AsyncHttpClient<'c> for Http {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.send(request))
+    }
+}
+
+/// The sign-in itself, behind the cache.
+struct Flow {
+    client: Client,
+    http: Http,
+    scopes: Vec<String>,
+    prompt: Arc<PromptFn>,
+    refresh: Mutex<Option<RefreshToken>>,
+    client_id: String,
+}
+
+impl fmt::Debug for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceCodeFlow")
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("has_refresh_token", &self.refresh.lock().unwrap_or_else(PoisonError::into_inner).is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn access_token<T: TokenResponse>(response: &T) -> AccessToken {
+    let mut token = AccessToken::new(response.access_token().secret().clone());
+    if let Some(lifetime) = response.expires_in() {
+        token = token.with_expires_on(SystemTime::now() + lifetime);
+    }
+    token
+}
+
+impl Flow {
+    fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
+        let resource = resource_of(&request.scopes);
+        let wanted: Vec<String> = if self.scopes.is_empty() {
+            request.scopes.clone()
+        } else {
+            self.scopes.iter().map(|s| qualify(s, resource)).collect()
+        };
+        wanted.into_iter().map(Scope::new).collect()
+    }
+
+    /// What went wrong in a token exchange, in words, with Entra's diagnostics.
+    fn failure<RE: std::error::Error, T: oauth2::ErrorResponse + 'static>(&self, doing: &str, error: RequestTokenError<RE, T>) -> CredentialError {
+        let unreachable = |cause: String| {
+            CredentialError::of_kind(
+                CredentialErrorKind::Transport,
+                format!("{doing}: the token endpoint could not be reached ({cause})"),
+            )
+        };
+        match error {
+            RequestTokenError::Request(e) => unreachable(e.to_string()),
+            RequestTokenError::ServerResponse(e) => match self.http.errors.entra() {
+                Some(entra) => CredentialError::entra(format!("{doing} for client {}", self.client_id), entra),
+                None => CredentialError::of_kind(CredentialErrorKind::Entra, format!("{doing}: {e}")),
+            },
+            RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => match self.http.transport_failure() {
+                Some(transport) => unreachable(transport),
+                None => match self.http.errors.entra() {
+                    Some(entra) => CredentialError::entra(format!("{doing} for client {}", self.client_id), entra),
+                    None => CredentialError::of_kind(
+                        CredentialErrorKind::Transport,
+                        format!("{doing}: the token endpoint answered something that is not a token response"),
+                    ),
+                },
+            },
+        }
+    }
+
+    async fn renew(&self, refresh: &RefreshToken, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
+        self.http.reset();
+        let mut exchange = self.client.exchange_refresh_token(refresh).add_scopes(self.scopes_for(request));
+        if let Some(claims) = &request.claims {
+            exchange = exchange.add_extra_param("claims", claims.clone());
+        }
+        let response = exchange.request_async(&self.http).await.map_err(|e| self.failure("renewing the sign-in", e))?;
+        if let Some(next) = response.refresh_token() {
+            *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
+        }
+        Ok(access_token(&response))
+    }
+
+    async fn sign_in(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
+        self.http.reset();
+        let mut start = self.client.exchange_device_code().add_scopes(self.scopes_for(request));
+        if let Some(claims) = &request.claims {
+            start = start.add_extra_param("claims", claims.clone());
+        }
+        let details: DeviceAuthorizationResponse<EntraDeviceFields> =
+            start.request_async(&self.http).await.map_err(|e| self.failure("starting the device-code sign-in", e))?;
+        let verification_uri = details.verification_uri().to_string();
+        let user_code = details.user_code().secret().clone();
+        let message = details.extra_fields().message.clone().unwrap_or_else(|| {
+            format!("To sign in, use a web browser to open the page {verification_uri} and enter the code {user_code} to authenticate.")
+        });
+        (self.prompt)(&DeviceCodePrompt {
+            message,
+            user_code,
+            verification_uri,
+            expires_in: details.expires_in(),
+        });
+        self.http.reset();
+        let mut poll = self.client.exchange_device_access_token(&details);
+        if let Some(claims) = &request.claims {
+            poll = poll.add_extra_param("claims", claims.clone());
+        }
+        let response = poll
+            .request_async(&self.http, tokio::time::sleep, None)
+            .await
+            .map_err(|e| self.failure("waiting for the device-code sign-in", e))?;
+        *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = response.refresh_token().cloned();
+        Ok(access_token(&response))
+    }
+
+    async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
+        let refresh = self.refresh.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(refresh) = refresh {
+            match self.renew(&refresh, request).await {
+                Ok(token) => return Ok(token),
+                // A refresh token that no longer works (expired, revoked): sign in again.
+                Err(e) if e.entra_error().is_some_and(|entra| entra.error == "invalid_grant") => {
+                    tracing::debug!("the refresh token was refused; starting a new device-code sign-in");
+                    *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.sign_in(request).await
+    }
+}
+
+impl Credential for Flow {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        Box::pin(Flow::token(self, request))
+    }
+}
+
+/// Delegated sign-in by device code; see the [module docs](self).
+///
+/// ```no_run
+/// use graph_core::{Client, DeviceCodeCredential};
+///
+/// # fn run() -> Result<(), graph_core::Error> {
+/// let credential = DeviceCodeCredential::builder("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555")
+///     .scopes(["CopilotSettings-LimitedMode.ReadWrite"])
+///     .on_prompt(|prompt| eprintln!("{}", prompt.message))
+///     .build()
+///     .map_err(graph_core::Error::Credential)?;
+/// let client = Client::new(credential);
+/// # let _ = client; Ok(())
+/// # }
+/// ```
+pub struct DeviceCodeCredential {
+    cache: TokenCache<Flow>,
+}
+
+impl DeviceCodeCredential {
+    /// A builder for the public client `client_id` of `tenant` (a tenant id, a domain, or
+    /// `organizations`).
+    pub fn builder(tenant: impl Into<String>, client_id: impl Into<String>) -> DeviceCodeCredentialBuilder {
+        DeviceCodeCredentialBuilder {
+            tenant: tenant.into(),
+            client_id: client_id.into(),
+            cloud: Cloud::Global,
+            authority_host: None,
+            scopes: Vec::new(),
+            offline_access: true,
+            prompt: Arc::new(|prompt| eprintln!("{}", prompt.message)),
+            http: None,
+        }
+    }
+}
+
+impl Credential for DeviceCodeCredential {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        self.cache.token(request)
+    }
+}
+
+impl fmt::Debug for DeviceCodeCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceCodeCredential").field("cache", &self.cache).finish()
+    }
+}
+
+/// Configures a [`DeviceCodeCredential`].
+#[must_use]
+pub struct DeviceCodeCredentialBuilder {
+    tenant: String,
+    client_id: String,
+    cloud: Cloud,
+    authority_host: Option<String>,
+    scopes: Vec<String>,
+    offline_access: bool,
+    prompt: Arc<PromptFn>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for DeviceCodeCredentialBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceCodeCredentialBuilder")
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("cloud", &self.cloud)
+            .field("authority_host", &self.authority_host)
+            .field("scopes", &self.scopes)
+            .field("offline_access", &self.offline_access)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceCodeCredentialBuilder {
+    /// Signs in where `cloud` signs in (`login.microsoftonline.us` for the US Government
+    /// clouds, `login.chinacloudapi.cn` for China); default global.
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// Signs in at this host instead (`https://…`, or plain `http://` on this machine's
+    /// loopback, such as the emulator's identity provider).
+    pub fn authority_host(mut self, host: impl Into<String>) -> Self {
+        self.authority_host = Some(host.into());
+        self
+    }
+
+    /// The delegated permissions to ask for (`CopilotSettings-LimitedMode.ReadWrite`); bare
+    /// names are qualified with the resource the client asks a token for. Without any, the
+    /// client's own scope (`{graph root}/.default`: every permission consented for the app) is
+    /// asked for.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether to ask for `offline_access` (default `true`): a refresh token, so the sign-in
+    /// is renewed silently instead of prompting again.
+    pub fn offline_access(mut self, offline_access: bool) -> Self {
+        self.offline_access = offline_access;
+        self
+    }
+
+    /// Called with the prompt when a sign-in starts (default: print the message to stderr).
+    pub fn on_prompt(mut self, prompt: impl Fn(&DeviceCodePrompt) + Send + Sync + 'static) -> Self {
+        self.prompt = Arc::new(prompt);
+        self
+    }
+
+    /// Sends the token requests through this client (for a proxy, or a local identity
+    /// provider's certificate); default: a new one with rustls.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the settings and builds the credential (nothing is sent until a token is needed).
+    ///
+    /// # Errors
+    ///
+    /// A [`CredentialError`] for an authority that is not HTTPS (except loopback), a custom
+    /// cloud without an authority host, an empty client id, or no TLS provider.
+    pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
+        if self.client_id.trim().is_empty() {
+            return Err(CredentialError::new("the device-code credential needs a client id"));
+        }
+        let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
+        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_device_authorization_url(
+                DeviceAuthorizationUrl::new(authority.endpoint("devicecode")).map_err(|e| CredentialError::new(format!("the devicecode endpoint is not a URL: {e}")))?,
+            )
+            .set_token_uri(TokenUrl::new(authority.endpoint("token")).map_err(|e| CredentialError::new(format!("the token endpoint is not a URL: {e}")))?);
+        let http = match self.http {
+            Some(client) => client,
+            None => crate::tls::ensure_crypto_provider()
+                .map_err(|e| CredentialError::new(e.to_string()))
+                .and_then(|()| {
+                    reqwest::Client::builder()
+                        .connect_timeout(crate::DEFAULT_CONNECT_TIMEOUT)
+                        .timeout(Duration::from_secs(30))
+                        .build()
+                        .map_err(|e| CredentialError::new(format!("could not build the HTTP client: {e}")))
+                })?,
+        };
+        let mut scopes = self.scopes;
+        if self.offline_access && !scopes.is_empty() && !scopes.iter().any(|s| s == "offline_access") {
+            scopes.push("offline_access".to_owned());
+        }
+        Ok(DeviceCodeCredential {
+            cache: TokenCache::new(Flow {
+                client,
+                http: Http {
+                    client: http,
+                    errors: ErrorBodies::default(),
+                    transport: Arc::default(),
+                },
+                scopes,
+                prompt: self.prompt,
+                refresh: Mutex::new(None),
+                client_id: self.client_id,
+            }),
+        })
+    }
+}

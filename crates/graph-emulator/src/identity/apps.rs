@@ -1,0 +1,91 @@
+//! App registrations: who may ask the identity provider for tokens, and what for.
+
+use serde::{Deserialize, Serialize};
+
+/// An app registration in the emulated tenant.
+///
+/// App-only tokens (client credentials) carry `app_roles` as `roles`; delegated tokens (device
+/// code) carry, as `scp`, the requested scopes the app has consent for (`delegated_scopes`; all
+/// of them for `/.default`).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct App {
+    /// The application (client) id.
+    pub client_id: String,
+    /// A display name (for messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Client secrets that authenticate the app (confidential clients).
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Whether a client assertion (a JWT with `iss` and `sub` = the client id; its signature is
+    /// not checked) authenticates the app: certificate and workload-identity credentials.
+    #[serde(default)]
+    pub accepts_assertions: bool,
+    /// Application permissions granted (admin consent): `roles` of its app-only tokens.
+    #[serde(default)]
+    pub app_roles: Vec<String>,
+    /// Delegated permissions consented: what `scp` of a user's token may hold.
+    #[serde(default)]
+    pub delegated_scopes: Vec<String>,
+    /// Whether the app is a public client (device-code sign-in needs one).
+    #[serde(default)]
+    pub public_client: bool,
+}
+
+impl App {
+    /// A registration with only a client id.
+    pub fn new(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A confidential client with this secret and these application permissions.
+    pub fn confidential(client_id: impl Into<String>, secret: impl Into<String>, app_roles: &[&str]) -> Self {
+        Self {
+            secrets: vec![secret.into()],
+            app_roles: app_roles.iter().map(|r| (*r).to_owned()).collect(),
+            ..Self::new(client_id)
+        }
+    }
+
+    /// A public client (device code) with consent for these delegated permissions.
+    pub fn public(client_id: impl Into<String>, delegated_scopes: &[&str]) -> Self {
+        Self {
+            public_client: true,
+            delegated_scopes: delegated_scopes.iter().map(|s| (*s).to_owned()).collect(),
+            ..Self::new(client_id)
+        }
+    }
+
+    /// Sets the display name.
+    #[must_use]
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// Lets client assertions authenticate the app.
+    #[must_use]
+    pub fn accepting_assertions(mut self) -> Self {
+        self.accepts_assertions = true;
+        self
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("client_id", &self.client_id)
+            .field("display_name", &self.display_name)
+            .field("secrets", &format_args!("<{} redacted>", self.secrets.len()))
+            .field("accepts_assertions", &self.accepts_assertions)
+            .field("app_roles", &self.app_roles)
+            .field("delegated_scopes", &self.delegated_scopes)
+            .field("public_client", &self.public_client)
+            .finish()
+    }
+}

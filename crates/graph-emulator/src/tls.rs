@@ -1,0 +1,42 @@
+//! Serving HTTPS: for clients that refuse a plain-http authority (`azure_identity` does), and for
+//! TLS tests.
+//!
+//! [`EmulatorBuilder::https`](crate::EmulatorBuilder::https) serves with the built-in test
+//! identity below: a certificate for `localhost` and `127.0.0.1`, signed by a test CA, both valid
+//! from 2000 to 2126 so no clock makes them expired. A client trusts it by adding [`TEST_CA_PEM`]
+//! as a root (for reqwest: `Certificate::from_pem`, `add_root_certificate`). The key is public: it
+//! protects nothing and must never be trusted outside tests.
+
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::Error;
+
+/// The test CA that signed [`TEST_CERT_PEM`]: trust it in the client under test.
+pub const TEST_CA_PEM: &str = include_str!("../tls/test-ca.pem");
+/// The emulator's built-in certificate, for `localhost` and `127.0.0.1`.
+pub const TEST_CERT_PEM: &str = include_str!("../tls/localhost.pem");
+/// The built-in certificate's private key (a test fixture: public, protects nothing).
+pub const TEST_KEY_PEM: &str = include_str!("../tls/localhost.key");
+
+/// A TLS acceptor for a PEM certificate chain and key, with the `ring` provider (set
+/// explicitly, so it works whatever provider the process installed).
+pub(crate) fn acceptor(cert_pem: &str, key_pem: &str) -> Result<tokio_rustls::TlsAcceptor, Error> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| Error::Tls(format!("{what}: {e}"));
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad("the certificate is not PEM", &e))?;
+    if certs.is_empty() {
+        return Err(Error::Tls("no certificate in the PEM text".to_owned()));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| bad("the key is not PEM", &e))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("TLS versions", &e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("the certificate and key do not fit", &e))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
