@@ -406,6 +406,40 @@ pub use graph_spec::extensions::Permissions;
 /// A national cloud from `x-graph-rs-national-clouds` (read by `graph-spec`).
 pub use graph_spec::extensions::NationalCloud;
 
+/// An operation's kind, as far as retrying it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationShape {
+    /// `POST …/$ref`: adds a reference; meeting "already exist" after a retried 504 means the
+    /// earlier attempt added it.
+    AddReference,
+    /// `DELETE …/$ref`: removes a reference; a 404 after a retried 504 means the earlier
+    /// attempt removed it.
+    RemoveReference,
+    /// Anything else.
+    Other,
+}
+
+impl OperationShape {
+    /// The shape of `method` on a path whose last segment is `last`.
+    pub fn of(method: Method, last: Option<&Segment>) -> Self {
+        let reference = matches!(last, Some(Segment::Literal(l)) if l == "$ref");
+        match (method, reference) {
+            (Method::Post, true) => Self::AddReference,
+            (Method::Delete, true) => Self::RemoveReference,
+            _ => Self::Other,
+        }
+    }
+
+    /// The name of the matching `graph_core::OperationShape` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Self::AddReference => "AddReference",
+            Self::RemoveReference => "RemoveReference",
+            Self::Other => "Other",
+        }
+    }
+}
+
 /// One operation.
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -445,6 +479,8 @@ pub struct Operation {
     pub wrapper: Option<String>,
     /// The API area (Cargo feature) it belongs to.
     pub area: String,
+    /// What kind of change it makes, for the retry decision.
+    pub shape: OperationShape,
     /// Tags.
     pub tags: Vec<String>,
     /// JSON pointer of the operation.

@@ -587,7 +587,8 @@ fn references_to_a_base_with_derived_types_are_polymorphic() {
     assert!(!api.models.contains_key("AnyEntity"));
     let text = generated_text(&poly_spec(""));
     assert!(text.contains("pub enum AnyDirectoryObject"), "{text}");
-    assert!(text.contains("Some(\"microsoft.graph.user\")") && text.contains("map(Self::User)"), "{text}");
+    assert!(text.contains("is_type(t, \"microsoft.graph.user\")") && text.contains("Self::User(read_boxed(map)?)"), "{text}");
+    assert!(text.contains("User(Box<crate::User>)"), "variants are boxed: {text}");
 }
 
 #[test]

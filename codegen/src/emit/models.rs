@@ -209,6 +209,7 @@ fn emit_struct(name: &proc_macro2::Ident, s: &StructModel, docs: TokenStream) ->
     let extra = format_ident!("{}", s.extra_field);
     let uses_nullable = s.fields.iter().any(|f| f.nullable);
     let nullable_import = uses_nullable.then(|| quote!(use graph_types::Nullable;));
+    let extra_doc = format!(" `{}` (absent members keep their defaults).", s.extra_field);
     let odata_impl = s.odata_type.as_ref().map(|t| {
         quote! {
             impl #name {
@@ -217,14 +218,41 @@ fn emit_struct(name: &proc_macro2::Ident, s: &StructModel, docs: TokenStream) ->
             }
         }
     });
+    let members: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let ident = format_ident!("{}", f.rust_name);
+            let json = &f.json_name;
+            quote!(#json => self.#ident = map.next_value()?,)
+        })
+        .collect();
+    // An open type with no declared member keeps everything in the bag.
+    let read_member = if members.is_empty() {
+        quote! {
+            fn read_member<'de, A: MapAccess<'de>>(&mut self, _key: &str, _map: &mut A) -> Result<bool, A::Error> {
+                Ok(false)
+            }
+        }
+    } else {
+        quote! {
+            fn read_member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                match key {
+                    #(#members)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+    };
     quote! {
         use graph_types::AdditionalProperties;
         #nullable_import
-        use serde::{Deserialize, Serialize};
+        use serde::de::MapAccess;
+        use serde::{Deserialize, Deserializer, Serialize};
 
         #docs
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-        #[serde(default)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct #name {
             #(#fields)*
             /// Members the schema does not declare: unknown properties (kept and
@@ -236,6 +264,22 @@ fn emit_struct(name: &proc_macro2::Ident, s: &StructModel, docs: TokenStream) ->
         }
 
         #odata_impl
+
+        impl graph_types::object::Object for #name {
+            #read_member
+
+            fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+                &mut self.#extra
+            }
+        }
+
+        /// Decoded in one pass: declared members into their fields, any other member into
+        #[doc = #extra_doc]
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                graph_types::object::deserialize(deserializer)
+            }
+        }
     }
 }
 
@@ -372,12 +416,12 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
         let ident = format_ident!("{}", v.rust_name);
         let model = format_ident!("{}", v.model);
         let doc = format!(" `@odata.type` {}.", docs::code(&v.odata_type));
-        quote!(#[doc = #doc] #ident(crate::#model),)
+        quote!(#[doc = #doc] #ident(Box<crate::#model>),)
     });
     let keys = p.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
         let key = graph_types_key(&v.odata_type);
-        quote!(Some(#key) => serde_json::from_value(value).map(Self::#ident),)
+        quote!(Some(t) if is_type(t, #key) => Self::#ident(read_boxed(map)?),)
     });
     let serialize = p.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
@@ -387,7 +431,7 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
             Some(field) => {
                 let field = format_ident!("{}", field);
                 quote! {
-                    Self::#ident(v) if v.#field.is_none() => crate::#model { #field: Some(#odata_type.to_owned()), ..v.clone() }.serialize(serializer),
+                    Self::#ident(v) if v.#field.is_none() => crate::#model { #field: Some(#odata_type.to_owned()), ..(**v).clone() }.serialize(serializer),
                     Self::#ident(v) => v.serialize(serializer),
                 }
             }
@@ -403,7 +447,7 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
             #[doc = #doc]
             pub fn #method(&self) -> Option<&crate::#model> {
                 match self {
-                    Self::#ident(v) => Some(v),
+                    Self::#ident(v) => Some(&**v),
                     _ => None,
                 }
             }
@@ -429,15 +473,19 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
         p.base
     );
     quote! {
+        use serde::de::MapAccess;
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
         #docs
+        ///
+        /// Each variant is boxed: a derived type can be large (a `User` has more than a hundred
+        /// properties), and a list of them then moves pointers, not kilobytes.
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
             #[doc = #fallback_doc]
-            #fallback(crate::#base),
+            #fallback(Box<crate::#base>),
         }
 
         impl #name {
@@ -454,12 +502,21 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
             #(#as_variant)*
         }
 
+        impl graph_types::polymorphic::Polymorphic for #name {
+            fn read_variant<'de, A: MapAccess<'de>>(odata_type: Option<&str>, map: A) -> Result<Self, A::Error> {
+                use graph_types::object::read_boxed;
+                use graph_types::polymorphic::is_type;
+                Ok(match odata_type {
+                    #(#keys)*
+                    _ => Self::#fallback(read_boxed(map)?),
+                })
+            }
+        }
+
+        /// Decoded by `@odata.type`, in one pass when it is the first member (as Graph writes it).
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                graph_types::polymorphic::decode(deserializer, |key, value| match key {
-                    #(#keys)*
-                    _ => serde_json::from_value(value).map(Self::#fallback),
-                })
+                graph_types::polymorphic::deserialize(deserializer)
             }
         }
 
@@ -475,7 +532,7 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
 
         impl Default for #name {
             fn default() -> Self {
-                Self::#fallback(crate::#base::default())
+                Self::#fallback(Box::default())
             }
         }
     }

@@ -173,6 +173,7 @@ impl<'a> Lowerer<'a> {
         });
         extensions::operation_rules(ext, at)?;
 
+        let shape = crate::ir::OperationShape::of(method, segments.last());
         Ok(Operation {
             id,
             meta_ident: String::new(),
@@ -192,6 +193,7 @@ impl<'a> Lowerer<'a> {
             local_extension,
             wrapper: None,
             area: String::new(),
+            shape,
             tags: op.tags.clone(),
             pointer: at.as_str().to_owned(),
         })

@@ -16,7 +16,9 @@
 //! client thread's CPU per call and its allocations per call.
 //!
 //! Options: `--calls N` per run (default 20000), `--reps N` (default 5), `--only WORD` (the
-//! operations whose name contains WORD). Under `cargo test` (no `--bench`) it runs a few calls
+//! operations whose name contains WORD), `--mode seq|c64`, and `--variant sdk|raw|models` (that
+//! variant alone, no comparison: for a profiler or `scripts/instructions-per-call.sh`; `models`
+//! is the hand-written call decoding into the SDK's models). Under `cargo test` (no `--bench`) it runs a few calls
 //! of everything and checks the two variants' requests are the same.
 
 use std::hint::black_box;
@@ -48,8 +50,14 @@ struct RawReference {
     odata_id: String,
 }
 
+/// The model's declared members, as a hand-written struct would have them (unknown members and
+/// annotations ignored).
 #[derive(Serialize, Deserialize)]
 struct RawLimitedMode {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(rename = "@odata.type", skip_serializing_if = "Option::is_none")]
+    odata_type: Option<String>,
     #[serde(rename = "groupId", skip_serializing_if = "Option::is_none")]
     group_id: Option<String>,
     #[serde(rename = "isEnabledForGroup", skip_serializing_if = "Option::is_none")]
@@ -76,16 +84,28 @@ struct RawPage {
     next_link: Option<String>,
 }
 
-/// Hand-written reqwest calls with the SDK's wire.
+/// Hand-written reqwest calls with the SDK's wire. With `models`, the answers are decoded into
+/// the SDK's own models (typed owners, unknown members kept) instead of the plain structs: the
+/// difference to the SDK is then the runtime's alone.
 struct Raw {
     http: reqwest::Client,
     base: String,
     owners: String,
     limited_mode: String,
+    models: bool,
+}
+
+/// A page of the SDK's typed owners, for `Raw` with `models`.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct ModelPage {
+    value: Vec<AnyDirectoryObject>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
 }
 
 impl Raw {
-    fn new(base: &str) -> Self {
+    fn new(base: &str, models: bool) -> Self {
         graph_beta::runtime::ensure_crypto_provider().expect("crypto provider");
         // Configured as the SDK configures its own client.
         let http = reqwest::Client::builder()
@@ -98,6 +118,7 @@ impl Raw {
             base: base.to_owned(),
             owners: format!("{base}/servicePrincipals/{AGENT}/microsoft.graph.agentIdentity/owners"),
             limited_mode: format!("{base}/copilot/admin/settings/limitedMode"),
+            models,
         }
     }
 
@@ -116,6 +137,14 @@ impl Raw {
         match body {
             Some(body) => builder.body(body),
             None => builder,
+        }
+    }
+
+    fn decode_limited_mode(&self, body: &[u8]) {
+        if self.models {
+            black_box(serde_json::from_slice::<CopilotAdminLimitedMode>(body).expect("decode"));
+        } else {
+            black_box(serde_json::from_slice::<RawLimitedMode>(body).expect("decode"));
         }
     }
 
@@ -139,26 +168,33 @@ impl Raw {
             Op::ListOwners => {
                 let response = self.request(reqwest::Method::GET, &self.owners, None).send().await.expect("send");
                 assert!(response.status().is_success());
-                let page: RawPage = serde_json::from_slice(&response.bytes().await.expect("body")).expect("decode");
-                assert_eq!(page.value.len(), 3);
-                black_box(page);
+                let body = response.bytes().await.expect("body");
+                if self.models {
+                    let page: ModelPage = serde_json::from_slice(&body).expect("decode");
+                    assert_eq!(page.value.len(), 3);
+                    black_box(page);
+                } else {
+                    let page: RawPage = serde_json::from_slice(&body).expect("decode");
+                    assert_eq!(page.value.len(), 3);
+                    black_box(page);
+                }
             }
             Op::GetLimitedMode => {
                 let response = self.request(reqwest::Method::GET, &self.limited_mode, None).send().await.expect("send");
                 assert!(response.status().is_success());
-                let mode: RawLimitedMode = serde_json::from_slice(&response.bytes().await.expect("body")).expect("decode");
-                black_box(mode);
+                self.decode_limited_mode(&response.bytes().await.expect("body"));
             }
             Op::PatchLimitedMode => {
                 let body = serde_json::to_vec(&RawLimitedMode {
+                    id: None,
+                    odata_type: None,
                     group_id: Some(GROUP.to_owned()),
                     is_enabled_for_group: Some(true),
                 })
                 .expect("serialize");
                 let response = self.request(reqwest::Method::PATCH, &self.limited_mode, Some(body)).send().await.expect("send");
                 assert!(response.status().is_success());
-                let mode: RawLimitedMode = serde_json::from_slice(&response.bytes().await.expect("body")).expect("decode");
-                black_box(mode);
+                self.decode_limited_mode(&response.bytes().await.expect("body"));
             }
         }
     }
@@ -373,6 +409,10 @@ struct Options {
     calls: usize,
     reps: usize,
     only: Option<String>,
+    /// `seq` or `c64`: one mode only.
+    mode: Option<String>,
+    /// `sdk`, `raw` or `models`: run only that variant, with no comparison (for a profiler).
+    variant: Option<String>,
 }
 
 fn options() -> Option<Options> {
@@ -391,15 +431,19 @@ fn options() -> Option<Options> {
         calls: if benching { number("--calls", 20_000) } else { 64 },
         reps: if benching { number("--reps", 5).max(1) } else { 1 },
         only: if benching { value("--only") } else { None },
+        mode: if benching { value("--mode") } else { None },
+        variant: if benching { value("--variant") } else { None },
     })
 }
 
 fn main() {
     let Some(options) = options() else { return };
     let server = CannedGraph::start();
+    let pinned = graph_bench::cpu::pin_to_cpu(0);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("client runtime");
     let base = server.base_url();
-    let raw = Raw::new(&base);
+    let raw = Raw::new(&base, false);
+    let raw_models = Raw::new(&base, true);
     let sdk = Sdk {
         client: Client::builder(StaticToken::new(TOKEN)).service_root(&base).build().expect("client"),
     };
@@ -432,15 +476,35 @@ fn main() {
     }
 
     println!(
-        "graph-beta per-call cost vs hand-written reqwest: {} calls per run, {} repetitions (raw, SDK, raw), canned server on its own thread",
-        options.calls, options.reps
+        "graph-beta per-call cost vs hand-written reqwest: {} calls per run, {} repetitions (raw, SDK, raw), canned server on its own thread{}",
+        options.calls,
+        options.reps,
+        if pinned { "; client pinned to CPU 0, server to the last CPU" } else { "" }
     );
     println!(
         "{:<19} {:<6} {:>14} {:>11} {:>14} {:>11} {:>16} {:>16} {:>18}",
         "operation", "mode", "SDK/raw thrpt", "raw/raw", "SDK/raw lat", "raw/raw", "CPU/call SDK|raw", "allocs SDK|raw", "bytes SDK|raw"
     );
+    let modes: Vec<Mode> = [Mode::Sequential, Mode::Concurrent]
+        .into_iter()
+        .filter(|m| options.mode.as_deref().is_none_or(|w| w == if *m == Mode::Sequential { "seq" } else { "c64" }))
+        .collect();
+    if let Some(variant) = options.variant.as_deref() {
+        for &op in &ops {
+            for &mode in &modes {
+                let one = match variant {
+                    "sdk" => run(&rt, Variant::Sdk(&sdk), op, mode, options.calls * options.reps),
+                    "raw" => run(&rt, Variant::Raw(&raw), op, mode, options.calls * options.reps),
+                    "models" => run(&rt, Variant::Raw(&raw_models), op, mode, options.calls * options.reps),
+                    other => panic!("--variant takes sdk, raw or models, not {other:?}"),
+                };
+                println!("{} {variant} {mode:?}: {:.0} calls/s, {:.1} allocs/call", op.name(), one.throughput, one.allocations);
+            }
+        }
+        return;
+    }
     for &op in &ops {
-        for mode in [Mode::Sequential, Mode::Concurrent] {
+        for &mode in &modes {
             let mut runs: Vec<(Run, Run, Run)> = Vec::new();
             for _ in 0..options.reps {
                 let a = run(&rt, Variant::Raw(&raw), op, mode, options.calls);

@@ -103,6 +103,8 @@ impl CannedGraph {
         let thread = std::thread::Builder::new()
             .name("canned-graph".into())
             .spawn(move || {
+                // The server on the last CPU, a benchmark's client on the first.
+                crate::cpu::pin_to_cpu(usize::MAX);
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -216,9 +216,9 @@ async fn gateway_timeout_beyond_max_retries_is_504() {
 }
 
 #[tokio::test]
-async fn a_post_retried_after_a_gateway_timeout_that_was_applied_says_so() {
+async fn an_owner_add_retried_after_an_applied_gateway_timeout_succeeds() {
     // The first POST is executed, but the gateway answers 504; the retry then meets its own
-    // effect. The SDK cannot know, but the error must tell the caller it may be so.
+    // effect ("already exist"). The owner is there, as asked: that is a success, not an error.
     let graph = emulator().await;
     graph
         .faults()
@@ -228,22 +228,48 @@ async fn a_post_retried_after_a_gateway_timeout_that_was_applied_says_so() {
         });
     let client = client(&graph);
 
-    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    add_owner(&client, AGENT, USER).await.unwrap();
 
-    let svc = expect_service(&err, 400, "Request_BadRequest");
-    assert!(svc.message().unwrap().contains("already exist"), "{err}");
-    assert_eq!(svc.earlier_attempts, [504]);
-    assert!(svc.may_have_been_applied());
-    assert_eq!(svc.attempts, 2);
-    let text = err.to_string();
-    assert!(
-        text.contains("attempt 2, after 504")
-            && text.contains("a gateway timed out, so the service may have applied the request"),
-        "{text}"
-    );
     assert_eq!(statuses(&graph), [Some(504), Some(400)]);
     assert!(all_same(&client_request_ids(&graph)));
     assert_eq!(graph.state().owners_of(AGENT), [USER]);
+}
+
+#[tokio::test]
+async fn an_add_that_meets_an_owner_already_there_without_a_504_is_still_an_error() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    graph.faults().on(ADD_OWNER_OP).once(Fault::Throttle { retry_after_secs: 0 });
+    let err = add_owner(&client, AGENT, USER).await.unwrap_err();
+    let svc = expect_service(&err, 400, "Request_BadRequest");
+    assert!(svc.message().unwrap().contains("already exist"), "{err}");
+    assert_eq!(svc.earlier_attempts, [429]);
+    assert!(!svc.may_have_been_applied(), "a 429 was not executed");
+}
+
+#[tokio::test]
+async fn an_owner_remove_retried_after_an_applied_gateway_timeout_succeeds() {
+    let graph = emulator().await;
+    let client = client(&graph);
+    add_owner(&client, AGENT, USER).await.unwrap();
+    graph.clear_requests();
+    graph
+        .faults()
+        .on("servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject")
+        .once(Fault::GatewayTimeoutAfterApplying { retry_after_secs: None });
+    client
+        .service_principals()
+        .by_service_principal_id(AGENT)
+        .agent_identity()
+        .owners()
+        .by_directory_object_id(USER)
+        .ref_()
+        .delete()
+        .await
+        .unwrap();
+    assert_eq!(statuses(&graph), [Some(504), Some(404)]);
+    assert!(graph.state().owners_of(AGENT).is_empty());
 }
 
 #[tokio::test]

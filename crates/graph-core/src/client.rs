@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::cloud::Cloud;
-use crate::auth::Credential;
+use crate::auth::{Credential, TokenRequest};
 use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::OperationMeta;
@@ -44,8 +44,12 @@ pub struct Client {
 pub(crate) struct ClientInner {
     pub(crate) cloud: Cloud,
     pub(crate) service_root: String,
-    pub(crate) token_scope: String,
+    /// What every request asks the credential for (claims are added after a challenge).
+    pub(crate) token_request: TokenRequest,
     pub(crate) credential: Arc<dyn Credential>,
+    /// The `Authorization` header of the last token seen, reused while the credential hands
+    /// out the same token.
+    pub(crate) authorization: std::sync::Mutex<Option<(Arc<str>, HeaderValue)>>,
     /// The HTTP client, or the message of the error that prevented building it (returned
     /// by every send of a client made with the infallible [`Client::new`]).
     pub(crate) http: Result<reqwest::Client, String>,
@@ -250,7 +254,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// Builds the client state and the first problem found, if any. With a problem, the state
     /// is still usable: an HTTP client failure is kept as a message (for [`Client::new`]).
     fn assemble(self) -> (ClientInner, Option<Error>) {
-        let mut problem: Option<Error> = self.cloud.validate().err();
+        let mut problem: Option<Error> = self.cloud.validate().err().map(|message| Error::InvalidInput { message });
 
         let mut user_agent = USER_AGENT.to_owned();
         if let Some(suffix) = self
@@ -304,7 +308,11 @@ impl<C: From<Client>> ClientBuilder<C> {
 
         let inner = ClientInner {
             service_root: self.cloud.service_root(),
-            token_scope: self.cloud.token_scope(),
+            token_request: TokenRequest {
+                scopes: vec![self.cloud.token_scope()],
+                claims: None,
+            },
+            authorization: std::sync::Mutex::new(None),
             cloud: self.cloud,
             credential: self.credential,
             http,

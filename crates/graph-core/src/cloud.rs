@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use crate::error::Error;
 
 /// One of the national (sovereign) clouds in which Microsoft Graph is deployed.
 ///
@@ -144,14 +143,14 @@ impl Cloud {
         self.national().map(NationalCloud::authority_host)
     }
 
-    /// Checks a custom service root; national clouds are always valid.
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    /// Checks a custom service root; national clouds are always valid. The error is the
+    /// message of the [`Error::InvalidInput`](crate::Error::InvalidInput) the client builder
+    /// returns.
+    pub(crate) fn validate(&self) -> Result<(), String> {
         let Cloud::Custom { service_root } = self else {
             return Ok(());
         };
-        let invalid = |why: &str| Error::InvalidInput {
-            message: format!("invalid custom service root {service_root:?}: {why}"),
-        };
+        let invalid = |why: &str| format!("invalid custom service root {service_root:?}: {why}");
         let trimmed = service_root.trim_end_matches('/');
         if trimmed.is_empty() {
             return Err(invalid("it is empty"));
@@ -247,7 +246,7 @@ mod tests {
                 service_root: bad.into(),
             };
             assert!(
-                matches!(c.validate(), Err(Error::InvalidInput { .. })),
+                c.validate().is_err_and(|m| m.contains("invalid custom service root")),
                 "{bad:?} should be rejected"
             );
         }

@@ -78,6 +78,11 @@ pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
 /// `value` property of their own. An empty body is an error, never an empty object.
 pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     require_body(body)?;
+    // No member can be named `value` unless the text has those five letters, or an escape that
+    // spells them (`\u0076alue`): then decode in one pass, without a tree in between.
+    if memchr::memmem::find(body, b"value").is_none() && memchr::memmem::find(body, b"\\u").is_none() {
+        return Ok(serde_json::from_slice(body)?);
+    }
     let mut value: Value = serde_json::from_slice(body)?;
     if let Value::Object(map) = &mut value {
         let only_value = map.contains_key("value") && map.keys().all(|k| k == "value" || k.contains('@'));
@@ -158,6 +163,15 @@ mod tests {
         // `value` next to a real property is not a wrapper.
         let not_wrapped: M = json_unwrap_value(br#"{"id":"2","value":{"id":"1"}}"#).unwrap();
         assert_eq!(not_wrapped.id.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn escaped_wrappers_are_unwrapped_too() {
+        let escaped: M = json_unwrap_value(br#"{"\u0076alue":{"id":"1"}}"#).unwrap();
+        assert_eq!(escaped.id.as_deref(), Some("1"));
+        // A `value` inside a string is no wrapper.
+        let text: M = json_unwrap_value(br#"{"id":"value"}"#).unwrap();
+        assert_eq!(text.id.as_deref(), Some("value"));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! - refusing operations documented as unavailable in the configured national cloud.
 //!
 //! ```no_run
-//! use graph_core::{decode, Client, HttpMethod, OperationMeta, RequestPath, StaticToken};
+//! use graph_core::{decode, Client, HttpMethod, OperationMeta, OperationShape, RequestPath, StaticToken};
 //!
 //! static ADD_OWNER: OperationMeta = OperationMeta {
 //!     operation_id: "servicePrincipals.agentIdentity.CreateRefOwners",
@@ -24,6 +24,7 @@
 //!     permissions: None,
 //!     national_clouds: None,
 //!     docs_url: None,
+//!     shape: OperationShape::AddReference,
 //! };
 //!
 //! # async fn run() -> Result<(), graph_core::Error> {
@@ -67,7 +68,9 @@ mod paging;
 pub mod path;
 mod request;
 pub mod retry;
+mod send;
 mod tls;
+mod url;
 
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 pub use cloud::{Cloud, NationalCloud};
@@ -89,7 +92,7 @@ pub use azure_core;
 pub use auth::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 pub use decode::{DecodeError, Decoder};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
-pub use operation::{HttpMethod, OperationMeta, Permissions};
+pub use operation::{HttpMethod, OperationMeta, OperationShape, Permissions};
 pub use paging::{Items, Page, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;

@@ -87,7 +87,7 @@ impl fmt::Display for Permissions {
 /// `static` per operation.
 ///
 /// ```
-/// use graph_core::{HttpMethod, NationalCloud, OperationMeta, Permissions};
+/// use graph_core::{HttpMethod, NationalCloud, OperationMeta, OperationShape, Permissions};
 ///
 /// static UPDATE_LIMITED_MODE: OperationMeta = OperationMeta {
 ///     operation_id: "copilot.admin.settings.UpdateLimitedMode",
@@ -100,6 +100,7 @@ impl fmt::Display for Permissions {
 ///     }),
 ///     national_clouds: Some(&[NationalCloud::Global]),
 ///     docs_url: None,
+///     shape: OperationShape::Other,
 /// };
 /// assert!(UPDATE_LIMITED_MODE.is_available_in(NationalCloud::Global));
 /// assert!(!UPDATE_LIMITED_MODE.is_available_in(NationalCloud::China));
@@ -121,6 +122,25 @@ pub struct OperationMeta {
     pub national_clouds: Option<&'static [NationalCloud]>,
     /// A link to the operation's documentation.
     pub docs_url: Option<&'static str>,
+    /// What kind of change the operation makes, for the retry decision.
+    pub shape: OperationShape,
+}
+
+/// An operation's kind, as far as retrying it is concerned (see
+/// [`retry::decide`](crate::retry::decide)). The generator derives it from the path and method.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperationShape {
+    /// `POST …/$ref`: adds a reference. Graph answers a duplicate with 400 "One or more added
+    /// object references already exist"; after a retried 504 that means the earlier attempt
+    /// added it.
+    AddReference,
+    /// `DELETE …/$ref`: removes a reference. After a retried 504, a 404 means the earlier
+    /// attempt removed it.
+    RemoveReference,
+    /// Anything else.
+    #[default]
+    Other,
 }
 
 impl OperationMeta {

@@ -8,6 +8,9 @@
 //! Because `%` itself is encoded, a value such as `%2e` is sent as `%252e` and cannot become a
 //! dot segment either.
 
+use std::fmt;
+use std::sync::Arc;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::error::Error;
@@ -22,11 +25,37 @@ const UNRESERVED_ONLY: &AsciiSet = &NON_ALPHANUMERIC
 /// Query parameter names additionally keep `$` readable (`$select`, `$filter`).
 const QUERY_NAME: &AsciiSet = &UNRESERVED_ONLY.remove(b'$');
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum Segment {
     Literal(&'static str),
     Param { name: &'static str, value: String },
     Template { template: &'static str, params: Vec<(&'static str, String)> },
+}
+
+/// How many literal segments a path keeps inline after its last parameter.
+const INLINE_LITERALS: usize = 6;
+
+/// Literal segments kept inline: appending one copies a pointer, allocates nothing.
+#[derive(Clone, Copy, Debug, Default)]
+struct Literals {
+    items: [&'static str; INLINE_LITERALS],
+    len: usize,
+}
+
+impl Literals {
+    fn as_slice(&self) -> &[&'static str] {
+        &self.items[..self.len]
+    }
+}
+
+/// A parameter (or a literal that did not fit inline), the literals before it, and the path
+/// before those: builders share their prefix, so cloning a path (every step down the URL tree
+/// does) copies a pointer and a few literals, never the segments.
+#[derive(Debug)]
+struct Node {
+    parent: Option<Arc<Node>>,
+    before: Literals,
+    segment: Segment,
 }
 
 /// The path of one request, relative to the service root, as an ordered list of segments.
@@ -45,9 +74,30 @@ enum Segment {
 ///     "/servicePrincipals/a%2Fb%20c/microsoft.graph.agentIdentity/owners/$ref"
 /// );
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct RequestPath {
-    segments: Vec<Segment>,
+    last: Option<Arc<Node>>,
+    /// The literals after `last`.
+    tail: Literals,
+}
+
+impl fmt::Debug for RequestPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        self.each(|segment| {
+            list.entry(&segment);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .map_err(|never| match never {})?;
+        list.finish()
+    }
+}
+
+/// One segment, as [`RequestPath::each`] hands them out.
+#[derive(Debug)]
+enum Seg<'a> {
+    Literal(&'static str),
+    Other(&'a Segment),
 }
 
 impl RequestPath {
@@ -56,24 +106,70 @@ impl RequestPath {
         Self::default()
     }
 
+    fn push(self, segment: Segment) -> Self {
+        Self {
+            last: Some(Arc::new(Node {
+                parent: self.last,
+                before: self.tail,
+                segment,
+            })),
+            tail: Literals::default(),
+        }
+    }
+
+    /// Calls `f` with every segment, first to last.
+    fn each<E>(&self, mut f: impl FnMut(Seg<'_>) -> Result<(), E>) -> Result<(), E> {
+        // Nodes from last to first; most paths have one or two.
+        let mut nodes: [Option<&Node>; 8] = [None; 8];
+        let mut more: Vec<&Node> = Vec::new();
+        let mut count = 0;
+        let mut node = self.last.as_deref();
+        while let Some(n) = node {
+            match nodes.get_mut(count) {
+                Some(slot) => *slot = Some(n),
+                None => more.push(n),
+            }
+            count += 1;
+            node = n.parent.as_deref();
+        }
+        let ordered = more.into_iter().rev().chain(nodes.iter().take(count.min(8)).rev().flatten().copied());
+        for n in ordered {
+            for literal in n.before.as_slice() {
+                f(Seg::Literal(literal))?;
+            }
+            match &n.segment {
+                Segment::Literal(literal) => f(Seg::Literal(literal))?,
+                other => f(Seg::Other(other))?,
+            }
+        }
+        for literal in self.tail.as_slice() {
+            f(Seg::Literal(literal))?;
+        }
+        Ok(())
+    }
+
     /// Appends a segment from the API description (`servicePrincipals`, `$ref`,
     /// `microsoft.graph.agentIdentity`), sent verbatim. Leading and trailing `/` are ignored,
     /// so a literal may also hold several fixed segments (`copilot/admin/settings`).
     #[must_use]
     pub fn literal(mut self, segment: &'static str) -> Self {
-        self.segments.push(Segment::Literal(segment));
-        self
+        if self.tail.len < INLINE_LITERALS {
+            self.tail.items[self.tail.len] = segment;
+            self.tail.len += 1;
+            self
+        } else {
+            self.push(Segment::Literal(segment))
+        }
     }
 
     /// Appends a user-supplied value for the path parameter `name`. The value is validated
     /// and encoded when the request is sent (see the [module docs](self)).
     #[must_use]
-    pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.segments.push(Segment::Param {
+    pub fn param(self, name: &'static str, value: impl Into<String>) -> Self {
+        self.push(Segment::Param {
             name,
             value: value.into(),
-        });
-        self
+        })
     }
 
     /// Appends one segment that embeds parameters in literal text, such as an alternate key
@@ -81,35 +177,48 @@ impl RequestPath {
     /// replaced by its value written as an OData string literal: quotes doubled, then
     /// percent-encoded like a path parameter (empty values are refused at send time).
     #[must_use]
-    pub fn template(mut self, template: &'static str, params: Vec<(&'static str, String)>) -> Self {
-        self.segments.push(Segment::Template { template, params });
-        self
+    pub fn template(self, template: &'static str, params: Vec<(&'static str, String)>) -> Self {
+        self.push(Segment::Template { template, params })
     }
 
     /// Validates the parameters and renders the path, starting with `/` (or empty when there
     /// are no segments). Segments are joined with exactly one `/`.
     pub fn render(&self) -> Result<String, Error> {
         let mut out = String::new();
-        for segment in &self.segments {
+        self.render_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// [`render`](Self::render), appending to `out` (the service root, say).
+    pub(crate) fn render_into(&self, out: &mut String) -> Result<(), Error> {
+        self.each(|segment| {
             match segment {
-                Segment::Literal(text) => {
+                Seg::Literal(text) => {
                     let text = text.trim_matches('/');
                     if !text.is_empty() {
                         out.push('/');
                         out.push_str(text);
                     }
                 }
-                Segment::Param { name, value } => {
+                Seg::Other(Segment::Param { name, value }) => {
+                    check_param(name, value)?;
                     out.push('/');
-                    out.push_str(&encode_param(name, value)?);
+                    out.extend(utf8_percent_encode(value, UNRESERVED_ONLY));
                 }
-                Segment::Template { template, params } => {
+                Seg::Other(Segment::Template { template, params }) => {
                     out.push('/');
                     out.push_str(&render_template(template, params)?);
                 }
+                Seg::Other(Segment::Literal(text)) => {
+                    let text = text.trim_matches('/');
+                    if !text.is_empty() {
+                        out.push('/');
+                        out.push_str(text);
+                    }
+                }
             }
-        }
-        Ok(out)
+            Ok(())
+        })
     }
 }
 
@@ -146,17 +255,20 @@ fn render_template(template: &str, params: &[(&'static str, String)]) -> Result<
 ///
 /// Rejects the empty string, `.` and `..` with [`Error::InvalidInput`] naming the parameter.
 pub fn encode_param(name: &str, value: &str) -> Result<String, Error> {
-    let problem = match value {
-        "" => Some("must not be empty"),
-        "." | ".." => Some("must not be `.` or `..`"),
-        _ => None,
-    };
-    if let Some(problem) = problem {
-        return Err(Error::InvalidInput {
-            message: format!("path parameter `{name}` {problem} (got {value:?})"),
-        });
-    }
+    check_param(name, value)?;
     Ok(encode_segment(value))
+}
+
+/// Refuses the values that would not stay one segment: empty, `.` and `..`.
+fn check_param(name: &str, value: &str) -> Result<(), Error> {
+    let problem = match value {
+        "" => "must not be empty",
+        "." | ".." => "must not be `.` or `..`",
+        _ => return Ok(()),
+    };
+    Err(Error::InvalidInput {
+        message: format!("path parameter `{name}` {problem} (got {value:?})"),
+    })
 }
 
 /// Percent-encodes `value` so that only unreserved characters remain (no validation).
@@ -209,6 +321,30 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn deep_paths_keep_their_order_and_clones_share_their_prefix() {
+        let names: Vec<&'static str> = (0..40).map(|i| &*Box::leak(format!("s{i}").into_boxed_str())).collect();
+        let mut path = RequestPath::new();
+        for name in &names {
+            path = path.literal(name);
+        }
+        let expected: String = names.iter().map(|n| format!("/{n}")).collect();
+        assert_eq!(path.render().unwrap(), expected);
+        let base = RequestPath::new().literal("a").param("id", "x/y");
+        let (left, right) = (base.clone().literal("l"), base.literal("r"));
+        assert_eq!(left.render().unwrap(), "/a/x%2Fy/l");
+        assert_eq!(right.render().unwrap(), "/a/x%2Fy/r");
+        assert_eq!(format!("{left:?}"), r#"[Literal("a"), Other(Param { name: "id", value: "x/y" }), Literal("l")]"#);
+        // Params between many literals, more nodes than the inline arrays hold.
+        let mut mixed = RequestPath::new();
+        let mut want = String::new();
+        for (i, name) in names.iter().enumerate() {
+            mixed = if i % 3 == 0 { mixed.param("p", format!("v{i}")) } else { mixed.literal(name) };
+            want.push_str(&if i % 3 == 0 { format!("/v{i}") } else { format!("/{name}") });
+        }
+        assert_eq!(mixed.render().unwrap(), want);
     }
 
     #[test]

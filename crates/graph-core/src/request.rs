@@ -1,29 +1,21 @@
-//! [`Request`] and the send pipeline.
+//! [`Request`]: one call of an operation, configured by builder methods; `send` validates it
+//! ([`Request::prepare`]) and hands it to the send loop ([`crate::send`]).
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::time::SystemTime;
 
-use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
-    USER_AGENT, WWW_AUTHENTICATE,
-};
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::client::Client;
-use crate::auth::{CredentialError, TokenRequest};
 use crate::decode::Decoder;
-use crate::error::{Error, ServiceError, excerpt, parse_graph_error};
+use crate::error::Error;
 use crate::operation::{HttpMethod, OperationMeta};
 use crate::path::{RequestPath, encode_query_name, encode_query_value};
-use crate::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
-
-const CLIENT_REQUEST_ID: &str = "client-request-id";
-const RETRY_ATTEMPT: &str = "retry-attempt";
-const APPLICATION_JSON: &str = "application/json";
-/// How much of an undecodable body [`Error::Decode`] keeps.
-const BODY_EXCERPT_CHARS: usize = 512;
+use crate::retry::RetryPolicy;
+use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
 
 /// One call of an operation, configured with builder methods and sent with
 /// [`send`](Request::send) or `.await`.
@@ -50,7 +42,7 @@ pub struct Request<T> {
     operation: &'static OperationMeta,
     path: RequestPath,
     decoder: Decoder<T>,
-    body: Option<Vec<u8>>,
+    body: Option<Bytes>,
     headers: HeaderMap,
     query: Vec<(String, String)>,
     retry_policy: Option<RetryPolicy>,
@@ -84,7 +76,7 @@ impl<T> fmt::Debug for Request<T> {
                     .map(HeaderName::as_str)
                     .collect::<Vec<_>>(),
             )
-            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field("body_len", &self.body.as_ref().map(Bytes::len))
             .field("retry_policy", &self.retry_policy)
             .field("error", &self.error)
             .finish_non_exhaustive()
@@ -145,7 +137,7 @@ impl<T: Send + 'static> Request<T> {
     #[must_use]
     pub fn json_body<B: serde::Serialize + ?Sized>(mut self, body: &B) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(bytes),
+            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
             Err(e) => self.fail(format!("could not serialize the request body: {e}")),
         }
         self
@@ -155,7 +147,7 @@ impl<T: Send + 'static> Request<T> {
     /// upload) and its `Content-Type`.
     #[must_use]
     pub fn bytes_body(mut self, content_type: &str, bytes: impl Into<Vec<u8>>) -> Self {
-        self.body = Some(bytes.into());
+        self.body = Some(Bytes::from(bytes.into()));
         self.header(CONTENT_TYPE.as_str(), content_type)
     }
 
@@ -235,14 +227,19 @@ impl<T: Send + 'static> Request<T> {
             operation_id = prepared.operation.operation_id,
             method = prepared.method.as_str(),
             url_template = prepared.operation.path_template,
-            client_request_id = prepared.client_request_id_text.as_str(),
+            client_request_id = prepared.client_request_id(),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        prepared.run(span.clone()).instrument(span).await
+        if span.is_disabled() {
+            // No subscriber wants it: skip the span's bookkeeping on every poll.
+            return prepared.run(None).await;
+        }
+        prepared.run(Some(span.clone())).instrument(span).await
     }
 
-    /// Everything that can fail without network activity.
+    /// Everything that can fail without network activity: stored errors, the HTTP client, the
+    /// national-cloud check, the path parameters and the URL.
     fn prepare(self) -> Result<Prepared<T>, Error> {
         let Request {
             client,
@@ -270,8 +267,7 @@ impl<T: Send + 'static> Request<T> {
                 });
             }
         };
-        if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds)
-        {
+        if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds) {
             if !available.contains(&cloud) {
                 return Err(Error::NotAvailableInCloud {
                     operation_id: operation.operation_id,
@@ -282,30 +278,11 @@ impl<T: Send + 'static> Request<T> {
         }
         let url = match url {
             Some(url) => url,
-            None => {
-                let mut url = inner.service_root.clone();
-                url.push_str(&path.render()?);
-                for (i, (name, value)) in query.iter().enumerate() {
-                    url.push(if i == 0 { '?' } else { '&' });
-                    url.push_str(name);
-                    url.push('=');
-                    url.push_str(value);
-                }
-                reqwest::Url::parse(&url).map_err(|e| Error::InvalidInput {
-                    message: format!(
-                        "could not build the request URL for {}: {e}",
-                        operation.operation_id
-                    ),
-                })?
-            }
+            None => crate::url::request_url(&inner.service_root, &path, &query, operation.operation_id)?,
         };
-        let client_request_id = client_request_id.unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .unwrap_or(HeaderValue::from_static(""))
-        });
-        let client_request_id_text = client_request_id.to_str().unwrap_or_default().to_owned();
         Ok(Prepared {
             retry_policy: retry_policy.unwrap_or(inner.retry_policy),
+            client_request_id: client_request_id.unwrap_or_else(crate::send::new_client_request_id),
             client,
             http,
             operation,
@@ -313,8 +290,6 @@ impl<T: Send + 'static> Request<T> {
             decoder,
             body,
             headers,
-            client_request_id,
-            client_request_id_text,
             method,
         })
     }
@@ -351,319 +326,5 @@ impl<T> Replay<T> {
         // pageable).
         request.method = HttpMethod::Get;
         Ok(request)
-    }
-}
-
-/// A validated request, ready to go.
-struct Prepared<T> {
-    client: Client,
-    http: reqwest::Client,
-    operation: &'static OperationMeta,
-    url: reqwest::Url,
-    decoder: Decoder<T>,
-    body: Option<Vec<u8>>,
-    headers: HeaderMap,
-    retry_policy: RetryPolicy,
-    client_request_id: HeaderValue,
-    client_request_id_text: String,
-    method: HttpMethod,
-}
-
-impl<T> Prepared<T> {
-    fn transport(&self, e: reqwest::Error) -> Error {
-        let operation_id = self.operation.operation_id;
-        if e.is_timeout() {
-            Error::Timeout {
-                operation_id,
-                source: e,
-            }
-        } else {
-            Error::Transport {
-                operation_id,
-                source: e,
-            }
-        }
-    }
-
-    fn headers_for(&self, token: &str, retries: u32) -> Result<HeaderMap, Error> {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static(APPLICATION_JSON));
-        headers.insert(USER_AGENT, self.client.inner.user_agent.clone());
-        if self.body.is_some() {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON));
-        }
-        for name in self.headers.keys() {
-            headers.remove(name);
-        }
-        for (name, value) in &self.headers {
-            headers.append(name.clone(), value.clone());
-        }
-        headers.insert(
-            HeaderName::from_static(CLIENT_REQUEST_ID),
-            self.client_request_id.clone(),
-        );
-        if retries > 0 {
-            headers.insert(
-                HeaderName::from_static(RETRY_ATTEMPT),
-                HeaderValue::from(retries),
-            );
-        }
-        let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-            Error::Credential(CredentialError::new(
-                "the access token contains characters that are not allowed in an HTTP header",
-            ))
-        })?;
-        auth.set_sensitive(true);
-        headers.insert(AUTHORIZATION, auth);
-        Ok(headers)
-    }
-
-    /// The retry loop; `span` is the request's span (instrumenting this future), passed in so
-    /// that fields are recorded on it whatever the subscriber tracks as current.
-    async fn run(self, span: tracing::Span) -> Result<T, Error> {
-        let operation_id = self.operation.operation_id;
-        let inner = &self.client.inner;
-        let policy = self.retry_policy;
-        let mut token_request = TokenRequest {
-            scopes: vec![inner.token_scope.clone()],
-            claims: None,
-        };
-        let mut token = inner
-            .credential
-            .token(&token_request)
-            .await
-            .map_err(Error::Credential)?;
-        let mut retries: u32 = 0;
-        let mut attempt: u32 = 0;
-        let mut claims_retried = false;
-        // Statuses of the attempts that got a response and were retried.
-        let mut earlier_attempts: Vec<u16> = Vec::new();
-
-        loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            let mut builder = self
-                .http
-                .request(self.method.to_reqwest(), self.url.clone())
-                .headers(self.headers_for(token.secret(), retries)?);
-            if let Some(timeout) = inner.timeout {
-                builder = builder.timeout(timeout);
-            }
-            if let Some(body) = &self.body {
-                builder = builder.body(body.clone());
-            }
-
-            let response = match builder.send().await {
-                Ok(response) => response,
-                Err(e) if e.is_connect() && !e.is_timeout() && retries < policy.max_retries => {
-                    retries += 1;
-                    let delay = policy.backoff(retries);
-                    tracing::debug!(
-                        retry = retries,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "connection failed; retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                Err(e) => return Err(self.transport(e)),
-            };
-
-            let status = response.status();
-            span.record("status", status.as_u16());
-            if status.is_success() {
-                let body = response.bytes().await.map_err(|e| self.transport(e))?;
-                tracing::debug!(status = status.as_u16(), "request succeeded");
-                if self.method != HttpMethod::Get && earlier_attempts.contains(&504) {
-                    tracing::warn!(
-                        attempt,
-                        "succeeded after an earlier attempt timed out at the gateway; \
-                         that attempt may also have been applied"
-                    );
-                }
-                return (self.decoder)(&body).map_err(|e| Error::Decode {
-                    operation_id,
-                    status: status.as_u16(),
-                    message: e.message().to_owned(),
-                    body_excerpt: excerpt(&String::from_utf8_lossy(&body), BODY_EXCERPT_CHARS),
-                });
-            }
-
-            let headers = response.headers().clone();
-            if status.as_u16() == 401 && !claims_retried {
-                if let Some(claims) = claims_challenge(&headers) {
-                    claims_retried = true;
-                    earlier_attempts.push(status.as_u16());
-                    drop(response);
-                    tracing::debug!("claims challenge received; retrying with a new token");
-                    token_request.claims = Some(claims);
-                    token = inner
-                        .credential
-                        .token(&token_request)
-                        .await
-                        .map_err(Error::Credential)?;
-                    continue;
-                }
-            }
-
-            let retry_after = headers
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            let retry_this = is_retryable_status(status.as_u16())
-                && !(status.as_u16() == 504
-                    && self.method == HttpMethod::Post
-                    && !policy.retry_post_after_gateway_timeout);
-            if retry_this && retries < policy.max_retries {
-                if let Some(delay) = policy.delay(retries + 1, retry_after) {
-                    retries += 1;
-                    earlier_attempts.push(status.as_u16());
-                    // Read the rest of the body so the connection can be reused.
-                    let _ = response.bytes().await;
-                    tracing::debug!(
-                        status = status.as_u16(),
-                        retry = retries,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                tracing::debug!(
-                    status = status.as_u16(),
-                    "Retry-After exceeds the policy's max_delay; not retrying"
-                );
-            }
-
-            let body = response.bytes().await.unwrap_or_default();
-            tracing::debug!(status = status.as_u16(), "request failed");
-            return Err(Error::Service(Box::new(ServiceError {
-                status: status.as_u16(),
-                operation_id,
-                error: parse_graph_error(&body),
-                headers,
-                raw_body: String::from_utf8_lossy(&body).into_owned(),
-                retry_after,
-                client_request_id: self.client_request_id_text.clone(),
-                required_permissions: self.operation.permissions,
-                method: self.method,
-                attempts: attempt,
-                earlier_attempts,
-            })));
-        }
-    }
-}
-
-/// Finds a CAE claims challenge (`claims="<base64>"`) in the `WWW-Authenticate` headers and
-/// returns the decoded JSON text.
-pub(crate) fn claims_challenge(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| auth_param(v, "claims"))
-        .and_then(|encoded| decode_base64(&encoded))
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .filter(|s| !s.trim().is_empty())
-}
-
-/// The value of the auth-param `name` (quoted or token form) in a `WWW-Authenticate` value.
-fn auth_param(header: &str, name: &str) -> Option<String> {
-    let lower = header.to_ascii_lowercase();
-    let needle = format!("{}=", name.to_ascii_lowercase());
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(&needle) {
-        let start = from + pos;
-        from = start + needle.len();
-        let at_boundary =
-            lower[..start].trim_end().is_empty() || lower[..start].ends_with([' ', ',', '\t']);
-        if !at_boundary {
-            continue;
-        }
-        let rest = header[from..].trim_start();
-        return Some(if let Some(quoted) = rest.strip_prefix('"') {
-            quoted.split('"').next().unwrap_or_default().to_owned()
-        } else {
-            rest.split([',', ' ', '\t'])
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        });
-    }
-    None
-}
-
-/// Decodes standard or URL-safe base64, with or without padding.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim().trim_end_matches('=');
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64() {
-        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGVsbG8").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGVsbA==").unwrap(), b"hell");
-        assert_eq!(decode_base64("").unwrap(), b"");
-        assert_eq!(
-            decode_base64("-_-_").unwrap(),
-            decode_base64("+/+/").unwrap()
-        );
-        assert!(decode_base64("a").is_none());
-        assert!(decode_base64("a$bc").is_none());
-    }
-
-    #[test]
-    fn claims_from_header() {
-        let json = r#"{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}"#;
-        let encoded = "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNjA0MTA2NjUxIn19fQ==";
-        let mut headers = HeaderMap::new();
-        headers.append(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"x\""),
-        );
-        let value = format!(
-            "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", \
-             error=\"insufficient_claims\", claims=\"{encoded}\""
-        );
-        headers.append(WWW_AUTHENTICATE, HeaderValue::from_str(&value).unwrap());
-        assert_eq!(claims_challenge(&headers).as_deref(), Some(json));
-
-        let mut plain = HeaderMap::new();
-        plain.insert(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=\"invalid_token\", xclaims=\"e30=\""),
-        );
-        assert_eq!(claims_challenge(&plain), None);
-        assert_eq!(
-            auth_param("Bearer Claims=abc, x=1", "claims").as_deref(),
-            Some("abc")
-        );
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use graph_core::{
     AccessToken, Client, Cloud, Credential, CredentialError, Error, HttpMethod, NationalCloud,
-    OperationMeta, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture, TokenRequest,
+    OperationMeta, OperationShape, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture, TokenRequest,
     decode,
 };
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,7 @@ static ADD_OWNER: OperationMeta = OperationMeta {
     }),
     national_clouds: None,
     docs_url: None,
+    shape: OperationShape::AddReference,
 };
 
 static UPDATE_LIMITED_MODE: OperationMeta = OperationMeta {
@@ -44,6 +45,7 @@ static UPDATE_LIMITED_MODE: OperationMeta = OperationMeta {
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-update?view=graph-rest-beta",
     ),
+    shape: OperationShape::Other,
 };
 
 static GET_LIMITED_MODE: OperationMeta = OperationMeta {
@@ -53,6 +55,7 @@ static GET_LIMITED_MODE: OperationMeta = OperationMeta {
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: OperationShape::Other,
 };
 
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]

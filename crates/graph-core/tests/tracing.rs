@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use graph_core::{
-    Client, HttpMethod, OperationMeta, RequestPath, RetryPolicy, StaticToken, decode,
+    Client, HttpMethod, OperationMeta, OperationShape, RequestPath, RetryPolicy, StaticToken, decode,
 };
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -25,6 +25,7 @@ static ADD_OWNER: OperationMeta = OperationMeta {
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: OperationShape::AddReference,
 };
 
 type Fields = Vec<(String, String)>;

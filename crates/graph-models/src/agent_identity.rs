@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.agentIdentity`.
 /// Inherits the properties of `microsoft.graph.entity`, `microsoft.graph.directoryObject`, `microsoft.graph.servicePrincipal`.
 /// OData type: `#microsoft.graph.agentIdentity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AgentIdentity {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -270,4 +270,109 @@ pub struct AgentIdentity {
 impl AgentIdentity {
     /// The `@odata.type` value that identifies this type on the wire.
     pub const ODATA_TYPE: &'static str = "#microsoft.graph.agentIdentity";
+}
+
+impl graph_types::object::Object for AgentIdentity {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "deletedDateTime" => self.deleted_date_time = map.next_value()?,
+            "accountEnabled" => self.account_enabled = map.next_value()?,
+            "addIns" => self.add_ins = map.next_value()?,
+            "alternativeNames" => self.alternative_names = map.next_value()?,
+            "appDescription" => self.app_description = map.next_value()?,
+            "appDisplayName" => self.app_display_name = map.next_value()?,
+            "appId" => self.app_id = map.next_value()?,
+            "applicationTemplateId" => self.application_template_id = map.next_value()?,
+            "appOwnerOrganizationId" => {
+                self.app_owner_organization_id = map.next_value()?;
+            }
+
+            "appRoleAssignmentRequired" => {
+                self.app_role_assignment_required = map.next_value()?;
+            }
+
+            "appRoles" => self.app_roles = map.next_value()?,
+            "customSecurityAttributes" => {
+                self.custom_security_attributes = map.next_value()?;
+            }
+
+            "description" => self.description = map.next_value()?,
+            "disabledByMicrosoftStatus" => {
+                self.disabled_by_microsoft_status = map.next_value()?;
+            }
+
+            "displayName" => self.display_name = map.next_value()?,
+            "errorUrl" => self.error_url = map.next_value()?,
+            "homepage" => self.homepage = map.next_value()?,
+            "info" => self.info = map.next_value()?,
+            "keyCredentials" => self.key_credentials = map.next_value()?,
+            "loginUrl" => self.login_url = map.next_value()?,
+            "logoutUrl" => self.logout_url = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "notificationEmailAddresses" => {
+                self.notification_email_addresses = map.next_value()?;
+            }
+
+            "passwordCredentials" => self.password_credentials = map.next_value()?,
+            "passwordSingleSignOnSettings" => {
+                self.password_single_sign_on_settings = map.next_value()?;
+            }
+
+            "preferredSingleSignOnMode" => {
+                self.preferred_single_sign_on_mode = map.next_value()?;
+            }
+
+            "preferredTokenSigningKeyEndDateTime" => {
+                self.preferred_token_signing_key_end_date_time = map.next_value()?;
+            }
+
+            "preferredTokenSigningKeyThumbprint" => {
+                self.preferred_token_signing_key_thumbprint = map.next_value()?;
+            }
+
+            "publishedPermissionScopes" => {
+                self.published_permission_scopes = map.next_value()?;
+            }
+
+            "publisherName" => self.publisher_name = map.next_value()?,
+            "replyUrls" => self.reply_urls = map.next_value()?,
+            "samlMetadataUrl" => self.saml_metadata_url = map.next_value()?,
+            "samlSingleSignOnSettings" => {
+                self.saml_single_sign_on_settings = map.next_value()?;
+            }
+
+            "servicePrincipalNames" => self.service_principal_names = map.next_value()?,
+            "servicePrincipalType" => self.service_principal_type = map.next_value()?,
+            "signInAudience" => self.sign_in_audience = map.next_value()?,
+            "tags" => self.tags = map.next_value()?,
+            "tokenEncryptionKeyId" => self.token_encryption_key_id = map.next_value()?,
+            "verifiedPublisher" => self.verified_publisher = map.next_value()?,
+            "agentIdentityBlueprintId" => {
+                self.agent_identity_blueprint_id = map.next_value()?;
+            }
+
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for AgentIdentity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// automaticRepliesSetting
 ///
 /// Schema: `microsoft.graph.automaticRepliesSetting`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AutomaticRepliesSetting {
     /// JSON: `externalAudience`.
     #[serde(rename = "externalAudience", skip_serializing_if = "Option::is_none")]
@@ -45,4 +45,39 @@ pub struct AutomaticRepliesSetting {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for AutomaticRepliesSetting {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalAudience" => self.external_audience = map.next_value()?,
+            "externalReplyMessage" => self.external_reply_message = map.next_value()?,
+            "internalReplyMessage" => self.internal_reply_message = map.next_value()?,
+            "scheduledEndDateTime" => self.scheduled_end_date_time = map.next_value()?,
+            "scheduledStartDateTime" => {
+                self.scheduled_start_date_time = map.next_value()?;
+            }
+
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for AutomaticRepliesSetting {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.copilotAdminLimitedMode`.
 /// Inherits the properties of `microsoft.graph.entity`.
 /// OData type: `#microsoft.graph.copilotAdminLimitedMode`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CopilotAdminLimitedMode {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -40,4 +40,34 @@ pub struct CopilotAdminLimitedMode {
 impl CopilotAdminLimitedMode {
     /// The `@odata.type` value that identifies this type on the wire.
     pub const ODATA_TYPE: &'static str = "#microsoft.graph.copilotAdminLimitedMode";
+}
+
+impl graph_types::object::Object for CopilotAdminLimitedMode {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "groupId" => self.group_id = map.next_value()?,
+            "isEnabledForGroup" => self.is_enabled_for_group = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for CopilotAdminLimitedMode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

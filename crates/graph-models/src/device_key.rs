@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// deviceKey
 ///
 /// Schema: `microsoft.graph.deviceKey`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeviceKey {
     /// JSON: `deviceId`; format: uuid; nullable: `Nullable::Null` sends an explicit `null`.
     #[serde(rename = "deviceId", skip_serializing_if = "Nullable::is_absent")]
@@ -26,4 +26,33 @@ pub struct DeviceKey {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for DeviceKey {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceId" => self.device_id = map.next_value()?,
+            "keyMaterial" => self.key_material = map.next_value()?,
+            "keyType" => self.key_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for DeviceKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

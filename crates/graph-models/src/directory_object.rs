@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.directoryObject`.
 /// Inherits the properties of `microsoft.graph.entity`.
 /// OData type: `#microsoft.graph.directoryObject`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DirectoryObject {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -35,4 +35,33 @@ pub struct DirectoryObject {
 impl DirectoryObject {
     /// The `@odata.type` value that identifies this type on the wire.
     pub const ODATA_TYPE: &'static str = "#microsoft.graph.directoryObject";
+}
+
+impl graph_types::object::Object for DirectoryObject {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "deletedDateTime" => self.deleted_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for DirectoryObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,11 +3,11 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.ODataErrors.InnerError`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InnerError {
     /// Request Id as tracked internally by the service
     ///
@@ -33,4 +33,34 @@ pub struct InnerError {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for InnerError {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "request-id" => self.request_id = map.next_value()?,
+            "client-request-id" => self.client_request_id = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for InnerError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// licenseAssignmentState
 ///
 /// Schema: `microsoft.graph.licenseAssignmentState`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LicenseAssignmentState {
     /// Indicates whether the license is directly-assigned or inherited from a group. If directly-assigned, this field is null; if inherited through a group membership, this field contains the ID of the group. Read-Only.
     ///
@@ -47,4 +47,36 @@ pub struct LicenseAssignmentState {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for LicenseAssignmentState {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assignedByGroup" => self.assigned_by_group = map.next_value()?,
+            "disabledPlans" => self.disabled_plans = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "lastUpdatedDateTime" => self.last_updated_date_time = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for LicenseAssignmentState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

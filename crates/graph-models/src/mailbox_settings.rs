@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// mailboxSettings
 ///
 /// Schema: `microsoft.graph.mailboxSettings`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MailboxSettings {
     /// Folder ID of an archive folder for the user. Read-only.
     ///
@@ -60,4 +60,46 @@ pub struct MailboxSettings {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for MailboxSettings {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "archiveFolder" => self.archive_folder = map.next_value()?,
+            "automaticRepliesSetting" => {
+                self.automatic_replies_setting = map.next_value()?;
+            }
+
+            "dateFormat" => self.date_format = map.next_value()?,
+            "delegateMeetingMessageDeliveryOptions" => {
+                self.delegate_meeting_message_delivery_options = map.next_value()?;
+            }
+
+            "language" => self.language = map.next_value()?,
+            "timeFormat" => self.time_format = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "userPurpose" => self.user_purpose = map.next_value()?,
+            "userPurposeV2" => self.user_purpose_v2 = map.next_value()?,
+            "workingHours" => self.working_hours = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for MailboxSettings {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

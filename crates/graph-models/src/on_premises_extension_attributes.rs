@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// onPremisesExtensionAttributes
 ///
 /// Schema: `microsoft.graph.onPremisesExtensionAttributes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OnPremisesExtensionAttributes {
     /// First customizable extension attribute.
     ///
@@ -110,4 +110,45 @@ pub struct OnPremisesExtensionAttributes {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for OnPremisesExtensionAttributes {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "extensionAttribute1" => self.extension_attribute1 = map.next_value()?,
+            "extensionAttribute10" => self.extension_attribute10 = map.next_value()?,
+            "extensionAttribute11" => self.extension_attribute11 = map.next_value()?,
+            "extensionAttribute12" => self.extension_attribute12 = map.next_value()?,
+            "extensionAttribute13" => self.extension_attribute13 = map.next_value()?,
+            "extensionAttribute14" => self.extension_attribute14 = map.next_value()?,
+            "extensionAttribute15" => self.extension_attribute15 = map.next_value()?,
+            "extensionAttribute2" => self.extension_attribute2 = map.next_value()?,
+            "extensionAttribute3" => self.extension_attribute3 = map.next_value()?,
+            "extensionAttribute4" => self.extension_attribute4 = map.next_value()?,
+            "extensionAttribute5" => self.extension_attribute5 = map.next_value()?,
+            "extensionAttribute6" => self.extension_attribute6 = map.next_value()?,
+            "extensionAttribute7" => self.extension_attribute7 = map.next_value()?,
+            "extensionAttribute8" => self.extension_attribute8 = map.next_value()?,
+            "extensionAttribute9" => self.extension_attribute9 = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for OnPremisesExtensionAttributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// passwordCredential
 ///
 /// Schema: `microsoft.graph.passwordCredential`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PasswordCredential {
     /// Do not use.
     ///
@@ -52,4 +52,37 @@ pub struct PasswordCredential {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for PasswordCredential {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customKeyIdentifier" => self.custom_key_identifier = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "endDateTime" => self.end_date_time = map.next_value()?,
+            "hint" => self.hint = map.next_value()?,
+            "keyId" => self.key_id = map.next_value()?,
+            "secretText" => self.secret_text = map.next_value()?,
+            "startDateTime" => self.start_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for PasswordCredential {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// permissionScope
 ///
 /// Schema: `microsoft.graph.permissionScope`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PermissionScope {
     /// A description of the delegated permissions, intended to be read by an administrator granting the permission on behalf of all users. This text appears in tenant-wide admin consent experiences.
     ///
@@ -72,4 +72,48 @@ pub struct PermissionScope {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for PermissionScope {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "adminConsentDescription" => {
+                self.admin_consent_description = map.next_value()?;
+            }
+
+            "adminConsentDisplayName" => {
+                self.admin_consent_display_name = map.next_value()?;
+            }
+
+            "id" => self.id = map.next_value()?,
+            "isEnabled" => self.is_enabled = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "userConsentDescription" => self.user_consent_description = map.next_value()?,
+            "userConsentDisplayName" => {
+                self.user_consent_display_name = map.next_value()?;
+            }
+
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for PermissionScope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

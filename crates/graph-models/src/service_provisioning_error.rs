@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// serviceProvisioningError
 ///
 /// Schema: `microsoft.graph.serviceProvisioningError`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServiceProvisioningError {
     /// The date and time at which the error occurred.
     ///
@@ -32,4 +32,33 @@ pub struct ServiceProvisioningError {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for ServiceProvisioningError {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            "isResolved" => self.is_resolved = map.next_value()?,
+            "serviceInstance" => self.service_instance = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for ServiceProvisioningError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

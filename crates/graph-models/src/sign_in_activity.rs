@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// signInActivity
 ///
 /// Schema: `microsoft.graph.signInActivity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SignInActivity {
     /// The last non-interactive sign-in date for a specific user. You can use this field to calculate the last time a client attempted (either successfully or unsuccessfully) to sign in to the directory on behalf of a user. Because some users may use clients to access tenant resources rather than signing into your tenant directly, you can use the non-interactive sign-in date to along with lastSignInDateTime to identify inactive users. The timestamp type represents date and time information using ISO 8601 format and is always in UTC. For example, midnight UTC on Jan 1, 2014 is 2014-01-01T00:00:00Z. Microsoft Entra ID maintains non-interactive sign-ins going back to May 2020. For more information about using the value of this property, see Manage inactive user accounts in Microsoft Entra ID.
     ///
@@ -59,4 +59,48 @@ pub struct SignInActivity {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for SignInActivity {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "lastNonInteractiveSignInDateTime" => {
+                self.last_non_interactive_sign_in_date_time = map.next_value()?;
+            }
+
+            "lastNonInteractiveSignInRequestId" => {
+                self.last_non_interactive_sign_in_request_id = map.next_value()?;
+            }
+
+            "lastSignInDateTime" => self.last_sign_in_date_time = map.next_value()?,
+            "lastSignInRequestId" => self.last_sign_in_request_id = map.next_value()?,
+            "lastSuccessfulSignInDateTime" => {
+                self.last_successful_sign_in_date_time = map.next_value()?;
+            }
+
+            "lastSuccessfulSignInRequestId" => {
+                self.last_successful_sign_in_request_id = map.next_value()?;
+            }
+
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for SignInActivity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.user`.
 /// Inherits the properties of `microsoft.graph.entity`, `microsoft.graph.directoryObject`.
 /// OData type: `#microsoft.graph.user`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct User {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -502,4 +502,171 @@ pub struct User {
 impl User {
     /// The `@odata.type` value that identifies this type on the wire.
     pub const ODATA_TYPE: &'static str = "#microsoft.graph.user";
+}
+
+impl graph_types::object::Object for User {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "deletedDateTime" => self.deleted_date_time = map.next_value()?,
+            "aboutMe" => self.about_me = map.next_value()?,
+            "accountEnabled" => self.account_enabled = map.next_value()?,
+            "ageGroup" => self.age_group = map.next_value()?,
+            "assignedLicenses" => self.assigned_licenses = map.next_value()?,
+            "assignedPlans" => self.assigned_plans = map.next_value()?,
+            "authorizationInfo" => self.authorization_info = map.next_value()?,
+            "birthday" => self.birthday = map.next_value()?,
+            "businessPhones" => self.business_phones = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "cloudRealtimeCommunicationInfo" => {
+                self.cloud_realtime_communication_info = map.next_value()?;
+            }
+
+            "companyName" => self.company_name = map.next_value()?,
+            "consentProvidedForMinor" => {
+                self.consent_provided_for_minor = map.next_value()?;
+            }
+
+            "country" => self.country = map.next_value()?,
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            "creationType" => self.creation_type = map.next_value()?,
+            "customSecurityAttributes" => {
+                self.custom_security_attributes = map.next_value()?;
+            }
+
+            "department" => self.department = map.next_value()?,
+            "deviceEnrollmentLimit" => self.device_enrollment_limit = map.next_value()?,
+            "deviceKeys" => self.device_keys = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "employeeHireDate" => self.employee_hire_date = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeLeaveDateTime" => self.employee_leave_date_time = map.next_value()?,
+            "employeeOrgData" => self.employee_org_data = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "externalUserState" => self.external_user_state = map.next_value()?,
+            "externalUserStateChangeDateTime" => {
+                self.external_user_state_change_date_time = map.next_value()?;
+            }
+
+            "faxNumber" => self.fax_number = map.next_value()?,
+            "givenName" => self.given_name = map.next_value()?,
+            "hireDate" => self.hire_date = map.next_value()?,
+            "identities" => self.identities = map.next_value()?,
+            "imAddresses" => self.im_addresses = map.next_value()?,
+            "infoCatalogs" => self.info_catalogs = map.next_value()?,
+            "interests" => self.interests = map.next_value()?,
+            "isLicenseReconciliationNeeded" => {
+                self.is_license_reconciliation_needed = map.next_value()?;
+            }
+
+            "isManagementRestricted" => self.is_management_restricted = map.next_value()?,
+            "isResourceAccount" => self.is_resource_account = map.next_value()?,
+            "jobTitle" => self.job_title = map.next_value()?,
+            "lastPasswordChangeDateTime" => {
+                self.last_password_change_date_time = map.next_value()?;
+            }
+
+            "legalAgeGroupClassification" => {
+                self.legal_age_group_classification = map.next_value()?;
+            }
+
+            "licenseAssignmentStates" => {
+                self.license_assignment_states = map.next_value()?;
+            }
+
+            "mail" => self.mail = map.next_value()?,
+            "mailboxSettings" => self.mailbox_settings = map.next_value()?,
+            "mailNickname" => self.mail_nickname = map.next_value()?,
+            "mobilePhone" => self.mobile_phone = map.next_value()?,
+            "mySite" => self.my_site = map.next_value()?,
+            "officeLocation" => self.office_location = map.next_value()?,
+            "onPremisesDistinguishedName" => {
+                self.on_premises_distinguished_name = map.next_value()?;
+            }
+
+            "onPremisesDomainName" => self.on_premises_domain_name = map.next_value()?,
+            "onPremisesExtensionAttributes" => {
+                self.on_premises_extension_attributes = map.next_value()?;
+            }
+
+            "onPremisesImmutableId" => self.on_premises_immutable_id = map.next_value()?,
+            "onPremisesLastSyncDateTime" => {
+                self.on_premises_last_sync_date_time = map.next_value()?;
+            }
+
+            "onPremisesProvisioningErrors" => {
+                self.on_premises_provisioning_errors = map.next_value()?;
+            }
+
+            "onPremisesSamAccountName" => {
+                self.on_premises_sam_account_name = map.next_value()?;
+            }
+
+            "onPremisesSecurityIdentifier" => {
+                self.on_premises_security_identifier = map.next_value()?;
+            }
+
+            "onPremisesSipInfo" => self.on_premises_sip_info = map.next_value()?,
+            "onPremisesSyncEnabled" => self.on_premises_sync_enabled = map.next_value()?,
+            "onPremisesUserPrincipalName" => {
+                self.on_premises_user_principal_name = map.next_value()?;
+            }
+
+            "otherMails" => self.other_mails = map.next_value()?,
+            "passwordPolicies" => self.password_policies = map.next_value()?,
+            "passwordProfile" => self.password_profile = map.next_value()?,
+            "pastProjects" => self.past_projects = map.next_value()?,
+            "postalCode" => self.postal_code = map.next_value()?,
+            "preferredDataLocation" => self.preferred_data_location = map.next_value()?,
+            "preferredLanguage" => self.preferred_language = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "print" => self.print = map.next_value()?,
+            "provisionedPlans" => self.provisioned_plans = map.next_value()?,
+            "proxyAddresses" => self.proxy_addresses = map.next_value()?,
+            "refreshTokensValidFromDateTime" => {
+                self.refresh_tokens_valid_from_date_time = map.next_value()?;
+            }
+
+            "responsibilities" => self.responsibilities = map.next_value()?,
+            "schools" => self.schools = map.next_value()?,
+            "securityIdentifier" => self.security_identifier = map.next_value()?,
+            "serviceProvisioningErrors" => {
+                self.service_provisioning_errors = map.next_value()?;
+            }
+
+            "showInAddressList" => self.show_in_address_list = map.next_value()?,
+            "signInActivity" => self.sign_in_activity = map.next_value()?,
+            "signInSessionsValidFromDateTime" => {
+                self.sign_in_sessions_valid_from_date_time = map.next_value()?;
+            }
+
+            "skills" => self.skills = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "streetAddress" => self.street_address = map.next_value()?,
+            "surname" => self.surname = map.next_value()?,
+            "usageLocation" => self.usage_location = map.next_value()?,
+            "userPrincipalName" => self.user_principal_name = map.next_value()?,
+            "userType" => self.user_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

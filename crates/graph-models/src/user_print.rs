@@ -2,13 +2,13 @@
 // change the spec (or the generator) and run `cargo xtask codegen` again.
 
 use graph_types::AdditionalProperties;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// userPrint
 ///
 /// Schema: `microsoft.graph.userPrint`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserPrint {
     /// Members the schema does not declare: unknown properties (kept and
     /// sent back), members you insert (sent as written, such as
@@ -16,4 +16,26 @@ pub struct UserPrint {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for UserPrint {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        _key: &str,
+        _map: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for UserPrint {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -26,6 +26,7 @@ pub static COPILOT_ADMIN_SETTINGS_GET_LIMITED_MODE: graph_core::OperationMeta = 
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-get?view=graph-rest-beta",
     ),
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `PATCH /copilot/admin/settings/limitedMode`
@@ -45,6 +46,7 @@ pub static COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE: graph_core::OperationMeta
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-update?view=graph-rest-beta",
     ),
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners`
@@ -68,6 +70,7 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_LIST_OWNERS: graph_core::OperationM
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/agentidentity-list-owners?view=graph-rest-beta",
     ),
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `POST /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref`
@@ -87,6 +90,7 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS: graph_core::Oper
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/agentidentity-post-owners?view=graph-rest-beta",
     ),
+    shape: graph_core::OperationShape::AddReference,
 };
 
 /// `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref`
@@ -106,6 +110,7 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_OWNERS_DELETE_REF_DIRECTORY_OBJECT:
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/agentidentity-delete-owners?view=graph-rest-beta",
     ),
+    shape: graph_core::OperationShape::RemoveReference,
 };
 
 /// Every operation of the enabled API areas, sorted by path template then method.

@@ -84,6 +84,16 @@ impl AdditionalProperties {
         self.properties.insert(key.into(), value)
     }
 
+    /// Keeps a member received with an object: an instance annotation apart (read-only),
+    /// anything else as a property that is sent back.
+    pub(crate) fn receive(&mut self, key: String, value: Value) {
+        if is_instance_annotation(&key) {
+            self.annotations.insert(key, value);
+        } else {
+            self.properties.insert(key, value);
+        }
+    }
+
     /// Removes a member: the property and the received annotation of that name, if both exist
     /// (the property's value is returned then).
     pub fn remove(&mut self, key: &str) -> Option<Value> {

@@ -8,6 +8,9 @@
 //! * [`AdditionalProperties`] keeps every JSON member a model does not declare,
 //!   so unknown properties round-trip, while server instance annotations such
 //!   as `@odata.context` stay readable but are never sent back.
+//! * [`object`] decodes generated models in one pass (no flatten buffering), and
+//!   [`polymorphic`] decodes a polymorphic base by `@odata.type` without an intermediate tree
+//!   when `@odata.type` comes first, as Graph writes it.
 //! * [`FlexNumber`] holds Graph's "number or special string" doubles
 //!   (`oneOf: [number, string]`, e.g. `"NaN"` or `"INF"`).
 
@@ -16,6 +19,7 @@
 mod additional;
 mod flex_number;
 mod nullable;
+pub mod object;
 pub mod polymorphic;
 
 pub use additional::{AdditionalProperties, is_instance_annotation};

@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.gadget`.
 /// Inherits the properties of `microsoft.graph.entity`, `microsoft.graph.thing`.
 /// OData type: `#microsoft.graph.gadget`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Gadget {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -36,4 +36,34 @@ pub struct Gadget {
 impl Gadget {
     /// The `@odata.type` value that identifies this type on the wire.
     pub const ODATA_TYPE: &'static str = "#microsoft.graph.gadget";
+}
+
+impl graph_types::object::Object for Gadget {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "batteries" => self.batteries = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for Gadget {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -3,12 +3,12 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.thing`.
 /// Inherits the properties of `microsoft.graph.entity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Thing {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -27,4 +27,33 @@ pub struct Thing {
     /// `@odata.context` (readable, never sent).
     #[serde(flatten)]
     pub additional_properties: AdditionalProperties,
+}
+
+impl graph_types::object::Object for Thing {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for Thing {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

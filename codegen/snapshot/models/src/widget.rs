@@ -3,13 +3,13 @@
 
 use graph_types::AdditionalProperties;
 use graph_types::Nullable;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Schema: `microsoft.graph.widget`.
 /// Inherits the properties of `microsoft.graph.entity`, `microsoft.graph.thing`.
 /// OData type: `#microsoft.graph.widget`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Widget {
     /// The unique identifier for an entity. Read-only.
     ///
@@ -144,4 +144,68 @@ pub struct Widget {
 impl Widget {
     /// The `@odata.type` value that identifies this type on the wire.
     pub const ODATA_TYPE: &'static str = "#microsoft.graph.widget";
+}
+
+impl graph_types::object::Object for Widget {
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "@odata.type" => self.odata_type = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "shade" => self.shade = map.next_value()?,
+            "size" => self.size = map.next_value()?,
+            "weight" => self.weight = map.next_value()?,
+            "tiny" => self.tiny = map.next_value()?,
+            "byte" => self.byte = map.next_value()?,
+            "short" => self.short = map.next_value()?,
+            "ratio" => self.ratio = map.next_value()?,
+            "ratio32" => self.ratio32 = map.next_value()?,
+            "score" => self.score = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "enabled" => self.enabled = map.next_value()?,
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            "day" => self.day = map.next_value()?,
+            "at" => self.at = map.next_value()?,
+            "lasts" => self.lasts = map.next_value()?,
+            "blob" => self.blob = map.next_value()?,
+            "uid" => self.uid = map.next_value()?,
+            "oddFormat" => self.odd_format = map.next_value()?,
+            "tags" => self.tags = map.next_value()?,
+            "parts" => self.parts = map.next_value()?,
+            "labels" => self.labels = map.next_value()?,
+            "anything" => self.anything = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "backup" => self.backup = map.next_value()?,
+            "reviewer" => self.reviewer = map.next_value()?,
+            "plain" => self.plain = map.next_value()?,
+            "either" => self.either = map.next_value()?,
+            "dimensions" => self.dimensions = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "self" => self.self_ = map.next_value()?,
+            "2fa" => self.n_2fa = map.next_value()?,
+            "request-id" => self.request_id = map.next_value()?,
+            "odataType" => self.odata_type_2 = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+
+        Ok(true)
+    }
+
+    fn additional_properties_mut(&mut self) -> &mut AdditionalProperties {
+        &mut self.additional_properties_2
+    }
+}
+
+/// Decoded in one pass: declared members into their fields, any other member into
+/// `additional_properties_2` (absent members keep their defaults).
+impl<'de> Deserialize<'de> for Widget {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        graph_types::object::deserialize(deserializer)
+    }
 }

@@ -17,6 +17,7 @@ pub static THINGS_LIST_THINGS: graph_core::OperationMeta = graph_core::Operation
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /type`
@@ -30,6 +31,7 @@ pub static TYPE_GET: graph_core::OperationMeta = graph_core::OperationMeta {
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /widgets`
@@ -43,6 +45,7 @@ pub static WIDGETS_LIST_WIDGET: graph_core::OperationMeta = graph_core::Operatio
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `POST /widgets`
@@ -56,6 +59,7 @@ pub static WIDGETS_CREATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /widgets(serial='{serial}')`
@@ -69,6 +73,7 @@ pub static WIDGETS_GET_BY_SERIAL: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /widgets/$count`
@@ -82,6 +87,7 @@ pub static WIDGETS_GET_COUNT: graph_core::OperationMeta = graph_core::OperationM
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /widgets/$count/text`
@@ -95,6 +101,7 @@ pub static WIDGETS_GET_COUNT_TEXT: graph_core::OperationMeta = graph_core::Opera
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /widgets/{widget-id}`
@@ -108,6 +115,7 @@ pub static WIDGETS_GET_WIDGET: graph_core::OperationMeta = graph_core::Operation
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `PATCH /widgets/{widget-id}`
@@ -121,6 +129,7 @@ pub static WIDGETS_UPDATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `DELETE /widgets/{widget-id}`
@@ -134,6 +143,7 @@ pub static WIDGETS_DELETE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `POST /widgets/{widget-id}/microsoft.graph.gadget/parts/$ref`
@@ -153,6 +163,7 @@ pub static WIDGETS_GADGET_CREATE_REF_PARTS: graph_core::OperationMeta = graph_co
         &[graph_core::NationalCloud::Global, graph_core::NationalCloud::UsGovL4],
     ),
     docs_url: None,
+    shape: graph_core::OperationShape::AddReference,
 };
 
 /// `GET /widgets/{widget-id}/parts/{part-id}`
@@ -166,6 +177,7 @@ pub static WIDGETS_GET_WIDGET_2: graph_core::OperationMeta = graph_core::Operati
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `GET /widgets/{widget-id}/photo/$value`
@@ -179,6 +191,7 @@ pub static WIDGETS_GET_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::Op
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// `PUT /widgets/{widget-id}/photo/$value`
@@ -192,6 +205,7 @@ pub static WIDGETS_UPDATE_PHOTO_CONTENT: graph_core::OperationMeta = graph_core:
     permissions: None,
     national_clouds: None,
     docs_url: None,
+    shape: graph_core::OperationShape::Other,
 };
 
 /// Every operation of the enabled API areas, sorted by path template then method.

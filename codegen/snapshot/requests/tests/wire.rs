@@ -224,7 +224,7 @@ async fn pageable_operations_stream_every_page_and_decode_items_by_odata_type() 
     assert_eq!(things[3].odata_type(), Some("#microsoft.graph.group"));
     assert_eq!(group.additional_properties.get("visibility"), Some(&serde_json::json!("Private")));
     // Serializing writes the variant's @odata.type back, even when the value was built without it.
-    let built = graph_models::AnyThing::Gadget(graph_models::Gadget { batteries: Some(1), ..Default::default() });
+    let built = graph_models::AnyThing::Gadget(Box::new(graph_models::Gadget { batteries: Some(1), ..Default::default() }));
     assert_eq!(serde_json::to_value(&built).expect("json")["@odata.type"], "#microsoft.graph.gadget");
     let requests = server.received_requests().await.expect("recorded");
     assert_eq!(requests.len(), 3);

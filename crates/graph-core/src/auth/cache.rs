@@ -114,6 +114,14 @@ impl<C: Credential> TokenCache<C> {
     }
 
     fn slot(&self, scopes: &[String]) -> Arc<Slot> {
+        if let [scope] = scopes {
+            // The usual case, one scope: looked up without building a key.
+            let mut slots = lock(&self.slots);
+            if let Some(slot) = slots.get(scope.as_str()) {
+                return Arc::clone(slot);
+            }
+            return Arc::clone(slots.entry(scope.clone()).or_default());
+        }
         let mut key: Vec<&str> = scopes.iter().map(String::as_str).collect();
         key.sort_unstable();
         key.dedup();
@@ -148,6 +156,14 @@ impl<C: Credential> TokenCache<C> {
 impl<C: Credential> Credential for TokenCache<C> {
     fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
         Box::pin(self.cached(request))
+    }
+
+    /// The cached token while it is fresh (never for a request with claims).
+    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
+        if request.claims.is_some() {
+            return None;
+        }
+        self.slot(&request.scopes).fresh(self.margin)
     }
 }
 
@@ -235,6 +251,13 @@ mod tests {
         let fresh = cache.token(&challenged).await.unwrap();
         assert!(fresh.secret().ends_with("+claims"), "a claims request goes to the credential");
         assert_eq!(cache.token(&request("s")).await.unwrap(), fresh, "and its token replaces the cached one");
+        // At hand without a future while fresh; never for claims; per scope set.
+        assert_eq!(cache.token_now(&request("s")), Some(fresh));
+        assert_eq!(cache.token_now(&challenged), None);
+        assert_eq!(cache.token_now(&request("never-fetched")), None);
+        let stale = TokenCache::new(Counting { lifetime_secs: 60, ..Counting::default() });
+        stale.token(&request("s")).await.unwrap();
+        assert_eq!(stale.token_now(&request("s")), None, "inside the margin: fetch again");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -307,6 +307,10 @@ impl Credential for DeviceCodeCredential {
     fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
         self.cache.token(request)
     }
+
+    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
+        self.cache.token_now(request)
+    }
 }
 
 impl fmt::Debug for DeviceCodeCredential {

@@ -13,6 +13,7 @@
 //! when Entra answered ([`EntraError`]), and never a secret.
 
 mod cache;
+pub(crate) mod challenge;
 mod error;
 
 #[cfg(feature = "device-code")]
@@ -54,7 +55,8 @@ pub struct TokenRequest {
 /// A bearer token. Its `Debug` output never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
-    secret: String,
+    /// Shared: clones (a cache handing out its token) copy a pointer.
+    secret: Arc<str>,
     expires_on: Option<SystemTime>,
 }
 
@@ -62,9 +64,14 @@ impl AccessToken {
     /// Wraps a raw bearer token.
     pub fn new(secret: impl Into<String>) -> Self {
         Self {
-            secret: secret.into(),
+            secret: Arc::from(secret.into()),
             expires_on: None,
         }
+    }
+
+    /// The secret, shared (the client keys its `Authorization` header on it).
+    pub(crate) fn shared_secret(&self) -> &Arc<str> {
+        &self.secret
     }
 
     /// Sets when the token expires ([`TokenCache`] reuses a token until a margin before it).
@@ -122,17 +129,34 @@ pub type TokenFuture<'a> =
 pub trait Credential: Send + Sync + fmt::Debug {
     /// Returns a token for `request.scopes` (honouring `request.claims` when set).
     fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a>;
+
+    /// A token this credential has at hand for `request`, without any I/O: the client asks this
+    /// first and awaits [`token`](Self::token) only when it returns `None` (the default).
+    /// [`StaticToken`] and a [`TokenCache`] holding a fresh token answer here, so a request
+    /// that needs no new token costs no future.
+    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
+        let _ = request;
+        None
+    }
 }
 
 impl<C: Credential + ?Sized> Credential for Arc<C> {
     fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
         (**self).token(request)
     }
+
+    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
+        (**self).token_now(request)
+    }
 }
 
 impl<C: Credential + ?Sized> Credential for Box<C> {
     fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
         (**self).token(request)
+    }
+
+    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
+        (**self).token_now(request)
     }
 }
 
@@ -164,6 +188,10 @@ impl Credential for StaticToken {
     fn token<'a>(&'a self, _request: &'a TokenRequest) -> TokenFuture<'a> {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
+    }
+
+    fn token_now(&self, _request: &TokenRequest) -> Option<AccessToken> {
+        Some(self.0.clone())
     }
 }
 

@@ -94,6 +94,24 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A future that resolves on Ctrl-C (SIGINT), already listening when this returns.
+#[cfg(unix)]
+fn interrupted() -> Result<impl std::future::Future<Output = ()>, String> {
+    let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| format!("graph-emulator: cannot wait for Ctrl-C: {e}"))?;
+    Ok(async move {
+        signal.recv().await;
+    })
+}
+
+/// A future that resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn interrupted() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
 async fn run(options: Options) -> Result<(), String> {
     let mut builder = Emulator::builder().port(options.port);
     if let Some(path) = &options.seed {
@@ -111,15 +129,20 @@ async fn run(options: Options) -> Result<(), String> {
         builder = builder.https();
     }
     let graph = builder.start().await.map_err(|e| e.to_string())?;
-    println!("graph-emulator listening on {}", graph.base_url());
-    println!(
-        "identity provider: {}/{}/oauth2/v2.0/{{token,devicecode}}",
+    // Listen for Ctrl-C before saying we serve, so that a signal sent right after the first
+    // line is never missed.
+    let stop = interrupted()?;
+    // One write, and no panic if whoever started us stopped reading.
+    let banner = format!(
+        "graph-emulator listening on {}\nidentity provider: {}/{}/oauth2/v2.0/{{token,devicecode}}\n",
+        graph.base_url(),
         graph.authority_host(),
         graph_emulator::EMULATOR_TENANT
     );
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("graph-emulator: cannot wait for Ctrl-C: {e}"))?;
+    let mut stdout = std::io::stdout();
+    let _ = std::io::Write::write_all(&mut stdout, banner.as_bytes());
+    let _ = std::io::Write::flush(&mut stdout);
+    stop.await;
     eprintln!("graph-emulator: shutting down");
     graph.shutdown().await;
     Ok(())

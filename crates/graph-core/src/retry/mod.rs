@@ -14,6 +14,15 @@
 //!
 //! What is not retried: 500, 502 and all other statuses; any other transport error or a
 //! timeout, because the server may already have executed the request.
+//!
+//! After a retried 504, a reference operation that meets its own earlier effect succeeds: an
+//! add (`POST …/$ref`) answered 400 "already exist", or a remove (`DELETE …/$ref`) answered
+//! 404, has reached the state the caller asked for. Every decision is made in one place,
+//! [`decide`], which the send loop calls after each attempt.
+
+mod decision;
+
+pub use decision::{Decision, History, Outcome, decide};
 
 use std::time::{Duration, SystemTime};
 

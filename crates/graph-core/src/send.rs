@@ -1,0 +1,256 @@
+//! The send loop: one logical request, attempt after attempt, until [`retry::decide`] says it is
+//! done. Each attempt: a token (cached `Authorization` header while the credential hands out the
+//! same token), headers, the reqwest call, then the outcome — success, a status, a transport
+//! failure — goes to the decision; this loop only carries it out.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
+
+use crate::auth::challenge::claims_challenge;
+use crate::auth::{AccessToken, CredentialError, TokenRequest};
+use crate::client::Client;
+use crate::decode::Decoder;
+use crate::error::{Error, ServiceError, excerpt, parse_graph_error};
+use crate::operation::{HttpMethod, OperationMeta};
+use crate::retry::{self, Decision, History, Outcome, RetryPolicy};
+
+pub(crate) const CLIENT_REQUEST_ID: &str = "client-request-id";
+pub(crate) const RETRY_ATTEMPT: &str = "retry-attempt";
+const APPLICATION_JSON: &str = "application/json";
+/// How much of an undecodable body [`Error::Decode`] keeps.
+const BODY_EXCERPT_CHARS: usize = 512;
+
+/// A fresh `client-request-id`: a random UUID.
+pub(crate) fn new_client_request_id() -> HeaderValue {
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// A validated request, ready to go.
+pub(crate) struct Prepared<T> {
+    pub(crate) client: Client,
+    pub(crate) http: reqwest::Client,
+    pub(crate) operation: &'static OperationMeta,
+    pub(crate) url: reqwest::Url,
+    pub(crate) decoder: Decoder<T>,
+    pub(crate) body: Option<Bytes>,
+    /// The caller's headers.
+    pub(crate) headers: HeaderMap,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) client_request_id: HeaderValue,
+    pub(crate) method: HttpMethod,
+}
+
+/// What an answered attempt left for the error, should the decision give up.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    retry_after: Option<std::time::Duration>,
+}
+
+impl<T> Prepared<T> {
+    pub(crate) fn client_request_id(&self) -> &str {
+        self.client_request_id.to_str().unwrap_or_default()
+    }
+
+    fn transport(&self, e: reqwest::Error) -> Error {
+        let operation_id = self.operation.operation_id;
+        if e.is_timeout() {
+            Error::Timeout { operation_id, source: e }
+        } else {
+            Error::Transport { operation_id, source: e }
+        }
+    }
+
+    /// `Bearer {token}`, reused while the credential returns the same token.
+    fn authorization(&self, token: &AccessToken) -> Result<HeaderValue, Error> {
+        let cache = &self.client.inner.authorization;
+        let secret = token.shared_secret();
+        if let Some((cached, value)) = &*cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            if std::sync::Arc::ptr_eq(cached, secret) || **cached == **secret {
+                return Ok(value.clone());
+            }
+        }
+        let mut value = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
+            Error::Credential(CredentialError::new(
+                "the access token contains characters that are not allowed in an HTTP header",
+            ))
+        })?;
+        value.set_sensitive(true);
+        *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((std::sync::Arc::clone(secret), value.clone()));
+        Ok(value)
+    }
+
+    /// The headers of an attempt: the defaults, the caller's (which replace a default of the
+    /// same name), `client-request-id`, `Retry-Attempt` on a retry, and `Authorization`.
+    fn headers_for(&self, authorization: HeaderValue, retries: u32) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(8 + self.headers.len());
+        headers.insert(ACCEPT, HeaderValue::from_static(APPLICATION_JSON));
+        headers.insert(USER_AGENT, self.client.inner.user_agent.clone());
+        if self.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON));
+        }
+        if !self.headers.is_empty() {
+            for name in self.headers.keys() {
+                headers.remove(name);
+            }
+            for (name, value) in &self.headers {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        headers.insert(HeaderName::from_static(CLIENT_REQUEST_ID), self.client_request_id.clone());
+        if retries > 0 {
+            headers.insert(HeaderName::from_static(RETRY_ATTEMPT), HeaderValue::from(retries));
+        }
+        headers.insert(AUTHORIZATION, authorization);
+        headers
+    }
+
+    async fn token(&self, request: &TokenRequest) -> Result<AccessToken, Error> {
+        let credential = &self.client.inner.credential;
+        match credential.token_now(request) {
+            Some(token) => Ok(token),
+            None => credential.token(request).await.map_err(Error::Credential),
+        }
+    }
+
+    /// The retry loop. `span` is the request's span when a subscriber wants it (fields are
+    /// recorded on it, whatever the subscriber tracks as current).
+    pub(crate) async fn run(self, span: Option<tracing::Span>) -> Result<T, Error> {
+        let inner = &self.client.inner;
+        let mut claims_request: Option<TokenRequest> = None;
+        let mut token = self.token(&inner.token_request).await?;
+        let mut history = History::default();
+
+        loop {
+            if let Some(span) = &span {
+                span.record("attempt", history.attempts + 1);
+            }
+            let mut request = reqwest::Request::new(self.method.to_reqwest(), self.url.clone());
+            *request.headers_mut() = self.headers_for(self.authorization(&token)?, history.retries);
+            *request.timeout_mut() = inner.timeout;
+            if let Some(body) = &self.body {
+                *request.body_mut() = Some(reqwest::Body::from(body.clone()));
+            }
+
+            let (outcome_status, answer, transport_error) = match self.http.execute(request).await {
+                Err(e) => (None, None, Some(e)),
+                Ok(response) => {
+                    let status = response.status();
+                    if let Some(span) = &span {
+                        span.record("status", status.as_u16());
+                    }
+                    if status.is_success() {
+                        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+                        let decision = retry::decide(&self.retry_policy, self.method, self.operation.shape, &history, &Outcome::Success);
+                        if decision == (Decision::Succeed { after_gateway_timeout: true }) {
+                            tracing::warn!(
+                                attempt = history.attempts + 1,
+                                "succeeded after an earlier attempt timed out at the gateway; that attempt may also have been applied"
+                            );
+                        }
+                        tracing::debug!(status = status.as_u16(), "request succeeded");
+                        return self.decode(status.as_u16(), &body);
+                    }
+                    let headers = response.headers().clone();
+                    // Read the whole body: for the error, and so the connection can be reused.
+                    let body = response.bytes().await.unwrap_or_default();
+                    let retry_after = headers
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                    (Some(status.as_u16()), Some(Answer { status: status.as_u16(), headers, body, retry_after }), None)
+                }
+            };
+
+            let claims = answer.as_ref().filter(|a| a.status == 401).and_then(|a| claims_challenge(&a.headers));
+            let graph_error = answer.as_ref().and_then(|a| parse_graph_error(&a.body));
+            let outcome = match (&answer, &transport_error) {
+                (Some(a), _) => Outcome::Status {
+                    status: a.status,
+                    retry_after: a.retry_after,
+                    claims: claims.as_deref(),
+                    error: graph_error.as_ref(),
+                },
+                (None, Some(e)) if e.is_connect() && !e.is_timeout() => Outcome::ConnectFailed,
+                _ => Outcome::TransportFailed,
+            };
+            let decision = retry::decide(&self.retry_policy, self.method, self.operation.shape, &history, &outcome);
+            history.record(&outcome, &decision);
+            match decision {
+                Decision::Retry { after } => {
+                    tracing::debug!(
+                        status = outcome_status,
+                        retry = history.retries,
+                        delay_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+                        "retrying"
+                    );
+                    tokio::time::sleep(after).await;
+                }
+                Decision::RetryWithClaims(claims) => {
+                    tracing::debug!("claims challenge received; retrying with a new token");
+                    let request = claims_request.insert(TokenRequest {
+                        scopes: inner.token_request.scopes.clone(),
+                        claims: Some(claims),
+                    });
+                    token = self.token(request).await?;
+                }
+                Decision::AlreadyApplied { status } => {
+                    tracing::warn!(
+                        status,
+                        attempt = history.attempts,
+                        earlier_attempts = ?history.earlier_statuses,
+                        "an earlier attempt timed out at the gateway (504) but was applied: the service now reports \
+                         the operation's own effect, so the request has reached the state asked for"
+                    );
+                    return self.decode(status, &[]);
+                }
+                Decision::Succeed { .. } | Decision::GiveUp => {
+                    if let Some(e) = transport_error {
+                        return Err(self.transport(e));
+                    }
+                    let Some(answer) = answer else {
+                        return Err(Error::InvalidInput {
+                            message: "the retry decision gave up without an answer".to_owned(),
+                        });
+                    };
+                    if answer.retry_after.is_some_and(|wait| wait > self.retry_policy.max_delay) {
+                        tracing::debug!(status = answer.status, "Retry-After exceeds the policy's max_delay; not retrying");
+                    }
+                    tracing::debug!(status = answer.status, "request failed");
+                    return Err(self.service_error(answer, graph_error, history));
+                }
+            }
+        }
+    }
+
+    fn decode(&self, status: u16, body: &[u8]) -> Result<T, Error> {
+        (self.decoder)(body).map_err(|e| Error::Decode {
+            operation_id: self.operation.operation_id,
+            status,
+            message: e.message().to_owned(),
+            body_excerpt: excerpt(&String::from_utf8_lossy(body), BODY_EXCERPT_CHARS),
+        })
+    }
+
+    fn service_error(&self, answer: Answer, error: Option<crate::GraphError>, history: History) -> Error {
+        Error::Service(Box::new(ServiceError {
+            status: answer.status,
+            operation_id: self.operation.operation_id,
+            error,
+            headers: answer.headers,
+            raw_body: String::from_utf8_lossy(&answer.body).into_owned(),
+            retry_after: answer.retry_after,
+            client_request_id: self.client_request_id().to_owned(),
+            required_permissions: self.operation.permissions,
+            method: self.method,
+            attempts: history.attempts,
+            earlier_attempts: history.earlier_statuses,
+        }))
+    }
+}
+

@@ -1,0 +1,45 @@
+//! The URL of a request: the client's service root, the rendered path (parameters validated
+//! and encoded, see [`crate::path`]) and the query (names and values encoded when added).
+
+use crate::error::Error;
+use crate::path::RequestPath;
+
+/// `{service_root}{path}?{name}={value}&…`, parsed once.
+pub(crate) fn request_url(
+    service_root: &str,
+    path: &RequestPath,
+    query: &[(String, String)],
+    operation_id: &str,
+) -> Result<reqwest::Url, Error> {
+    let query_len: usize = query.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut url = String::with_capacity(service_root.len() + 128 + query_len);
+    url.push_str(service_root);
+    path.render_into(&mut url)?;
+    for (i, (name, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(name);
+        url.push('=');
+        url.push_str(value);
+    }
+    reqwest::Url::parse(&url).map_err(|e| Error::InvalidInput {
+        message: format!("could not build the request URL for {operation_id}: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_path_and_query() {
+        let path = RequestPath::new().literal("servicePrincipals").param("id", "a b").literal("owners");
+        let query = [("$top".to_owned(), "5".to_owned()), ("$select".to_owned(), "id%2CdisplayName".to_owned())];
+        let url = request_url("https://graph.microsoft.com/beta", &path, &query, "op").unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://graph.microsoft.com/beta/servicePrincipals/a%20b/owners?$top=5&$select=id%2CdisplayName"
+        );
+        let bad = RequestPath::new().param("id", "..");
+        assert!(matches!(request_url("https://x/beta", &bad, &[], "op"), Err(Error::InvalidInput { .. })));
+    }
+}
