@@ -39,18 +39,35 @@ fn bench(name: &str, path: &Path, runs: usize) {
     let (parse_min, parse_med, doc) = time(runs, || codegen::load::parse(&text).expect("parse"));
     let (lower_min, lower_med, api) = time(runs, || codegen::lower::lower(&doc).expect("lower"));
     let layout = codegen::Layout::default();
-    let (emit_min, emit_med, out) =
-        time(runs, || codegen::generate_from_ir(&api, "bench", &layout).expect("emit"));
+    let (emit_min, emit_med, out) = time(runs, || {
+        codegen::generate_from_ir(&api, "bench", &layout).expect("emit")
+    });
     let (total_min, total_med, _) = time(runs, || {
         codegen::generate(&text, "bench", codegen::Strictness::Lenient).expect("generate")
     });
     let lines: usize = out.files.iter().map(|f| f.contents.lines().count()).sum();
     let bytes: usize = out.files.iter().map(|f| f.contents.len()).sum();
     println!("{name} ({} KiB spec, {runs} runs)", text.len() / 1024);
-    println!("  parse  min {:>9}  median {:>9}", ms(parse_min), ms(parse_med));
-    println!("  lower  min {:>9}  median {:>9}", ms(lower_min), ms(lower_med));
-    println!("  emit   min {:>9}  median {:>9}", ms(emit_min), ms(emit_med));
-    println!("  total  min {:>9}  median {:>9}", ms(total_min), ms(total_med));
+    println!(
+        "  parse  min {:>9}  median {:>9}",
+        ms(parse_min),
+        ms(parse_med)
+    );
+    println!(
+        "  lower  min {:>9}  median {:>9}",
+        ms(lower_min),
+        ms(lower_med)
+    );
+    println!(
+        "  emit   min {:>9}  median {:>9}",
+        ms(emit_min),
+        ms(emit_med)
+    );
+    println!(
+        "  total  min {:>9}  median {:>9}",
+        ms(total_min),
+        ms(total_med)
+    );
     println!(
         "  output: {} operations, {} models, {} files, {} lines, {} KiB; {} diagnostics",
         out.operations,
@@ -68,10 +85,16 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cases = [
         ("slice", root.join("specs/graph-beta.yaml"), 50),
-        ("kitchen-sink", root.join("codegen/tests/fixtures/kitchen-sink.yaml"), 50),
+        (
+            "kitchen-sink",
+            root.join("codegen/tests/fixtures/kitchen-sink.yaml"),
+            50,
+        ),
         (
             "applications",
-            root.join("../shared/upstream/msgraph-sdk-powershell.openApiDocs.beta.Applications.yml"),
+            root.join(
+                "../shared/upstream/msgraph-sdk-powershell.openApiDocs.beta.Applications.yml",
+            ),
             5,
         ),
     ];

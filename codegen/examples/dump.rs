@@ -1,7 +1,9 @@
 //! Prints the generated files and diagnostics for a spec (lenient):
 //! `cargo run -p codegen --example dump -- path/to/spec.yaml`.
 fn main() {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "specs/graph-beta.yaml".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "specs/graph-beta.yaml".into());
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {

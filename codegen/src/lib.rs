@@ -71,7 +71,11 @@ impl Default for Layout {
 
 /// Generates both crates' sources from spec text into the default
 /// [`Layout`]. `spec_path` is only used for the header of each file.
-pub fn generate(spec_text: &str, spec_path: &str, strictness: Strictness) -> Result<Output, CodegenError> {
+pub fn generate(
+    spec_text: &str,
+    spec_path: &str,
+    strictness: Strictness,
+) -> Result<Output, CodegenError> {
     generate_into(spec_text, spec_path, strictness, &Layout::default())
 }
 
@@ -98,10 +102,19 @@ pub fn lower_spec(spec_text: &str) -> Result<ir::Api, CodegenError> {
 }
 
 /// Emits files for an already lowered API.
-pub fn generate_from_ir(api: &ir::Api, spec_path: &str, layout: &Layout) -> Result<Output, CodegenError> {
+pub fn generate_from_ir(
+    api: &ir::Api,
+    spec_path: &str,
+    layout: &Layout,
+) -> Result<Output, CodegenError> {
     let areas = emit::areas::compute(api);
     let mut files = emit::models::emit(api, &areas, &layout.models_dir, spec_path)?;
-    files.extend(emit::requests::emit(api, &areas, &layout.requests_dir, spec_path)?);
+    files.extend(emit::requests::emit(
+        api,
+        &areas,
+        &layout.requests_dir,
+        spec_path,
+    )?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Output {
         files,

@@ -9,8 +9,8 @@ use crate::ir::{Method, Segment};
 /// identifiers; they get a trailing underscore.
 const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
     "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
     "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
@@ -18,9 +18,30 @@ const KEYWORDS: &[&str] = &[
 /// Type names generated code relies on from the prelude or its own support
 /// crates; a schema of that name gets a `Model` suffix instead.
 const RESERVED_TYPES: &[&str] = &[
-    "Self", "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Default",
-    "Clone", "Debug", "PartialEq", "Serialize", "Deserialize", "Nullable", "AdditionalProperties",
-    "FlexNumber", "BTreeMap", "Value", "Request", "Client", "Error",
+    "Self",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Serialize",
+    "Deserialize",
+    "Nullable",
+    "AdditionalProperties",
+    "FlexNumber",
+    "BTreeMap",
+    "Value",
+    "Request",
+    "Client",
+    "Error",
 ];
 
 /// Splits a spec name into lowercase words: at non-alphanumeric characters,
@@ -73,7 +94,11 @@ pub fn snake(name: &str) -> String {
         .map(|w| asciify(w))
         .collect::<Vec<_>>()
         .join("_");
-    let mut ident = if joined.is_empty() { "field".to_owned() } else { joined };
+    let mut ident = if joined.is_empty() {
+        "field".to_owned()
+    } else {
+        joined
+    };
     if ident.starts_with(|c: char| c.is_ascii_digit()) {
         ident.insert_str(0, "n_");
     }
@@ -178,7 +203,11 @@ pub fn schema_short_name(schema_name: &str) -> &str {
 /// the name without the `microsoft.graph.` prefix, PascalCased
 /// (`microsoft.graph.security.alert` → `SecurityAlert`).
 pub fn schema_qualified_name(schema_name: &str) -> String {
-    pascal(schema_name.strip_prefix("microsoft.graph.").unwrap_or(schema_name))
+    pascal(
+        schema_name
+            .strip_prefix("microsoft.graph.")
+            .unwrap_or(schema_name),
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -205,7 +234,11 @@ pub fn segment_type_words(segment: &Segment) -> String {
         Segment::Param(_) => "Item".to_owned(),
         Segment::Template { template, params } => {
             let params: Vec<String> = params.iter().map(|p| pascal_words(p)).collect();
-            format!("{}With{}", pascal_words(template_head(template)), params.join("And"))
+            format!(
+                "{}With{}",
+                pascal_words(template_head(template)),
+                params.join("And")
+            )
         }
     }
 }
@@ -224,7 +257,11 @@ pub fn segment_method(segment: &Segment) -> String {
         Segment::Param(p) => format!("by_{}", snake(p)),
         Segment::Template { template, params } => {
             let args: Vec<String> = params.iter().map(|p| snake(p)).collect();
-            format!("{}_with_{}", snake(template_head(template)), args.join("_and_"))
+            format!(
+                "{}_with_{}",
+                snake(template_head(template)),
+                args.join("_and_")
+            )
         }
     }
 }
@@ -234,12 +271,22 @@ pub fn segment_module(segment: &Segment) -> String {
     match segment {
         Segment::Literal(l) => snake(segment_word(l)),
         Segment::Param(p) => snake(p),
-        Segment::Template { template, params } => snake(&format!("{} with {}", template_head(template), params.join(" and "))),
+        Segment::Template { template, params } => snake(&format!(
+            "{} with {}",
+            template_head(template),
+            params.join(" and ")
+        )),
     }
 }
 
 /// Cargo feature names the generator never uses for an API area.
-pub const RESERVED_FEATURES: &[&str] = &["default", "all-areas", "rustls-ring", "rustls-aws-lc-rs", "unused-models"];
+pub const RESERVED_FEATURES: &[&str] = &[
+    "default",
+    "all-areas",
+    "rustls-ring",
+    "rustls-aws-lc-rs",
+    "unused-models",
+];
 
 /// The Cargo feature (API area) of a top-level segment: `servicePrincipals` →
 /// `service-principals`; `applications(appId='{appId}')` → `applications`.
@@ -263,7 +310,11 @@ pub fn area_name(segment: &Segment) -> String {
 /// `ServicePrincipalsItemAgentIdentityOwnersRequestBuilder` + GET →
 /// `ServicePrincipalsItemAgentIdentityOwnersGetRequest`.
 pub fn wrapper_type(builder: &str, method: Method) -> String {
-    format!("{}{}Request", builder.trim_end_matches("RequestBuilder"), pascal_words(method.lower()))
+    format!(
+        "{}{}Request",
+        builder.trim_end_matches("RequestBuilder"),
+        pascal_words(method.lower())
+    )
 }
 
 /// The enum that holds any of a polymorphic base's derived types: `DirectoryObject` →
@@ -289,7 +340,10 @@ mod tests {
         assert_eq!(snake("$"), "field");
         assert_eq!(snake("2fa"), "n_2fa");
         assert_eq!(snake("If-Match"), "if_match");
-        assert_eq!(snake("microsoft.graph.agentIdentity"), "microsoft_graph_agent_identity");
+        assert_eq!(
+            snake("microsoft.graph.agentIdentity"),
+            "microsoft_graph_agent_identity"
+        );
         assert_eq!(snake("naïve"), "nauefve");
     }
 
@@ -301,7 +355,10 @@ mod tests {
         assert_eq!(pascal("Result"), "ResultModel");
         assert_eq!(pascal("3d"), "N3d");
         assert_eq!(pascal(""), "Unnamed");
-        assert_eq!(screaming("copilot.admin.settings.UpdateLimitedMode"), "COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE");
+        assert_eq!(
+            screaming("copilot.admin.settings.UpdateLimitedMode"),
+            "COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE"
+        );
     }
 
     #[test]
@@ -322,26 +379,50 @@ mod tests {
     fn segment_names_in_one_place() {
         let lit = Segment::Literal("microsoft.graph.agentIdentity".into());
         let param = Segment::Param("servicePrincipal-id".into());
-        let template = Segment::Template { template: "applications(appId='{appId}')".into(), params: vec!["appId".into()] };
+        let template = Segment::Template {
+            template: "applications(appId='{appId}')".into(),
+            params: vec!["appId".into()],
+        };
         assert_eq!(segment_type_words(&lit), "AgentIdentity");
         assert_eq!(segment_type_words(&param), "Item");
         assert_eq!(segment_type_words(&template), "ApplicationsWithAppId");
         assert_eq!(segment_method(&Segment::Literal("$ref".into())), "ref_");
         assert_eq!(segment_method(&param), "by_service_principal_id");
         assert_eq!(segment_method(&template), "applications_with_app_id");
-        assert_eq!(segment_module(&Segment::Literal("servicePrincipals".into())), "service_principals");
-        assert_eq!(area_name(&Segment::Literal("servicePrincipals".into())), "service-principals");
+        assert_eq!(
+            segment_module(&Segment::Literal("servicePrincipals".into())),
+            "service_principals"
+        );
+        assert_eq!(
+            area_name(&Segment::Literal("servicePrincipals".into())),
+            "service-principals"
+        );
         assert_eq!(area_name(&template), "applications");
-        assert_eq!(area_name(&Segment::Literal("default".into())), "default-api");
-        assert_eq!(builder_type(&[Segment::Literal("copilot".into()), param]), "CopilotItemRequestBuilder");
-        assert_eq!(wrapper_type("OwnersRequestBuilder", Method::Get), "OwnersGetRequest");
+        assert_eq!(
+            area_name(&Segment::Literal("default".into())),
+            "default-api"
+        );
+        assert_eq!(
+            builder_type(&[Segment::Literal("copilot".into()), param]),
+            "CopilotItemRequestBuilder"
+        );
+        assert_eq!(
+            wrapper_type("OwnersRequestBuilder", Method::Get),
+            "OwnersGetRequest"
+        );
         assert_eq!(polymorphic_type("DirectoryObject"), "AnyDirectoryObject");
     }
 
     #[test]
     fn schema_names() {
-        assert_eq!(schema_short_name("microsoft.graph.ODataErrors.MainError"), "MainError");
-        assert_eq!(schema_qualified_name("microsoft.graph.security.alert"), "SecurityAlert");
+        assert_eq!(
+            schema_short_name("microsoft.graph.ODataErrors.MainError"),
+            "MainError"
+        );
+        assert_eq!(
+            schema_qualified_name("microsoft.graph.security.alert"),
+            "SecurityAlert"
+        );
         assert_eq!(schema_short_name("ReferenceCreate"), "ReferenceCreate");
     }
 }

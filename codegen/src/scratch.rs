@@ -15,12 +15,16 @@ use crate::{CodegenError, Layout, Output, Strictness};
 /// the generator's output (files, diagnostics, counts).
 pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Output, CodegenError> {
     let io = |what: &str, e: std::io::Error| CodegenError::new("", format!("{what}: {e}"));
-    let text = fs::read_to_string(spec_path).map_err(|e| io(&format!("cannot read {}", spec_path.display()), e))?;
+    let text = fs::read_to_string(spec_path)
+        .map_err(|e| io(&format!("cannot read {}", spec_path.display()), e))?;
     let layout = Layout {
         models_dir: "models".to_owned(),
         requests_dir: "requests".to_owned(),
     };
-    let label = spec_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let label = spec_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let output = crate::generate_into(&text, &label, Strictness::Lenient, &layout)?;
     if out.exists() {
         fs::remove_dir_all(out).map_err(|e| io("cannot clear the scratch directory", e))?;
@@ -35,7 +39,12 @@ pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Out
     let root = root
         .canonicalize()
         .map_err(|e| io("cannot resolve the workspace root", e))?;
-    let dep = |name: &str| format!("{{ path = \"{}\" }}", root.join("crates").join(name).display());
+    let dep = |name: &str| {
+        format!(
+            "{{ path = \"{}\" }}",
+            root.join("crates").join(name).display()
+        )
+    };
     let names = output.areas.iter().cloned().collect();
     let model_features = crate::emit::areas::manifest_lines(&names, None);
     let request_features = crate::emit::areas::manifest_lines(&names, Some("graph_models"));
@@ -67,6 +76,7 @@ pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Out
     for (rel, contents) in manifests {
         fs::write(out.join(rel), contents).map_err(|e| io("cannot write a manifest", e))?;
     }
-    fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| io("cannot copy Cargo.lock", e))?;
+    fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock"))
+        .map_err(|e| io("cannot copy Cargo.lock", e))?;
     Ok(output)
 }

@@ -162,8 +162,10 @@ impl Report {
 
 /// Lowers both spec texts and compares them.
 pub fn diff_texts(old: &str, new: &str) -> Result<Report, CodegenError> {
-    let old_api = crate::lower_spec(old).map_err(|e| CodegenError::new(e.pointer, format!("old spec: {}", e.message)))?;
-    let new_api = crate::lower_spec(new).map_err(|e| CodegenError::new(e.pointer, format!("new spec: {}", e.message)))?;
+    let old_api = crate::lower_spec(old)
+        .map_err(|e| CodegenError::new(e.pointer, format!("old spec: {}", e.message)))?;
+    let new_api = crate::lower_spec(new)
+        .map_err(|e| CodegenError::new(e.pointer, format!("new spec: {}", e.message)))?;
     Ok(diff(&old_api, &new_api))
 }
 
@@ -190,17 +192,26 @@ fn diff_builders(old: &Api, new: &Api, report: &mut Report) {
             .map(|n| {
                 (
                     graph_spec::template::render(&n.segments),
-                    (n.builder.clone(), n.accessor.as_ref().map(|a| a.method.clone())),
+                    (
+                        n.builder.clone(),
+                        n.accessor.as_ref().map(|a| a.method.clone()),
+                    ),
                 )
             })
             .collect()
     };
     let (old_nodes, new_nodes) = (index(old), index(new));
     for (path, (old_builder, old_method)) in &old_nodes {
-        let Some((new_builder, new_method)) = new_nodes.get(path) else { continue };
+        let Some((new_builder, new_method)) = new_nodes.get(path) else {
+            continue;
+        };
         let subject = format!("builder for {path}");
         if old_builder != new_builder {
-            report.push(Impact::Breaking, &subject, format!("renamed from {old_builder} to {new_builder}"));
+            report.push(
+                Impact::Breaking,
+                &subject,
+                format!("renamed from {old_builder} to {new_builder}"),
+            );
         }
         if old_method != new_method {
             report.push(
@@ -215,11 +226,16 @@ fn diff_builders(old: &Api, new: &Api, report: &mut Report) {
         }
     }
     let wrappers = |api: &Api| -> BTreeMap<(crate::ir::Method, String), Option<String>> {
-        api.operations.iter().map(|op| ((op.method, op.path_template.clone()), op.wrapper.clone())).collect()
+        api.operations
+            .iter()
+            .map(|op| ((op.method, op.path_template.clone()), op.wrapper.clone()))
+            .collect()
     };
     let new_wrappers = wrappers(new);
     for (key, old_wrapper) in wrappers(old) {
-        let (Some(a), Some(Some(b))) = (&old_wrapper, new_wrappers.get(&key)) else { continue };
+        let (Some(a), Some(Some(b))) = (&old_wrapper, new_wrappers.get(&key)) else {
+            continue;
+        };
         if a != b {
             report.push(
                 Impact::Breaking,
@@ -231,12 +247,25 @@ fn diff_builders(old: &Api, new: &Api, report: &mut Report) {
 }
 
 fn field_type(f: &Field) -> String {
-    let inner = if f.boxed { format!("Box<{}>", f.ty.rust_name()) } else { f.ty.rust_name() };
-    if f.nullable { format!("Nullable<{inner}>") } else { format!("Option<{inner}>") }
+    let inner = if f.boxed {
+        format!("Box<{}>", f.ty.rust_name())
+    } else {
+        f.ty.rust_name()
+    };
+    if f.nullable {
+        format!("Nullable<{inner}>")
+    } else {
+        format!("Option<{inner}>")
+    }
 }
 
 fn op_subject(op: &Operation) -> String {
-    format!("operation {} {} ({})", op.method.upper(), op.path_template, op.id)
+    format!(
+        "operation {} {} ({})",
+        op.method.upper(),
+        op.path_template,
+        op.id
+    )
 }
 
 fn success_name(s: &Success) -> String {
@@ -250,7 +279,8 @@ fn success_name(s: &Success) -> String {
 
 fn diff_operations(old: &Api, new: &Api, report: &mut Report) {
     let key = |op: &Operation| (op.method, op.path_template.clone());
-    let new_by_key: BTreeMap<_, &Operation> = new.operations.iter().map(|op| (key(op), op)).collect();
+    let new_by_key: BTreeMap<_, &Operation> =
+        new.operations.iter().map(|op| (key(op), op)).collect();
     let old_keys: BTreeSet<_> = old.operations.iter().map(key).collect();
     let mut matched_new: BTreeSet<_> = BTreeSet::new();
     for o in &old.operations {
@@ -270,7 +300,11 @@ fn diff_operations(old: &Api, new: &Api, report: &mut Report) {
                 report.push(
                     Impact::Breaking,
                     &op_subject(o),
-                    format!("operation moved to {} {}", n.method.upper(), n.path_template),
+                    format!(
+                        "operation moved to {} {}",
+                        n.method.upper(),
+                        n.path_template
+                    ),
                 );
                 diff_operation(o, n, report);
             }
@@ -288,49 +322,98 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
     let subject = op_subject(n);
     let s = subject.as_str();
     if o.id != n.id {
-        report.push(Impact::Breaking, s, format!("operationId changed from `{}` to `{}`", o.id, n.id));
+        report.push(
+            Impact::Breaking,
+            s,
+            format!("operationId changed from `{}` to `{}`", o.id, n.id),
+        );
     }
     match (&o.body, &n.body) {
         (None, None) => {}
-        (None, Some(b)) => report.push(Impact::Breaking, s, format!("request body added ({})", b.ty.rust_name())),
-        (Some(b), None) => report.push(Impact::Breaking, s, format!("request body removed (was {})", b.ty.rust_name())),
+        (None, Some(b)) => report.push(
+            Impact::Breaking,
+            s,
+            format!("request body added ({})", b.ty.rust_name()),
+        ),
+        (Some(b), None) => report.push(
+            Impact::Breaking,
+            s,
+            format!("request body removed (was {})", b.ty.rust_name()),
+        ),
         (Some(a), Some(b)) => {
             if a.raw_media != b.raw_media {
-                let kind = |m: &Option<String>| m.as_ref().map_or("JSON".to_owned(), |m| format!("raw `{m}`"));
+                let kind = |m: &Option<String>| {
+                    m.as_ref()
+                        .map_or("JSON".to_owned(), |m| format!("raw `{m}`"))
+                };
                 report.push(
                     Impact::Breaking,
                     s,
-                    format!("request body changed from {} to {}", kind(&a.raw_media), kind(&b.raw_media)),
+                    format!(
+                        "request body changed from {} to {}",
+                        kind(&a.raw_media),
+                        kind(&b.raw_media)
+                    ),
                 );
             } else if a.ty != b.ty {
                 report.push(
                     Impact::Breaking,
                     s,
-                    format!("request body retyped from {} to {}", a.ty.rust_name(), b.ty.rust_name()),
+                    format!(
+                        "request body retyped from {} to {}",
+                        a.ty.rust_name(),
+                        b.ty.rust_name()
+                    ),
                 );
             }
             if a.required != b.required {
                 report.push(
                     Impact::Additive,
                     s,
-                    format!("request body {} (documentation only)", if b.required { "now required" } else { "now optional" }),
+                    format!(
+                        "request body {} (documentation only)",
+                        if b.required {
+                            "now required"
+                        } else {
+                            "now optional"
+                        }
+                    ),
                 );
             }
         }
     }
     match (&o.success, &n.success) {
-        (Success::Json { ty: a, unwrap_value: ua }, Success::Json { ty: b, unwrap_value: ub }) if a == b && ua != ub => {
+        (
+            Success::Json {
+                ty: a,
+                unwrap_value: ua,
+            },
+            Success::Json {
+                ty: b,
+                unwrap_value: ub,
+            },
+        ) if a == b && ua != ub => {
             let (impact, what) = if *ub {
-                (Impact::Additive, "now also accepts a `{\"value\": …}`-wrapped success body")
+                (
+                    Impact::Additive,
+                    "now also accepts a `{\"value\": …}`-wrapped success body",
+                )
             } else {
-                (Impact::Breaking, "no longer accepts a `{\"value\": …}`-wrapped success body")
+                (
+                    Impact::Breaking,
+                    "no longer accepts a `{\"value\": …}`-wrapped success body",
+                )
             };
             report.push(impact, s, what.into());
         }
         (a, b) if a != b => report.push(
             Impact::Breaking,
             s,
-            format!("success type changed from {} to {}", success_name(a), success_name(b)),
+            format!(
+                "success type changed from {} to {}",
+                success_name(a),
+                success_name(b)
+            ),
         ),
         _ => {}
     }
@@ -359,7 +442,11 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
     let loc = |p: &Param| format!("{:?}", p.location).to_ascii_lowercase();
     for p in &o.params {
         match new_params.get(&pkey(p)) {
-            None => report.push(Impact::Breaking, s, format!("{} parameter `{}` removed", loc(p), p.name)),
+            None => report.push(
+                Impact::Breaking,
+                s,
+                format!("{} parameter `{}` removed", loc(p), p.name),
+            ),
             Some(q) => {
                 if p.required != q.required {
                     report.push(
@@ -369,7 +456,11 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
                             "{} parameter `{}` {} (the builder method's arguments change)",
                             loc(q),
                             q.name,
-                            if q.required { "now required" } else { "now optional" }
+                            if q.required {
+                                "now required"
+                            } else {
+                                "now optional"
+                            }
                         ),
                     );
                 }
@@ -395,7 +486,12 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
         if old_params.contains_key(&pkey(q)) {
             continue;
         }
-        let what = format!("{} parameter `{}` ({}) added", loc(q), q.name, q.ty.rust_name());
+        let what = format!(
+            "{} parameter `{}` ({}) added",
+            loc(q),
+            q.name,
+            q.ty.rust_name()
+        );
         if q.required {
             report.push(Impact::Breaking, s, format!("required {what}"));
         } else if !had_optional {
@@ -414,9 +510,19 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
         (None, Some(c)) => report.push(
             Impact::Breaking,
             s,
-            format!("now restricted to national clouds {}", c.iter().map(|c| c.spec_name()).collect::<Vec<_>>().join(", ")),
+            format!(
+                "now restricted to national clouds {}",
+                c.iter()
+                    .map(|c| c.spec_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ),
-        (Some(_), None) => report.push(Impact::Additive, s, "no longer restricted to named national clouds".into()),
+        (Some(_), None) => report.push(
+            Impact::Additive,
+            s,
+            "no longer restricted to named national clouds".into(),
+        ),
         (Some(a), Some(b)) => {
             for c in a.iter().filter(|c| !b.contains(c)) {
                 report.push(Impact::Breaking, s, format!("national cloud `{c}` removed"));
@@ -447,8 +553,16 @@ fn diff_models(old: &Api, new: &Api, report: &mut Report) {
         let subject = format!("model {name}");
         match (old.models.get(name), new.models.get(name)) {
             (Some(o), Some(n)) => diff_model(&subject, o, n, report),
-            (Some(o), None) => report.push(Impact::Breaking, &subject, format!("{} removed", kind_name(o))),
-            (None, Some(n)) => report.push(Impact::Additive, &subject, format!("{} added", kind_name(n))),
+            (Some(o), None) => report.push(
+                Impact::Breaking,
+                &subject,
+                format!("{} removed", kind_name(o)),
+            ),
+            (None, Some(n)) => report.push(
+                Impact::Additive,
+                &subject,
+                format!("{} added", kind_name(n)),
+            ),
             (None, None) => {}
         }
     }
@@ -461,17 +575,27 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
                 report.push(
                     Impact::Breaking,
                     subject,
-                    format!("@odata.type changed from {:?} to {:?}", a.odata_type, b.odata_type),
+                    format!(
+                        "@odata.type changed from {:?} to {:?}",
+                        a.odata_type, b.odata_type
+                    ),
                 );
             }
-            let new_fields: BTreeMap<&str, &Field> = b.fields.iter().map(|f| (f.json_name.as_str(), f)).collect();
-            let old_fields: BTreeSet<&str> = a.fields.iter().map(|f| f.json_name.as_str()).collect();
+            let new_fields: BTreeMap<&str, &Field> =
+                b.fields.iter().map(|f| (f.json_name.as_str(), f)).collect();
+            let old_fields: BTreeSet<&str> =
+                a.fields.iter().map(|f| f.json_name.as_str()).collect();
             for f in &a.fields {
                 let Some(g) = new_fields.get(f.json_name.as_str()) else {
                     report.push(
                         Impact::Breaking,
                         subject,
-                        format!("field `{}` ({}: {}) removed", f.json_name, f.rust_name, field_type(f)),
+                        format!(
+                            "field `{}` ({}: {}) removed",
+                            f.json_name,
+                            f.rust_name,
+                            field_type(f)
+                        ),
                     );
                     continue;
                 };
@@ -482,7 +606,12 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
                     report.push(
                         Impact::Additive,
                         subject,
-                        format!("field `{}` ({}: {}) added", g.json_name, g.rust_name, field_type(g)),
+                        format!(
+                            "field `{}` ({}: {}) added",
+                            g.json_name,
+                            g.rust_name,
+                            field_type(g)
+                        ),
                     );
                 }
             }
@@ -490,31 +619,54 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
         (ModelKind::Enum(a), ModelKind::Enum(b)) => {
             for v in &a.variants {
                 match b.variants.iter().find(|w| w.value == v.value) {
-                    None => report.push(Impact::Breaking, subject, format!("enum member `{}` ({}) removed", v.value, v.rust_name)),
+                    None => report.push(
+                        Impact::Breaking,
+                        subject,
+                        format!("enum member `{}` ({}) removed", v.value, v.rust_name),
+                    ),
                     Some(w) if w.rust_name != v.rust_name => report.push(
                         Impact::Breaking,
                         subject,
-                        format!("enum member `{}` renamed from {} to {}", v.value, v.rust_name, w.rust_name),
+                        format!(
+                            "enum member `{}` renamed from {} to {}",
+                            v.value, v.rust_name, w.rust_name
+                        ),
                     ),
                     Some(_) => {}
                 }
             }
             for w in &b.variants {
                 if !a.variants.iter().any(|v| v.value == w.value) {
-                    report.push(Impact::Additive, subject, format!("enum member `{}` ({}) added", w.value, w.rust_name));
+                    report.push(
+                        Impact::Additive,
+                        subject,
+                        format!("enum member `{}` ({}) added", w.value, w.rust_name),
+                    );
                 }
             }
         }
         (ModelKind::Polymorphic(a), ModelKind::Polymorphic(b)) => {
             // The enums are `#[non_exhaustive]`: a new derived type is additive.
             for v in &a.variants {
-                if !b.variants.iter().any(|w| w.rust_name == v.rust_name && w.model == v.model) {
-                    report.push(Impact::Breaking, subject, format!("variant {} ({}) removed", v.rust_name, v.odata_type));
+                if !b
+                    .variants
+                    .iter()
+                    .any(|w| w.rust_name == v.rust_name && w.model == v.model)
+                {
+                    report.push(
+                        Impact::Breaking,
+                        subject,
+                        format!("variant {} ({}) removed", v.rust_name, v.odata_type),
+                    );
                 }
             }
             for w in &b.variants {
                 if !a.variants.iter().any(|v| v.rust_name == w.rust_name) {
-                    report.push(Impact::Additive, subject, format!("variant {} ({}) added", w.rust_name, w.odata_type));
+                    report.push(
+                        Impact::Additive,
+                        subject,
+                        format!("variant {} ({}) added", w.rust_name, w.odata_type),
+                    );
                 }
             }
         }
@@ -523,7 +675,11 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
                 report.push(
                     Impact::Breaking,
                     subject,
-                    format!("type alias retyped from {} to {}", a.rust_name(), b.rust_name()),
+                    format!(
+                        "type alias retyped from {} to {}",
+                        a.rust_name(),
+                        b.rust_name()
+                    ),
                 );
             }
         }
@@ -541,14 +697,21 @@ fn diff_field(subject: &str, f: &Field, g: &Field, report: &mut Report) {
         report.push(
             Impact::Breaking,
             subject,
-            format!("field `{name}` renamed in Rust from {} to {}", f.rust_name, g.rust_name),
+            format!(
+                "field `{name}` renamed in Rust from {} to {}",
+                f.rust_name, g.rust_name
+            ),
         );
     }
     if f.ty != g.ty {
         report.push(
             Impact::Breaking,
             subject,
-            format!("field `{name}` retyped from {} to {}", field_type(f), field_type(g)),
+            format!(
+                "field `{name}` retyped from {} to {}",
+                field_type(f),
+                field_type(g)
+            ),
         );
     } else if f.nullable != g.nullable {
         report.push(
@@ -556,7 +719,11 @@ fn diff_field(subject: &str, f: &Field, g: &Field, report: &mut Report) {
             subject,
             format!(
                 "field `{name}` {} (from {} to {})",
-                if g.nullable { "became nullable" } else { "is no longer nullable" },
+                if g.nullable {
+                    "became nullable"
+                } else {
+                    "is no longer nullable"
+                },
                 field_type(f),
                 field_type(g)
             ),
@@ -565,7 +732,11 @@ fn diff_field(subject: &str, f: &Field, g: &Field, report: &mut Report) {
         report.push(
             Impact::Breaking,
             subject,
-            format!("field `{name}` changed from {} to {}", field_type(f), field_type(g)),
+            format!(
+                "field `{name}` changed from {} to {}",
+                field_type(f),
+                field_type(g)
+            ),
         );
     }
     if f.required != g.required {
@@ -574,7 +745,11 @@ fn diff_field(subject: &str, f: &Field, g: &Field, report: &mut Report) {
             subject,
             format!(
                 "field `{name}` {} in the spec (documentation only: Graph returns partial objects)",
-                if g.required { "now listed as required" } else { "no longer listed as required" }
+                if g.required {
+                    "now listed as required"
+                } else {
+                    "no longer listed as required"
+                }
             ),
         );
     }
@@ -582,7 +757,14 @@ fn diff_field(subject: &str, f: &Field, g: &Field, report: &mut Report) {
         report.push(
             Impact::Additive,
             subject,
-            format!("field `{name}` {} (documentation only)", if g.read_only { "now read-only" } else { "no longer read-only" }),
+            format!(
+                "field `{name}` {} (documentation only)",
+                if g.read_only {
+                    "now read-only"
+                } else {
+                    "no longer read-only"
+                }
+            ),
         );
     }
 }

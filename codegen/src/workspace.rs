@@ -35,13 +35,19 @@ fn snapshot_layout() -> Layout {
 }
 
 /// Opening marker of the `[features]` lines the generator owns in a manifest.
-pub const AREAS_BEGIN: &str = "# @generated-areas-begin: written by `cargo xtask codegen`, one feature per API area";
+pub const AREAS_BEGIN: &str =
+    "# @generated-areas-begin: written by `cargo xtask codegen`, one feature per API area";
 /// Closing marker.
 pub const AREAS_END: &str = "# @generated-areas-end";
 
 /// The manifest at `rel` with the lines between the area markers replaced
 /// by the features for `areas` (forwarded to `forward/…` when given).
-fn manifest_with_areas(root: &Path, rel: &str, areas: &[String], forward: Option<&str>) -> Result<GeneratedFile, CodegenError> {
+fn manifest_with_areas(
+    root: &Path,
+    rel: &str,
+    areas: &[String],
+    forward: Option<&str>,
+) -> Result<GeneratedFile, CodegenError> {
     let text = read(root, rel)?;
     let (Some(begin), Some(end)) = (text.find(AREAS_BEGIN), text.find(AREAS_END)) else {
         return Err(CodegenError::new(
@@ -50,7 +56,10 @@ fn manifest_with_areas(root: &Path, rel: &str, areas: &[String], forward: Option
         ));
     };
     if end < begin {
-        return Err(CodegenError::new("", format!("{rel}: area markers are out of order")));
+        return Err(CodegenError::new(
+            "",
+            format!("{rel}: area markers are out of order"),
+        ));
     }
     let names = areas.iter().cloned().collect();
     let mut contents = String::with_capacity(text.len());
@@ -73,7 +82,19 @@ fn areas_section(text: &str) -> Option<&str> {
 }
 
 fn read(root: &Path, rel: &str) -> Result<String, CodegenError> {
-    fs::read_to_string(root.join(rel)).map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+    fs::read_to_string(root.join(rel))
+        .map(|text| normalize_newlines(&text))
+        .map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+}
+
+/// `\r\n` → `\n`: a checkout that converts line endings (Git's `core.autocrlf` on Windows)
+/// reads, hashes and compares like a plain one. Generated files are always written with `\n`.
+pub fn normalize_newlines(text: &str) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The workspace root (the parent of `codegen/`).
@@ -86,7 +107,10 @@ pub fn root() -> PathBuf {
 
 /// Lowercase hex sha256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Everything `cargo xtask codegen` writes: both crates' sources and the
@@ -96,12 +120,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = plan_slice(root)?;
     let fixture = read(root, SNAPSHOT_SPEC)?;
-    let snapshot = crate::generate_into(&fixture, SNAPSHOT_SPEC, Strictness::Lenient, &snapshot_layout())
-        .map_err(|e| CodegenError::new(e.pointer, format!("{SNAPSHOT_SPEC}: {}", e.message)))?;
+    let snapshot = crate::generate_into(
+        &fixture,
+        SNAPSHOT_SPEC,
+        Strictness::Lenient,
+        &snapshot_layout(),
+    )
+    .map_err(|e| CodegenError::new(e.pointer, format!("{SNAPSHOT_SPEC}: {}", e.message)))?;
     files.extend(snapshot.files);
     let snapshot_areas = &snapshot.areas;
-    files.push(manifest_with_areas(root, "codegen/snapshot/models/Cargo.toml", snapshot_areas, None)?);
-    files.push(manifest_with_areas(root, "codegen/snapshot/requests/Cargo.toml", snapshot_areas, Some("graph_models"))?);
+    files.push(manifest_with_areas(
+        root,
+        "codegen/snapshot/models/Cargo.toml",
+        snapshot_areas,
+        None,
+    )?);
+    files.push(manifest_with_areas(
+        root,
+        "codegen/snapshot/requests/Cargo.toml",
+        snapshot_areas,
+        Some("graph_models"),
+    )?);
     let mut report = format!(
         "# Diagnostics from generating {SNAPSHOT_SPEC} (written by `cargo xtask codegen`).\n\
          # Each line: JSON pointer, then what the generator did.\n"
@@ -152,7 +191,10 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     // repository/path/commit/date, the input file and its sha256, overlays):
     // read from the spec itself so the lock depends on nothing else.
     let spec_value = graph_spec::load::parse_value(&spec_text).unwrap_or_default();
-    if let (Some(p), Some(map)) = (crate::slice::provenance_of(&spec_value), lock.as_object_mut()) {
+    if let (Some(p), Some(map)) = (
+        crate::slice::provenance_of(&spec_value),
+        lock.as_object_mut(),
+    ) {
         map.insert("slice".to_owned(), p.clone());
     }
     let mut lock_text = serde_json::to_string_pretty(&lock)
@@ -191,7 +233,9 @@ fn existing_generated(root: &Path) -> Vec<String> {
     for dir in GENERATED_DIRS {
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
-            let Ok(entries) = fs::read_dir(&d) else { continue };
+            let Ok(entries) = fs::read_dir(&d) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_dir() {
@@ -208,12 +252,18 @@ fn existing_generated(root: &Path) -> Vec<String> {
     out
 }
 
+/// Whether a file's bytes are `contents`, line endings aside.
+fn same_text(bytes: &[u8], contents: &str) -> bool {
+    bytes == contents.as_bytes()
+        || std::str::from_utf8(bytes).is_ok_and(|text| normalize_newlines(text) == contents)
+}
+
 /// Compares `files` with the tree under `root`.
 pub fn diff(root: &Path, files: &[GeneratedFile]) -> Vec<Drift> {
     let mut drift = Vec::new();
     for f in files {
         match fs::read(root.join(&f.path)) {
-            Ok(bytes) if bytes == f.contents.as_bytes() => {}
+            Ok(bytes) if same_text(&bytes, &f.contents) => {}
             Ok(_) => drift.push(Drift::Modified(f.path.clone())),
             Err(_) => drift.push(Drift::Missing(f.path.clone())),
         }
@@ -237,10 +287,13 @@ pub fn write(root: &Path) -> Result<Vec<Drift>, CodegenError> {
     let files = plan(root)?;
     let drift = diff(root, &files);
     for d in &drift {
-        let io = |e: std::io::Error, p: &str| CodegenError::new("", format!("cannot write {p}: {e}"));
+        let io =
+            |e: std::io::Error, p: &str| CodegenError::new("", format!("cannot write {p}: {e}"));
         match d {
             Drift::Modified(p) | Drift::Missing(p) => {
-                let Some(f) = files.iter().find(|f| &f.path == p) else { continue };
+                let Some(f) = files.iter().find(|f| &f.path == p) else {
+                    continue;
+                };
                 let target = root.join(p);
                 if let Some(parent) = target.parent() {
                     fs::create_dir_all(parent).map_err(|e| io(e, p))?;

@@ -11,7 +11,11 @@ pub fn spec(paths: &str, schemas: &str) -> String {
             .map(|l| format!("{}{l}\n", " ".repeat(n)))
             .collect::<String>()
     };
-    let paths = if paths.trim().is_empty() { "paths: {}\n".to_owned() } else { format!("paths:\n{}", indent(paths, 2)) };
+    let paths = if paths.trim().is_empty() {
+        "paths: {}\n".to_owned()
+    } else {
+        format!("paths:\n{}", indent(paths, 2))
+    };
     let schemas = if schemas.trim().is_empty() {
         "  schemas: {}\n".to_owned()
     } else {
@@ -32,9 +36,12 @@ pub fn lower_err(text: &str) -> codegen::CodegenError {
 }
 
 pub fn model<'a>(api: &'a Api, name: &str) -> &'a Model {
-    api.models
-        .get(name)
-        .unwrap_or_else(|| panic!("no model {name}; have {:?}", api.models.keys().collect::<Vec<_>>()))
+    api.models.get(name).unwrap_or_else(|| {
+        panic!(
+            "no model {name}; have {:?}",
+            api.models.keys().collect::<Vec<_>>()
+        )
+    })
 }
 
 pub fn strukt<'a>(api: &'a Api, name: &str) -> &'a StructModel {

@@ -50,7 +50,10 @@ leaf:
     let leaf = strukt(&api, "Leaf");
     let names: Vec<&str> = leaf.fields.iter().map(|f| f.json_name.as_str()).collect();
     assert_eq!(names, ["id", "@odata.type", "name", "extra"]);
-    assert_eq!(field(leaf, "@odata.type").docs.as_deref(), Some("redeclared"));
+    assert_eq!(
+        field(leaf, "@odata.type").docs.as_deref(),
+        Some("redeclared")
+    );
     assert_eq!(leaf.bases, ["base", "mid"]);
     assert_eq!(leaf.odata_type.as_deref(), Some("#leaf"));
 }
@@ -116,11 +119,19 @@ m:
 
 #[test]
 fn string_enums_get_a_catch_all_variant() {
-    let text = spec("", "color:\n  type: string\n  enum: [red, dark-blue, 3d, other, unknownFutureValue]\n");
+    let text = spec(
+        "",
+        "color:\n  type: string\n  enum: [red, dark-blue, 3d, other, unknownFutureValue]\n",
+    );
     let api = lower(&text);
-    let ModelKind::Enum(e) = &model(&api, "Color").kind else { panic!("not an enum") };
+    let ModelKind::Enum(e) = &model(&api, "Color").kind else {
+        panic!("not an enum")
+    };
     let names: Vec<&str> = e.variants.iter().map(|v| v.rust_name.as_str()).collect();
-    assert_eq!(names, ["Red", "DarkBlue", "N3d", "Other", "UnknownFutureValue"]);
+    assert_eq!(
+        names,
+        ["Red", "DarkBlue", "N3d", "Other", "UnknownFutureValue"]
+    );
     // `Other` is a member here, so the catch-all takes the next free name.
     assert_eq!(e.catch_all, "Other2");
     let out = generated_text(&text);
@@ -148,7 +159,10 @@ w:
     ));
     let w = strukt(&api, "W");
     assert_eq!(field(w, "shade").ty, TypeRef::Named("WShade".into()));
-    assert!(field(w, "shade").nullable, "a null member makes the enum nullable");
+    assert!(
+        field(w, "shade").nullable,
+        "a null member makes the enum nullable"
+    );
     assert_eq!(field(w, "size").ty, TypeRef::Named("WSize".into()));
     assert!(matches!(model(&api, "WShade").kind, ModelKind::Enum(_)));
 }
@@ -182,9 +196,18 @@ m:
 "#,
     ));
     let m = strukt(&api, "M");
-    assert_eq!(field(m, "tags").ty, TypeRef::Array(Box::new(TypeRef::String), true));
-    assert_eq!(field(m, "ints").ty, TypeRef::Array(Box::new(TypeRef::Int(IntKind::I32)), false));
-    assert_eq!(field(m, "labels").ty, TypeRef::Map(Box::new(TypeRef::String)));
+    assert_eq!(
+        field(m, "tags").ty,
+        TypeRef::Array(Box::new(TypeRef::String), true)
+    );
+    assert_eq!(
+        field(m, "ints").ty,
+        TypeRef::Array(Box::new(TypeRef::Int(IntKind::I32)), false)
+    );
+    assert_eq!(
+        field(m, "labels").ty,
+        TypeRef::Map(Box::new(TypeRef::String))
+    );
     assert_eq!(field(m, "open").ty, TypeRef::Json);
 }
 
@@ -279,7 +302,10 @@ fn schema_names_collide_deterministically() {
     let api = lower(&text);
     assert!(api.models.contains_key("Alert"));
     assert!(api.models.contains_key("SecurityAlert"));
-    assert!(api.models.contains_key("ResultModel"), "reserved names get a suffix");
+    assert!(
+        api.models.contains_key("ResultModel"),
+        "reserved names get a suffix"
+    );
     let again = lower(&text);
     assert_eq!(
         api.models.keys().collect::<Vec<_>>(),
@@ -440,7 +466,10 @@ fn paths_keep_ref_count_and_cast_segments_and_path_level_params() {
     );
     assert_eq!(o.path_params.len(), 1);
     let text = generated_text(&ops_spec());
-    assert!(text.contains("pub fn special(&self)"), "cast segment accessor");
+    assert!(
+        text.contains("pub fn special(&self)"),
+        "cast segment accessor"
+    );
     assert!(text.contains(".literal(\"microsoft.graph.special\")"));
     assert!(text.contains("pub fn ref_(&self)"));
     assert!(text.contains(".literal(\"$ref\")"));
@@ -456,15 +485,26 @@ fn request_bodies_and_parameters_by_ref_and_location() {
     assert_eq!(body.ty, TypeRef::Named("ReferenceCreate".into()));
     assert!(body.required);
     let count = op(&api, "things.GetCount");
-    let search = count.params.iter().find(|p| p.name == "$search").expect("$search");
+    let search = count
+        .params
+        .iter()
+        .find(|p| p.name == "$search")
+        .expect("$search");
     assert_eq!(search.location, ParamLocation::Query);
     assert!(!search.required);
-    let cl = count.params.iter().find(|p| p.name == "ConsistencyLevel").expect("header");
+    let cl = count
+        .params
+        .iter()
+        .find(|p| p.name == "ConsistencyLevel")
+        .expect("header");
     assert_eq!(cl.location, ParamLocation::Header);
     assert!(cl.required);
     let text = generated_text(&ops_spec());
     // Required header: a method argument; optional query: a typed setter on a wrapper.
-    assert!(text.contains("consistency_level: impl Into<String>"), "{text}");
+    assert!(
+        text.contains("consistency_level: impl Into<String>"),
+        "{text}"
+    );
     assert!(text.contains(".header(\"ConsistencyLevel\""));
     assert!(text.contains("pub fn search(self, search: impl Into<String>) -> Self"));
     assert!(text.contains(".query_list(\"$select\""));
@@ -477,12 +517,25 @@ fn success_and_error_responses_by_code_range_and_default() {
     assert_eq!(create.success, Success::Empty);
     assert_eq!(create.error_codes, ["4XX", "5XX"]);
     let count = op(&api, "things.GetCount");
-    assert_eq!(count.success, Success::Json { ty: TypeRef::Int(IntKind::I32), unwrap_value: false });
-    assert_eq!(count.error_codes, ["default"], "default is an error when a 2xx exists");
+    assert_eq!(
+        count.success,
+        Success::Json {
+            ty: TypeRef::Int(IntKind::I32),
+            unwrap_value: false
+        }
+    );
+    assert_eq!(
+        count.error_codes,
+        ["default"],
+        "default is an error when a 2xx exists"
+    );
     let get = op(&api, "things.GetThing");
     assert_eq!(
         get.success,
-        Success::Json { ty: TypeRef::Named("Thing".into()), unwrap_value: true },
+        Success::Json {
+            ty: TypeRef::Named("Thing".into()),
+            unwrap_value: true
+        },
         "default is the success when no 2xx exists"
     );
 }
@@ -494,10 +547,16 @@ fn vendor_extensions_reach_the_ir_and_the_metadata() {
     let p = o.permissions.as_ref().expect("permissions");
     assert_eq!(p.application, ["Thing.ReadWrite.All", "Thing.Manage"]);
     assert!(p.delegated_personal.is_empty());
-    assert_eq!(o.national_clouds.as_deref(), Some(&[codegen::ir::NationalCloud::Global][..]));
+    assert_eq!(
+        o.national_clouds.as_deref(),
+        Some(&[codegen::ir::NationalCloud::Global][..])
+    );
     assert!(o.local_extension.is_some());
     let text = generated_text(&ops_spec());
-    assert!(text.contains("national_clouds: Some(&[graph_core::NationalCloud::Global])"), "{text}");
+    assert!(
+        text.contains("national_clouds: Some(&[graph_core::NationalCloud::Global])"),
+        "{text}"
+    );
     assert!(text.contains("application: &[\"Thing.ReadWrite.All\", \"Thing.Manage\"]"));
     assert!(text.contains("carried as a local extension"));
 }
@@ -545,14 +604,20 @@ fn wrapped_value_unwrapping_only_for_types_without_a_value_member() {
     let api = lower(&text);
     assert_eq!(
         op(&api, "holder.Get").success,
-        Success::Json { ty: TypeRef::Named("Holder".into()), unwrap_value: false }
+        Success::Json {
+            ty: TypeRef::Named("Holder".into()),
+            unwrap_value: false
+        }
     );
 }
 
 #[test]
 fn output_is_deterministic() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kitchen-sink.yaml"))
-        .expect("fixture");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/kitchen-sink.yaml"
+    ))
+    .expect("fixture");
     let a = generated_text(&text);
     let b = generated_text(&text);
     assert_eq!(a, b);
@@ -562,7 +627,9 @@ const POLY_SCHEMAS: &str = "microsoft.graph.entity:\n  type: object\n  propertie
 
 fn poly_spec(pageable: &str) -> String {
     spec(
-        &format!("/owners:\n  get:\n    operationId: owners.List\n    responses:\n      2XX:\n        description: ok\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/microsoft.graph.directoryObjectCollectionResponse'}}\n{pageable}"),
+        &format!(
+            "/owners:\n  get:\n    operationId: owners.List\n    responses:\n      2XX:\n        description: ok\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/microsoft.graph.directoryObjectCollectionResponse'}}\n{pageable}"
+        ),
         POLY_SCHEMAS,
     )
 }
@@ -570,60 +637,122 @@ fn poly_spec(pageable: &str) -> String {
 #[test]
 fn references_to_a_base_with_derived_types_are_polymorphic() {
     let api = lower(&poly_spec(""));
-    let Some(codegen::ir::ModelKind::Polymorphic(p)) = api.models.get("AnyDirectoryObject").map(|m| &m.kind) else {
-        panic!("no polymorphic model: {:?}", api.models.keys().collect::<Vec<_>>())
+    let Some(codegen::ir::ModelKind::Polymorphic(p)) =
+        api.models.get("AnyDirectoryObject").map(|m| &m.kind)
+    else {
+        panic!(
+            "no polymorphic model: {:?}",
+            api.models.keys().collect::<Vec<_>>()
+        )
     };
     assert_eq!(p.base, "DirectoryObject");
     assert_eq!(p.fallback, "Other");
-    let variants: Vec<(&str, &str)> = p.variants.iter().map(|v| (v.rust_name.as_str(), v.odata_type.as_str())).collect();
+    let variants: Vec<(&str, &str)> = p
+        .variants
+        .iter()
+        .map(|v| (v.rust_name.as_str(), v.odata_type.as_str()))
+        .collect();
     // The mapping names user; the discriminator value names servicePrincipal.
-    assert_eq!(variants, [("ServicePrincipal", "#microsoft.graph.servicePrincipal"), ("User", "#microsoft.graph.user")]);
+    assert_eq!(
+        variants,
+        [
+            ("ServicePrincipal", "#microsoft.graph.servicePrincipal"),
+            ("User", "#microsoft.graph.user")
+        ]
+    );
     let items = &field(strukt(&api, "DirectoryObjectCollectionResponse"), "value").ty;
     assert_eq!(items.rust_name(), "Vec<AnyDirectoryObject>");
     // allOf inheritance keeps the plain base.
-    assert_eq!(strukt(&api, "User").bases, ["microsoft.graph.entity", "microsoft.graph.directoryObject"]);
-    assert_eq!(strukt(&api, "User").odata_type.as_deref(), Some("#microsoft.graph.user"));
+    assert_eq!(
+        strukt(&api, "User").bases,
+        ["microsoft.graph.entity", "microsoft.graph.directoryObject"]
+    );
+    assert_eq!(
+        strukt(&api, "User").odata_type.as_deref(),
+        Some("#microsoft.graph.user")
+    );
     // Nothing references entity itself: no AnyEntity.
     assert!(!api.models.contains_key("AnyEntity"));
     let text = generated_text(&poly_spec(""));
     assert!(text.contains("pub enum AnyDirectoryObject"), "{text}");
-    assert!(text.contains("is_type(t, \"microsoft.graph.user\")") && text.contains("Self::User(read_boxed(map)?)"), "{text}");
-    assert!(text.contains("User(Box<crate::User>)"), "variants are boxed: {text}");
+    assert!(
+        text.contains("is_type(t, \"microsoft.graph.user\")")
+            && text.contains("Self::User(read_boxed(map)?)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("User(Box<crate::User>)"),
+        "variants are boxed: {text}"
+    );
 }
 
 #[test]
 fn pageable_operations_page_their_collection_items() {
-    let api = lower(&poly_spec("    x-ms-pageable:\n      nextLinkName: '@odata.nextLink'\n      operationName: listMore\n"));
+    let api = lower(&poly_spec(
+        "    x-ms-pageable:\n      nextLinkName: '@odata.nextLink'\n      operationName: listMore\n",
+    ));
     let list = op(&api, "owners.List");
-    let codegen::ir::Success::Page { item, next_link } = &list.success else { panic!("{:?}", list.success) };
+    let codegen::ir::Success::Page { item, next_link } = &list.success else {
+        panic!("{:?}", list.success)
+    };
     assert_eq!(item.rust_name(), "AnyDirectoryObject");
     assert_eq!(next_link, "@odata.nextLink");
-    assert_eq!(list.wrapper.as_deref(), Some("OwnersGetRequest"), "pageable operations get a wrapper for their streams");
-    let text = generated_text(&poly_spec("    x-ms-pageable:\n      nextLinkName: '@odata.nextLink'\n"));
-    assert!(text.contains(".paged(") && text.contains("graph_core::decode::page::<graph_models::AnyDirectoryObject>"), "{text}");
-    assert!(text.contains("pub fn items(self) -> graph_core::Items<graph_models::AnyDirectoryObject>"), "{text}");
+    assert_eq!(
+        list.wrapper.as_deref(),
+        Some("OwnersGetRequest"),
+        "pageable operations get a wrapper for their streams"
+    );
+    let text = generated_text(&poly_spec(
+        "    x-ms-pageable:\n      nextLinkName: '@odata.nextLink'\n",
+    ));
+    assert!(
+        text.contains(".paged(")
+            && text.contains("graph_core::decode::page::<graph_models::AnyDirectoryObject>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub fn items(self) -> graph_core::Items<graph_models::AnyDirectoryObject>"),
+        "{text}"
+    );
     // Without a collection envelope the operation is not paged, and says why.
     let not_a_collection = spec(
         "/thing:\n  get:\n    operationId: thing.Get\n    responses:\n      2XX:\n        description: ok\n        content:\n          application/json:\n            schema: {type: string}\n    x-ms-pageable: {nextLinkName: '@odata.nextLink'}\n",
         "",
     );
     let api = codegen::lower_spec(&not_a_collection).expect("lowers");
-    assert!(api.diagnostics.iter().any(|d| d.message.contains("not paged")), "{:?}", api.diagnostics);
+    assert!(
+        api.diagnostics
+            .iter()
+            .any(|d| d.message.contains("not paged")),
+        "{:?}",
+        api.diagnostics
+    );
 }
 
 #[test]
 fn the_url_tree_is_named_in_the_ir() {
     let api = lower(&ops_spec());
-    let names: Vec<&str> = api.tree.descendants().iter().map(|n| n.builder.as_str()).collect();
+    let names: Vec<&str> = api
+        .tree
+        .descendants()
+        .iter()
+        .map(|n| n.builder.as_str())
+        .collect();
     assert!(names.contains(&"ThingsItemRequestBuilder"), "{names:?}");
     let things = &api.tree.children[0];
     let top = things.top.as_ref().expect("top-level node");
-    assert_eq!((top.module.as_str(), top.area.as_str()), ("things", "things"));
+    assert_eq!(
+        (top.module.as_str(), top.area.as_str()),
+        ("things", "things")
+    );
     let item = things
         .children
         .iter()
         .find(|c| matches!(c.segments.last(), Some(codegen::ir::Segment::Param(_))))
         .expect("key node");
-    assert_eq!(item.accessor.as_ref().map(|a| a.method.as_str()), Some("by_thing_id"));
+    assert_eq!(
+        item.accessor.as_ref().map(|a| a.method.as_str()),
+        Some("by_thing_id")
+    );
     assert!(api.operations.iter().all(|o| o.area == "things"));
 }

@@ -7,14 +7,20 @@ use common::*;
 
 #[test]
 fn dangling_schema_ref_names_the_property() {
-    let e = lower_err(&spec("", "m:\n  type: object\n  properties:\n    x:\n      $ref: '#/components/schemas/nope'\n"));
+    let e = lower_err(&spec(
+        "",
+        "m:\n  type: object\n  properties:\n    x:\n      $ref: '#/components/schemas/nope'\n",
+    ));
     assert_eq!(e.pointer, "/components/schemas/m/properties/x");
     assert!(e.message.contains("unresolved $ref"), "{e}");
 }
 
 #[test]
 fn foreign_refs_are_refused() {
-    let e = lower_err(&spec("", "m:\n  type: object\n  properties:\n    x:\n      $ref: 'other.yaml#/thing'\n"));
+    let e = lower_err(&spec(
+        "",
+        "m:\n  type: object\n  properties:\n    x:\n      $ref: 'other.yaml#/thing'\n",
+    ));
     assert_eq!(e.pointer, "/components/schemas/m/properties/x");
 }
 
@@ -29,20 +35,29 @@ fn inheritance_cycles_are_errors() {
 
 #[test]
 fn all_of_with_a_non_object_member_is_an_error() {
-    let e = lower_err(&spec("", "a:\n  allOf:\n    - type: string\n    - type: object\n      properties:\n        x: {type: string}\n"));
+    let e = lower_err(&spec(
+        "",
+        "a:\n  allOf:\n    - type: string\n    - type: object\n      properties:\n        x: {type: string}\n",
+    ));
     assert_eq!(e.pointer, "/components/schemas/a/allOf/0");
 }
 
 #[test]
 fn reference_loops_are_errors() {
-    let e = lower_err(&spec("", "a:\n  $ref: '#/components/schemas/b'\nb:\n  $ref: '#/components/schemas/a'\n"));
+    let e = lower_err(&spec(
+        "",
+        "a:\n  $ref: '#/components/schemas/b'\nb:\n  $ref: '#/components/schemas/a'\n",
+    ));
     assert_eq!(e.pointer, "/components/schemas/a");
     assert!(e.message.contains("loop"), "{e}");
 }
 
 #[test]
 fn unknown_types_are_errors() {
-    let e = lower_err(&spec("", "a:\n  type: object\n  properties:\n    x:\n      type: quaternion\n"));
+    let e = lower_err(&spec(
+        "",
+        "a:\n  type: object\n  properties:\n    x:\n      type: quaternion\n",
+    ));
     assert_eq!(e.pointer, "/components/schemas/a/properties/x");
 }
 
@@ -75,7 +90,10 @@ fn malformed_vendor_extensions_skip_the_operation_with_a_pointer() {
         ]
     );
     let strict = codegen::generate(&text, "x", codegen::Strictness::Strict).unwrap_err();
-    assert_eq!(strict.pointer, "/paths/~1a/get/x-graph-rs-national-clouds/0");
+    assert_eq!(
+        strict.pointer,
+        "/paths/~1a/get/x-graph-rs-national-clouds/0"
+    );
 }
 
 #[test]
@@ -109,12 +127,37 @@ fn undeclared_path_parameters_are_reported() {
         "",
     );
     let api = lower(&text);
-    assert!(api.operations.is_empty(), "{:?}", api.operations.iter().map(|o| &o.id).collect::<Vec<_>>());
-    let messages: Vec<String> = api.diagnostics.iter().map(|d| format!("{}: {}", d.pointer, d.message)).collect();
-    assert!(messages.iter().any(|m| m.starts_with("/paths/~1a~1{id}/get") && m.contains("no path parameter declared")), "{messages:?}");
+    assert!(
+        api.operations.is_empty(),
+        "{:?}",
+        api.operations.iter().map(|o| &o.id).collect::<Vec<_>>()
+    );
+    let messages: Vec<String> = api
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.pointer, d.message))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("/paths/~1a~1{id}/get")
+                && m.contains("no path parameter declared")),
+        "{messages:?}"
+    );
     assert!(messages.iter().any(|m| m.starts_with("/paths/~1apps(appId='{appId}')/get") && m.contains("`{appId}`")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.starts_with("/paths/~1b/get") && m.contains("does not appear in the path")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.starts_with("/paths/~1c/get/responses/200/content/text~1plain") && m.contains("text/plain")), "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("/paths/~1b/get") && m.contains("does not appear in the path")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(
+            |m| m.starts_with("/paths/~1c/get/responses/200/content/text~1plain")
+                && m.contains("text/plain")
+        ),
+        "{messages:?}"
+    );
 }
 
 #[test]

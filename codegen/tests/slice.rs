@@ -158,12 +158,23 @@ fn committed_slice_keeps_what_the_generator_relies_on() {
             "servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject",
         ]
     );
-    let op = |id: &str| api.operations.iter().find(|o| o.id == id).expect("operation");
+    let op = |id: &str| {
+        api.operations
+            .iter()
+            .find(|o| o.id == id)
+            .expect("operation")
+    };
     let patch = op("copilot.admin.settings.UpdateLimitedMode");
     assert_eq!(patch.tags, ["copilot.copilotAdmin"]);
-    assert_eq!(patch.national_clouds.as_deref(), Some(&[codegen::ir::NationalCloud::Global][..]));
+    assert_eq!(
+        patch.national_clouds.as_deref(),
+        Some(&[codegen::ir::NationalCloud::Global][..])
+    );
     let perms = patch.permissions.as_ref().expect("permissions");
-    assert_eq!(perms.delegated_work_or_school, ["CopilotSettings-LimitedMode.ReadWrite"]);
+    assert_eq!(
+        perms.delegated_work_or_school,
+        ["CopilotSettings-LimitedMode.ReadWrite"]
+    );
     assert!(perms.application.is_empty());
     for id in [
         "servicePrincipals.agentIdentity.ListOwners",
@@ -176,22 +187,48 @@ fn committed_slice_keeps_what_the_generator_relies_on() {
         assert!(owners.permissions.is_some(), "{id}");
     }
     assert_eq!(
-        op("servicePrincipals.agentIdentity.CreateRefOwners").permissions.as_ref().expect("permissions").application,
-        ["AgentIdentity.ReadWrite.All", "AgentIdentity.CreateAsManager"]
+        op("servicePrincipals.agentIdentity.CreateRefOwners")
+            .permissions
+            .as_ref()
+            .expect("permissions")
+            .application,
+        [
+            "AgentIdentity.ReadWrite.All",
+            "AgentIdentity.CreateAsManager"
+        ]
     );
     let model = api.models.get("CopilotAdminLimitedMode").expect("model");
-    let codegen::ir::ModelKind::Struct(s) = &model.kind else { panic!("not a struct") };
-    assert_eq!(s.odata_type.as_deref(), Some("#microsoft.graph.copilotAdminLimitedMode"));
-    for name in ["User", "ServicePrincipal", "AgentIdentity", "DirectoryObject", "DirectoryObjectCollectionResponse"] {
+    let codegen::ir::ModelKind::Struct(s) = &model.kind else {
+        panic!("not a struct")
+    };
+    assert_eq!(
+        s.odata_type.as_deref(),
+        Some("#microsoft.graph.copilotAdminLimitedMode")
+    );
+    for name in [
+        "User",
+        "ServicePrincipal",
+        "AgentIdentity",
+        "DirectoryObject",
+        "DirectoryObjectCollectionResponse",
+    ] {
         assert!(api.models.contains_key(name), "{name} missing");
     }
-    let codegen::ir::ModelKind::Struct(user) = &api.models["User"].kind else { panic!("not a struct") };
+    let codegen::ir::ModelKind::Struct(user) = &api.models["User"].kind else {
+        panic!("not a struct")
+    };
     let fields: Vec<&str> = user.fields.iter().map(|f| f.json_name.as_str()).collect();
     for structural in ["id", "displayName", "userPrincipalName", "mail"] {
-        assert!(fields.contains(&structural), "{structural} missing from User");
+        assert!(
+            fields.contains(&structural),
+            "{structural} missing from User"
+        );
     }
     for navigation in ["manager", "memberOf", "drive", "calendar"] {
-        assert!(!fields.contains(&navigation), "navigation property {navigation} kept in User");
+        assert!(
+            !fields.contains(&navigation),
+            "navigation property {navigation} kept in User"
+        );
     }
 }
 
@@ -201,11 +238,20 @@ fn committed_slice_drops_unselected_methods_and_prunes_the_entity_mapping() {
     let item = &doc["paths"]["/copilot/admin/settings/limitedMode"];
     assert!(item.get("patch").is_some() && item.get("get").is_some());
     assert!(item.get("delete").is_none(), "{item}");
-    assert!(doc["paths"].get("/servicePrincipals/{servicePrincipal-id}/owners/$ref").is_none());
-    assert!(doc["paths"].get("/servicePrincipals/{servicePrincipal-id}/owners").is_none());
-    let mapping = doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"]
-        .as_object()
-        .expect("mapping");
+    assert!(
+        doc["paths"]
+            .get("/servicePrincipals/{servicePrincipal-id}/owners/$ref")
+            .is_none()
+    );
+    assert!(
+        doc["paths"]
+            .get("/servicePrincipals/{servicePrincipal-id}/owners")
+            .is_none()
+    );
+    let mapping =
+        doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"]
+            .as_object()
+            .expect("mapping");
     let keys: Vec<&String> = mapping.keys().collect();
     assert_eq!(
         keys,
@@ -217,8 +263,16 @@ fn committed_slice_drops_unselected_methods_and_prunes_the_entity_mapping() {
             "#microsoft.graph.user"
         ]
     );
-    let tags: Vec<&str> = doc["tags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(tags, ["copilot.copilotAdmin", "servicePrincipals.directoryObject"]);
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        tags,
+        ["copilot.copilotAdmin", "servicePrincipals.directoryObject"]
+    );
     assert_self_contained(&doc);
 
     let out = slice::run_config(&root()).expect("slice");
@@ -227,7 +281,8 @@ fn committed_slice_drops_unselected_methods_and_prunes_the_entity_mapping() {
     assert_eq!(out.summary.derived_operations.len(), 3);
     assert_eq!(out.summary.upstream_operations, 6);
     // The derived operations say what they come from.
-    let list = &doc["paths"]["/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners"]["get"];
+    let list = &doc["paths"]["/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners"]
+        ["get"];
     assert_eq!(
         list["x-graph-rs-local-extension"]["derivedFrom"],
         "GET /servicePrincipals/{servicePrincipal-id}/owners (servicePrincipal_ListOwner)"
@@ -242,8 +297,12 @@ fn committed_excerpt_is_what_the_config_cuts_from_its_source() {
     for outcome in outcomes {
         match outcome {
             slice::ExcerptOutcome::Cut { out, text, .. } => {
-                let committed = std::fs::read_to_string(root().join(&out)).expect("committed excerpt");
-                assert!(committed == text, "{out} is not what its source cuts; run `cargo xtask slice`");
+                let committed =
+                    std::fs::read_to_string(root().join(&out)).expect("committed excerpt");
+                assert!(
+                    committed == text,
+                    "{out} is not what its source cuts; run `cargo xtask slice`"
+                );
             }
             // The source lives outside the repository (../shared/upstream here); without it the
             // committed excerpt is the input, and the slice tests above still check the rest.
@@ -262,7 +321,10 @@ fn slice_and_lock_record_the_upstream_provenance() {
     let lock = std::fs::read_to_string(root().join(codegen::workspace::LOCK)).expect("lock");
     let lock: Value = serde_json::from_str(&lock).expect("json");
     let up = config.upstream.expect("upstream");
-    assert_eq!(lock["slice"]["upstream"]["repository"], up.repository.as_str());
+    assert_eq!(
+        lock["slice"]["upstream"]["repository"],
+        up.repository.as_str()
+    );
     assert_eq!(lock["slice"]["upstream"]["path"], up.path.as_str());
     assert_eq!(lock["slice"]["upstream"]["commit"], up.commit.as_str());
     assert_eq!(lock["slice"]["upstream"]["date"], up.date.as_str());
@@ -274,7 +336,8 @@ fn slice_and_lock_record_the_upstream_provenance() {
 
 #[test]
 fn an_edited_spec_without_regeneration_is_named() {
-    let scratch = std::env::temp_dir().join(format!("graph-beta-rs-slice-lock-{}", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("graph-beta-rs-slice-lock-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(scratch.join("specs")).expect("mkdir");
     for rel in [codegen::workspace::SPEC, codegen::workspace::LOCK] {
@@ -284,13 +347,21 @@ fn an_edited_spec_without_regeneration_is_named() {
     let spec = committed_spec().replace("Update copilotAdminLimitedMode", "Update limited mode");
     std::fs::write(scratch.join(codegen::workspace::SPEC), spec).expect("write");
     let note = slice::lock_mismatch(&scratch).expect("mismatch reported");
-    assert!(note.contains("specs/graph-beta.yaml was edited without regenerating"), "{note}");
+    assert!(
+        note.contains("specs/graph-beta.yaml was edited without regenerating"),
+        "{note}"
+    );
     assert!(note.contains("cargo xtask codegen"), "{note}");
     let drift = codegen::workspace::check(&scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     // The generated-file comparison flags the lock as well (or fails to read the rest of the tree).
     if let Ok(drift) = drift {
-        assert!(drift.iter().any(|d| d.to_string().contains("graph-beta.lock.json")), "{drift:?}");
+        assert!(
+            drift
+                .iter()
+                .any(|d| d.to_string().contains("graph-beta.lock.json")),
+            "{drift:?}"
+        );
     }
 }
 
@@ -309,27 +380,63 @@ fn applications_yml_slice_is_self_contained_and_lowers() {
     let parsed = started.elapsed();
     let req = request(&["POST /servicePrincipals/{servicePrincipal-id}/owners/$ref"]);
     let sliced = slice::slice(&input, &req).expect("slice");
-    eprintln!("Applications.yml: parse {parsed:?}, total {:?}\n{}", started.elapsed(), sliced.summary);
+    eprintln!(
+        "Applications.yml: parse {parsed:?}, total {:?}\n{}",
+        started.elapsed(),
+        sliced.summary
+    );
     let s = &sliced.summary;
     assert_eq!(s.upstream_operations, 475);
     assert_eq!(
         s.kept_operations,
-        ["POST /servicePrincipals/{servicePrincipal-id}/owners/$ref (servicePrincipal_CreateOwnerGraphBPreRef)"]
+        [
+            "POST /servicePrincipals/{servicePrincipal-id}/owners/$ref (servicePrincipal_CreateOwnerGraphBPreRef)"
+        ]
     );
     assert_eq!(s.schemas_kept + s.schemas_dropped, 1124);
-    let schemas: Vec<&String> = sliced.doc["components"]["schemas"].as_object().expect("schemas").keys().collect();
-    assert!(schemas.iter().any(|k| *k == "ReferenceCreate"), "{schemas:?}");
-    assert!(schemas.iter().any(|k| *k == "microsoft.graph.ODataErrors.ODataError"), "{schemas:?}");
-    assert!(sliced.doc["components"]["requestBodies"].get("refPostBody").is_some());
-    assert!(sliced.doc["components"]["requestBodies"].get("refPutBody").is_none());
+    let schemas: Vec<&String> = sliced.doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .collect();
+    assert!(
+        schemas.iter().any(|k| *k == "ReferenceCreate"),
+        "{schemas:?}"
+    );
+    assert!(
+        schemas
+            .iter()
+            .any(|k| *k == "microsoft.graph.ODataErrors.ODataError"),
+        "{schemas:?}"
+    );
+    assert!(
+        sliced.doc["components"]["requestBodies"]
+            .get("refPostBody")
+            .is_some()
+    );
+    assert!(
+        sliced.doc["components"]["requestBodies"]
+            .get("refPutBody")
+            .is_none()
+    );
     assert_self_contained(&sliced.doc);
 
     let yaml = slice::render(&sliced.doc, "").expect("render");
-    assert_eq!(slice::parse_yaml(&yaml, "slice").expect("reparse"), sliced.doc, "rendering round-trips");
-    assert_eq!(slice::render(&slice::slice(&input, &req).expect("slice").doc, "").expect("render"), yaml);
+    assert_eq!(
+        slice::parse_yaml(&yaml, "slice").expect("reparse"),
+        sliced.doc,
+        "rendering round-trips"
+    );
+    assert_eq!(
+        slice::render(&slice::slice(&input, &req).expect("slice").doc, "").expect("render"),
+        yaml
+    );
     let api = codegen::lower_spec(&yaml).unwrap_or_else(|e| panic!("lowering failed: {e}"));
     assert_eq!(api.operations.len(), 1);
-    assert_eq!(api.operations[0].path_template, "/servicePrincipals/{servicePrincipal-id}/owners/$ref");
+    assert_eq!(
+        api.operations[0].path_template,
+        "/servicePrincipals/{servicePrincipal-id}/owners/$ref"
+    );
     assert!(api.models.contains_key("ReferenceCreate"));
 }
 
@@ -340,14 +447,24 @@ fn applications_yml_bigger_slice_by_operation_id_round_trips() {
         eprintln!("note: {APPLICATIONS} is absent; skipping");
         return;
     }
-    let input = slice::parse_yaml(&std::fs::read_to_string(path).expect("read"), "Applications.yml").expect("parse");
-    let req = request(&["GET /servicePrincipals/{servicePrincipal-id}", "servicePrincipal_CreateOwnerGraphBPreRef"]);
+    let input = slice::parse_yaml(
+        &std::fs::read_to_string(path).expect("read"),
+        "Applications.yml",
+    )
+    .expect("parse");
+    let req = request(&[
+        "GET /servicePrincipals/{servicePrincipal-id}",
+        "servicePrincipal_CreateOwnerGraphBPreRef",
+    ]);
     let sliced = slice::slice(&input, &req).expect("slice");
     assert_eq!(sliced.summary.kept_operations.len(), 2);
     assert!(sliced.summary.schemas_kept > 50, "{}", sliced.summary);
     assert_self_contained(&sliced.doc);
     let yaml = slice::render(&sliced.doc, "").expect("render");
-    assert_eq!(slice::parse_yaml(&yaml, "slice").expect("reparse"), sliced.doc);
+    assert_eq!(
+        slice::parse_yaml(&yaml, "slice").expect("reparse"),
+        sliced.doc
+    );
     let api = codegen::lower_spec(&yaml).unwrap_or_else(|e| panic!("lowering failed: {e}"));
     assert_eq!(api.operations.len(), 2);
 }
@@ -358,20 +475,56 @@ fn applications_yml_bigger_slice_by_operation_id_round_trips() {
 fn keeps_only_selected_methods_their_closure_used_tags_and_prunes_mappings() {
     let sliced = slice::slice(&upstream(), &request(&["get /things/{thing-id}"])).expect("slice");
     let doc = &sliced.doc;
-    let item = doc["paths"]["/things/{thing-id}"].as_object().expect("item");
+    let item = doc["paths"]["/things/{thing-id}"]
+        .as_object()
+        .expect("item");
     let keys: Vec<&String> = item.keys().collect();
     assert_eq!(keys, ["description", "get", "parameters"]);
     assert!(doc["paths"].get("/widgets").is_none());
-    let schemas: Vec<&String> = doc["components"]["schemas"].as_object().expect("schemas").keys().collect();
-    assert_eq!(schemas, ["microsoft.graph.entity", "microsoft.graph.thing", "ODataError"]);
-    let mapping = doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"].as_object().expect("mapping");
-    assert_eq!(mapping.keys().collect::<Vec<_>>(), ["#microsoft.graph.thing"]);
-    assert!(doc["components"].get("parameters").is_none(), "ifMatch only serves DELETE");
-    assert_eq!(doc["components"]["securitySchemes"], upstream()["components"]["securitySchemes"]);
+    let schemas: Vec<&String> = doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .collect();
+    assert_eq!(
+        schemas,
+        [
+            "microsoft.graph.entity",
+            "microsoft.graph.thing",
+            "ODataError"
+        ]
+    );
+    let mapping =
+        doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"]
+            .as_object()
+            .expect("mapping");
+    assert_eq!(
+        mapping.keys().collect::<Vec<_>>(),
+        ["#microsoft.graph.thing"]
+    );
+    assert!(
+        doc["components"].get("parameters").is_none(),
+        "ifMatch only serves DELETE"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"],
+        upstream()["components"]["securitySchemes"]
+    );
     assert_eq!(doc["tags"], json!([{"name": "things.thing"}]));
     assert_eq!(doc["security"], upstream()["security"]);
     let top: Vec<&String> = doc.as_object().expect("doc").keys().collect();
-    assert_eq!(top, ["openapi", "info", "servers", "paths", "components", "security", "tags"]);
+    assert_eq!(
+        top,
+        [
+            "openapi",
+            "info",
+            "servers",
+            "paths",
+            "components",
+            "security",
+            "tags"
+        ]
+    );
     assert_eq!(sliced.summary.discriminator_entries_pruned, 1);
     assert_eq!(sliced.summary.schemas_kept, 3);
     assert_eq!(sliced.summary.schemas_dropped, 2);
@@ -381,8 +534,13 @@ fn keeps_only_selected_methods_their_closure_used_tags_and_prunes_mappings() {
 
 #[test]
 fn a_mapping_entry_is_kept_when_its_target_is_kept_anyway() {
-    let sliced = slice::slice(&upstream(), &request(&["things.GetThing", "widgets.ListWidgets"])).expect("slice");
-    let mapping = &sliced.doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"];
+    let sliced = slice::slice(
+        &upstream(),
+        &request(&["things.GetThing", "widgets.ListWidgets"]),
+    )
+    .expect("slice");
+    let mapping =
+        &sliced.doc["components"]["schemas"]["microsoft.graph.entity"]["discriminator"]["mapping"];
     assert_eq!(mapping.as_object().expect("mapping").len(), 2);
     assert_eq!(sliced.summary.discriminator_entries_pruned, 0);
 }
@@ -391,25 +549,51 @@ fn a_mapping_entry_is_kept_when_its_target_is_kept_anyway() {
 fn schema_roots_are_kept_and_navigation_properties_can_be_left_out() {
     let mut input = upstream();
     // A navigation property marked as such, and one written as a bare $ref to an entity type.
-    input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["widgets"] =
-        json!({"type": "array", "items": {"$ref": "#/components/schemas/microsoft.graph.widget"}, "x-ms-navigationProperty": true});
+    input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["widgets"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/microsoft.graph.widget"}, "x-ms-navigationProperty": true});
     input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["owner"] =
         json!({"$ref": "#/components/schemas/microsoft.graph.widget"});
     input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["label"] =
         json!({"$ref": "#/components/schemas/microsoft.graph.label"});
     let kept = slice::slice(&input, &request(&["things.GetThing"])).expect("slice");
-    assert!(kept.doc["components"]["schemas"].get("microsoft.graph.widget").is_some());
-    let req = Request { drop_navigation_properties: true, ..request(&["things.GetThing"]) };
+    assert!(
+        kept.doc["components"]["schemas"]
+            .get("microsoft.graph.widget")
+            .is_some()
+    );
+    let req = Request {
+        drop_navigation_properties: true,
+        ..request(&["things.GetThing"])
+    };
     let dropped = slice::slice(&input, &req).expect("slice");
     let schemas = &dropped.doc["components"]["schemas"];
-    assert!(schemas.get("microsoft.graph.widget").is_none(), "reached only through navigation properties");
-    assert!(schemas.get("microsoft.graph.label").is_some(), "a complex type is structural");
+    assert!(
+        schemas.get("microsoft.graph.widget").is_none(),
+        "reached only through navigation properties"
+    );
+    assert!(
+        schemas.get("microsoft.graph.label").is_some(),
+        "a complex type is structural"
+    );
     assert_eq!(dropped.summary.navigation_properties_dropped, 2);
-    let rooted = Request { schemas: vec!["microsoft.graph.widget".into()], ..req };
+    let rooted = Request {
+        schemas: vec!["microsoft.graph.widget".into()],
+        ..req
+    };
     let rooted = slice::slice(&input, &rooted).expect("slice");
-    assert!(rooted.doc["components"]["schemas"].get("microsoft.graph.widget").is_some());
-    let missing = Request { schemas: vec!["microsoft.graph.nope".into()], ..request(&["things.GetThing"]) };
-    assert!(slice_err(&input, &missing).message.contains("microsoft.graph.nope"));
+    assert!(
+        rooted.doc["components"]["schemas"]
+            .get("microsoft.graph.widget")
+            .is_some()
+    );
+    let missing = Request {
+        schemas: vec!["microsoft.graph.nope".into()],
+        ..request(&["things.GetThing"])
+    };
+    assert!(
+        slice_err(&input, &missing)
+            .message
+            .contains("microsoft.graph.nope")
+    );
 }
 
 #[test]
@@ -427,25 +611,63 @@ fn overlays_derive_operations_and_extend_schemas() {
             "schemas": {"microsoft.graph.thing": {"x-graph-rs-rules": {"defaults": {"name": "n"}}}}
         }),
     );
-    let req = Request { overlays: vec![derive], ..request(&["things.GetThing"]) };
+    let req = Request {
+        overlays: vec![derive],
+        ..request(&["things.GetThing"])
+    };
     let sliced = slice::slice(&upstream(), &req).expect("slice");
     let item = &sliced.doc["paths"]["/things/{thing-id}/microsoft.graph.special"];
     assert_eq!(item["get"]["operationId"], "things.GetSpecial");
     assert_eq!(item["get"]["summary"], "Get a special thing");
-    assert_eq!(item["get"]["x-graph-rs-local-extension"]["derivedFrom"], "GET /things/{thing-id} (things.GetThing)");
-    assert_eq!(item["get"]["x-graph-rs-local-extension"]["reason"], "documented");
-    assert_eq!(item["parameters"], upstream()["paths"]["/things/{thing-id}"]["parameters"], "path-level members are copied");
-    assert_eq!(sliced.doc["components"]["schemas"]["microsoft.graph.thing"]["x-graph-rs-rules"]["defaults"]["name"], "n");
+    assert_eq!(
+        item["get"]["x-graph-rs-local-extension"]["derivedFrom"],
+        "GET /things/{thing-id} (things.GetThing)"
+    );
+    assert_eq!(
+        item["get"]["x-graph-rs-local-extension"]["reason"],
+        "documented"
+    );
+    assert_eq!(
+        item["parameters"],
+        upstream()["paths"]["/things/{thing-id}"]["parameters"],
+        "path-level members are copied"
+    );
+    assert_eq!(
+        sliced.doc["components"]["schemas"]["microsoft.graph.thing"]["x-graph-rs-rules"]["defaults"]
+            ["name"],
+        "n"
+    );
     assert_eq!(sliced.summary.derived_operations.len(), 1);
     for (bad, text) in [
-        (json!({"derive": {"GET /x": {"from": "GET /nope"}}}), "not an upstream path"),
-        (json!({"derive": {"GET /things/{thing-id}": {"from": "GET /things/{thing-id}"}}}), "exists upstream"),
-        (json!({"derive": {"GET /x": {"from": "GET /things/{thing-id}", "set": {"x-graph-rs-local-extension": {}}}}}), "written by the slicer"),
-        (json!({"schemas": {"microsoft.graph.thing": {"type": "string"}}}), "only vendor extensions"),
-        (json!({"schemas": {"microsoft.graph.nope": {"x-a": 1}}}), "no component schema"),
-        (json!({"schemas": {"microsoft.graph.label": {"x-a": 1}}}), "does not keep"),
+        (
+            json!({"derive": {"GET /x": {"from": "GET /nope"}}}),
+            "not an upstream path",
+        ),
+        (
+            json!({"derive": {"GET /things/{thing-id}": {"from": "GET /things/{thing-id}"}}}),
+            "exists upstream",
+        ),
+        (
+            json!({"derive": {"GET /x": {"from": "GET /things/{thing-id}", "set": {"x-graph-rs-local-extension": {}}}}}),
+            "written by the slicer",
+        ),
+        (
+            json!({"schemas": {"microsoft.graph.thing": {"type": "string"}}}),
+            "only vendor extensions",
+        ),
+        (
+            json!({"schemas": {"microsoft.graph.nope": {"x-a": 1}}}),
+            "no component schema",
+        ),
+        (
+            json!({"schemas": {"microsoft.graph.label": {"x-a": 1}}}),
+            "does not keep",
+        ),
     ] {
-        let req = Request { overlays: vec![overlay("bad.yaml", bad.clone())], ..request(&["things.GetThing"]) };
+        let req = Request {
+            overlays: vec![overlay("bad.yaml", bad.clone())],
+            ..request(&["things.GetThing"])
+        };
         let e = slice_err(&upstream(), &req);
         assert!(e.message.contains(text), "{bad}: {e}");
     }
@@ -465,17 +687,33 @@ fn several_inputs_merge_with_the_first_winning() {
     let (merged, shadowed) = slice::merge_inputs(&[upstream(), second.clone()]).expect("merge");
     assert_eq!(shadowed, ["schemas/microsoft.graph.label"]);
     assert!(merged["paths"].get("/labels").is_some() && merged["paths"].get("/widgets").is_some());
-    assert!(merged["components"]["schemas"]["microsoft.graph.label"]["properties"].get("text").is_some());
-    assert!(merged["components"]["schemas"].get("microsoft.graph.extra").is_some());
+    assert!(
+        merged["components"]["schemas"]["microsoft.graph.label"]["properties"]
+            .get("text")
+            .is_some()
+    );
+    assert!(
+        merged["components"]["schemas"]
+            .get("microsoft.graph.extra")
+            .is_some()
+    );
     second["paths"]["/widgets"] = upstream()["paths"]["/widgets"].clone();
     let e = slice::merge_inputs(&[upstream(), second]).expect_err("the same operation twice");
-    assert!(e.message.contains("GET /widgets is in more than one input"), "{e}");
+    assert!(
+        e.message.contains("GET /widgets is in more than one input"),
+        "{e}"
+    );
 }
 
 #[test]
 fn parameters_by_ref_are_closed_over() {
-    let sliced = slice::slice(&upstream(), &request(&["DELETE /things/{thing-id}"])).expect("slice");
-    assert!(sliced.doc["components"]["parameters"].get("ifMatch").is_some());
+    let sliced =
+        slice::slice(&upstream(), &request(&["DELETE /things/{thing-id}"])).expect("slice");
+    assert!(
+        sliced.doc["components"]["parameters"]
+            .get("ifMatch")
+            .is_some()
+    );
     assert!(sliced.doc["components"].get("schemas").is_none());
 }
 
@@ -512,18 +750,41 @@ fn overlays_add_local_extensions_close_their_refs_and_merge_extensions() {
     let sliced = slice::slice(&upstream(), &req).expect("slice");
     let doc = &sliced.doc;
     let paths: Vec<&String> = doc["paths"].as_object().expect("paths").keys().collect();
-    assert_eq!(paths, ["/things/{thing-id}", "/things/{thing-id}/microsoft.graph.special/labels"]);
-    let schemas: Vec<&String> = doc["components"]["schemas"].as_object().expect("schemas").keys().collect();
+    assert_eq!(
+        paths,
+        [
+            "/things/{thing-id}",
+            "/things/{thing-id}/microsoft.graph.special/labels"
+        ]
+    );
+    let schemas: Vec<&String> = doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .collect();
     assert_eq!(
         schemas,
-        ["microsoft.graph.entity", "microsoft.graph.thing", "microsoft.graph.label", "ODataError", "x.labelRequest"]
+        [
+            "microsoft.graph.entity",
+            "microsoft.graph.thing",
+            "microsoft.graph.label",
+            "ODataError",
+            "x.labelRequest"
+        ]
     );
-    assert_eq!(doc["paths"]["/things/{thing-id}"]["get"]["x-graph-rs-national-clouds"], json!(["global"]));
     assert_eq!(
-        doc["paths"]["/things/{thing-id}/microsoft.graph.special/labels"]["post"]["x-graph-rs-permissions"]["application"],
+        doc["paths"]["/things/{thing-id}"]["get"]["x-graph-rs-national-clouds"],
+        json!(["global"])
+    );
+    assert_eq!(
+        doc["paths"]["/things/{thing-id}/microsoft.graph.special/labels"]["post"]["x-graph-rs-permissions"]
+            ["application"],
         json!(["Things.ReadWrite.All"])
     );
-    assert_eq!(doc["tags"], json!([{"name": "things.thing"}, {"name": "things.label"}]));
+    assert_eq!(
+        doc["tags"],
+        json!([{"name": "things.thing"}, {"name": "things.label"}])
+    );
     assert_eq!(sliced.summary.overlay_operations.len(), 1);
     assert_eq!(sliced.summary.extended_operations.len(), 2);
     assert_self_contained(doc);
@@ -538,7 +799,10 @@ fn info_overrides_and_provenance_are_written_into_info() {
     req.info.insert("title".into(), json!("Slice"));
     req.provenance = Some(json!({"upstream": {"commit": "abc"}}));
     let sliced = slice::slice(&upstream(), &req).expect("slice");
-    assert_eq!(sliced.doc["info"], json!({"title": "Slice", "version": "beta", "x-graph-rs-slice": {"upstream": {"commit": "abc"}}}));
+    assert_eq!(
+        sliced.doc["info"],
+        json!({"title": "Slice", "version": "beta", "x-graph-rs-slice": {"upstream": {"commit": "abc"}}})
+    );
 }
 
 #[test]
@@ -555,7 +819,11 @@ fn rendering_round_trips_awkward_scalars() {
     });
     let yaml = slice::render(&doc, "# header\n").expect("render");
     assert!(yaml.starts_with("# header\nopenapi: 3.0.1\n"), "{yaml}");
-    assert_eq!(slice::parse_yaml(&yaml, "x").expect("reparse"), doc, "{yaml}");
+    assert_eq!(
+        slice::parse_yaml(&yaml, "x").expect("reparse"),
+        doc,
+        "{yaml}"
+    );
 }
 
 // --- Errors ------------------------------------------------------------------
@@ -570,13 +838,23 @@ fn slice_err(input: &Value, req: &Request) -> codegen::CodegenError {
 #[test]
 fn a_selector_matching_nothing_is_named() {
     let e = slice_err(&upstream(), &request(&["things.GetThing", "GET /nowhere"]));
-    assert!(e.message.contains("selector `GET /nowhere` matches no operation"), "{e}");
+    assert!(
+        e.message
+            .contains("selector `GET /nowhere` matches no operation"),
+        "{e}"
+    );
     let e = slice_err(&upstream(), &request(&["things.Nope"]));
     assert!(e.message.contains("`things.Nope`"), "{e}");
     let e = slice_err(&upstream(), &request(&["PATCH /things/{thing-id}"]));
-    assert!(e.message.contains("the path exists with GET, DELETE"), "{e}");
+    assert!(
+        e.message.contains("the path exists with GET, DELETE"),
+        "{e}"
+    );
     let e = slice_err(&upstream(), &request(&["GET /things/{id}"]));
-    assert!(e.message.contains("did you mean `/things/{thing-id}`"), "{e}");
+    assert!(
+        e.message.contains("did you mean `/things/{thing-id}`"),
+        "{e}"
+    );
     let e = slice_err(&upstream(), &request(&["FETCH /things"]));
     assert!(e.message.contains("not an HTTP method"), "{e}");
     let e = slice_err(&upstream(), &request(&["GET things"]));
@@ -589,17 +867,26 @@ fn a_dangling_ref_names_its_pointer() {
     input["components"]["schemas"]["microsoft.graph.thing"]["allOf"][1]["properties"]["owner"] =
         json!({"$ref": "#/components/schemas/microsoft.graph.missing"});
     let e = slice_err(&input, &request(&["things.GetThing"]));
-    assert_eq!(e.pointer, "/components/schemas/microsoft.graph.thing/allOf/1/properties/owner/$ref");
-    assert!(e.message.contains("dangling $ref `#/components/schemas/microsoft.graph.missing`"), "{e}");
+    assert_eq!(
+        e.pointer,
+        "/components/schemas/microsoft.graph.thing/allOf/1/properties/owner/$ref"
+    );
+    assert!(
+        e.message
+            .contains("dangling $ref `#/components/schemas/microsoft.graph.missing`"),
+        "{e}"
+    );
 
     let mut input = upstream();
-    input["paths"]["/widgets"]["get"]["responses"]["4XX"] = json!({"$ref": "other.yaml#/components/responses/error"});
+    input["paths"]["/widgets"]["get"]["responses"]["4XX"] =
+        json!({"$ref": "other.yaml#/components/responses/error"});
     let e = slice_err(&input, &request(&["widgets.ListWidgets"]));
     assert_eq!(e.pointer, "/paths/~1widgets/get/responses/4XX/$ref");
     assert!(e.message.contains("external $ref"), "{e}");
 
     let mut input = upstream();
-    input["paths"]["/widgets"]["get"]["responses"]["4XX"] = json!({"$ref": "#/components/responses/error/content/text~1plain"});
+    input["paths"]["/widgets"]["get"]["responses"]["4XX"] =
+        json!({"$ref": "#/components/responses/error/content/text~1plain"});
     let e = slice_err(&input, &request(&["widgets.ListWidgets"]));
     assert!(e.message.contains("no such node"), "{e}");
 }
@@ -610,7 +897,13 @@ fn overlay_errors_name_the_file() {
         "unmarked.yaml",
         json!({"paths": {"/new": {"get": {"operationId": "x", "responses": {"204": {"description": "ok"}}}}}}),
     );
-    let e = slice_err(&upstream(), &Request { overlays: vec![unmarked], ..request(&["things.GetThing"]) });
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![unmarked],
+            ..request(&["things.GetThing"])
+        },
+    );
     assert!(e.message.starts_with("overlay unmarked.yaml:"), "{e}");
     assert!(e.message.contains("x-graph-rs-local-extension"), "{e}");
     assert_eq!(e.pointer, "/paths/~1new/get");
@@ -619,43 +912,124 @@ fn overlay_errors_name_the_file() {
         "dup.yaml",
         json!({"paths": {"/widgets": {"get": {"x-graph-rs-local-extension": {}, "responses": {}}}}}),
     );
-    let e = slice_err(&upstream(), &Request { overlays: vec![upstream_op], ..request(&["things.GetThing"]) });
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![upstream_op],
+            ..request(&["things.GetThing"])
+        },
+    );
     assert!(e.message.contains("exists upstream"), "{e}");
 
-    let unknown_op = overlay("perms.yaml", json!({"operations": {"widgets.ListWidgets": {"x-a": 1}}}));
-    let e = slice_err(&upstream(), &Request { overlays: vec![unknown_op], ..request(&["things.GetThing"]) });
-    assert!(e.message.contains("overlay perms.yaml: selector `widgets.ListWidgets` matches no operation in the slice"), "{e}");
+    let unknown_op = overlay(
+        "perms.yaml",
+        json!({"operations": {"widgets.ListWidgets": {"x-a": 1}}}),
+    );
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![unknown_op],
+            ..request(&["things.GetThing"])
+        },
+    );
+    assert!(
+        e.message.contains(
+            "overlay perms.yaml: selector `widgets.ListWidgets` matches no operation in the slice"
+        ),
+        "{e}"
+    );
 
-    let not_extension = overlay("perms.yaml", json!({"operations": {"things.GetThing": {"summary": "x"}}}));
-    let e = slice_err(&upstream(), &Request { overlays: vec![not_extension], ..request(&["things.GetThing"]) });
+    let not_extension = overlay(
+        "perms.yaml",
+        json!({"operations": {"things.GetThing": {"summary": "x"}}}),
+    );
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![not_extension],
+            ..request(&["things.GetThing"])
+        },
+    );
     assert!(e.message.contains("only vendor extensions"), "{e}");
 
-    let shadow = overlay("shadow.yaml", json!({"components": {"schemas": {"ODataError": {"type": "string"}}}}));
-    let e = slice_err(&upstream(), &Request { overlays: vec![shadow], ..request(&["things.GetThing"]) });
+    let shadow = overlay(
+        "shadow.yaml",
+        json!({"components": {"schemas": {"ODataError": {"type": "string"}}}}),
+    );
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![shadow],
+            ..request(&["things.GetThing"])
+        },
+    );
     assert_eq!(e.pointer, "/components/schemas/ODataError");
-    assert!(e.message.contains("differs from the upstream component"), "{e}");
+    assert!(
+        e.message.contains("differs from the upstream component"),
+        "{e}"
+    );
 
-    let dangling = overlay("d.yaml", json!({"components": {"schemas": {"x.y": {"$ref": "#/components/schemas/zzz"}}}}));
-    let e = slice_err(&upstream(), &Request { overlays: vec![dangling], ..request(&["things.GetThing"]) });
-    assert!(e.message.contains("dangling $ref `#/components/schemas/zzz`"), "{e}");
+    let dangling = overlay(
+        "d.yaml",
+        json!({"components": {"schemas": {"x.y": {"$ref": "#/components/schemas/zzz"}}}}),
+    );
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![dangling],
+            ..request(&["things.GetThing"])
+        },
+    );
+    assert!(
+        e.message
+            .contains("dangling $ref `#/components/schemas/zzz`"),
+        "{e}"
+    );
 
     let typo = overlay("t.yaml", json!({"path": {}}));
-    let e = slice_err(&upstream(), &Request { overlays: vec![typo], ..request(&["things.GetThing"]) });
+    let e = slice_err(
+        &upstream(),
+        &Request {
+            overlays: vec![typo],
+            ..request(&["things.GetThing"])
+        },
+    );
     assert!(e.message.contains("unknown member `path`"), "{e}");
 }
 
 #[test]
 fn malformed_inputs_are_errors_not_panics() {
-    for input in [json!([]), json!({"openapi": "3.1.0", "paths": {}}), json!({"paths": {}}), json!({"openapi": "3.0.1", "paths": []})] {
+    for input in [
+        json!([]),
+        json!({"openapi": "3.1.0", "paths": {}}),
+        json!({"paths": {}}),
+        json!({"openapi": "3.0.1", "paths": []}),
+    ] {
         assert!(slice::slice(&input, &request(&["x"])).is_err(), "{input}");
     }
     let mut bad_item = upstream();
     bad_item["paths"]["/widgets"] = json!("not a mapping");
-    assert!(slice::slice(&bad_item, &request(&["things.GetThing"])).is_ok(), "unselected junk is ignored");
+    assert!(
+        slice::slice(&bad_item, &request(&["things.GetThing"])).is_ok(),
+        "unselected junk is ignored"
+    );
     assert!(slice::slice(&upstream(), &request(&[""])).is_err());
-    assert!(slice::parse_yaml("a: [", "broken.yaml").unwrap_err().message.contains("broken.yaml: spec is not valid YAML"));
-    for overlay_doc in [json!([]), json!({"paths": []}), json!({"operations": {"things.GetThing": 1}}), json!({"tags": [{}]})] {
-        let req = Request { overlays: vec![overlay("o.yaml", overlay_doc.clone())], ..request(&["things.GetThing"]) };
+    assert!(
+        slice::parse_yaml("a: [", "broken.yaml")
+            .unwrap_err()
+            .message
+            .contains("broken.yaml: spec is not valid YAML")
+    );
+    for overlay_doc in [
+        json!([]),
+        json!({"paths": []}),
+        json!({"operations": {"things.GetThing": 1}}),
+        json!({"tags": [{}]}),
+    ] {
+        let req = Request {
+            overlays: vec![overlay("o.yaml", overlay_doc.clone())],
+            ..request(&["things.GetThing"])
+        };
         assert!(slice::slice(&upstream(), &req).is_err(), "{overlay_doc}");
     }
 }

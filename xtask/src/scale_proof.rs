@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-const DEFAULT_SPEC: &str = "../shared/upstream/msgraph-sdk-powershell.openApiDocs.beta.Applications.yml";
+const DEFAULT_SPEC: &str =
+    "../shared/upstream/msgraph-sdk-powershell.openApiDocs.beta.Applications.yml";
 
 struct Args {
     spec: PathBuf,
@@ -30,7 +31,11 @@ fn parse(root: &Path, args: &[&str]) -> Result<Args, String> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = || it.next().map(|v| v.to_string()).ok_or_else(|| format!("{arg} needs a value"));
+        let mut value = || {
+            it.next()
+                .map(|v| v.to_string())
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
         match *arg {
             "--spec" => parsed.spec = PathBuf::from(value()?),
             "--out" => parsed.out = PathBuf::from(value()?),
@@ -46,7 +51,15 @@ fn cargo_check(root: &Path, out: &Path, features: Option<&str>) -> Result<f64, S
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(out)
-        .args(["check", "--offline", "--quiet", "-p", "scratch-models", "-p", "scratch-requests"])
+        .args([
+            "check",
+            "--offline",
+            "--quiet",
+            "-p",
+            "scratch-models",
+            "-p",
+            "scratch-requests",
+        ])
         .env("CARGO_TARGET_DIR", root.join("target"));
     if let Some(f) = features {
         cmd.args(["--no-default-features", "--features", f]);
@@ -71,7 +84,9 @@ pub fn run(args: &[&str]) -> ExitCode {
     let args = match parse(&root, args) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\nusage: cargo xtask scale-proof [--spec FILE] [--out DIR] [--area NAME]… [--no-check]");
+            eprintln!(
+                "error: {e}\nusage: cargo xtask scale-proof [--spec FILE] [--out DIR] [--area NAME]… [--no-check]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -84,7 +99,11 @@ pub fn run(args: &[&str]) -> ExitCode {
         }
     };
     let generate_secs = start.elapsed().as_secs_f64();
-    let lines: usize = output.files.iter().map(|f| f.contents.lines().count()).sum();
+    let lines: usize = output
+        .files
+        .iter()
+        .map(|f| f.contents.lines().count())
+        .sum();
     let request_lines: usize = output
         .files
         .iter()

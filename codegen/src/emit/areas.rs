@@ -76,7 +76,9 @@ pub fn compute(api: &Api) -> Areas {
             named_in(&b.ty, r);
         }
         match &op.success {
-            Success::Json { ty, .. } | Success::Text { ty } | Success::Page { item: ty, .. } => named_in(ty, r),
+            Success::Json { ty, .. } | Success::Text { ty } | Success::Page { item: ty, .. } => {
+                named_in(ty, r)
+            }
             Success::Empty | Success::Bytes { .. } => {}
         }
         for p in op.params.iter().chain(&op.path_params) {
@@ -91,15 +93,31 @@ pub fn compute(api: &Api) -> Areas {
             needed_by.entry(model).or_default().insert(area.clone());
         }
     }
-    let orphans: Vec<String> = api.models.keys().filter(|m| !needed_by.contains_key(*m)).cloned().collect();
+    let orphans: Vec<String> = api
+        .models
+        .keys()
+        .filter(|m| !needed_by.contains_key(*m))
+        .cloned()
+        .collect();
     if !orphans.is_empty() {
         names.insert(UNUSED_MODELS.to_owned());
         for model in closure(api, orphans) {
-            needed_by.entry(model).or_default().insert(UNUSED_MODELS.to_owned());
+            needed_by
+                .entry(model)
+                .or_default()
+                .insert(UNUSED_MODELS.to_owned());
         }
     }
-    let of_model = api.models.keys().map(|m| (m.clone(), needed_by.get(m).cloned())).collect();
-    Areas { of_operation, names, of_model }
+    let of_model = api
+        .models
+        .keys()
+        .map(|m| (m.clone(), needed_by.get(m).cloned()))
+        .collect();
+    Areas {
+        of_operation,
+        names,
+        of_model,
+    }
 }
 
 /// `#[cfg(any(feature = "a", …))]`, or nothing for `None`.

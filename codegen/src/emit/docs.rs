@@ -38,7 +38,11 @@ pub fn attrs(lines: &[String]) -> TokenStream {
         return out;
     }
     for line in text.lines() {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         out.extend(quote!(#[doc = #line]));
     }
     out
@@ -48,7 +52,11 @@ pub fn attrs(lines: &[String]) -> TokenStream {
 pub fn inner_attrs(lines: &[String]) -> TokenStream {
     let mut out = TokenStream::new();
     for line in lines.join("\n").trim_end().lines() {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         out.extend(quote!(#![doc = #line]));
     }
     out
@@ -70,7 +78,10 @@ mod tests {
     #[test]
     fn clean_removes_indentation_and_fences() {
         let text = "First line\n    indented code?\n\n```rust\nfn x() {}\n```";
-        assert_eq!(clean(text), "First line indented code?\n\n'''rust fn x() {} '''");
+        assert_eq!(
+            clean(text),
+            "First line indented code?\n\n'''rust fn x() {} '''"
+        );
     }
 
     #[test]

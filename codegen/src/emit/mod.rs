@@ -29,9 +29,17 @@ pub fn header(spec_path: &str) -> String {
 }
 
 /// Formats tokens as a Rust file with the generated-file header.
-pub fn render(path: String, spec_path: &str, tokens: TokenStream) -> Result<GeneratedFile, CodegenError> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| CodegenError::new("", format!("internal error: generated {path} does not parse: {e}")))?;
+pub fn render(
+    path: String,
+    spec_path: &str,
+    tokens: TokenStream,
+) -> Result<GeneratedFile, CodegenError> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+        CodegenError::new(
+            "",
+            format!("internal error: generated {path} does not parse: {e}"),
+        )
+    })?;
     let mut contents = header(spec_path);
     contents.push_str(&space_items(&prettyplease::unparse(&file)));
     Ok(GeneratedFile { path, contents })

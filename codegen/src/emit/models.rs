@@ -7,8 +7,9 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, docs, render};
 use crate::error::CodegenError;
-use crate::ir::{Api, EnumModel, Field, IntKind, Model, ModelKind, PolymorphicModel, StructModel, TypeRef};
-
+use crate::ir::{
+    Api, EnumModel, Field, IntKind, Model, ModelKind, PolymorphicModel, StructModel, TypeRef,
+};
 
 /// Rust tokens for a type; `models_path` prefixes generated model names
 /// (`crate` inside the models crate, `graph_models` elsewhere).
@@ -46,17 +47,31 @@ pub fn type_tokens(ty: &TypeRef, models_path: &TokenStream) -> TokenStream {
 
 /// Every file of the models crate.
 /// `dir` is the crate directory relative to the workspace root.
-pub fn emit(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+pub fn emit(
+    api: &Api,
+    areas: &super::areas::Areas,
+    dir: &str,
+    spec_path: &str,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::with_capacity(api.models.len() + 1);
     files.push(emit_lib(api, areas, dir, spec_path)?);
     for model in api.models.values() {
         let tokens = emit_model(api, model);
-        files.push(render(format!("{dir}/src/{}.rs", model.module), spec_path, tokens)?);
+        files.push(render(
+            format!("{dir}/src/{}.rs", model.module),
+            spec_path,
+            tokens,
+        )?);
     }
     Ok(files)
 }
 
-fn emit_lib(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) -> Result<GeneratedFile, CodegenError> {
+fn emit_lib(
+    api: &Api,
+    areas: &super::areas::Areas,
+    dir: &str,
+    spec_path: &str,
+) -> Result<GeneratedFile, CodegenError> {
     let inner_docs = docs::inner_attrs(&[
         format!("Serde models for {}.", docs::clean(&api.title)),
         String::new(),
@@ -124,7 +139,11 @@ fn model_docs(model: &Model) -> Vec<String> {
     }
     lines.push(format!("Schema: {}.", docs::code(&model.schema_name)));
     if let ModelKind::Polymorphic(p) = &model.kind {
-        let types: Vec<String> = p.variants.iter().map(|v| docs::code(&v.odata_type)).collect();
+        let types: Vec<String> = p
+            .variants
+            .iter()
+            .map(|v| docs::code(&v.odata_type))
+            .collect();
         lines.push(format!(
             "Decoded by `@odata.type`: {}; anything else (no `@odata.type`, the base type, or a type this SDK does not know) is [`{}`](Self::{}) with the base's fields and every other member kept.",
             types.join(", "),
@@ -208,7 +227,11 @@ fn emit_struct(name: &proc_macro2::Ident, s: &StructModel, docs: TokenStream) ->
     let fields: Vec<TokenStream> = fields.collect();
     let extra = format_ident!("{}", s.extra_field);
     let uses_nullable = s.fields.iter().any(|f| f.nullable);
-    let nullable_import = uses_nullable.then(|| quote!(use graph_types::Nullable;));
+    let nullable_import = uses_nullable.then(|| {
+        quote!(
+            use graph_types::Nullable;
+        )
+    });
     let extra_doc = format!(" `{}` (absent members keep their defaults).", s.extra_field);
     let odata_impl = s.odata_type.as_ref().map(|t| {
         quote! {
@@ -285,7 +308,10 @@ fn emit_struct(name: &proc_macro2::Ident, s: &StructModel, docs: TokenStream) ->
 
 fn emit_enum(name: &proc_macro2::Ident, e: &EnumModel, docs: TokenStream) -> TokenStream {
     let catch_all = format_ident!("{}", e.catch_all);
-    let catch_doc = format!(" [`{0}`](Self::{0}) and are sent back unchanged.", e.catch_all);
+    let catch_doc = format!(
+        " [`{0}`](Self::{0}) and are sent back unchanged.",
+        e.catch_all
+    );
     let variants = e.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
         let doc = format!(" `{}`", v.value.replace('`', "'"));
@@ -372,9 +398,12 @@ fn base_accessors(api: &Api, p: &PolymorphicModel) -> Vec<TokenStream> {
             continue;
         }
         let everywhere = p.variants.iter().all(|v| {
-            struct_fields(api, &v.model)
-                .iter()
-                .any(|f| f.rust_name == field.rust_name && f.ty == field.ty && f.nullable == field.nullable && !f.boxed)
+            struct_fields(api, &v.model).iter().any(|f| {
+                f.rust_name == field.rust_name
+                    && f.ty == field.ty
+                    && f.nullable == field.nullable
+                    && !f.boxed
+            })
         });
         if !everywhere {
             continue;
@@ -393,7 +422,10 @@ fn base_accessors(api: &Api, p: &PolymorphicModel) -> Vec<TokenStream> {
             quote!(Self::#variant(v) => #read,)
         });
         let fallback = format_ident!("{}", p.fallback);
-        let doc = format!(" The {} of whichever type this is.", docs::code(&field.json_name));
+        let doc = format!(
+            " The {} of whichever type this is.",
+            docs::code(&field.json_name)
+        );
         out.push(quote! {
             #[doc = #doc]
             pub fn #ident(&self) -> #ret {
@@ -407,9 +439,17 @@ fn base_accessors(api: &Api, p: &PolymorphicModel) -> Vec<TokenStream> {
     out
 }
 
-fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, docs: TokenStream) -> TokenStream {
+fn emit_polymorphic(
+    api: &Api,
+    name: &proc_macro2::Ident,
+    p: &PolymorphicModel,
+    docs: TokenStream,
+) -> TokenStream {
     let accessors = base_accessors(api, p);
-    let base_odata_field = struct_fields(api, &p.base).iter().find(|f| f.json_name == "@odata.type").map(|f| format_ident!("{}", f.rust_name));
+    let base_odata_field = struct_fields(api, &p.base)
+        .iter()
+        .find(|f| f.json_name == "@odata.type")
+        .map(|f| format_ident!("{}", f.rust_name));
     let base = format_ident!("{}", p.base);
     let fallback = format_ident!("{}", p.fallback);
     let variants = p.variants.iter().map(|v| {
@@ -442,7 +482,10 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
         let ident = format_ident!("{}", v.rust_name);
         let model = format_ident!("{}", v.model);
         let method = format_ident!("as_{}", crate::naming::snake(&v.rust_name));
-        let doc = format!(" The [`{}`](crate::{}) inside, when this is one.", v.model, v.model);
+        let doc = format!(
+            " The [`{}`](crate::{}) inside, when this is one.",
+            v.model, v.model
+        );
         quote! {
             #[doc = #doc]
             pub fn #method(&self) -> Option<&crate::#model> {
@@ -466,7 +509,10 @@ fn emit_polymorphic(api: &Api, name: &proc_macro2::Ident, p: &PolymorphicModel, 
     });
     let fallback_odata_type = match &base_odata_field {
         Some(field) => quote!(v.#field.as_deref()),
-        None => quote!({ let _ = v; None }),
+        None => quote!({
+            let _ = v;
+            None
+        }),
     };
     let fallback_doc = format!(
         " The base type [`{0}`](crate::{0}): `@odata.type` missing, the base's own, or one this SDK does not know (read it from `additional_properties`).",

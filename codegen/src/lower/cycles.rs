@@ -13,7 +13,11 @@ use crate::ir::{Model, ModelKind, TypeRef};
 /// Sets `boxed` on every field that closes a containment cycle.
 pub fn box_cycles(models: &mut BTreeMap<String, Model>) {
     let names: Vec<String> = models.keys().cloned().collect();
-    let index: BTreeMap<String, usize> = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+    let index: BTreeMap<String, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), i))
+        .collect();
     let edges: Vec<Vec<usize>> = names
         .iter()
         .map(|n| {
@@ -24,8 +28,12 @@ pub fn box_cycles(models: &mut BTreeMap<String, Model>) {
         .collect();
     let component = strongly_connected(&edges);
     for (i, name) in names.iter().enumerate() {
-        let Some(model) = models.get(name) else { continue };
-        let ModelKind::Struct(s) = &model.kind else { continue };
+        let Some(model) = models.get(name) else {
+            continue;
+        };
+        let ModelKind::Struct(s) = &model.kind else {
+            continue;
+        };
         let boxed: Vec<bool> = s
             .fields
             .iter()
@@ -36,7 +44,11 @@ pub fn box_cycles(models: &mut BTreeMap<String, Model>) {
                 None => false,
             })
             .collect();
-        if let Some(Model { kind: ModelKind::Struct(s), .. }) = models.get_mut(name) {
+        if let Some(Model {
+            kind: ModelKind::Struct(s),
+            ..
+        }) = models.get_mut(name)
+        {
             for (field, b) in s.fields.iter_mut().zip(boxed) {
                 field.boxed = b;
             }
@@ -48,7 +60,9 @@ pub fn box_cycles(models: &mut BTreeMap<String, Model>) {
 fn resolve_alias(ty: &TypeRef, models: &BTreeMap<String, Model>) -> Option<String> {
     let mut current = ty.clone();
     for _ in 0..64 {
-        let TypeRef::Named(name) = &current else { return None };
+        let TypeRef::Named(name) = &current else {
+            return None;
+        };
         match models.get(name).map(|m| &m.kind) {
             Some(ModelKind::Struct(_) | ModelKind::Polymorphic(_)) => return Some(name.clone()),
             Some(ModelKind::Alias(inner)) => current = inner.clone(),
@@ -58,17 +72,25 @@ fn resolve_alias(ty: &TypeRef, models: &BTreeMap<String, Model>) -> Option<Strin
     None
 }
 
-fn direct_targets<'m>(model: &'m Model, models: &'m BTreeMap<String, Model>) -> impl Iterator<Item = String> + 'm {
+fn direct_targets<'m>(
+    model: &'m Model,
+    models: &'m BTreeMap<String, Model>,
+) -> impl Iterator<Item = String> + 'm {
     let fields = match &model.kind {
         ModelKind::Struct(s) => s.fields.as_slice(),
         _ => &[],
     };
     // A polymorphic enum holds its base and every variant inline.
     let variants: Vec<String> = match &model.kind {
-        ModelKind::Polymorphic(p) => std::iter::once(p.base.clone()).chain(p.variants.iter().map(|v| v.model.clone())).collect(),
+        ModelKind::Polymorphic(p) => std::iter::once(p.base.clone())
+            .chain(p.variants.iter().map(|v| v.model.clone()))
+            .collect(),
         _ => Vec::new(),
     };
-    fields.iter().filter_map(move |f| resolve_alias(&f.ty, models)).chain(variants)
+    fields
+        .iter()
+        .filter_map(move |f| resolve_alias(&f.ty, models))
+        .chain(variants)
 }
 
 /// Tarjan's algorithm, iterative; returns a component id per node.

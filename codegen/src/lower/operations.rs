@@ -2,11 +2,11 @@
 
 use std::collections::BTreeSet;
 
+use indexmap::IndexMap;
 use openapiv3::{
     MediaType, Operation as OaOperation, Parameter, ParameterSchemaOrContent, PathItem,
     ReferenceOr, RequestBody, Response, StatusCode,
 };
-use indexmap::IndexMap;
 
 use graph_spec::template::parse_path;
 use graph_spec::{extensions, refs};
@@ -30,7 +30,10 @@ impl<'a> Lowerer<'a> {
             let item = match item {
                 ReferenceOr::Item(item) => item,
                 ReferenceOr::Reference { reference } => {
-                    self.diagnostic(path_at.as_str(), format!("path item $ref `{reference}` is not supported; skipped"));
+                    self.diagnostic(
+                        path_at.as_str(),
+                        format!("path item $ref `{reference}` is not supported; skipped"),
+                    );
                     continue;
                 }
             };
@@ -49,12 +52,21 @@ impl<'a> Lowerer<'a> {
                         lowered.meta_ident = statics.unique_snake(naming::screaming(&lowered.id));
                         ops.push(lowered);
                     }
-                    Err(e) => self.diagnostic(&e.pointer, format!("operation skipped: {}", e.message)),
+                    Err(e) => {
+                        self.diagnostic(&e.pointer, format!("operation skipped: {}", e.message))
+                    }
                 }
             }
-            for (name, present) in [("head", item.head.is_some()), ("options", item.options.is_some()), ("trace", item.trace.is_some())] {
+            for (name, present) in [
+                ("head", item.head.is_some()),
+                ("options", item.options.is_some()),
+                ("trace", item.trace.is_some()),
+            ] {
                 if present {
-                    self.diagnostic(path_at.push(name).as_str(), format!("{name} operations are not generated"));
+                    self.diagnostic(
+                        path_at.push(name).as_str(),
+                        format!("{name} operations are not generated"),
+                    );
                 }
             }
         }
@@ -79,7 +91,11 @@ impl<'a> Lowerer<'a> {
         // Operation parameters override path-item ones with the same name and location.
         let mut merged: Vec<(&'a Parameter, Pointer)> = Vec::new();
         for (i, p) in item.parameters.iter().enumerate() {
-            let p_at = Pointer::root().push("paths").push(path).push("parameters").push(&i.to_string());
+            let p_at = Pointer::root()
+                .push("paths")
+                .push(path)
+                .push("parameters")
+                .push(&i.to_string());
             merged.push((self.resolve_parameter(p, &p_at)?, p_at));
         }
         for (i, p) in op.parameters.iter().enumerate() {
@@ -106,19 +122,26 @@ impl<'a> Lowerer<'a> {
                     if parameter_data.required {
                         return Err(p_at.error("required cookie parameters are not supported"));
                     }
-                    self.diagnostic(p_at.as_str(), format!("cookie parameter `{}` not generated", parameter_data.name));
+                    self.diagnostic(
+                        p_at.as_str(),
+                        format!("cookie parameter `{}` not generated", parameter_data.name),
+                    );
                     continue;
                 }
             };
             let ty = match &data.format {
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_hint = format!("{hint}{}", naming::pascal_words(&data.name));
-                    self.lower_type(SchemaView::from(s), &p_at.push("schema"), &param_hint)?.ty
+                    self.lower_type(SchemaView::from(s), &p_at.push("schema"), &param_hint)?
+                        .ty
                 }
                 ParameterSchemaOrContent::Content(_) => TypeRef::String,
             };
             if !param_type_supported(&ty, self) {
-                return Err(p_at.error(format!("parameter `{}` has a type that cannot be sent as text", data.name)));
+                return Err(p_at.error(format!(
+                    "parameter `{}` has a type that cannot be sent as text",
+                    data.name
+                )));
             }
             let param = Param {
                 name: data.name.clone(),
@@ -144,21 +167,32 @@ impl<'a> Lowerer<'a> {
         });
         for name in in_path {
             if !declared.remove(name.as_str()) {
-                return Err(at.error(format!("path segment `{{{name}}}` has no path parameter declared")));
+                return Err(at.error(format!(
+                    "path segment `{{{name}}}` has no path parameter declared"
+                )));
             }
             if let Some(p) = path_params.iter().find(|p| p.name == name) {
                 ordered.push(p.clone());
             }
         }
         if let Some(extra) = declared.into_iter().next() {
-            return Err(at.error(format!("path parameter `{extra}` does not appear in the path")));
+            return Err(at.error(format!(
+                "path parameter `{extra}` does not appear in the path"
+            )));
         }
 
         let body = match &op.request_body {
             None => None,
-            Some(b) => Some(self.lower_body(b, &at.push("requestBody"), &format!("{hint}RequestBody"))?),
+            Some(b) => {
+                Some(self.lower_body(b, &at.push("requestBody"), &format!("{hint}RequestBody"))?)
+            }
         };
-        let (success, error_codes) = self.lower_responses(&op.responses.responses, op.responses.default.as_ref(), &at.push("responses"), &hint)?;
+        let (success, error_codes) = self.lower_responses(
+            &op.responses.responses,
+            op.responses.default.as_ref(),
+            &at.push("responses"),
+            &hint,
+        )?;
         let success = match extensions::pageable(&op.extensions, at)? {
             Some(pageable) => self.page_of(success, pageable.next_link_name, at),
             None => success,
@@ -199,18 +233,27 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn resolve_parameter(&self, p: &'a ReferenceOr<Parameter>, at: &Pointer) -> Result<&'a Parameter, CodegenError> {
+    fn resolve_parameter(
+        &self,
+        p: &'a ReferenceOr<Parameter>,
+        at: &Pointer,
+    ) -> Result<&'a Parameter, CodegenError> {
         refs::parameter(self.doc, p, at)
     }
 
-    fn lower_body(&mut self, b: &'a ReferenceOr<RequestBody>, at: &Pointer, hint: &str) -> Result<Body, CodegenError> {
+    fn lower_body(
+        &mut self,
+        b: &'a ReferenceOr<RequestBody>,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<Body, CodegenError> {
         let (body, body_at) = refs::request_body(self.doc, b, at)?;
         let Some((media_key, media)) = json_media(&body.content) else {
-            let raw = body
-                .content
-                .keys()
-                .next()
-                .ok_or_else(|| body_at.push("content").error("request body without any media type"))?;
+            let raw = body.content.keys().next().ok_or_else(|| {
+                body_at
+                    .push("content")
+                    .error("request body without any media type")
+            })?;
             return Ok(Body {
                 ty: TypeRef::Json,
                 raw_media: Some(raw.clone()),
@@ -218,12 +261,18 @@ impl<'a> Lowerer<'a> {
                 docs: body.description.clone(),
             });
         };
-        let schema = media
-            .schema
-            .as_ref()
-            .ok_or_else(|| body_at.push("content").push(media_key).error("JSON request body without a schema"))?;
+        let schema = media.schema.as_ref().ok_or_else(|| {
+            body_at
+                .push("content")
+                .push(media_key)
+                .error("JSON request body without a schema")
+        })?;
         let ty = self
-            .lower_type(SchemaView::from(schema), &body_at.push("content").push(media_key).push("schema"), hint)?
+            .lower_type(
+                SchemaView::from(schema),
+                &body_at.push("content").push(media_key).push("schema"),
+                hint,
+            )?
             .ty;
         Ok(Body {
             ty,
@@ -233,7 +282,11 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn resolve_response(&self, r: &'a ReferenceOr<Response>, at: &Pointer) -> Result<(&'a Response, Pointer), CodegenError> {
+    fn resolve_response(
+        &self,
+        r: &'a ReferenceOr<Response>,
+        at: &Pointer,
+    ) -> Result<(&'a Response, Pointer), CodegenError> {
         refs::response(self.doc, r, at)
     }
 
@@ -256,7 +309,9 @@ impl<'a> Lowerer<'a> {
             };
             if is_success {
                 success_entries.push((code.to_string(), r));
-            } else if matches!(code, StatusCode::Code(c) if *c >= 400) || matches!(code, StatusCode::Range(4 | 5)) {
+            } else if matches!(code, StatusCode::Code(c) if *c >= 400)
+                || matches!(code, StatusCode::Range(4 | 5))
+            {
                 errors.push(code.to_string());
             }
         }
@@ -281,12 +336,20 @@ impl<'a> Lowerer<'a> {
                 success = self.non_json_success(response, &r_at, hint)?;
                 break;
             };
-            let Some(schema) = &media.schema else { continue };
+            let Some(schema) = &media.schema else {
+                continue;
+            };
             let ty = self
-                .lower_type(SchemaView::from(schema), &r_at.push("content").push(media_key).push("schema"), &format!("{hint}Response"))?
+                .lower_type(
+                    SchemaView::from(schema),
+                    &r_at.push("content").push(media_key).push("schema"),
+                    &format!("{hint}Response"),
+                )?
                 .ty;
             let unwrap_value = match &ty {
-                TypeRef::Named(n) => matches!(self.models.get(n).map(|m| &m.kind), Some(ModelKind::Struct(s)) if !s.has_value_member()),
+                TypeRef::Named(n) => {
+                    matches!(self.models.get(n).map(|m| &m.kind), Some(ModelKind::Struct(s)) if !s.has_value_member())
+                }
                 _ => false,
             };
             success = Success::Json { ty, unwrap_value };
@@ -302,11 +365,18 @@ impl<'a> Lowerer<'a> {
     /// its plain result and a diagnostic says why.
     fn page_of(&mut self, success: Success, next_link: String, at: &Pointer) -> Success {
         let item = match &success {
-            Success::Json { ty: TypeRef::Named(name), .. } => match self.models.get(name).map(|m| &m.kind) {
-                Some(ModelKind::Struct(s)) => s.fields.iter().find(|f| f.json_name == "value").and_then(|f| match &f.ty {
-                    TypeRef::Array(item, _) => Some((**item).clone()),
-                    _ => None,
-                }),
+            Success::Json {
+                ty: TypeRef::Named(name),
+                ..
+            } => match self.models.get(name).map(|m| &m.kind) {
+                Some(ModelKind::Struct(s)) => s
+                    .fields
+                    .iter()
+                    .find(|f| f.json_name == "value")
+                    .and_then(|f| match &f.ty {
+                        TypeRef::Array(item, _) => Some((**item).clone()),
+                        _ => None,
+                    }),
                 _ => None,
             },
             _ => None,
@@ -324,15 +394,29 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `text/plain` parses into a scalar; any other media type is bytes.
-    fn non_json_success(&mut self, response: &'a Response, at: &Pointer, hint: &str) -> Result<Success, CodegenError> {
+    fn non_json_success(
+        &mut self,
+        response: &'a Response,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<Success, CodegenError> {
         if let Some(media) = response.content.get("text/plain") {
             let media_at = at.push("content").push("text/plain");
             let ty = match &media.schema {
-                Some(schema) => self.lower_type(SchemaView::from(schema), &media_at.push("schema"), &format!("{hint}Response"))?.ty,
+                Some(schema) => {
+                    self.lower_type(
+                        SchemaView::from(schema),
+                        &media_at.push("schema"),
+                        &format!("{hint}Response"),
+                    )?
+                    .ty
+                }
                 None => TypeRef::String,
             };
             if !self.is_text_scalar(&ty) {
-                return Err(media_at.error("a text/plain response must be a string, number or boolean"));
+                return Err(
+                    media_at.error("a text/plain response must be a string, number or boolean")
+                );
             }
             return Ok(Success::Text { ty });
         }
@@ -380,8 +464,13 @@ fn param_key(p: &Parameter) -> (String, u8) {
 fn param_type_supported(ty: &TypeRef, lowerer: &Lowerer<'_>) -> bool {
     match ty {
         TypeRef::String | TypeRef::Bool | TypeRef::Int(_) | TypeRef::F32 | TypeRef::F64 => true,
-        TypeRef::Named(n) => matches!(lowerer.models.get(n).map(|m| &m.kind), Some(ModelKind::Enum(_))),
-        TypeRef::Array(inner, _) => !matches!(**inner, TypeRef::Array(..)) && param_type_supported(inner, lowerer),
+        TypeRef::Named(n) => matches!(
+            lowerer.models.get(n).map(|m| &m.kind),
+            Some(ModelKind::Enum(_))
+        ),
+        TypeRef::Array(inner, _) => {
+            !matches!(**inner, TypeRef::Array(..)) && param_type_supported(inner, lowerer)
+        }
         _ => false,
     }
 }

@@ -39,14 +39,20 @@ impl Lowerer<'_> {
         let TypeRef::Named(base_rust) = &named else {
             return named;
         };
-        let rust_name = self.type_scope.unique_type(naming::polymorphic_type(base_rust));
+        let rust_name = self
+            .type_scope
+            .unique_type(naming::polymorphic_type(base_rust));
         self.polymorphic.insert(base.to_owned(), rust_name.clone());
         TypeRef::Named(rust_name)
     }
 
     /// Builds the model of every polymorphic enum referenced.
     pub(crate) fn lower_polymorphic(&mut self) {
-        let requested: Vec<(String, String)> = self.polymorphic.iter().map(|(b, r)| (b.clone(), r.clone())).collect();
+        let requested: Vec<(String, String)> = self
+            .polymorphic
+            .iter()
+            .map(|(b, r)| (b.clone(), r.clone()))
+            .collect();
         for (base, rust_name) in requested {
             let Some(base_rust) = self.schema_names.get(&base).cloned() else {
                 continue;
@@ -59,7 +65,11 @@ impl Lowerer<'_> {
                     let ModelKind::Struct(s) = &self.models.get(&model)?.kind else {
                         return None;
                     };
-                    let odata_type_field = s.fields.iter().find(|f| f.json_name == "@odata.type").map(|f| f.rust_name.clone());
+                    let odata_type_field = s
+                        .fields
+                        .iter()
+                        .find(|f| f.json_name == "@odata.type")
+                        .map(|f| f.rust_name.clone());
                     Some(PolyVariant {
                         rust_name: String::new(),
                         model,

@@ -1,8 +1,8 @@
 //! Schemas → models and type references.
 
 use graph_spec::refs::{SCHEMA_PREFIX, schema_name};
-use graph_spec::schema::{all_of, alternatives, is_null_member, object_parts, string_enum};
 pub(crate) use graph_spec::schema::SchemaView;
+use graph_spec::schema::{all_of, alternatives, is_null_member, object_parts, string_enum};
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
     StringFormat, Type, VariantOrUnknownOrEmpty,
@@ -33,12 +33,13 @@ struct RawField {
 /// A member that is a JSON number or a string (Graph's special doubles).
 fn is_numberish(view: SchemaView<'_>, lowerer: &Lowerer<'_>) -> bool {
     match view {
-        SchemaView::Ref(r) => r
-            .strip_prefix(SCHEMA_PREFIX)
-            .is_some_and(|name| name.ends_with("ReferenceNumeric"))
-            || lowerer.resolve_schema(r).is_some_and(|s| {
-                matches!(s.schema_kind, SchemaKind::Type(Type::String(_)))
-            }),
+        SchemaView::Ref(r) => {
+            r.strip_prefix(SCHEMA_PREFIX)
+                .is_some_and(|name| name.ends_with("ReferenceNumeric"))
+                || lowerer
+                    .resolve_schema(r)
+                    .is_some_and(|s| matches!(s.schema_kind, SchemaKind::Type(Type::String(_))))
+        }
         SchemaView::Item(s) => match &s.schema_kind {
             SchemaKind::Type(Type::Number(_) | Type::Integer(_) | Type::String(_)) => true,
             SchemaKind::Any(a) => matches!(a.typ.as_deref(), Some("number" | "integer" | "string")),
@@ -131,7 +132,9 @@ impl<'a> Lowerer<'a> {
         let (docs, kind) = match view {
             SchemaView::Ref(r) => {
                 if self.resolve_schema(r).is_none() {
-                    return Err(at.error(format!("`$ref: {r}` does not lead to a schema (missing, or a loop of references)")));
+                    return Err(at.error(format!(
+                        "`$ref: {r}` does not lead to a schema (missing, or a loop of references)"
+                    )));
                 }
                 (None, ModelKind::Alias(self.named(r, at)?))
             }
@@ -169,11 +172,19 @@ impl<'a> Lowerer<'a> {
         let mut raw = Vec::new();
         let mut bases = Vec::new();
         let mut visiting = Vec::new();
-        self.collect_fields(rust_name, SchemaView::Item(schema), at, &mut raw, &mut bases, &mut visiting)?;
+        self.collect_fields(
+            rust_name,
+            SchemaView::Item(schema),
+            at,
+            &mut raw,
+            &mut bases,
+            &mut visiting,
+        )?;
 
         let mut scope = Scope::new();
         let mut fields = Vec::with_capacity(raw.len());
-        let extra_candidates: Vec<String> = raw.iter().map(|f| naming::snake(&f.json_name)).collect();
+        let extra_candidates: Vec<String> =
+            raw.iter().map(|f| naming::snake(&f.json_name)).collect();
         for f in raw {
             let rust = scope.unique_snake(naming::snake(&f.json_name));
             fields.push(Field {
@@ -188,19 +199,27 @@ impl<'a> Lowerer<'a> {
                 format: f.format,
             });
         }
-        let extra_field = if extra_candidates.iter().any(|c| c == "additional_properties") {
+        let extra_field = if extra_candidates
+            .iter()
+            .any(|c| c == "additional_properties")
+        {
             scope.unique_snake("additional_properties".to_owned())
         } else {
             "additional_properties".to_owned()
         };
         // `x-ms-discriminator-value`, else the key of a discriminator mapping entry naming this
         // schema (the PowerShell flavour writes no discriminator values).
-        let odata_type = graph_spec::extensions::discriminator_value(&schema.schema_data.extensions)
-            .map(str::to_owned)
-            .or_else(|| {
-                let name = self.schema_names.iter().find(|(_, r)| r.as_str() == rust_name).map(|(k, _)| k.as_str())?;
-                self.hierarchy.declared_odata_type(name).map(str::to_owned)
-            });
+        let odata_type =
+            graph_spec::extensions::discriminator_value(&schema.schema_data.extensions)
+                .map(str::to_owned)
+                .or_else(|| {
+                    let name = self
+                        .schema_names
+                        .iter()
+                        .find(|(_, r)| r.as_str() == rust_name)
+                        .map(|(k, _)| k.as_str())?;
+                    self.hierarchy.declared_odata_type(name).map(str::to_owned)
+                });
         Ok(StructModel {
             fields,
             odata_type,
@@ -230,10 +249,24 @@ impl<'a> Lowerer<'a> {
                     .resolve_schema(r)
                     .ok_or_else(|| at.error(format!("unresolved $ref `{r}`")))?;
                 visiting.push(name.clone());
-                let target_at = Pointer::root().push("components").push("schemas").push(&name);
+                let target_at = Pointer::root()
+                    .push("components")
+                    .push("schemas")
+                    .push(&name);
                 // Inline types of a base are named after the base and shared.
-                let base_owner = self.schema_names.get(&name).cloned().unwrap_or_else(|| owner.to_owned());
-                self.collect_fields(&base_owner, SchemaView::Item(target), &target_at, out, bases, visiting)?;
+                let base_owner = self
+                    .schema_names
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_else(|| owner.to_owned());
+                self.collect_fields(
+                    &base_owner,
+                    SchemaView::Item(target),
+                    &target_at,
+                    out,
+                    bases,
+                    visiting,
+                )?;
                 visiting.pop();
                 if !bases.contains(&name) {
                     bases.push(name);
@@ -307,7 +340,8 @@ impl<'a> Lowerer<'a> {
         if !all_of(schema).is_empty() {
             let members = all_of(schema);
             if members.len() == 1 && object_parts(schema).is_none() {
-                let inner = self.lower_type((&members[0]).into(), &at.push("allOf").push("0"), hint)?;
+                let inner =
+                    self.lower_type((&members[0]).into(), &at.push("allOf").push("0"), hint)?;
                 return Ok(Lowered {
                     ty: inner.ty,
                     nullable: nullable || inner.nullable,
@@ -325,10 +359,16 @@ impl<'a> Lowerer<'a> {
                     let has_null = s.enumeration.iter().any(Option::is_none);
                     let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
                     if values.is_empty() {
-                        return Ok(Lowered { ty: TypeRef::Json, nullable: true });
+                        return Ok(Lowered {
+                            ty: TypeRef::Json,
+                            nullable: true,
+                        });
                     }
                     let ty = self.inline_enum(hint, &values, at, docs_of(schema));
-                    return Ok(Lowered { ty, nullable: nullable || has_null });
+                    return Ok(Lowered {
+                        ty,
+                        nullable: nullable || has_null,
+                    });
                 }
                 plain(TypeRef::String)
             }
@@ -349,7 +389,8 @@ impl<'a> Lowerer<'a> {
                 let Some(items) = &a.items else {
                     return plain(TypeRef::Array(Box::new(TypeRef::Json), true));
                 };
-                let item = self.lower_type(items.into(), &at.push("items"), &format!("{hint}Item"))?;
+                let item =
+                    self.lower_type(items.into(), &at.push("items"), &format!("{hint}Item"))?;
                 plain(TypeRef::Array(Box::new(item.ty), item.nullable))
             }
             SchemaKind::Type(Type::Object(_)) => plain(self.object_type(schema, at, hint)?),
@@ -359,9 +400,14 @@ impl<'a> Lowerer<'a> {
             }
             SchemaKind::Any(a) => {
                 if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null()) {
-                    return Ok(Lowered { ty: TypeRef::Json, nullable: true });
+                    return Ok(Lowered {
+                        ty: TypeRef::Json,
+                        nullable: true,
+                    });
                 }
-                if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_string() || v.is_null()) {
+                if !a.enumeration.is_empty()
+                    && a.enumeration.iter().all(|v| v.is_string() || v.is_null())
+                {
                     let values: Vec<String> = a
                         .enumeration
                         .iter()
@@ -369,7 +415,10 @@ impl<'a> Lowerer<'a> {
                         .collect();
                     let has_null = a.enumeration.iter().any(|v| v.is_null());
                     let ty = self.inline_enum(hint, &values, at, docs_of(schema));
-                    return Ok(Lowered { ty, nullable: nullable || has_null });
+                    return Ok(Lowered {
+                        ty,
+                        nullable: nullable || has_null,
+                    });
                 }
                 match a.typ.as_deref() {
                     Some("string") => plain(TypeRef::String),
@@ -379,8 +428,13 @@ impl<'a> Lowerer<'a> {
                     Some("array") | None if a.items.is_some() => {
                         let items = a.items.as_ref().map(SchemaView::from);
                         let item = match items {
-                            Some(v) => self.lower_type(v, &at.push("items"), &format!("{hint}Item"))?,
-                            None => Lowered { ty: TypeRef::Json, nullable: true },
+                            Some(v) => {
+                                self.lower_type(v, &at.push("items"), &format!("{hint}Item"))?
+                            }
+                            None => Lowered {
+                                ty: TypeRef::Json,
+                                nullable: true,
+                            },
                         };
                         plain(TypeRef::Array(Box::new(item.ty), item.nullable))
                     }
@@ -449,7 +503,12 @@ impl<'a> Lowerer<'a> {
 
     /// An object used as a property: a map, an open JSON object, or an
     /// inline struct model.
-    fn object_type(&mut self, schema: &'a Schema, at: &Pointer, hint: &str) -> Result<TypeRef, CodegenError> {
+    fn object_type(
+        &mut self,
+        schema: &'a Schema,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, CodegenError> {
         let Some(parts) = object_parts(schema) else {
             return Ok(TypeRef::Json);
         };
@@ -463,14 +522,23 @@ impl<'a> Lowerer<'a> {
                 if open_object {
                     return Ok(TypeRef::Json);
                 }
-                let value = self.lower_type(inner_view, &at.push("additionalProperties"), &format!("{hint}Value"))?;
+                let value = self.lower_type(
+                    inner_view,
+                    &at.push("additionalProperties"),
+                    &format!("{hint}Value"),
+                )?;
                 Ok(TypeRef::Map(Box::new(value.ty)))
             }
             _ => Ok(TypeRef::Json),
         }
     }
 
-    fn inline_struct(&mut self, schema: &'a Schema, at: &Pointer, hint: &str) -> Result<TypeRef, CodegenError> {
+    fn inline_struct(
+        &mut self,
+        schema: &'a Schema,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, CodegenError> {
         if let Some(done) = self.inline_cache.get(at.as_str()) {
             return Ok(done.clone());
         }
@@ -491,7 +559,13 @@ impl<'a> Lowerer<'a> {
         Ok(TypeRef::Named(rust_name))
     }
 
-    fn inline_enum(&mut self, hint: &str, values: &[String], at: &Pointer, docs: Option<String>) -> TypeRef {
+    fn inline_enum(
+        &mut self,
+        hint: &str,
+        values: &[String],
+        at: &Pointer,
+        docs: Option<String>,
+    ) -> TypeRef {
         if let Some(done) = self.inline_cache.get(at.as_str()) {
             return done.clone();
         }
@@ -526,7 +600,10 @@ fn enum_model(values: &[String]) -> EnumModel {
         });
     }
     let catch_all = scope.unique_type("Other".to_owned());
-    EnumModel { variants, catch_all }
+    EnumModel {
+        variants,
+        catch_all,
+    }
 }
 
 /// The `format` of a property, for docs.

@@ -28,10 +28,13 @@ pub(super) fn lower_tree(operations: &mut [Operation]) -> UrlNode {
     for (i, op) in operations.iter().enumerate() {
         let mut node = &mut root;
         for (depth, segment) in op.segments.iter().enumerate() {
-            node = node.children.entry(segment.clone()).or_insert_with(|| Node {
-                segments: op.segments[..=depth].to_vec(),
-                ..Node::default()
-            });
+            node = node
+                .children
+                .entry(segment.clone())
+                .or_insert_with(|| Node {
+                    segments: op.segments[..=depth].to_vec(),
+                    ..Node::default()
+                });
         }
         node.operations.push(i);
     }
@@ -80,7 +83,10 @@ fn accessor(segment: &Segment, methods: &mut Scope) -> Accessor {
         },
         Segment::Template { template, params } => AccessorKind::Template {
             template: template.clone(),
-            params: params.iter().map(|p| (p.clone(), naming::snake(p))).collect(),
+            params: params
+                .iter()
+                .map(|p| (p.clone(), naming::snake(p)))
+                .collect(),
         },
     };
     Accessor { method, kind }
@@ -90,7 +96,12 @@ fn needs_wrapper(op: &Operation) -> bool {
     matches!(op.success, Success::Page { .. }) || op.params.iter().any(|p| !p.required)
 }
 
-fn convert(node: &Node, accessor_of: Option<Accessor>, operations: &mut [Operation], types: &mut Scope) -> UrlNode {
+fn convert(
+    node: &Node,
+    accessor_of: Option<Accessor>,
+    operations: &mut [Operation],
+    types: &mut Scope,
+) -> UrlNode {
     let mut methods = Scope::new();
     if node.segments.is_empty() {
         for reserved in ROOT_METHODS {

@@ -63,10 +63,17 @@ pub fn load_config(path: &Path) -> Result<Config, CodegenError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CodegenError::new("", format!("cannot read {}: {e}", path.display())))?;
     let value = parse_yaml(&text, &path.display().to_string())?;
-    let config: Config = serde_json::from_value(value)
-        .map_err(|e| CodegenError::new("", format!("{} is not a valid slice config: {e}", path.display())))?;
+    let config: Config = serde_json::from_value(value).map_err(|e| {
+        CodegenError::new(
+            "",
+            format!("{} is not a valid slice config: {e}", path.display()),
+        )
+    })?;
     if config.keep.is_empty() {
-        return Err(CodegenError::new("/keep", format!("{}: `keep` lists no operation", path.display())));
+        return Err(CodegenError::new(
+            "/keep",
+            format!("{}: `keep` lists no operation", path.display()),
+        ));
     }
     Ok(config)
 }
@@ -147,12 +154,17 @@ pub fn run_excerpts(root: &Path) -> Result<Vec<ExcerptOutcome>, CodegenError> {
         if actual != excerpt.sha256 {
             return Err(CodegenError::new(
                 "",
-                format!("{}: sha256 is {actual}, but {CONFIG} records {} for it", excerpt.from, excerpt.sha256),
+                format!(
+                    "{}: sha256 is {actual}, but {CONFIG} records {} for it",
+                    excerpt.from, excerpt.sha256
+                ),
             ));
         }
-        let text = String::from_utf8(bytes).map_err(|_| CodegenError::new("", format!("{} is not UTF-8", excerpt.from)))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CodegenError::new("", format!("{} is not UTF-8", excerpt.from)))?;
         let input = parse_yaml(&text, &excerpt.from)?;
-        let upstream = serde_json::to_value(&excerpt.upstream).map_err(|e| CodegenError::new("", e.to_string()))?;
+        let upstream = serde_json::to_value(&excerpt.upstream)
+            .map_err(|e| CodegenError::new("", e.to_string()))?;
         let request = Request {
             keep: excerpt.keep.clone(),
             schemas: excerpt.schemas.clone(),
@@ -199,7 +211,9 @@ pub struct ConfigOutput {
 }
 
 fn read_text(root: &Path, rel: &str) -> Result<String, CodegenError> {
-    std::fs::read_to_string(root.join(rel)).map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+    std::fs::read_to_string(root.join(rel))
+        .map(|text| crate::workspace::normalize_newlines(&text))
+        .map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
 }
 
 /// Slices as `specs/slice.yaml` (at `root`) says; paths in it are relative
@@ -239,9 +253,13 @@ pub fn run_config(root: &Path) -> Result<ConfigOutput, CodegenError> {
     let parse_seconds = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
     let mut provenance = Map::new();
-    provenance.insert("generatedBy".into(), Value::from(format!("cargo xtask slice ({CONFIG})")));
+    provenance.insert(
+        "generatedBy".into(),
+        Value::from(format!("cargo xtask slice ({CONFIG})")),
+    );
     if let Some(up) = &config.upstream {
-        let up = serde_json::to_value(up).map_err(|e| CodegenError::new("/upstream", e.to_string()))?;
+        let up =
+            serde_json::to_value(up).map_err(|e| CodegenError::new("/upstream", e.to_string()))?;
         provenance.insert("upstream".into(), up);
     }
     provenance.insert(
@@ -306,7 +324,11 @@ pub fn lock_mismatch(root: &Path) -> Option<String> {
         format!(
             "{SPEC} was edited without regenerating: its sha256 is {actual} but {LOCK} records {}; \
              run `cargo xtask codegen` and commit the result",
-            if recorded.is_empty() { "none" } else { &recorded }
+            if recorded.is_empty() {
+                "none"
+            } else {
+                &recorded
+            }
         )
     })
 }

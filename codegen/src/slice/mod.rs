@@ -41,8 +41,8 @@ use serde_json::{Map, Value};
 use crate::error::{CodegenError, Pointer};
 
 pub use config::{
-    CONFIG, Config, ConfigOutput, Excerpt, ExcerptOutcome, Input, Upstream, load_config, lock_mismatch, provenance_of, run_config,
-    run_excerpts,
+    CONFIG, Config, ConfigOutput, Excerpt, ExcerptOutcome, Input, Upstream, load_config,
+    lock_mismatch, provenance_of, run_config, run_excerpts,
 };
 pub use render::{parse_yaml, render};
 pub use select::Selector;
@@ -54,7 +54,9 @@ use select::{matches, no_match_error, op_label};
 pub const PROVENANCE_KEY: &str = "x-graph-rs-slice";
 
 /// Operation methods of a path item, in OpenAPI's order.
-pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// A parsed overlay file.
 ///
@@ -134,12 +136,21 @@ pub struct Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "kept {} of {} upstream operation(s):", self.kept_operations.len(), self.upstream_operations)?;
+        writeln!(
+            f,
+            "kept {} of {} upstream operation(s):",
+            self.kept_operations.len(),
+            self.upstream_operations
+        )?;
         for op in &self.kept_operations {
             writeln!(f, "  {op}")?;
         }
         if !self.overlay_operations.is_empty() {
-            writeln!(f, "added {} local extension operation(s) from overlays:", self.overlay_operations.len())?;
+            writeln!(
+                f,
+                "added {} local extension operation(s) from overlays:",
+                self.overlay_operations.len()
+            )?;
             for op in &self.overlay_operations {
                 writeln!(f, "  {op}")?;
             }
@@ -150,13 +161,25 @@ impl fmt::Display for Summary {
                 writeln!(f, "  {op}")?;
             }
         }
-        writeln!(f, "schemas: {} kept, {} upstream dropped", self.schemas_kept, self.schemas_dropped)?;
-        let others: Vec<String> = self.other_components.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(
+            f,
+            "schemas: {} kept, {} upstream dropped",
+            self.schemas_kept, self.schemas_dropped
+        )?;
+        let others: Vec<String> = self
+            .other_components
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         if !others.is_empty() {
             writeln!(f, "other components kept: {}", others.join(", "))?;
         }
         if !self.derived_operations.is_empty() {
-            writeln!(f, "derived {} local extension operation(s) from upstream ones:", self.derived_operations.len())?;
+            writeln!(
+                f,
+                "derived {} local extension operation(s) from upstream ones:",
+                self.derived_operations.len()
+            )?;
             for op in &self.derived_operations {
                 writeln!(f, "  {op}")?;
             }
@@ -168,12 +191,24 @@ impl fmt::Display for Summary {
             }
         }
         if self.navigation_properties_dropped > 0 {
-            writeln!(f, "navigation properties left out: {}", self.navigation_properties_dropped)?;
+            writeln!(
+                f,
+                "navigation properties left out: {}",
+                self.navigation_properties_dropped
+            )?;
         }
         if !self.shadowed_components.is_empty() {
-            writeln!(f, "components of later inputs shadowed by earlier ones: {}", self.shadowed_components.join(", "))?;
+            writeln!(
+                f,
+                "components of later inputs shadowed by earlier ones: {}",
+                self.shadowed_components.join(", ")
+            )?;
         }
-        writeln!(f, "discriminator mapping entries pruned: {}", self.discriminator_entries_pruned)?;
+        writeln!(
+            f,
+            "discriminator mapping entries pruned: {}",
+            self.discriminator_entries_pruned
+        )?;
         write!(f, "tags kept: {}", self.tags_kept)
     }
 }
@@ -268,8 +303,18 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     let doc = obj(input, "", "the OpenAPI document")?;
     match doc.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0.") => {}
-        Some(v) => return Err(CodegenError::new("/openapi", format!("OpenAPI {v} is not supported; expected 3.0.x"))),
-        None => return Err(CodegenError::new("/openapi", "missing `openapi` version field")),
+        Some(v) => {
+            return Err(CodegenError::new(
+                "/openapi",
+                format!("OpenAPI {v} is not supported; expected 3.0.x"),
+            ));
+        }
+        None => {
+            return Err(CodegenError::new(
+                "/openapi",
+                "missing `openapi` version field",
+            ));
+        }
     }
     let empty = Map::new();
     let upstream_paths = match doc.get("paths") {
@@ -302,7 +347,10 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
         let at = Pointer::root().push("paths").push(path);
         let item = obj(item, at.as_str(), "a path item")?;
         if item.contains_key("$ref") {
-            return Err(CodegenError::new(at.as_str(), "path item `$ref` is not supported"));
+            return Err(CodegenError::new(
+                at.as_str(),
+                "path item `$ref` is not supported",
+            ));
         }
         let mut kept = Map::new();
         for (key, value) in item {
@@ -327,12 +375,16 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     for (kind, entries) in upstream_components {
         let at = Pointer::root().push("components").push(kind);
         let entries = obj(entries, at.as_str(), "a components section")?;
-        let mut section: Vec<(String, Value)> = entries.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+        let mut section: Vec<(String, Value)> = entries
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
         if kind == "schemas" && request.drop_navigation_properties {
             let entities = entity_types(&section);
             for (name, schema) in &mut section {
                 let is_entity = entities.contains(name.as_str());
-                summary.navigation_properties_dropped += drop_navigation_properties(schema, is_entity, &entities);
+                summary.navigation_properties_dropped +=
+                    drop_navigation_properties(schema, is_entity, &entities);
             }
         }
         pool.push((kind.clone(), section));
@@ -348,7 +400,10 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
 
     for name in &request.schemas {
         if pool_get(&pool, "schemas", name).is_none() {
-            return Err(CodegenError::new("/schemas", format!("schema `{name}` is not in the upstream file")));
+            return Err(CodegenError::new(
+                "/schemas",
+                format!("schema `{name}` is not in the upstream file"),
+            ));
         }
         roots.insert(("schemas".to_owned(), name.clone()));
     }
@@ -356,11 +411,24 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     // 3. Overlays.
     let mut extended_schemas = BTreeSet::new();
     for overlay in &request.overlays {
-        apply_overlay(overlay, upstream_paths, &mut paths, &mut pool, &mut tag_decls, &mut roots, &mut extended_schemas, &mut summary)?;
+        apply_overlay(
+            overlay,
+            upstream_paths,
+            &mut paths,
+            &mut pool,
+            &mut tag_decls,
+            &mut roots,
+            &mut extended_schemas,
+            &mut summary,
+        )?;
     }
 
     // 4. Closure over `$ref`.
-    collect_refs(&Value::Object(paths.clone()), &Pointer::root().push("paths"), &mut ref_sites);
+    collect_refs(
+        &Value::Object(paths.clone()),
+        &Pointer::root().push("paths"),
+        &mut ref_sites,
+    );
     let index = pool_index(&pool);
     let mut kept: BTreeSet<(String, String)> = BTreeSet::new();
     let mut work: Vec<(String, String)> = Vec::new();
@@ -372,23 +440,38 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     loop {
         for (reference, site) in ref_sites.drain(..) {
             let Some(key) = component_of(&reference) else {
-                let what = if reference.starts_with('#') { "a local $ref outside #/components" } else { "an external $ref" };
-                return Err(CodegenError::new(site, format!("`{reference}` is {what}; a slice must be self-contained")));
+                let what = if reference.starts_with('#') {
+                    "a local $ref outside #/components"
+                } else {
+                    "an external $ref"
+                };
+                return Err(CodegenError::new(
+                    site,
+                    format!("`{reference}` is {what}; a slice must be self-contained"),
+                ));
             };
             let Some(target) = pool_get(&pool, &key.0, &key.1) else {
-                return Err(CodegenError::new(site, format!("dangling $ref `{reference}`: no such component")));
+                return Err(CodegenError::new(
+                    site,
+                    format!("dangling $ref `{reference}`: no such component"),
+                ));
             };
             // A ref deeper than the component must resolve too.
             let tail = &reference["#/components/".len()..];
             let deeper: String = tail.split('/').skip(2).map(|t| format!("/{t}")).collect();
             if !deeper.is_empty() && target.pointer(&deeper).is_none() {
-                return Err(CodegenError::new(site, format!("dangling $ref `{reference}`: no such node")));
+                return Err(CodegenError::new(
+                    site,
+                    format!("dangling $ref `{reference}`: no such node"),
+                ));
             }
             if index.contains_key(&key) && kept.insert(key.clone()) {
                 work.push(key);
             }
         }
-        let Some((kind, name)) = work.pop() else { break };
+        let Some((kind, name)) = work.pop() else {
+            break;
+        };
         if let Some(v) = pool_get(&pool, &kind, &name) {
             let at = Pointer::root().push("components").push(&kind).push(&name);
             collect_refs(v, &at, &mut ref_sites);
@@ -396,8 +479,15 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     }
 
     // 5. Output components, in pool order; discriminator mappings pruned.
-    let kept_schemas: BTreeSet<&str> = kept.iter().filter(|(k, _)| k == "schemas").map(|(_, n)| n.as_str()).collect();
-    if let Some(unkept) = extended_schemas.iter().find(|n| !kept_schemas.contains(n.as_str())) {
+    let kept_schemas: BTreeSet<&str> = kept
+        .iter()
+        .filter(|(k, _)| k == "schemas")
+        .map(|(_, n)| n.as_str())
+        .collect();
+    if let Some(unkept) = extended_schemas
+        .iter()
+        .find(|n| !kept_schemas.contains(n.as_str()))
+    {
         return Err(CodegenError::new(
             "/schemas",
             format!("an overlay extends schema `{unkept}`, which the slice does not keep"),
@@ -426,7 +516,12 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     summary.schemas_dropped = upstream_components
         .get("schemas")
         .and_then(Value::as_object)
-        .map_or(0, |schemas| schemas.keys().filter(|n| !kept_schemas.contains(n.as_str())).count());
+        .map_or(0, |schemas| {
+            schemas
+                .keys()
+                .filter(|n| !kept_schemas.contains(n.as_str()))
+                .count()
+        });
     for item in paths.values_mut() {
         summary.discriminator_entries_pruned += prune_mappings(item, &kept_schemas);
     }
@@ -435,14 +530,22 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     let mut used_tags: BTreeSet<String> = BTreeSet::new();
     for item in paths.values() {
         for m in METHODS {
-            if let Some(tags) = item.get(*m).and_then(|op| op.get("tags")).and_then(Value::as_array) {
+            if let Some(tags) = item
+                .get(*m)
+                .and_then(|op| op.get("tags"))
+                .and_then(Value::as_array)
+            {
                 used_tags.extend(tags.iter().filter_map(Value::as_str).map(str::to_owned));
             }
         }
     }
     let tags: Vec<Value> = tag_decls
         .into_iter()
-        .filter(|t| t.get("name").and_then(Value::as_str).is_some_and(|n| used_tags.contains(n)))
+        .filter(|t| {
+            t.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| used_tags.contains(n))
+        })
         .collect();
     summary.tags_kept = tags.len();
 
@@ -499,10 +602,16 @@ fn entity_types(schemas: &[(String, Value)]) -> BTreeSet<String> {
     const ROOT: &str = "microsoft.graph.entity";
     let base_of = |schema: &Value| -> Option<String> {
         schema.get("allOf")?.as_array()?.iter().find_map(|m| {
-            m.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/").map(unescape)
+            m.get("$ref")?
+                .as_str()?
+                .strip_prefix("#/components/schemas/")
+                .map(unescape)
         })
     };
-    let bases: BTreeMap<&str, Option<String>> = schemas.iter().map(|(n, v)| (n.as_str(), base_of(v))).collect();
+    let bases: BTreeMap<&str, Option<String>> = schemas
+        .iter()
+        .map(|(n, v)| (n.as_str(), base_of(v)))
+        .collect();
     let mut out = BTreeSet::new();
     for (name, _) in schemas {
         let mut current = name.as_str();
@@ -523,7 +632,12 @@ fn entity_types(schemas: &[(String, Value)]) -> BTreeSet<String> {
 /// The schema a property refers to: `$ref`, array `items.$ref`, or the one `$ref` of an
 /// `anyOf`/`oneOf` nullable shape.
 fn property_target(property: &Value) -> Option<String> {
-    let reference = |v: &Value| v.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/").map(unescape);
+    let reference = |v: &Value| {
+        v.get("$ref")?
+            .as_str()?
+            .strip_prefix("#/components/schemas/")
+            .map(unescape)
+    };
     if let Some(r) = reference(property) {
         return Some(r);
     }
@@ -546,13 +660,18 @@ fn property_target(property: &Value) -> Option<String> {
 /// those whose type is an entity type (the PowerShell flavour writes single-valued ones as a
 /// bare `$ref`, which cannot carry the marker; a complex type such as a collection response
 /// holds entities structurally). Returns how many.
-fn drop_navigation_properties(schema: &mut Value, is_entity: bool, entity_types: &BTreeSet<String>) -> usize {
+fn drop_navigation_properties(
+    schema: &mut Value,
+    is_entity: bool,
+    entity_types: &BTreeSet<String>,
+) -> usize {
     let mut dropped = 0;
     if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         let before = props.len();
         props.retain(|_, p| {
             let marked = p.get("x-ms-navigationProperty").and_then(Value::as_bool) == Some(true);
-            let entity_valued = is_entity && property_target(p).is_some_and(|t| entity_types.contains(&t));
+            let entity_valued =
+                is_entity && property_target(p).is_some_and(|t| entity_types.contains(&t));
             !(marked || entity_valued)
         });
         dropped += before - props.len();
@@ -580,20 +699,29 @@ pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenErr
         let at = format!("(input {})", i + 2);
         if let Some(paths) = doc.get("paths") {
             let paths = obj(paths, &format!("{at}/paths"), "`paths`")?;
-            let target = merged.entry("paths").or_insert_with(|| Value::Object(Map::new()));
+            let target = merged
+                .entry("paths")
+                .or_insert_with(|| Value::Object(Map::new()));
             let Value::Object(target) = target else {
                 return Err(CodegenError::new("/paths", "`paths` must be a mapping"));
             };
             for (path, item) in paths {
                 let item = obj(item, &format!("{at}/paths/{path}"), "a path item")?;
-                let existing = target.entry(path.clone()).or_insert_with(|| Value::Object(Map::new()));
-                let Value::Object(existing) = existing else { continue };
+                let existing = target
+                    .entry(path.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                let Value::Object(existing) = existing else {
+                    continue;
+                };
                 for (key, value) in item {
                     match existing.get(key) {
                         Some(_) if is_method(key) => {
                             return Err(CodegenError::new(
                                 "",
-                                format!("{} {path} is in more than one input", key.to_ascii_uppercase()),
+                                format!(
+                                    "{} {path} is in more than one input",
+                                    key.to_ascii_uppercase()
+                                ),
                             ));
                         }
                         Some(_) => {}
@@ -606,17 +734,32 @@ pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenErr
         }
         if let Some(components) = doc.get("components") {
             let components = obj(components, &format!("{at}/components"), "`components`")?;
-            let target = merged.entry("components").or_insert_with(|| Value::Object(Map::new()));
+            let target = merged
+                .entry("components")
+                .or_insert_with(|| Value::Object(Map::new()));
             let Value::Object(target) = target else {
-                return Err(CodegenError::new("/components", "`components` must be a mapping"));
+                return Err(CodegenError::new(
+                    "/components",
+                    "`components` must be a mapping",
+                ));
             };
             for (kind, entries) in components {
-                let entries = obj(entries, &format!("{at}/components/{kind}"), "a components section")?;
-                let section = target.entry(kind.clone()).or_insert_with(|| Value::Object(Map::new()));
-                let Value::Object(section) = section else { continue };
+                let entries = obj(
+                    entries,
+                    &format!("{at}/components/{kind}"),
+                    "a components section",
+                )?;
+                let section = target
+                    .entry(kind.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                let Value::Object(section) = section else {
+                    continue;
+                };
                 for (name, value) in entries {
                     match section.get(name) {
-                        Some(existing) if existing != value => shadowed.push(format!("{kind}/{name}")),
+                        Some(existing) if existing != value => {
+                            shadowed.push(format!("{kind}/{name}"))
+                        }
                         Some(_) => {}
                         None => {
                             section.insert(name.clone(), value.clone());
@@ -626,7 +769,9 @@ pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenErr
             }
         }
         if let Some(Value::Array(tags)) = doc.get("tags") {
-            let target = merged.entry("tags").or_insert_with(|| Value::Array(Vec::new()));
+            let target = merged
+                .entry("tags")
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(target) = target {
                 for tag in tags {
                     let name = tag.get("name");

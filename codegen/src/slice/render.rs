@@ -6,7 +6,8 @@ use crate::error::CodegenError;
 
 /// Parses YAML (or JSON) into a JSON value; `name` is used in errors.
 pub fn parse_yaml(text: &str, name: &str) -> Result<Value, CodegenError> {
-    graph_spec::load::parse_value(text).map_err(|e| CodegenError::new(e.pointer, format!("{name}: {}", e.message)))
+    graph_spec::load::parse_value(text)
+        .map_err(|e| CodegenError::new(e.pointer, format!("{name}: {}", e.message)))
 }
 
 /// Renders a slice as YAML, after `header` (comment lines, may be empty).
@@ -33,15 +34,16 @@ fn scalar(v: &Value) -> Result<String, CodegenError> {
     match v {
         Value::Object(m) if m.is_empty() => Ok("{}".into()),
         Value::Array(a) if a.is_empty() => Ok("[]".into()),
-        Value::String(s) if s.contains(['\n', '\r']) => {
-            serde_json::to_string(s).map_err(|e| CodegenError::new("", format!("cannot render a string: {e}")))
-        }
+        Value::String(s) if s.contains(['\n', '\r']) => serde_json::to_string(s)
+            .map_err(|e| CodegenError::new("", format!("cannot render a string: {e}"))),
         _ => {
-            let text = serde_yaml_ng::to_string(v).map_err(|e| CodegenError::new("", format!("cannot render YAML: {e}")))?;
+            let text = serde_yaml_ng::to_string(v)
+                .map_err(|e| CodegenError::new("", format!("cannot render YAML: {e}")))?;
             let text = text.strip_suffix('\n').unwrap_or(&text);
             if text.contains('\n') {
                 // Never expected for a one-line scalar; stay correct anyway.
-                return serde_json::to_string(v).map_err(|e| CodegenError::new("", format!("cannot render: {e}")));
+                return serde_json::to_string(v)
+                    .map_err(|e| CodegenError::new("", format!("cannot render: {e}")));
             }
             Ok(text.to_owned())
         }
@@ -56,7 +58,11 @@ fn is_block(v: &Value) -> bool {
     }
 }
 
-fn render_map(map: &Map<String, Value>, indent: usize, out: &mut String) -> Result<(), CodegenError> {
+fn render_map(
+    map: &Map<String, Value>,
+    indent: usize,
+    out: &mut String,
+) -> Result<(), CodegenError> {
     for (key, value) in map {
         out.push_str(&" ".repeat(indent));
         out.push_str(&scalar(&Value::String(key.clone()))?);

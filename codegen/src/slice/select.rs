@@ -29,11 +29,16 @@ impl Selector {
             if !METHODS.contains(&method.as_str()) {
                 return Err(CodegenError::new(
                     "",
-                    format!("selector `{text}`: `{method}` is not an HTTP method (expected `METHOD /path` or an operationId)"),
+                    format!(
+                        "selector `{text}`: `{method}` is not an HTTP method (expected `METHOD /path` or an operationId)"
+                    ),
                 ));
             }
             if !path.starts_with('/') {
-                return Err(CodegenError::new("", format!("selector `{text}`: the path must start with `/`")));
+                return Err(CodegenError::new(
+                    "",
+                    format!("selector `{text}`: the path must start with `/`"),
+                ));
             }
             return Ok(Selector::MethodPath(method, path.to_owned()));
         }
@@ -52,7 +57,10 @@ impl fmt::Display for Selector {
 
 /// `METHOD /path (operationId)`, for summaries and errors.
 pub(super) fn op_label(method: &str, path: &str, op: &Value) -> String {
-    let id = op.get("operationId").and_then(Value::as_str).unwrap_or("no operationId");
+    let id = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or("no operationId");
     format!("{} {path} ({id})", method.to_ascii_uppercase())
 }
 
@@ -61,14 +69,23 @@ pub(super) fn matches(paths: &Map<String, Value>, sel: &Selector) -> Vec<(String
     let mut out = Vec::new();
     match sel {
         Selector::MethodPath(m, p) => {
-            if paths.get(p).and_then(|item| item.get(m)).is_some_and(Value::is_object) {
+            if paths
+                .get(p)
+                .and_then(|item| item.get(m))
+                .is_some_and(Value::is_object)
+            {
                 out.push((p.clone(), m.clone()));
             }
         }
         Selector::OperationId(id) => {
             for (path, item) in paths {
                 for m in METHODS {
-                    if item.get(*m).and_then(|op| op.get("operationId")).and_then(Value::as_str) == Some(id.as_str()) {
+                    if item
+                        .get(*m)
+                        .and_then(|op| op.get("operationId"))
+                        .and_then(Value::as_str)
+                        == Some(id.as_str())
+                    {
                         out.push((path.clone(), (*m).to_owned()));
                     }
                 }
@@ -98,7 +115,11 @@ fn path_shape(path: &str) -> String {
     out
 }
 
-pub(super) fn no_match_error(paths: &Map<String, Value>, sel: &Selector, context: &str) -> CodegenError {
+pub(super) fn no_match_error(
+    paths: &Map<String, Value>,
+    sel: &Selector,
+    context: &str,
+) -> CodegenError {
     let mut hint = String::new();
     if let Selector::MethodPath(_, p) = sel {
         if let Some(item) = paths.get(p) {
@@ -107,15 +128,29 @@ pub(super) fn no_match_error(paths: &Map<String, Value>, sel: &Selector, context
                 .filter(|x| item.get(**x).is_some())
                 .map(|x| x.to_ascii_uppercase())
                 .collect();
-            hint = format!("; the path exists with {}", if have.is_empty() { "no operations".to_owned() } else { have.join(", ") });
+            hint = format!(
+                "; the path exists with {}",
+                if have.is_empty() {
+                    "no operations".to_owned()
+                } else {
+                    have.join(", ")
+                }
+            );
         } else {
             let shape = path_shape(p);
-            let similar: Vec<&String> = paths.keys().filter(|k| path_shape(k) == shape).take(3).collect();
+            let similar: Vec<&String> = paths
+                .keys()
+                .filter(|k| path_shape(k) == shape)
+                .take(3)
+                .collect();
             if !similar.is_empty() {
                 let list: Vec<String> = similar.iter().map(|s| format!("`{s}`")).collect();
                 hint = format!("; did you mean {}?", list.join(" or "));
             }
         }
     }
-    CodegenError::new("", format!("selector `{sel}` matches no operation in {context}{hint}"))
+    CodegenError::new(
+        "",
+        format!("selector `{sel}` matches no operation in {context}{hint}"),
+    )
 }

@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJzY3AiOiJBZ2VudElkZW50aXR5LlJlYWRXcml0ZS5BbGwifQ.";
+const TOKEN: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJzY3AiOiJBZ2VudElkZW50aXR5LlJlYWRXcml0ZS5BbGwifQ.";
 const AGENT: &str = "8f4e7c2a-5d11-4c53-9a7e-0d3b6a1f2e90";
 const OWNER: &str = "1511d5e7-c324-4362-ad4b-16c20076e5aa";
 const GROUP: &str = "4c563cdf-0efa-44c5-a384-dbf57db277df";
@@ -116,13 +117,20 @@ impl Raw {
         Self {
             http,
             base: base.to_owned(),
-            owners: format!("{base}/servicePrincipals/{AGENT}/microsoft.graph.agentIdentity/owners"),
+            owners: format!(
+                "{base}/servicePrincipals/{AGENT}/microsoft.graph.agentIdentity/owners"
+            ),
             limited_mode: format!("{base}/copilot/admin/settings/limitedMode"),
             models,
         }
     }
 
-    fn request(&self, method: reqwest::Method, url: &str, body: Option<Vec<u8>>) -> reqwest::RequestBuilder {
+    fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> reqwest::RequestBuilder {
         let mut builder = self
             .http
             .request(method, url)
@@ -155,18 +163,34 @@ impl Raw {
                     odata_id: format!("{}/directoryObjects/{OWNER}", self.base),
                 };
                 let body = serde_json::to_vec(&reference).expect("serialize");
-                let response = self.request(reqwest::Method::POST, &format!("{}/$ref", self.owners), Some(body)).send().await.expect("send");
+                let response = self
+                    .request(
+                        reqwest::Method::POST,
+                        &format!("{}/$ref", self.owners),
+                        Some(body),
+                    )
+                    .send()
+                    .await
+                    .expect("send");
                 assert_eq!(response.status(), 204);
                 black_box(response.bytes().await.expect("body"));
             }
             Op::RemoveOwner => {
                 let url = format!("{}/{OWNER}/$ref", self.owners);
-                let response = self.request(reqwest::Method::DELETE, &url, None).send().await.expect("send");
+                let response = self
+                    .request(reqwest::Method::DELETE, &url, None)
+                    .send()
+                    .await
+                    .expect("send");
                 assert_eq!(response.status(), 204);
                 black_box(response.bytes().await.expect("body"));
             }
             Op::ListOwners => {
-                let response = self.request(reqwest::Method::GET, &self.owners, None).send().await.expect("send");
+                let response = self
+                    .request(reqwest::Method::GET, &self.owners, None)
+                    .send()
+                    .await
+                    .expect("send");
                 assert!(response.status().is_success());
                 let body = response.bytes().await.expect("body");
                 if self.models {
@@ -180,7 +204,11 @@ impl Raw {
                 }
             }
             Op::GetLimitedMode => {
-                let response = self.request(reqwest::Method::GET, &self.limited_mode, None).send().await.expect("send");
+                let response = self
+                    .request(reqwest::Method::GET, &self.limited_mode, None)
+                    .send()
+                    .await
+                    .expect("send");
                 assert!(response.status().is_success());
                 self.decode_limited_mode(&response.bytes().await.expect("body"));
             }
@@ -192,7 +220,11 @@ impl Raw {
                     is_enabled_for_group: Some(true),
                 })
                 .expect("serialize");
-                let response = self.request(reqwest::Method::PATCH, &self.limited_mode, Some(body)).send().await.expect("send");
+                let response = self
+                    .request(reqwest::Method::PATCH, &self.limited_mode, Some(body))
+                    .send()
+                    .await
+                    .expect("send");
                 assert!(response.status().is_success());
                 self.decode_limited_mode(&response.bytes().await.expect("body"));
             }
@@ -210,14 +242,25 @@ struct Sdk {
 
 impl Sdk {
     async fn call(&self, op: Op) {
-        let owners = self.client.service_principals().by_service_principal_id(AGENT).agent_identity().owners();
+        let owners = self
+            .client
+            .service_principals()
+            .by_service_principal_id(AGENT)
+            .agent_identity()
+            .owners();
         let limited_mode = self.client.copilot().admin().settings().limited_mode();
         match op {
             Op::AddOwner => {
-                let reference = ReferenceCreate::directory_object(&self.client, OWNER).expect("reference");
+                let reference =
+                    ReferenceCreate::directory_object(&self.client, OWNER).expect("reference");
                 owners.ref_().post(&reference).await.expect("add owner");
             }
-            Op::RemoveOwner => owners.by_directory_object_id(OWNER).ref_().delete().await.expect("remove owner"),
+            Op::RemoveOwner => owners
+                .by_directory_object_id(OWNER)
+                .ref_()
+                .delete()
+                .await
+                .expect("remove owner"),
             Op::ListOwners => {
                 let page = owners.get().await.expect("list owners");
                 assert_eq!(page.items.len(), 3);
@@ -251,7 +294,13 @@ enum Op {
     PatchLimitedMode,
 }
 
-const OPS: [Op; 5] = [Op::AddOwner, Op::RemoveOwner, Op::ListOwners, Op::GetLimitedMode, Op::PatchLimitedMode];
+const OPS: [Op; 5] = [
+    Op::AddOwner,
+    Op::RemoveOwner,
+    Op::ListOwners,
+    Op::GetLimitedMode,
+    Op::PatchLimitedMode,
+];
 
 impl Op {
     fn name(self) -> &'static str {
@@ -299,7 +348,13 @@ struct Run {
     bytes: f64,
 }
 
-fn run(rt: &tokio::runtime::Runtime, variant: Variant<'_>, op: Op, mode: Mode, calls: usize) -> Run {
+fn run(
+    rt: &tokio::runtime::Runtime,
+    variant: Variant<'_>,
+    op: Op,
+    mode: Mode,
+    calls: usize,
+) -> Run {
     // Warm up: connections open, caches filled.
     rt.block_on(async {
         for _ in 0..(calls / 20).clamp(1, 200) {
@@ -333,7 +388,11 @@ fn run(rt: &tokio::runtime::Runtime, variant: Variant<'_>, op: Op, mode: Mode, c
                     }
                     latencies
                 });
-                futures_join_all(tasks).await.into_iter().flatten().collect()
+                futures_join_all(tasks)
+                    .await
+                    .into_iter()
+                    .flatten()
+                    .collect()
             }
         }
     });
@@ -369,7 +428,11 @@ async fn futures_join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Ve
                 }
             }
         }
-        if all { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
     })
     .await;
     done.into_iter().flatten().collect()
@@ -392,16 +455,36 @@ fn assert_same_wire(op: Op, sdk: &Seen, raw: &Seen) {
         let mut headers: Vec<(String, String)> = seen
             .headers
             .iter()
-            .map(|(n, v)| (n.clone(), if n == "client-request-id" { "<uuid>".to_owned() } else { v.clone() }))
+            .map(|(n, v)| {
+                (
+                    n.clone(),
+                    if n == "client-request-id" {
+                        "<uuid>".to_owned()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
             .collect();
         headers.sort();
-        (seen.method.clone(), seen.path.clone(), seen.query.clone(), headers, seen.body.clone())
+        (
+            seen.method.clone(),
+            seen.path.clone(),
+            seen.query.clone(),
+            headers,
+            seen.body.clone(),
+        )
     };
     for seen in [sdk, raw] {
         let id = seen.header("client-request-id").expect("client-request-id");
         assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     }
-    assert_eq!(strip(sdk), strip(raw), "{}: the SDK and the hand-written request differ", op.name());
+    assert_eq!(
+        strip(sdk),
+        strip(raw),
+        "{}: the SDK and the hand-written request differ",
+        op.name()
+    );
 }
 
 struct Options {
@@ -424,12 +507,30 @@ fn options() -> Option<Options> {
         return None;
     }
     let benching = args.iter().any(|a| a == "--bench");
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let number = |flag: &str, default: usize| value(flag).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{flag} takes a number")));
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let number = |flag: &str, default: usize| {
+        value(flag).map_or(default, |v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{flag} takes a number"))
+        })
+    };
     Some(Options {
         benching,
-        calls: if benching { number("--calls", 20_000) } else { 64 },
-        reps: if benching { number("--reps", 5).max(1) } else { 1 },
+        calls: if benching {
+            number("--calls", 20_000)
+        } else {
+            64
+        },
+        reps: if benching {
+            number("--reps", 5).max(1)
+        } else {
+            1
+        },
         only: if benching { value("--only") } else { None },
         mode: if benching { value("--mode") } else { None },
         variant: if benching { value("--variant") } else { None },
@@ -440,19 +541,34 @@ fn main() {
     let Some(options) = options() else { return };
     let server = CannedGraph::start();
     let pinned = graph_bench::cpu::pin_to_cpu(0);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("client runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
     let base = server.base_url();
     let raw = Raw::new(&base, false);
     let raw_models = Raw::new(&base, true);
     let sdk = Sdk {
-        client: Client::builder(StaticToken::new(TOKEN)).service_root(&base).build().expect("client"),
+        client: Client::builder(StaticToken::new(TOKEN))
+            .service_root(&base)
+            .build()
+            .expect("client"),
     };
 
     let ops: Vec<Op> = OPS
         .into_iter()
-        .filter(|op| options.only.as_deref().is_none_or(|w| op.name().contains(w)))
+        .filter(|op| {
+            options
+                .only
+                .as_deref()
+                .is_none_or(|w| op.name().contains(w))
+        })
         .collect();
-    assert!(!ops.is_empty(), "--only matches no operation; operations: {:?}", OPS.map(Op::name));
+    assert!(
+        !ops.is_empty(),
+        "--only matches no operation; operations: {:?}",
+        OPS.map(Op::name)
+    );
 
     // The same request on the wire, both ways.
     for &op in &ops {
@@ -471,7 +587,9 @@ fn main() {
                 run(&rt, Variant::Sdk(&sdk), op, mode, options.calls);
             }
         }
-        println!("floor: smoke run passed (the SDK's and the hand-written requests are the same on the wire)");
+        println!(
+            "floor: smoke run passed (the SDK's and the hand-written requests are the same on the wire)"
+        );
         return;
     }
 
@@ -479,26 +597,66 @@ fn main() {
         "graph-beta per-call cost vs hand-written reqwest: {} calls per run, {} repetitions (raw, SDK, raw), canned server on its own thread{}",
         options.calls,
         options.reps,
-        if pinned { "; client pinned to CPU 0, server to the last CPU" } else { "" }
+        if pinned {
+            "; client pinned to CPU 0, server to the last CPU"
+        } else {
+            ""
+        }
     );
     println!(
         "{:<19} {:<6} {:>14} {:>11} {:>14} {:>11} {:>16} {:>16} {:>18}",
-        "operation", "mode", "SDK/raw thrpt", "raw/raw", "SDK/raw lat", "raw/raw", "CPU/call SDK|raw", "allocs SDK|raw", "bytes SDK|raw"
+        "operation",
+        "mode",
+        "SDK/raw thrpt",
+        "raw/raw",
+        "SDK/raw lat",
+        "raw/raw",
+        "CPU/call SDK|raw",
+        "allocs SDK|raw",
+        "bytes SDK|raw"
     );
     let modes: Vec<Mode> = [Mode::Sequential, Mode::Concurrent]
         .into_iter()
-        .filter(|m| options.mode.as_deref().is_none_or(|w| w == if *m == Mode::Sequential { "seq" } else { "c64" }))
+        .filter(|m| {
+            options
+                .mode
+                .as_deref()
+                .is_none_or(|w| w == if *m == Mode::Sequential { "seq" } else { "c64" })
+        })
         .collect();
     if let Some(variant) = options.variant.as_deref() {
         for &op in &ops {
             for &mode in &modes {
                 let one = match variant {
-                    "sdk" => run(&rt, Variant::Sdk(&sdk), op, mode, options.calls * options.reps),
-                    "raw" => run(&rt, Variant::Raw(&raw), op, mode, options.calls * options.reps),
-                    "models" => run(&rt, Variant::Raw(&raw_models), op, mode, options.calls * options.reps),
+                    "sdk" => run(
+                        &rt,
+                        Variant::Sdk(&sdk),
+                        op,
+                        mode,
+                        options.calls * options.reps,
+                    ),
+                    "raw" => run(
+                        &rt,
+                        Variant::Raw(&raw),
+                        op,
+                        mode,
+                        options.calls * options.reps,
+                    ),
+                    "models" => run(
+                        &rt,
+                        Variant::Raw(&raw_models),
+                        op,
+                        mode,
+                        options.calls * options.reps,
+                    ),
                     other => panic!("--variant takes sdk, raw or models, not {other:?}"),
                 };
-                println!("{} {variant} {mode:?}: {:.0} calls/s, {:.1} allocs/call", op.name(), one.throughput, one.allocations);
+                println!(
+                    "{} {variant} {mode:?}: {:.0} calls/s, {:.1} allocs/call",
+                    op.name(),
+                    one.throughput,
+                    one.allocations
+                );
             }
         }
         return;
@@ -513,22 +671,45 @@ fn main() {
                 runs.push((a, s, b));
             }
             // SDK against the mean of the raw runs around it; raw against raw for the noise.
-            let thrpt: Vec<f64> = runs.iter().map(|(a, s, b)| s.throughput / ((a.throughput + b.throughput) / 2.0)).collect();
-            let thrpt_noise: Vec<f64> = runs.iter().map(|(a, _, b)| b.throughput / a.throughput).collect();
+            let thrpt: Vec<f64> = runs
+                .iter()
+                .map(|(a, s, b)| s.throughput / ((a.throughput + b.throughput) / 2.0))
+                .collect();
+            let thrpt_noise: Vec<f64> = runs
+                .iter()
+                .map(|(a, _, b)| b.throughput / a.throughput)
+                .collect();
             let lat: Vec<f64> = runs
                 .iter()
-                .map(|(a, s, b)| s.latency.as_secs_f64() / ((a.latency.as_secs_f64() + b.latency.as_secs_f64()) / 2.0))
+                .map(|(a, s, b)| {
+                    s.latency.as_secs_f64()
+                        / ((a.latency.as_secs_f64() + b.latency.as_secs_f64()) / 2.0)
+                })
                 .collect();
-            let lat_noise: Vec<f64> = runs.iter().map(|(a, _, b)| b.latency.as_secs_f64() / a.latency.as_secs_f64()).collect();
+            let lat_noise: Vec<f64> = runs
+                .iter()
+                .map(|(a, _, b)| b.latency.as_secs_f64() / a.latency.as_secs_f64())
+                .collect();
             let cpu = |pick: fn(&(Run, Run, Run)) -> Option<Duration>| {
-                let values: Vec<f64> = runs.iter().filter_map(|r| pick(r).map(|d| d.as_secs_f64() * 1e6)).collect();
-                if values.is_empty() { "n/a".to_owned() } else { format!("{:.1}", median(values)) }
+                let values: Vec<f64> = runs
+                    .iter()
+                    .filter_map(|r| pick(r).map(|d| d.as_secs_f64() * 1e6))
+                    .collect();
+                if values.is_empty() {
+                    "n/a".to_owned()
+                } else {
+                    format!("{:.1}", median(values))
+                }
             };
             let (_, last_sdk, last_raw) = runs[runs.len() - 1];
             println!(
                 "{:<19} {:<6} {:>14} {:>11} {:>14} {:>11} {:>16} {:>16} {:>18}",
                 op.name(),
-                if mode == Mode::Sequential { "seq" } else { "c64" },
+                if mode == Mode::Sequential {
+                    "seq"
+                } else {
+                    "c64"
+                },
                 format!("{:.3} ({})", median(thrpt.clone()), spread(&thrpt)),
                 spread(&thrpt_noise),
                 format!("{:.3} ({})", median(lat.clone()), spread(&lat)),

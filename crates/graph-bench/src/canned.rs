@@ -42,7 +42,10 @@ pub struct Seen {
 impl Seen {
     /// The value of a header, if sent.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -64,16 +67,26 @@ fn answer(kind: &str) -> Response<Full<Bytes>> {
         "add-owner" | "remove-owner" => (StatusCode::NO_CONTENT, None),
         "list-owners" => (StatusCode::OK, Some(OWNERS_PAGE)),
         "get-limited-mode" | "patch-limited-mode" => (StatusCode::OK, Some(LIMITED_MODE)),
-        _ => (StatusCode::NOT_FOUND, Some(r#"{"error":{"code":"NotFound","message":"canned server"}}"#)),
+        _ => (
+            StatusCode::NOT_FOUND,
+            Some(r#"{"error":{"code":"NotFound","message":"canned server"}}"#),
+        ),
     };
-    let mut response = Response::new(Full::new(body.map_or_else(Bytes::new, |b| Bytes::from_static(b.as_bytes()))));
+    let mut response = Response::new(Full::new(
+        body.map_or_else(Bytes::new, |b| Bytes::from_static(b.as_bytes())),
+    ));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("request-id", hyper::header::HeaderValue::from_static("a9b4c7d2-0000-4000-8000-000000000001"));
+    headers.insert(
+        "request-id",
+        hyper::header::HeaderValue::from_static("a9b4c7d2-0000-4000-8000-000000000001"),
+    );
     if body.is_some() {
         headers.insert(
             hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8"),
+            hyper::header::HeaderValue::from_static(
+                "application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8",
+            ),
         );
     }
     response
@@ -105,29 +118,44 @@ impl CannedGraph {
             .spawn(move || {
                 // The server on the last CPU, a benchmark's client on the first.
                 crate::cpu::pin_to_cpu(usize::MAX);
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("server runtime");
                 rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                    addr_tx.send(listener.local_addr().expect("addr")).expect("report address");
-                    let serve = async {
-                        loop {
-                            let Ok((stream, _)) = listener.accept().await else { continue };
-                            let _ = stream.set_nodelay(true);
-                            let keep = Arc::clone(&keep);
-                            tokio::spawn(async move {
-                                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                                    let keep = Arc::clone(&keep);
-                                    async move { Ok::<_, Infallible>(serve(request, &keep).await) }
+                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                            .await
+                            .expect("bind");
+                        addr_tx
+                            .send(listener.local_addr().expect("addr"))
+                            .expect("report address");
+                        let serve = async {
+                            loop {
+                                let Ok((stream, _)) = listener.accept().await else {
+                                    continue;
+                                };
+                                let _ = stream.set_nodelay(true);
+                                let keep = Arc::clone(&keep);
+                                tokio::spawn(async move {
+                                    let service = hyper::service::service_fn(
+                                        move |request: Request<Incoming>| {
+                                            let keep = Arc::clone(&keep);
+                                            async move {
+                                                Ok::<_, Infallible>(serve(request, &keep).await)
+                                            }
+                                        },
+                                    );
+                                    let _ = hyper::server::conn::http1::Builder::new()
+                                        .serve_connection(TokioIo::new(stream), service)
+                                        .await;
                                 });
-                                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                            });
+                            }
+                        };
+                        tokio::select! {
+                            () = serve => {}
+                            _ = stopped => {}
                         }
-                    };
-                    tokio::select! {
-                        () = serve => {}
-                        _ = stopped => {}
-                    }
-                });
+                    });
             })
             .expect("server thread");
         let addr = addr_rx.recv().expect("server address");
@@ -147,18 +175,31 @@ impl CannedGraph {
     /// The first request of each kind (`add-owner`, `remove-owner`, `list-owners`,
     /// `get-limited-mode`, `patch-limited-mode`) seen since the last [`clear`](Self::clear).
     pub fn first_requests(&self) -> BTreeMap<&'static str, Seen> {
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Forgets the requests seen.
     pub fn clear(&self) {
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
-async fn serve(request: Request<Incoming>, keep: &Mutex<BTreeMap<&'static str, Seen>>) -> Response<Full<Bytes>> {
+async fn serve(
+    request: Request<Incoming>,
+    keep: &Mutex<BTreeMap<&'static str, Seen>>,
+) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let kind = kind(&parts.method, parts.uri.path());
     {
         let mut seen = keep.lock().unwrap_or_else(PoisonError::into_inner);
@@ -169,7 +210,12 @@ async fn serve(request: Request<Incoming>, keep: &Mutex<BTreeMap<&'static str, S
             headers: parts
                 .headers
                 .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect(),
             body: body.to_vec(),
         });

@@ -74,10 +74,16 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn required(name: &str) -> Result<String, String> {
-    env(name).ok_or_else(|| format!("{name} must be set when signing in to a real tenant or bringing a token"))
+    env(name).ok_or_else(|| {
+        format!("{name} must be set when signing in to a real tenant or bringing a token")
+    })
 }
 
-fn client(credential: impl Credential + 'static, base_url: Option<&str>, http: Option<&reqwest::Client>) -> Result<Client, String> {
+fn client(
+    credential: impl Credential + 'static,
+    base_url: Option<&str>,
+    http: Option<&reqwest::Client>,
+) -> Result<Client, String> {
     let mut builder = Client::builder(credential);
     if let Some(url) = base_url {
         builder = builder.service_root(url);
@@ -107,7 +113,10 @@ async fn local() -> Result<Target, String> {
                 })
                 .group(LOCAL_GROUP, "Copilot limited-mode pilot")
                 .agent_identity(LOCAL_AGENT, "Expense report agent")
-                .app(App::confidential(LOCAL_APP, LOCAL_APP_SECRET, &[OWNERS_READ, OWNERS_WRITE]).display_name("Owner sync"))
+                .app(
+                    App::confidential(LOCAL_APP, LOCAL_APP_SECRET, &[OWNERS_READ, OWNERS_WRITE])
+                        .display_name("Owner sync"),
+                )
                 .app(App::public(LOCAL_CLI, &[LIMITED_MODE]).display_name("Copilot admin CLI")),
         )
         .start()
@@ -115,8 +124,12 @@ async fn local() -> Result<Target, String> {
         .map_err(|e| format!("could not start the local emulator: {e}"))?;
     graph_beta::runtime::ensure_crypto_provider().map_err(|e| e.to_string())?;
     // Trust the emulator's test CA (as a real tool trusts the public CAs).
-    let ca = reqwest::Certificate::from_pem(graph_emulator::tls::TEST_CA_PEM.as_bytes()).map_err(|e| e.to_string())?;
-    let http = reqwest::Client::builder().add_root_certificate(ca).build().map_err(|e| e.to_string())?;
+    let ca = reqwest::Certificate::from_pem(graph_emulator::tls::TEST_CA_PEM.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .map_err(|e| e.to_string())?;
     let authority = emulator.authority_host().to_owned();
 
     let app_only = AzureIdentityOptions::new(&Cloud::Global)
@@ -132,7 +145,10 @@ async fn local() -> Result<Target, String> {
         .on_prompt(move |prompt| {
             println!("   sign-in: {}", prompt.message);
             match identity.approve(&prompt.user_code, LOCAL_ADMIN) {
-                Ok(()) => println!("   (local emulator: code {} approved as Megan Bowen, an administrator)", prompt.user_code),
+                Ok(()) => println!(
+                    "   (local emulator: code {} approved as Megan Bowen, an administrator)",
+                    prompt.user_code
+                ),
                 Err(e) => println!("   (local emulator: could not approve: {e})"),
             }
         })
@@ -171,14 +187,19 @@ fn entra(tenant: &str, base_url: Option<&str>) -> Result<Target, String> {
     );
     let owners = match secret {
         Some(secret) => client(
-            AzureIdentityOptions::new(&Cloud::Global).client_secret(tenant, &client_id, secret).map_err(|e| e.to_string())?,
+            AzureIdentityOptions::new(&Cloud::Global)
+                .client_secret(tenant, &client_id, secret)
+                .map_err(|e| e.to_string())?,
             base_url,
             None,
         )?,
         None => client(Arc::clone(&admin), base_url, None)?,
     };
     let settings = client(admin, base_url, None)?;
-    let description = format!("{} (signed in to tenant {tenant})", settings.core().service_root());
+    let description = format!(
+        "{} (signed in to tenant {tenant})",
+        settings.core().service_root()
+    );
     Ok(Target {
         owners,
         settings,
@@ -199,7 +220,9 @@ async fn target() -> Result<Target, String> {
     if token.is_none() && base_url.is_none() {
         return local().await;
     }
-    let credential = Arc::new(StaticToken::new(token.unwrap_or_else(|| "quickstart-local-token".into())));
+    let credential = Arc::new(StaticToken::new(
+        token.unwrap_or_else(|| "quickstart-local-token".into()),
+    ));
     let owners = client(Arc::clone(&credential), base_url.as_deref(), None)?;
     let settings = client(credential, base_url.as_deref(), None)?;
     let description = owners.core().service_root().to_owned();
@@ -228,7 +251,10 @@ fn show(mode: &CopilotAdminLimitedMode) -> String {
         Nullable::Null => "null".into(),
         Nullable::Absent => "(not returned)".into(),
     };
-    format!("isEnabledForGroup = {enabled}, groupId = {}", text(&mode.group_id))
+    format!(
+        "isEnabledForGroup = {enabled}, groupId = {}",
+        text(&mode.group_id)
+    )
 }
 
 /// One line per owner, by type.
@@ -240,14 +266,33 @@ fn describe(owner: &AnyDirectoryObject) -> String {
             text(&user.display_name),
             text(&user.user_principal_name)
         ),
-        AnyDirectoryObject::AgentIdentity(agent) => format!("agent identity {} ({})", owner.id().unwrap_or("?"), text(&agent.display_name)),
-        AnyDirectoryObject::ServicePrincipal(sp) => format!("service principal {} ({})", owner.id().unwrap_or("?"), text(&sp.display_name)),
-        other => format!("{} {}", other.odata_type().unwrap_or("directory object"), other.id().unwrap_or("?")),
+        AnyDirectoryObject::AgentIdentity(agent) => format!(
+            "agent identity {} ({})",
+            owner.id().unwrap_or("?"),
+            text(&agent.display_name)
+        ),
+        AnyDirectoryObject::ServicePrincipal(sp) => format!(
+            "service principal {} ({})",
+            owner.id().unwrap_or("?"),
+            text(&sp.display_name)
+        ),
+        other => format!(
+            "{} {}",
+            other.odata_type().unwrap_or("directory object"),
+            other.id().unwrap_or("?")
+        ),
     }
 }
 
-async fn list_owners(owners: &graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder) -> Result<(), Error> {
-    let listed = owners.get().select(["id", "displayName", "userPrincipalName"]).items().collect_all().await?;
+async fn list_owners(
+    owners: &graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder,
+) -> Result<(), Error> {
+    let listed = owners
+        .get()
+        .select(["id", "displayName", "userPrincipalName"])
+        .items()
+        .collect_all()
+        .await?;
     if listed.is_empty() {
         println!("   200 OK: no owners");
     }
@@ -270,7 +315,10 @@ async fn run(t: &Target) -> Result<(), Error> {
 
     println!("2. Add {} as an owner", t.owner_id);
     let reference = ReferenceCreate::directory_object(&t.owners, &t.owner_id)?;
-    println!("   POST …/owners/$ref with @odata.id = {}", reference.odata_id.as_deref().unwrap_or(""));
+    println!(
+        "   POST …/owners/$ref with @odata.id = {}",
+        reference.odata_id.as_deref().unwrap_or("")
+    );
     owners.ref_().post(&reference).await?;
     println!("   204 No Content: owner added");
 
@@ -292,7 +340,11 @@ async fn run(t: &Target) -> Result<(), Error> {
     }
 
     println!("5. Remove the owner");
-    owners.by_directory_object_id(&t.owner_id).ref_().delete().await?;
+    owners
+        .by_directory_object_id(&t.owner_id)
+        .ref_()
+        .delete()
+        .await?;
     println!("   204 No Content: owner removed");
 
     println!("6. List once more");

@@ -183,9 +183,9 @@ pub mod runtime {
 pub type Client = graph_requests::GraphClient;
 
 pub use graph_core::{
-    AccessToken, Cloud, Credential, CredentialError, CredentialErrorKind, EntraError, Error, GraphError, Items,
-    NationalCloud, Page, PagedRequest, Pages, RetryPolicy, ServiceError, StaticToken, Stream, TokenCache,
-    TokenRequest,
+    AccessToken, Cloud, Credential, CredentialError, CredentialErrorKind, EntraError, Error,
+    GraphError, Items, NationalCloud, Page, PagedRequest, Pages, RetryPolicy, ServiceError,
+    StaticToken, Stream, TokenCache, TokenRequest,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};
@@ -198,8 +198,10 @@ pub mod prelude {
     #[cfg(feature = "copilot")]
     pub use crate::models::CopilotAdminLimitedMode;
     #[cfg(feature = "service-principals")]
-    pub use crate::models::{AgentIdentity, AnyDirectoryObject, DirectoryObject, ServicePrincipal, User};
+    pub use crate::models::{
+        AgentIdentity, AnyDirectoryObject, DirectoryObject, ServicePrincipal, User,
+    };
+    pub use crate::{Client, Cloud, Credential, Error, Nullable, Page, RetryPolicy, StaticToken};
     #[cfg(feature = "service-principals")]
     pub use crate::{ReferenceCreateExt, models::ReferenceCreate};
-    pub use crate::{Client, Cloud, Credential, Error, Nullable, Page, RetryPolicy, StaticToken};
 }

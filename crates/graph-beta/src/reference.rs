@@ -41,13 +41,20 @@ mod tests {
     #[test]
     fn references_use_the_configured_root_and_encode_ids() {
         let client = Client::new(StaticToken::new("t"));
-        let r = ReferenceCreate::directory_object(&client, "1511d5e7-c324-4362-ad4b-16c20076e5aa").unwrap();
+        let r = ReferenceCreate::directory_object(&client, "1511d5e7-c324-4362-ad4b-16c20076e5aa")
+            .unwrap();
         assert_eq!(
             r.odata_id.as_deref(),
-            Some("https://graph.microsoft.com/beta/directoryObjects/1511d5e7-c324-4362-ad4b-16c20076e5aa")
+            Some(
+                "https://graph.microsoft.com/beta/directoryObjects/1511d5e7-c324-4362-ad4b-16c20076e5aa"
+            )
         );
         let odd = ReferenceCreate::directory_object(&client, "a/b c").unwrap();
-        assert!(odd.odata_id.unwrap().ends_with("/directoryObjects/a%2Fb%20c"));
+        assert!(
+            odd.odata_id
+                .unwrap()
+                .ends_with("/directoryObjects/a%2Fb%20c")
+        );
         assert!(ReferenceCreate::directory_object(&client, "..").is_err());
         assert!(ReferenceCreate::directory_object(&client, "").is_err());
     }

@@ -9,7 +9,6 @@
 
 mod common;
 
-
 use common::*;
 use graph_beta::prelude::*;
 use wiremock::matchers::{any, method, path};

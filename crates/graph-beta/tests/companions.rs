@@ -12,8 +12,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const LIST_PATH: &str = "/beta/servicePrincipals/00000000-0000-0000-0000-0000000000a1/microsoft.graph.agentIdentity/owners";
 
-fn owners(client: &Client) -> graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
-    client.service_principals().by_service_principal_id(AGENT_ID).agent_identity().owners()
+fn owners(
+    client: &Client,
+) -> graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
+    client
+        .service_principals()
+        .by_service_principal_id(AGENT_ID)
+        .agent_identity()
+        .owners()
 }
 
 fn page(value: serde_json::Value, next: Option<String>) -> ResponseTemplate {
@@ -53,9 +59,18 @@ async fn list_sends_the_exact_path_and_encodes_every_query_option() {
     .expect("first page");
     assert_eq!(first.items.len(), 1);
     assert!(!first.has_next());
-    let AnyDirectoryObject::User(adele) = &first.items[0] else { panic!("{:?}", first.items[0]) };
-    assert_eq!(adele.user_principal_name.as_deref(), Some("adele@contoso.com"));
-    assert_eq!(adele.display_name, Nullable::Null, "an explicit null survives");
+    let AnyDirectoryObject::User(adele) = &first.items[0] else {
+        panic!("{:?}", first.items[0])
+    };
+    assert_eq!(
+        adele.user_principal_name.as_deref(),
+        Some("adele@contoso.com")
+    );
+    assert_eq!(
+        adele.display_name,
+        Nullable::Null,
+        "an explicit null survives"
+    );
     let request = &received(&server).await[0];
     assert_eq!(
         request.url.query(),
@@ -87,7 +102,10 @@ async fn three_pages_stream_with_headers_on_every_page_and_tokens_verbatim() {
     Mock::given(method("GET"))
         .and(path(LIST_PATH))
         .and(query_param("$skiptoken", "p2"))
-        .respond_with(page(json!([user("u2", "b@x")]), Some(link("RFNwdAIAAQAAACE6%2B%2F%3D%3D"))))
+        .respond_with(page(
+            json!([user("u2", "b@x")]),
+            Some(link("RFNwdAIAAQAAACE6%2B%2F%3D%3D")),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -114,12 +132,31 @@ async fn three_pages_stream_with_headers_on_every_page_and_tokens_verbatim() {
     let requests = received(&server).await;
     assert_eq!(requests.len(), 3);
     for r in &requests {
-        assert_eq!(header_of(r, "consistencylevel"), Some("eventual"), "{}", r.url);
-        assert_eq!(header_of(r, "prefer"), Some("odata.maxpagesize=1"), "{}", r.url);
-        assert_eq!(header_of(r, "authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            header_of(r, "consistencylevel"),
+            Some("eventual"),
+            "{}",
+            r.url
+        );
+        assert_eq!(
+            header_of(r, "prefer"),
+            Some("odata.maxpagesize=1"),
+            "{}",
+            r.url
+        );
+        assert_eq!(
+            header_of(r, "authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
     }
-    assert_eq!(requests[2].url.query(), Some("$top=1&$skiptoken=RFNwdAIAAQAAACE6%2B%2F%3D%3D"));
-    let ids: std::collections::BTreeSet<&str> = requests.iter().filter_map(|r| header_of(r, "client-request-id")).collect();
+    assert_eq!(
+        requests[2].url.query(),
+        Some("$top=1&$skiptoken=RFNwdAIAAQAAACE6%2B%2F%3D%3D")
+    );
+    let ids: std::collections::BTreeSet<&str> = requests
+        .iter()
+        .filter_map(|r| header_of(r, "client-request-id"))
+        .collect();
     assert_eq!(ids.len(), 3, "each page has its own client-request-id");
 }
 
@@ -129,8 +166,14 @@ async fn a_next_link_to_another_host_or_port_is_refused_before_anything_is_sent(
     let elsewhere = MockServer::start().await;
     for foreign in [
         format!("{}{LIST_PATH}?$skiptoken=SECRET-TOKEN-1", elsewhere.uri()),
-        format!("{}{LIST_PATH}?$skiptoken=SECRET-TOKEN-1", server.uri().replace("http://", "https://")),
-        format!("http://user:pw@{}{LIST_PATH}?$skiptoken=SECRET-TOKEN-1", server.address()),
+        format!(
+            "{}{LIST_PATH}?$skiptoken=SECRET-TOKEN-1",
+            server.uri().replace("http://", "https://")
+        ),
+        format!(
+            "http://user:pw@{}{LIST_PATH}?$skiptoken=SECRET-TOKEN-1",
+            server.address()
+        ),
         format!("{LIST_PATH}?$skiptoken=SECRET-TOKEN-1"),
     ] {
         server.reset().await;
@@ -142,16 +185,39 @@ async fn a_next_link_to_another_host_or_port_is_refused_before_anything_is_sent(
         let client = client_for(&server);
         let all = bounded(owners(&client).get().items().collect_all()).await;
         let err = all.expect_err("the foreign link is refused");
-        let Error::InvalidNextLink { operation_id, reason } = &err else { panic!("{err:?}") };
+        let Error::InvalidNextLink {
+            operation_id,
+            reason,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
         assert_eq!(*operation_id, "servicePrincipals.agentIdentity.ListOwners");
-        assert!(!err.to_string().contains("SECRET-TOKEN-1") && !format!("{err:?}").contains("SECRET-TOKEN-1"), "{reason}");
-        assert_eq!(received(&server).await.len(), 1, "{foreign}: only the first page was fetched");
-        assert!(received(&elsewhere).await.is_empty(), "nothing went to the other host");
+        assert!(
+            !err.to_string().contains("SECRET-TOKEN-1")
+                && !format!("{err:?}").contains("SECRET-TOKEN-1"),
+            "{reason}"
+        );
+        assert_eq!(
+            received(&server).await.len(),
+            1,
+            "{foreign}: only the first page was fetched"
+        );
+        assert!(
+            received(&elsewhere).await.is_empty(),
+            "nothing went to the other host"
+        );
     }
     // Resuming from a foreign link is refused the same way, and nothing is sent at all.
     server.reset().await;
     let client = client_for(&server);
-    let err = bounded(owners(&client).get().resume(format!("{}{LIST_PATH}", elsewhere.uri()))).await.expect_err("refused");
+    let err = bounded(
+        owners(&client)
+            .get()
+            .resume(format!("{}{LIST_PATH}", elsewhere.uri())),
+    )
+    .await
+    .expect_err("refused");
     assert!(matches!(err, Error::InvalidNextLink { .. }), "{err:?}");
     assert!(received(&server).await.is_empty() && received(&elsewhere).await.is_empty());
 }
@@ -169,7 +235,14 @@ async fn resume_continues_from_a_stored_next_link_with_the_requests_headers() {
         .await;
     let client = client_for(&server);
     let stored = format!("{}{LIST_PATH}?$skiptoken=stored", server.uri());
-    let page = bounded(owners(&client).get().consistency_level("eventual").resume(stored)).await.expect("page");
+    let page = bounded(
+        owners(&client)
+            .get()
+            .consistency_level("eventual")
+            .resume(stored),
+    )
+    .await
+    .expect("page");
     assert_eq!(page.items[0].id(), Some("u9"));
 }
 
@@ -179,7 +252,10 @@ async fn each_page_is_retried_on_its_own_and_an_error_mid_stream_is_yielded() {
     let link = |token: &str| format!("{}{LIST_PATH}?$skiptoken={token}", server.uri());
     Mock::given(method("GET"))
         .and(query_param("$skiptoken", "p3"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(graph_error("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(graph_error(
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )))
         .mount(&server)
         .await;
     // Mocks are matched in the order they are mounted: the 429 answers p2 once, then the page.
@@ -214,9 +290,17 @@ async fn each_page_is_retried_on_its_own_and_an_error_mid_stream_is_yielded() {
     let error = error.expect("the third page's 403 is yielded");
     assert_eq!(error.status(), Some(403));
     let requests = received(&server).await;
-    assert_eq!(requests.len(), 4, "page 1, page 2 throttled and retried, page 3");
+    assert_eq!(
+        requests.len(),
+        4,
+        "page 1, page 2 throttled and retried, page 3"
+    );
     assert_eq!(header_of(&requests[2], "retry-attempt"), Some("1"));
-    assert_eq!(header_of(&requests[1], "client-request-id"), header_of(&requests[2], "client-request-id"), "a retry keeps its page's id");
+    assert_eq!(
+        header_of(&requests[1], "client-request-id"),
+        header_of(&requests[2], "client-request-id"),
+        "a retry keeps its page's id"
+    );
 }
 
 #[tokio::test]
@@ -237,15 +321,36 @@ async fn unknown_and_missing_odata_types_decode_to_the_base_with_every_member_ke
         .await;
     let client = client_for(&server);
     let page = bounded(owners(&client).get()).await.expect("page");
-    let AnyDirectoryObject::Other(group) = &page.items[0] else { panic!("{:?}", page.items[0]) };
-    assert_eq!(group.additional_properties.get("mailEnabled"), Some(&json!(true)));
+    let AnyDirectoryObject::Other(group) = &page.items[0] else {
+        panic!("{:?}", page.items[0])
+    };
+    assert_eq!(
+        group.additional_properties.get("mailEnabled"),
+        Some(&json!(true))
+    );
     assert_eq!(page.items[0].odata_type(), Some("#microsoft.graph.group"));
-    assert!(matches!(&page.items[1], AnyDirectoryObject::Other(o) if o.id.as_deref() == Some("x1")));
+    assert!(
+        matches!(&page.items[1], AnyDirectoryObject::Other(o) if o.id.as_deref() == Some("x1"))
+    );
     let agent = page.items[2].as_agent_identity().expect("agent identity");
-    assert_eq!((agent.app_id.as_deref(), agent.agent_identity_blueprint_id.as_deref()), (Some("app"), Some("bp")));
-    assert_eq!(page.items[3].as_service_principal().and_then(|s| s.app_id.as_deref()), Some("app2"));
+    assert_eq!(
+        (
+            agent.app_id.as_deref(),
+            agent.agent_identity_blueprint_id.as_deref()
+        ),
+        (Some("app"), Some("bp"))
+    );
+    assert_eq!(
+        page.items[3]
+            .as_service_principal()
+            .and_then(|s| s.app_id.as_deref()),
+        Some("app2")
+    );
     // The unknown type round-trips as it came.
-    assert_eq!(serde_json::to_value(&page.items[0]).unwrap(), json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "mailEnabled": true}));
+    assert_eq!(
+        serde_json::to_value(&page.items[0]).unwrap(),
+        json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "mailEnabled": true})
+    );
 }
 
 #[tokio::test]
@@ -258,13 +363,23 @@ async fn remove_sends_delete_to_the_exact_reference_path() {
         .mount(&server)
         .await;
     let client = client_for(&server);
-    bounded(owners(&client).by_directory_object_id("a/b c").ref_().delete().if_match("W/\"1\"")).await.expect("removed");
+    bounded(
+        owners(&client)
+            .by_directory_object_id("a/b c")
+            .ref_()
+            .delete()
+            .if_match("W/\"1\""),
+    )
+    .await
+    .expect("removed");
     let request = &received(&server).await[0];
     assert_eq!(header_of(request, "if-match"), Some("W/\"1\""));
     assert!(request.body.is_empty());
     // `.` and `..` never leave the client.
     for bad in ["", ".", ".."] {
-        let err = bounded(owners(&client).by_directory_object_id(bad).ref_().delete()).await.expect_err("refused");
+        let err = bounded(owners(&client).by_directory_object_id(bad).ref_().delete())
+            .await
+            .expect_err("refused");
         assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
     }
     assert_eq!(received(&server).await.len(), 1);
@@ -277,7 +392,9 @@ async fn limited_mode_is_read_bare_or_wrapped_in_value() {
     Mock::given(method("GET"))
         .and(path(LIMITED_MODE_PATH))
         .and(query_param("$select", "isEnabledForGroup,groupId"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"@odata.context": "x", "value": body})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"@odata.context": "x", "value": body})),
+        )
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -288,7 +405,9 @@ async fn limited_mode_is_read_bare_or_wrapped_in_value() {
         .await;
     let client = client_for(&server);
     let limited = client.copilot().admin().settings().limited_mode();
-    let wrapped = bounded(limited.get().select(["isEnabledForGroup", "groupId"])).await.expect("wrapped");
+    let wrapped = bounded(limited.get().select(["isEnabledForGroup", "groupId"]))
+        .await
+        .expect("wrapped");
     let bare = bounded(limited.get()).await.expect("bare");
     assert_eq!(wrapped, bare);
     assert_eq!(bare.is_enabled_for_group, Nullable::Value(true));

@@ -240,7 +240,9 @@ async fn an_add_that_meets_an_owner_already_there_without_a_504_is_still_an_erro
     let graph = emulator().await;
     let client = client(&graph);
     add_owner(&client, AGENT, USER).await.unwrap();
-    graph.faults().on(ADD_OWNER_OP).once(Fault::Throttle { retry_after_secs: 0 });
+    graph.faults().on(ADD_OWNER_OP).once(Fault::Throttle {
+        retry_after_secs: 0,
+    });
     let err = add_owner(&client, AGENT, USER).await.unwrap_err();
     let svc = expect_service(&err, 400, "Request_BadRequest");
     assert!(svc.message().unwrap().contains("already exist"), "{err}");
@@ -257,7 +259,9 @@ async fn an_owner_remove_retried_after_an_applied_gateway_timeout_succeeds() {
     graph
         .faults()
         .on("servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject")
-        .once(Fault::GatewayTimeoutAfterApplying { retry_after_secs: None });
+        .once(Fault::GatewayTimeoutAfterApplying {
+            retry_after_secs: None,
+        });
     client
         .service_principals()
         .by_service_principal_id(AGENT)

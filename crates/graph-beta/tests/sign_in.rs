@@ -21,7 +21,9 @@ use graph_beta::runtime::reqwest;
 // The credential types live behind graph-beta's `azure-identity` and `device-code` features;
 // this crate's dev-dependency on graph-core turns them on for tests, so they are reached through
 // `runtime` here.
-use graph_beta::runtime::{AzureIdentityCredential, AzureIdentityOptions, DeviceCodeCredential, DeviceCodePrompt};
+use graph_beta::runtime::{
+    AzureIdentityCredential, AzureIdentityOptions, DeviceCodeCredential, DeviceCodePrompt,
+};
 use graph_beta::{CredentialErrorKind, TokenCache};
 use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, RecordedRequest, tls};
 
@@ -30,11 +32,13 @@ const APP_SECRET: &str = "Qx8~emulator.client-secret_value";
 const PUBLIC_APP: &str = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
 
 fn confidential_app() -> App {
-    App::confidential(APP, APP_SECRET, &[OWNERS_SCOPE, "AgentIdentity.Read.All"]).display_name("Owner sync")
+    App::confidential(APP, APP_SECRET, &[OWNERS_SCOPE, "AgentIdentity.Read.All"])
+        .display_name("Owner sync")
 }
 
 fn public_app() -> App {
-    App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE, "AgentIdentity.Read.All"]).display_name("Copilot admin CLI")
+    App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE, "AgentIdentity.Read.All"])
+        .display_name("Copilot admin CLI")
 }
 
 /// A reqwest client that trusts the emulator's test CA (and nothing else added).
@@ -47,10 +51,21 @@ fn trusting_http() -> reqwest::Client {
 }
 
 async fn https_emulator() -> Emulator {
-    start(Emulator::builder().https().seed(tenant()).app(confidential_app()).app(public_app())).await
+    start(
+        Emulator::builder()
+            .https()
+            .seed(tenant())
+            .app(confidential_app())
+            .app(public_app()),
+    )
+    .await
 }
 
-fn graph_client(graph: &Emulator, credential: impl Credential + 'static, http: reqwest::Client) -> Client {
+fn graph_client(
+    graph: &Emulator,
+    credential: impl Credential + 'static,
+    http: reqwest::Client,
+) -> Client {
     Client::builder(credential)
         .service_root(graph.base_url())
         .http_client(http)
@@ -59,7 +74,11 @@ fn graph_client(graph: &Emulator, credential: impl Credential + 'static, http: r
         .unwrap()
 }
 
-fn azure_credential(graph: &Emulator, http: &reqwest::Client, secret: &str) -> AzureIdentityCredential {
+fn azure_credential(
+    graph: &Emulator,
+    http: &reqwest::Client,
+    secret: &str,
+) -> AzureIdentityCredential {
     AzureIdentityOptions::new(&Cloud::Global)
         .authority_host(graph.authority_host())
         .http_client(http.clone())
@@ -68,21 +87,39 @@ fn azure_credential(graph: &Emulator, http: &reqwest::Client, secret: &str) -> A
 }
 
 fn token_requests(graph: &Emulator) -> Vec<RecordedRequest> {
-    graph.requests().into_iter().filter(|r| r.path.ends_with("/oauth2/v2.0/token")).collect()
+    graph
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/oauth2/v2.0/token"))
+        .collect()
 }
 
 fn device_code_requests(graph: &Emulator) -> usize {
-    graph.requests().iter().filter(|r| r.path.ends_with("/oauth2/v2.0/devicecode")).count()
+    graph
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth2/v2.0/devicecode"))
+        .count()
 }
 
 fn form_value(request: &RecordedRequest, name: &str) -> Option<String> {
     let body = String::from_utf8_lossy(&request.body).into_owned();
     let url = reqwest::Url::parse(&format!("http://form.invalid/?{body}")).unwrap();
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 async fn list_owners(client: &Client) -> Result<Vec<AnyDirectoryObject>, Error> {
-    client.service_principals().by_service_principal_id(AGENT).agent_identity().owners().get().items().collect_all().await
+    client
+        .service_principals()
+        .by_service_principal_id(AGENT)
+        .agent_identity()
+        .owners()
+        .get()
+        .items()
+        .collect_all()
+        .await
 }
 
 fn credential_error(error: &Error) -> &graph_beta::CredentialError {
@@ -110,10 +147,19 @@ async fn azure_client_secret_signs_in_over_https_and_adds_an_owner() {
     // One token request, client credentials with the secret, for the client's own root.
     let tokens = token_requests(&graph);
     assert_eq!(tokens.len(), 1, "azure_identity caches the token");
-    assert_eq!(tokens[0].path, format!("/{EMULATOR_TENANT}/oauth2/v2.0/token"));
-    assert_eq!(form_value(&tokens[0], "grant_type").as_deref(), Some("client_credentials"));
+    assert_eq!(
+        tokens[0].path,
+        format!("/{EMULATOR_TENANT}/oauth2/v2.0/token")
+    );
+    assert_eq!(
+        form_value(&tokens[0], "grant_type").as_deref(),
+        Some("client_credentials")
+    );
     assert_eq!(form_value(&tokens[0], "client_id").as_deref(), Some(APP));
-    assert_eq!(form_value(&tokens[0], "scope"), Some(format!("{}/.default", graph.authority_host())));
+    assert_eq!(
+        form_value(&tokens[0], "scope"),
+        Some(format!("{}/.default", graph.authority_host()))
+    );
 
     // App-only tokens are refused by limited mode, as by Graph: the roles are checked.
     let err = patch_limited_mode(&client, &turn_off()).await.unwrap_err();
@@ -135,17 +181,31 @@ async fn azure_wrong_secret_is_a_typed_entra_error_without_the_secret() {
     let entra = credential_error.entra_error().expect("Entra's diagnostics");
     assert_eq!(entra.error, "invalid_client");
     assert_eq!(entra.codes, [7_000_215]);
-    assert!(entra.description.as_deref().unwrap().starts_with("AADSTS7000215: Invalid client secret provided."));
+    assert!(
+        entra
+            .description
+            .as_deref()
+            .unwrap()
+            .starts_with("AADSTS7000215: Invalid client secret provided.")
+    );
     let trace_id = entra.trace_id.clone().expect("trace id");
     let correlation_id = entra.correlation_id.clone().expect("correlation id");
     let shown = err.to_string();
     assert!(shown.contains("AADSTS7000215"), "{shown}");
-    assert!(shown.contains(&trace_id) && shown.contains(&correlation_id), "{shown}");
+    assert!(
+        shown.contains(&trace_id) && shown.contains(&correlation_id),
+        "{shown}"
+    );
     for text in [shown, format!("{err:?}"), format!("{credential_error:?}")] {
         assert!(!text.contains(wrong), "the secret leaked: {text}");
     }
     // Nothing reached Graph.
-    assert!(graph.requests().iter().all(|r| !r.path.starts_with("/beta/")));
+    assert!(
+        graph
+            .requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/beta/"))
+    );
     assert!(graph.state().owners_of(AGENT).is_empty());
 }
 
@@ -162,7 +222,10 @@ async fn azure_identity_refuses_a_plain_http_authority_before_sending() {
         Err(e) => e.to_string(),
         Ok(credential) => {
             let client = graph_client(&graph, credential, http);
-            add_owner(&client, AGENT, USER).await.unwrap_err().to_string()
+            add_owner(&client, AGENT, USER)
+                .await
+                .unwrap_err()
+                .to_string()
         }
     };
     assert!(err.to_ascii_lowercase().contains("https"), "{err}");
@@ -173,15 +236,28 @@ async fn azure_identity_refuses_a_plain_http_authority_before_sending() {
 #[tokio::test]
 async fn azure_credentials_end_a_claims_challenge_with_a_typed_error_not_a_loop() {
     let graph = https_emulator().await;
-    graph.faults().on(ADD_OWNER_OP).always(Fault::ClaimsChallenge {
-        claims: r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#.into(),
-    });
+    graph
+        .faults()
+        .on(ADD_OWNER_OP)
+        .always(Fault::ClaimsChallenge {
+            claims: r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#.into(),
+        });
     let http = trusting_http();
     let client = graph_client(&graph, azure_credential(&graph, &http, APP_SECRET), http);
     let err = add_owner(&client, AGENT, USER).await.unwrap_err();
-    assert_eq!(credential_error(&err).kind(), CredentialErrorKind::ClaimsChallengeUnsupported);
-    assert!(err.to_string().contains("continuous access evaluation"), "{err}");
-    let graph_calls = graph.requests().iter().filter(|r| r.path.starts_with("/beta/")).count();
+    assert_eq!(
+        credential_error(&err).kind(),
+        CredentialErrorKind::ClaimsChallengeUnsupported
+    );
+    assert!(
+        err.to_string().contains("continuous access evaluation"),
+        "{err}"
+    );
+    let graph_calls = graph
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/beta/"))
+        .count();
     assert_eq!(graph_calls, 1, "the challenge is not retried in a loop");
 }
 
@@ -203,10 +279,19 @@ async fn token_cache_makes_64_concurrent_first_calls_cost_one_token_request() {
         call.unwrap().unwrap();
     }
     assert_eq!(token_requests(&graph).len(), 1);
-    assert_eq!(graph.requests().iter().filter(|r| r.path.starts_with("/beta/")).count(), 64);
+    assert_eq!(
+        graph
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/beta/"))
+            .count(),
+        64
+    );
 }
 
-async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<Result<T, tokio::task::JoinError>> {
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
     let mut out = Vec::new();
     for handle in handles.collect::<Vec<_>>() {
         out.push(handle.await);
@@ -270,7 +355,10 @@ fn device_code(graph: &Emulator, person: Person) -> (DeviceCodeCredential, Promp
 }
 
 async fn device_emulator(interval: u64, lifetime: Option<Duration>) -> Emulator {
-    let mut builder = Emulator::builder().seed(tenant()).app(public_app()).device_code_interval(interval);
+    let mut builder = Emulator::builder()
+        .seed(tenant())
+        .app(public_app())
+        .device_code_interval(interval);
     if let Some(lifetime) = lifetime {
         builder = builder.token_lifetime(lifetime);
     }
@@ -288,30 +376,54 @@ async fn device_code_signs_in_and_updates_limited_mode() {
     let (credential, prompts) = device_code(&graph, Person::ApprovesLater);
     let client = graph_client(&graph, credential, plain_http());
 
-    let updated = patch_limited_mode(&client, &enable_for(GROUP)).await.unwrap();
+    let updated = patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap();
     assert_eq!(updated.is_enabled_for_group, Nullable::Value(true));
     assert_eq!(graph.state().limited_mode.group_id.as_deref(), Some(GROUP));
 
     let prompts = prompts.lock().unwrap().clone();
     assert_eq!(prompts.len(), 1);
     let prompt = &prompts[0];
-    assert_eq!(prompt.verification_uri, format!("{}/devicelogin", graph.authority_host()));
-    assert!(prompt.message.contains(&prompt.user_code) && prompt.message.contains(&prompt.verification_uri));
+    assert_eq!(
+        prompt.verification_uri,
+        format!("{}/devicelogin", graph.authority_host())
+    );
+    assert!(
+        prompt.message.contains(&prompt.user_code)
+            && prompt.message.contains(&prompt.verification_uri)
+    );
     assert_eq!(prompt.expires_in, Duration::from_secs(900));
 
     // Asked for the qualified scope plus offline_access; polled while pending, then got it.
     assert_eq!(device_code_requests(&graph), 1);
-    let started = graph.requests().into_iter().find(|r| r.path.ends_with("/devicecode")).unwrap();
+    let started = graph
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/devicecode"))
+        .unwrap();
     assert_eq!(
         form_value(&started, "scope"),
-        Some(format!("{0}/{LIMITED_MODE_SCOPE} offline_access", graph.authority_host()))
+        Some(format!(
+            "{0}/{LIMITED_MODE_SCOPE} offline_access",
+            graph.authority_host()
+        ))
     );
     let polls = token_requests(&graph);
-    assert!(polls.len() >= 2, "polled while authorization was pending: {}", polls.len());
-    assert!(polls.iter().all(|p| form_value(p, "grant_type").as_deref() == Some("urn:ietf:params:oauth:grant-type:device_code")));
+    assert!(
+        polls.len() >= 2,
+        "polled while authorization was pending: {}",
+        polls.len()
+    );
+    assert!(polls.iter().all(|p| form_value(p, "grant_type").as_deref()
+        == Some("urn:ietf:params:oauth:grant-type:device_code")));
     let statuses: Vec<Option<u16>> = polls.iter().map(|p| p.status).collect();
     assert_eq!(statuses.last(), Some(&Some(200)));
-    assert!(statuses[..statuses.len() - 1].iter().all(|s| *s == Some(400)));
+    assert!(
+        statuses[..statuses.len() - 1]
+            .iter()
+            .all(|s| *s == Some(400))
+    );
 
     // The token is cached: another call asks nothing of the identity provider.
     let before = graph.requests().len();
@@ -326,28 +438,48 @@ async fn device_code_renews_silently_by_refresh_token_and_signs_in_again_when_re
     let (credential, prompts) = device_code(&graph, Person::Approves);
     let client = graph_client(&graph, credential, plain_http());
 
-    patch_limited_mode(&client, &enable_for(GROUP)).await.unwrap();
+    patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap();
     patch_limited_mode(&client, &turn_off()).await.unwrap();
-    assert_eq!(prompts.lock().unwrap().len(), 1, "renewed without prompting");
+    assert_eq!(
+        prompts.lock().unwrap().len(),
+        1,
+        "renewed without prompting"
+    );
     let tokens = token_requests(&graph);
     let last = tokens.last().unwrap();
-    assert_eq!(form_value(last, "grant_type").as_deref(), Some("refresh_token"));
+    assert_eq!(
+        form_value(last, "grant_type").as_deref(),
+        Some("refresh_token")
+    );
     assert_eq!(last.status, Some(200));
     assert_eq!(form_value(last, "client_id").as_deref(), Some(PUBLIC_APP));
 
     // Refresh tokens revoked: the renewal is refused (invalid_grant) and a new sign-in starts.
     graph.identity().revoke_refresh_tokens();
-    patch_limited_mode(&client, &enable_for(GROUP)).await.unwrap();
+    patch_limited_mode(&client, &enable_for(GROUP))
+        .await
+        .unwrap();
     assert_eq!(prompts.lock().unwrap().len(), 2);
     assert_eq!(device_code_requests(&graph), 2);
-    assert!(token_requests(&graph).iter().any(|r| r.status == Some(400) && form_value(r, "grant_type").as_deref() == Some("refresh_token")));
+    assert!(token_requests(&graph).iter().any(|r| r.status == Some(400)
+        && form_value(r, "grant_type").as_deref() == Some("refresh_token")));
 }
 
 #[tokio::test]
 async fn device_code_declined_and_expired_are_typed_errors() {
     for (person, kind, code) in [
-        (Person::Declines, CredentialErrorKind::SignInDeclined, "authorization_declined"),
-        (Person::LetsItExpire, CredentialErrorKind::SignInExpired, "expired_token"),
+        (
+            Person::Declines,
+            CredentialErrorKind::SignInDeclined,
+            "authorization_declined",
+        ),
+        (
+            Person::LetsItExpire,
+            CredentialErrorKind::SignInExpired,
+            "expired_token",
+        ),
     ] {
         let graph = device_emulator(0, None).await;
         let (credential, _) = device_code(&graph, person);
@@ -359,7 +491,13 @@ async fn device_code_declined_and_expired_are_typed_errors() {
         assert_eq!(entra.error, code);
         assert!(entra.trace_id.is_some() && entra.correlation_id.is_some());
         assert!(err.to_string().contains(code), "{err}");
-        assert!(graph.requests().iter().all(|r| !r.path.starts_with("/beta/")), "Graph was never called");
+        assert!(
+            graph
+                .requests()
+                .iter()
+                .all(|r| !r.path.starts_with("/beta/")),
+            "Graph was never called"
+        );
     }
 }
 
@@ -371,8 +509,15 @@ async fn device_code_honours_slow_down() {
     let started = std::time::Instant::now();
     patch_limited_mode(&client, &turn_off()).await.unwrap();
     let polls = token_requests(&graph);
-    assert_eq!(polls.len(), 2, "slow_down, then the token after 5 more seconds");
-    assert!(started.elapsed() >= Duration::from_secs(5), "the client added 5 s after slow_down");
+    assert_eq!(
+        polls.len(),
+        2,
+        "slow_down, then the token after 5 more seconds"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "the client added 5 s after slow_down"
+    );
 }
 
 #[tokio::test]
@@ -382,29 +527,56 @@ async fn device_code_makes_64_concurrent_first_calls_share_one_sign_in() {
     let client = graph_client(&graph, credential, plain_http());
     let calls = (0..64).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.copilot().admin().settings().limited_mode().get().await })
+        tokio::spawn(async move {
+            client
+                .copilot()
+                .admin()
+                .settings()
+                .limited_mode()
+                .get()
+                .await
+        })
     });
     for call in futures_join(calls).await {
         call.unwrap().unwrap();
     }
     assert_eq!(prompts.lock().unwrap().len(), 1);
     assert_eq!(device_code_requests(&graph), 1);
-    assert_eq!(token_requests(&graph).iter().filter(|r| r.status == Some(200)).count(), 1);
+    assert_eq!(
+        token_requests(&graph)
+            .iter()
+            .filter(|r| r.status == Some(200))
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn device_code_answers_a_claims_challenge_with_a_fresh_token() {
     let graph = device_emulator(0, None).await;
     let claims = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
-    graph.faults().on(LIMITED_MODE_OP).next(1, Fault::ClaimsChallenge { claims: claims.into() });
+    graph.faults().on(LIMITED_MODE_OP).next(
+        1,
+        Fault::ClaimsChallenge {
+            claims: claims.into(),
+        },
+    );
     let (credential, prompts) = device_code(&graph, Person::Approves);
     let client = graph_client(&graph, credential, plain_http());
     patch_limited_mode(&client, &turn_off()).await.unwrap();
 
     // The cached token was bypassed: a renewal carrying the claims, then the call went through.
-    let renewal = token_requests(&graph).into_iter().find(|r| form_value(r, "grant_type").as_deref() == Some("refresh_token")).unwrap();
+    let renewal = token_requests(&graph)
+        .into_iter()
+        .find(|r| form_value(r, "grant_type").as_deref() == Some("refresh_token"))
+        .unwrap();
     assert_eq!(form_value(&renewal, "claims").as_deref(), Some(claims));
-    let graph_calls: Vec<Option<u16>> = graph.requests().iter().filter(|r| r.path.starts_with("/beta/")).map(|r| r.status).collect();
+    let graph_calls: Vec<Option<u16>> = graph
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/beta/"))
+        .map(|r| r.status)
+        .collect();
     assert_eq!(graph_calls, [Some(401), Some(200)]);
     assert_eq!(prompts.lock().unwrap().len(), 1);
     let authorizations: Vec<String> = graph
@@ -413,7 +585,10 @@ async fn device_code_answers_a_claims_challenge_with_a_fresh_token() {
         .filter(|r| r.path.starts_with("/beta/"))
         .map(|r| r.header("authorization").unwrap().to_owned())
         .collect();
-    assert_ne!(authorizations[0], authorizations[1], "a new token after the challenge");
+    assert_ne!(
+        authorizations[0], authorizations[1],
+        "a new token after the challenge"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -462,7 +637,12 @@ mod capture {
         fn record_follows_from(&self, _: &Id, _: &Id) {}
         fn event(&self, event: &Event<'_>) {
             let mut text = self.0.lock().unwrap();
-            let _ = write!(text, "\nevent {} {}", event.metadata().level(), event.metadata().target());
+            let _ = write!(
+                text,
+                "\nevent {} {}",
+                event.metadata().level(),
+                event.metadata().target()
+            );
             event.record(&mut Text(&mut text));
         }
         fn enter(&self, _: &Id) {}
@@ -475,10 +655,18 @@ mod capture {
 fn secrets_sent(graph: &Emulator) -> Vec<String> {
     let mut secrets = vec![APP_SECRET.to_owned()];
     for request in graph.requests() {
-        for field in ["client_secret", "device_code", "refresh_token", "client_assertion"] {
+        for field in [
+            "client_secret",
+            "device_code",
+            "refresh_token",
+            "client_assertion",
+        ] {
             secrets.extend(form_value(&request, field));
         }
-        if let Some(bearer) = request.header("authorization").and_then(|h| h.strip_prefix("Bearer ")) {
+        if let Some(bearer) = request
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+        {
             secrets.push(bearer.to_owned());
         }
     }
@@ -491,7 +679,10 @@ fn secrets_sent(graph: &Emulator) -> Vec<String> {
 fn secrets_never_reach_debug_display_errors_or_logs() {
     let capture = capture::Capture::default();
     let _guard = tracing::subscriber::set_default(capture.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut shown = Vec::new();
     let sent = runtime.block_on(async {
         // Client secret, over HTTPS, then a refused secret.
@@ -502,7 +693,11 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
         let client = graph_client(&graph, azure, http.clone());
         add_owner(&client, AGENT, USER).await.unwrap();
         shown.push(format!("{client:?}"));
-        let refused = graph_client(&graph, azure_credential(&graph, &http, "the-wrong-one"), http);
+        let refused = graph_client(
+            &graph,
+            azure_credential(&graph, &http, "the-wrong-one"),
+            http,
+        );
         let err = add_owner(&refused, AGENT, USER2).await.unwrap_err();
         shown.push(format!("{err} {err:?}"));
         let mut sent = secrets_sent(&graph);
@@ -518,9 +713,19 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
         shown.push(format!("{credential:?} {client:?}"));
         graph.identity().revoke_refresh_tokens();
         let (declining, _) = device_code(&graph, Person::Declines);
-        let err = graph_client(&graph, declining, plain_http()).copilot().admin().settings().limited_mode().get().await.unwrap_err();
+        let err = graph_client(&graph, declining, plain_http())
+            .copilot()
+            .admin()
+            .settings()
+            .limited_mode()
+            .get()
+            .await
+            .unwrap_err();
         shown.push(format!("{err} {err:?}"));
-        let request = graph_beta::TokenRequest { scopes: vec![format!("{}/.default", graph.authority_host())], claims: None };
+        let request = graph_beta::TokenRequest {
+            scopes: vec![format!("{}/.default", graph.authority_host())],
+            claims: None,
+        };
         let token = credential.token(&request).await;
         shown.push(format!("{token:?}"));
         sent.extend(secrets_sent(&graph));
@@ -529,13 +734,23 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
         }
         sent
     });
-    assert!(sent.iter().any(|s| s.contains('.')), "access tokens were collected");
+    assert!(
+        sent.iter().any(|s| s.contains('.')),
+        "access tokens were collected"
+    );
     assert!(sent.len() >= 6, "secrets collected: {}", sent.len());
     let logs = capture.0.lock().unwrap().clone();
-    assert!(logs.contains("\nspan ") && logs.contains("\nevent "), "the subscriber saw the client's spans and events: {logs}");
+    assert!(
+        logs.contains("\nspan ") && logs.contains("\nevent "),
+        "the subscriber saw the client's spans and events: {logs}"
+    );
     for secret in &sent {
         for text in shown.iter().chain(std::iter::once(&logs)) {
-            assert!(!text.contains(secret.as_str()), "a secret ({} chars) leaked into: {text}", secret.len());
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret ({} chars) leaked into: {text}",
+                secret.len()
+            );
         }
     }
 }

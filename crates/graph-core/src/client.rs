@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::cloud::Cloud;
 use crate::auth::{Credential, TokenRequest};
+use crate::cloud::Cloud;
 use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::OperationMeta;
@@ -254,7 +254,11 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// Builds the client state and the first problem found, if any. With a problem, the state
     /// is still usable: an HTTP client failure is kept as a message (for [`Client::new`]).
     fn assemble(self) -> (ClientInner, Option<Error>) {
-        let mut problem: Option<Error> = self.cloud.validate().err().map(|message| Error::InvalidInput { message });
+        let mut problem: Option<Error> = self
+            .cloud
+            .validate()
+            .err()
+            .map(|message| Error::InvalidInput { message });
 
         let mut user_agent = USER_AGENT.to_owned();
         if let Some(suffix) = self

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-
 /// One of the national (sovereign) clouds in which Microsoft Graph is deployed.
 ///
 /// Graph's documentation lists, per operation, which of these clouds offer it; see
@@ -43,7 +42,9 @@ impl NationalCloud {
     pub const fn authority_host(self) -> &'static str {
         match self {
             NationalCloud::Global => "https://login.microsoftonline.com",
-            NationalCloud::UsGovL4 | NationalCloud::UsGovL5Dod => "https://login.microsoftonline.us",
+            NationalCloud::UsGovL4 | NationalCloud::UsGovL5Dod => {
+                "https://login.microsoftonline.us"
+            }
             NationalCloud::China => "https://login.chinacloudapi.cn",
         }
     }
@@ -215,9 +216,18 @@ mod tests {
             "https://graph.microsoft.com/.default"
         );
         assert_eq!(Cloud::UsGovL4.national(), Some(NationalCloud::UsGovL4));
-        assert_eq!(Cloud::Global.authority_host(), Some("https://login.microsoftonline.com"));
-        assert_eq!(Cloud::UsGovL5Dod.authority_host(), Some("https://login.microsoftonline.us"));
-        assert_eq!(Cloud::China.authority_host(), Some("https://login.chinacloudapi.cn"));
+        assert_eq!(
+            Cloud::Global.authority_host(),
+            Some("https://login.microsoftonline.com")
+        );
+        assert_eq!(
+            Cloud::UsGovL5Dod.authority_host(),
+            Some("https://login.microsoftonline.us")
+        );
+        assert_eq!(
+            Cloud::China.authority_host(),
+            Some("https://login.chinacloudapi.cn")
+        );
         assert_eq!(NationalCloud::UsGovL4.to_string(), "US Government L4");
         for n in NationalCloud::ALL {
             assert_eq!(Cloud::from(*n).national(), Some(*n));
@@ -246,7 +256,8 @@ mod tests {
                 service_root: bad.into(),
             };
             assert!(
-                c.validate().is_err_and(|m| m.contains("invalid custom service root")),
+                c.validate()
+                    .is_err_and(|m| m.contains("invalid custom service root")),
                 "{bad:?} should be rejected"
             );
         }

@@ -80,12 +80,15 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
     require_body(body)?;
     // No member can be named `value` unless the text has those five letters, or an escape that
     // spells them (`\u0076alue`): then decode in one pass, without a tree in between.
-    if memchr::memmem::find(body, b"value").is_none() && memchr::memmem::find(body, b"\\u").is_none() {
+    if memchr::memmem::find(body, b"value").is_none()
+        && memchr::memmem::find(body, b"\\u").is_none()
+    {
         return Ok(serde_json::from_slice(body)?);
     }
     let mut value: Value = serde_json::from_slice(body)?;
     if let Value::Object(map) = &mut value {
-        let only_value = map.contains_key("value") && map.keys().all(|k| k == "value" || k.contains('@'));
+        let only_value =
+            map.contains_key("value") && map.keys().all(|k| k == "value" || k.contains('@'));
         if only_value {
             return match map.remove("value") {
                 Some(inner @ Value::Object(_)) => Ok(serde_json::from_value(inner)?),
@@ -113,7 +116,8 @@ where
     T: std::str::FromStr,
     T::Err: fmt::Display,
 {
-    let text = std::str::from_utf8(body).map_err(|e| DecodeError::new(format!("response body is not UTF-8 text: {e}")))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|e| DecodeError::new(format!("response body is not UTF-8 text: {e}")))?;
     text.trim()
         .parse()
         .map_err(|e| DecodeError::new(format!("could not parse the text response: {e}")))
@@ -138,8 +142,16 @@ mod tests {
 
     #[test]
     fn wrapped_non_objects_are_errors_not_empty_models() {
-        for body in [&br#"{"value":null}"#[..], br#"{"value":[]}"#, br#"{"@odata.context":"x","value":"s"}"#] {
-            assert!(json_unwrap_value::<M>(body).is_err(), "{}", String::from_utf8_lossy(body));
+        for body in [
+            &br#"{"value":null}"#[..],
+            br#"{"value":[]}"#,
+            br#"{"@odata.context":"x","value":"s"}"#,
+        ] {
+            assert!(
+                json_unwrap_value::<M>(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

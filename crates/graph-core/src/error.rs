@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::cloud::NationalCloud;
 use crate::auth::CredentialError;
+use crate::cloud::NationalCloud;
 use crate::operation::{HttpMethod, Permissions};
 
 /// Everything that can go wrong when calling Graph.

@@ -72,24 +72,24 @@ mod send;
 mod tls;
 mod url;
 
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
-pub use cloud::{Cloud, NationalCloud};
 pub use auth::{
-    AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, StaticToken, TokenCache, TokenFuture,
-    TokenRequest,
+    AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, StaticToken,
+    TokenCache, TokenFuture, TokenRequest,
 };
 #[cfg(feature = "azure-identity")]
 pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
-/// Microsoft's `azure_identity`, re-exported so that its credentials (managed identity, workload
-/// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
-#[cfg(feature = "azure-identity")]
-pub use azure_identity;
+#[cfg(feature = "device-code")]
+pub use auth::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 /// Microsoft's `azure_core` (its `TokenCredential` trait and `Secret`), re-exported with
 /// `azure_identity`.
 #[cfg(feature = "azure-identity")]
 pub use azure_core;
-#[cfg(feature = "device-code")]
-pub use auth::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
+/// Microsoft's `azure_identity`, re-exported so that its credentials (managed identity, workload
+/// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
+#[cfg(feature = "azure-identity")]
+pub use azure_identity;
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
+pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
 pub use operation::{HttpMethod, OperationMeta, OperationShape, Permissions};

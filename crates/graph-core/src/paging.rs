@@ -86,7 +86,9 @@ struct Envelope<T> {
 /// ignored. An empty body, or one without a `value` array, is an error.
 pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(DecodeError::new("expected a page of a collection but the response body was empty"));
+        return Err(DecodeError::new(
+            "expected a page of a collection but the response body was empty",
+        ));
     }
     let envelope: Envelope<T> = serde_json::from_slice(body)?;
     Ok(Page {
@@ -98,9 +100,17 @@ pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, D
 }
 
 /// Parses a next link and checks it points at the client's service root.
-pub(crate) fn check_next_link(client: &Client, operation_id: &'static str, link: &str) -> Result<reqwest::Url, Error> {
-    let refuse = |reason: String| Error::InvalidNextLink { operation_id, reason };
-    let url = reqwest::Url::parse(link).map_err(|e| refuse(format!("it is not an absolute URL ({e})")))?;
+pub(crate) fn check_next_link(
+    client: &Client,
+    operation_id: &'static str,
+    link: &str,
+) -> Result<reqwest::Url, Error> {
+    let refuse = |reason: String| Error::InvalidNextLink {
+        operation_id,
+        reason,
+    };
+    let url = reqwest::Url::parse(link)
+        .map_err(|e| refuse(format!("it is not an absolute URL ({e})")))?;
     let root = reqwest::Url::parse(client.service_root())
         .map_err(|e| refuse(format!("the client's service root is not a URL ({e})")))?;
     let origin = |u: &reqwest::Url| {
@@ -108,7 +118,8 @@ pub(crate) fn check_next_link(client: &Client, operation_id: &'static str, link:
             "{}://{}:{}",
             u.scheme(),
             u.host_str().unwrap_or(""),
-            u.port_or_known_default().map_or_else(String::new, |p| p.to_string())
+            u.port_or_known_default()
+                .map_or_else(String::new, |p| p.to_string())
         )
     };
     if !url.username().is_empty() || url.password().is_some() {
@@ -153,7 +164,12 @@ impl<T> fmt::Debug for PagedRequest<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
-    pub(crate) fn new(client: Client, operation: &'static crate::OperationMeta, path: crate::RequestPath, decoder: Decoder<Page<T>>) -> Self {
+    pub(crate) fn new(
+        client: Client,
+        operation: &'static crate::OperationMeta,
+        path: crate::RequestPath,
+        decoder: Decoder<Page<T>>,
+    ) -> Self {
         Self {
             first: Request::new(client, operation, path, decoder),
             resume_from: None,
@@ -274,25 +290,32 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
                 }
             }
         });
-        Pages { inner: Box::pin(stream) }
+        Pages {
+            inner: Box::pin(stream),
+        }
     }
 
     /// Every item across all pages, fetched lazily one page at a time.
     pub fn items(self) -> Items<T> {
         let pages = self.pages();
-        let stream = futures_util::stream::unfold((pages, Vec::new().into_iter()), |(mut pages, mut buffered)| async move {
-            loop {
-                if let Some(item) = buffered.next() {
-                    return Some((Ok(item), (pages, buffered)));
+        let stream = futures_util::stream::unfold(
+            (pages, Vec::new().into_iter()),
+            |(mut pages, mut buffered)| async move {
+                loop {
+                    if let Some(item) = buffered.next() {
+                        return Some((Ok(item), (pages, buffered)));
+                    }
+                    match pages.next().await {
+                        Some(Ok(page)) => buffered = page.items.into_iter(),
+                        Some(Err(e)) => return Some((Err(e), (pages, Vec::new().into_iter()))),
+                        None => return None,
+                    }
                 }
-                match pages.next().await {
-                    Some(Ok(page)) => buffered = page.items.into_iter(),
-                    Some(Err(e)) => return Some((Err(e), (pages, Vec::new().into_iter()))),
-                    None => return None,
-                }
-            }
-        });
-        Items { inner: Box::pin(stream) }
+            },
+        );
+        Items {
+            inner: Box::pin(stream),
+        }
     }
 }
 

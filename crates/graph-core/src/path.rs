@@ -28,8 +28,14 @@ const QUERY_NAME: &AsciiSet = &UNRESERVED_ONLY.remove(b'$');
 #[derive(Debug)]
 enum Segment {
     Literal(&'static str),
-    Param { name: &'static str, value: String },
-    Template { template: &'static str, params: Vec<(&'static str, String)> },
+    Param {
+        name: &'static str,
+        value: String,
+    },
+    Template {
+        template: &'static str,
+        params: Vec<(&'static str, String)>,
+    },
 }
 
 /// How many literal segments a path keeps inline after its last parameter.
@@ -132,7 +138,10 @@ impl RequestPath {
             count += 1;
             node = n.parent.as_deref();
         }
-        let ordered = more.into_iter().rev().chain(nodes.iter().take(count.min(8)).rev().flatten().copied());
+        let ordered = more
+            .into_iter()
+            .rev()
+            .chain(nodes.iter().take(count.min(8)).rev().flatten().copied());
         for n in ordered {
             for literal in n.before.as_slice() {
                 f(Seg::Literal(literal))?;
@@ -325,7 +334,9 @@ mod tests {
 
     #[test]
     fn deep_paths_keep_their_order_and_clones_share_their_prefix() {
-        let names: Vec<&'static str> = (0..40).map(|i| &*Box::leak(format!("s{i}").into_boxed_str())).collect();
+        let names: Vec<&'static str> = (0..40)
+            .map(|i| &*Box::leak(format!("s{i}").into_boxed_str()))
+            .collect();
         let mut path = RequestPath::new();
         for name in &names {
             path = path.literal(name);
@@ -336,13 +347,24 @@ mod tests {
         let (left, right) = (base.clone().literal("l"), base.literal("r"));
         assert_eq!(left.render().unwrap(), "/a/x%2Fy/l");
         assert_eq!(right.render().unwrap(), "/a/x%2Fy/r");
-        assert_eq!(format!("{left:?}"), r#"[Literal("a"), Other(Param { name: "id", value: "x/y" }), Literal("l")]"#);
+        assert_eq!(
+            format!("{left:?}"),
+            r#"[Literal("a"), Other(Param { name: "id", value: "x/y" }), Literal("l")]"#
+        );
         // Params between many literals, more nodes than the inline arrays hold.
         let mut mixed = RequestPath::new();
         let mut want = String::new();
         for (i, name) in names.iter().enumerate() {
-            mixed = if i % 3 == 0 { mixed.param("p", format!("v{i}")) } else { mixed.literal(name) };
-            want.push_str(&if i % 3 == 0 { format!("/v{i}") } else { format!("/{name}") });
+            mixed = if i % 3 == 0 {
+                mixed.param("p", format!("v{i}"))
+            } else {
+                mixed.literal(name)
+            };
+            want.push_str(&if i % 3 == 0 {
+                format!("/v{i}")
+            } else {
+                format!("/{name}")
+            });
         }
         assert_eq!(mixed.render().unwrap(), want);
     }
@@ -360,10 +382,14 @@ mod tests {
 
     #[test]
     fn templates_quote_and_encode_values() {
-        let p = RequestPath::new()
-            .literal("applications")
-            .template("applications(appId='{appId}')", vec![("appId", "o'neil/1".to_owned())]);
-        assert_eq!(p.render().unwrap(), "/applications/applications(appId='o%27%27neil%2F1')");
+        let p = RequestPath::new().literal("applications").template(
+            "applications(appId='{appId}')",
+            vec![("appId", "o'neil/1".to_owned())],
+        );
+        assert_eq!(
+            p.render().unwrap(),
+            "/applications/applications(appId='o%27%27neil%2F1')"
+        );
         let empty = RequestPath::new().template("a(x='{x}')", vec![("x", String::new())]);
         assert!(empty.render().is_err());
         let missing = RequestPath::new().template("a(x='{x}')", vec![]);

@@ -267,7 +267,8 @@ impl<T: Send + 'static> Request<T> {
                 });
             }
         };
-        if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds) {
+        if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds)
+        {
             if !available.contains(&cloud) {
                 return Err(Error::NotAvailableInCloud {
                     operation_id: operation.operation_id,
@@ -278,7 +279,9 @@ impl<T: Send + 'static> Request<T> {
         }
         let url = match url {
             Some(url) => url,
-            None => crate::url::request_url(&inner.service_root, &path, &query, operation.operation_id)?,
+            None => {
+                crate::url::request_url(&inner.service_root, &path, &query, operation.operation_id)?
+            }
         };
         Ok(Prepared {
             retry_policy: retry_policy.unwrap_or(inner.retry_policy),
@@ -318,7 +321,12 @@ impl<T> Replay<T> {
     /// service root: same scheme, host and port, no credentials. Nothing is sent otherwise.
     pub(crate) fn request(&self, link: &str) -> Result<Request<T>, Error> {
         let url = crate::paging::check_next_link(&self.client, self.operation.operation_id, link)?;
-        let mut request = Request::new(self.client.clone(), self.operation, RequestPath::new(), self.decoder);
+        let mut request = Request::new(
+            self.client.clone(),
+            self.operation,
+            RequestPath::new(),
+            self.decoder,
+        );
         request.headers = self.headers.clone();
         request.retry_policy = self.retry_policy;
         request.url = Some(url);

@@ -6,7 +6,10 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    USER_AGENT,
+};
 
 use crate::auth::challenge::claims_challenge;
 use crate::auth::{AccessToken, CredentialError, TokenRequest};
@@ -60,9 +63,15 @@ impl<T> Prepared<T> {
     fn transport(&self, e: reqwest::Error) -> Error {
         let operation_id = self.operation.operation_id;
         if e.is_timeout() {
-            Error::Timeout { operation_id, source: e }
+            Error::Timeout {
+                operation_id,
+                source: e,
+            }
         } else {
-            Error::Transport { operation_id, source: e }
+            Error::Transport {
+                operation_id,
+                source: e,
+            }
         }
     }
 
@@ -70,7 +79,10 @@ impl<T> Prepared<T> {
     fn authorization(&self, token: &AccessToken) -> Result<HeaderValue, Error> {
         let cache = &self.client.inner.authorization;
         let secret = token.shared_secret();
-        if let Some((cached, value)) = &*cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        if let Some((cached, value)) = &*cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
             if std::sync::Arc::ptr_eq(cached, secret) || **cached == **secret {
                 return Ok(value.clone());
             }
@@ -81,7 +93,10 @@ impl<T> Prepared<T> {
             ))
         })?;
         value.set_sensitive(true);
-        *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((std::sync::Arc::clone(secret), value.clone()));
+        *cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::sync::Arc::clone(secret), value.clone()));
         Ok(value)
     }
 
@@ -102,9 +117,15 @@ impl<T> Prepared<T> {
                 headers.append(name.clone(), value.clone());
             }
         }
-        headers.insert(HeaderName::from_static(CLIENT_REQUEST_ID), self.client_request_id.clone());
+        headers.insert(
+            HeaderName::from_static(CLIENT_REQUEST_ID),
+            self.client_request_id.clone(),
+        );
         if retries > 0 {
-            headers.insert(HeaderName::from_static(RETRY_ATTEMPT), HeaderValue::from(retries));
+            headers.insert(
+                HeaderName::from_static(RETRY_ATTEMPT),
+                HeaderValue::from(retries),
+            );
         }
         headers.insert(AUTHORIZATION, authorization);
         headers
@@ -146,8 +167,18 @@ impl<T> Prepared<T> {
                     }
                     if status.is_success() {
                         let body = response.bytes().await.map_err(|e| self.transport(e))?;
-                        let decision = retry::decide(&self.retry_policy, self.method, self.operation.shape, &history, &Outcome::Success);
-                        if decision == (Decision::Succeed { after_gateway_timeout: true }) {
+                        let decision = retry::decide(
+                            &self.retry_policy,
+                            self.method,
+                            self.operation.shape,
+                            &history,
+                            &Outcome::Success,
+                        );
+                        if decision
+                            == (Decision::Succeed {
+                                after_gateway_timeout: true,
+                            })
+                        {
                             tracing::warn!(
                                 attempt = history.attempts + 1,
                                 "succeeded after an earlier attempt timed out at the gateway; that attempt may also have been applied"
@@ -163,11 +194,23 @@ impl<T> Prepared<T> {
                         .get(RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                    (Some(status.as_u16()), Some(Answer { status: status.as_u16(), headers, body, retry_after }), None)
+                    (
+                        Some(status.as_u16()),
+                        Some(Answer {
+                            status: status.as_u16(),
+                            headers,
+                            body,
+                            retry_after,
+                        }),
+                        None,
+                    )
                 }
             };
 
-            let claims = answer.as_ref().filter(|a| a.status == 401).and_then(|a| claims_challenge(&a.headers));
+            let claims = answer
+                .as_ref()
+                .filter(|a| a.status == 401)
+                .and_then(|a| claims_challenge(&a.headers));
             let graph_error = answer.as_ref().and_then(|a| parse_graph_error(&a.body));
             let outcome = match (&answer, &transport_error) {
                 (Some(a), _) => Outcome::Status {
@@ -179,7 +222,13 @@ impl<T> Prepared<T> {
                 (None, Some(e)) if e.is_connect() && !e.is_timeout() => Outcome::ConnectFailed,
                 _ => Outcome::TransportFailed,
             };
-            let decision = retry::decide(&self.retry_policy, self.method, self.operation.shape, &history, &outcome);
+            let decision = retry::decide(
+                &self.retry_policy,
+                self.method,
+                self.operation.shape,
+                &history,
+                &outcome,
+            );
             history.record(&outcome, &decision);
             match decision {
                 Decision::Retry { after } => {
@@ -218,8 +267,14 @@ impl<T> Prepared<T> {
                             message: "the retry decision gave up without an answer".to_owned(),
                         });
                     };
-                    if answer.retry_after.is_some_and(|wait| wait > self.retry_policy.max_delay) {
-                        tracing::debug!(status = answer.status, "Retry-After exceeds the policy's max_delay; not retrying");
+                    if answer
+                        .retry_after
+                        .is_some_and(|wait| wait > self.retry_policy.max_delay)
+                    {
+                        tracing::debug!(
+                            status = answer.status,
+                            "Retry-After exceeds the policy's max_delay; not retrying"
+                        );
                     }
                     tracing::debug!(status = answer.status, "request failed");
                     return Err(self.service_error(answer, graph_error, history));
@@ -237,7 +292,12 @@ impl<T> Prepared<T> {
         })
     }
 
-    fn service_error(&self, answer: Answer, error: Option<crate::GraphError>, history: History) -> Error {
+    fn service_error(
+        &self,
+        answer: Answer,
+        error: Option<crate::GraphError>,
+        history: History,
+    ) -> Error {
         Error::Service(Box::new(ServiceError {
             status: answer.status,
             operation_id: self.operation.operation_id,
@@ -253,4 +313,3 @@ impl<T> Prepared<T> {
         }))
     }
 }
-

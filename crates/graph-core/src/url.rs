@@ -32,14 +32,23 @@ mod tests {
 
     #[test]
     fn root_path_and_query() {
-        let path = RequestPath::new().literal("servicePrincipals").param("id", "a b").literal("owners");
-        let query = [("$top".to_owned(), "5".to_owned()), ("$select".to_owned(), "id%2CdisplayName".to_owned())];
+        let path = RequestPath::new()
+            .literal("servicePrincipals")
+            .param("id", "a b")
+            .literal("owners");
+        let query = [
+            ("$top".to_owned(), "5".to_owned()),
+            ("$select".to_owned(), "id%2CdisplayName".to_owned()),
+        ];
         let url = request_url("https://graph.microsoft.com/beta", &path, &query, "op").unwrap();
         assert_eq!(
             url.as_str(),
             "https://graph.microsoft.com/beta/servicePrincipals/a%20b/owners?$top=5&$select=id%2CdisplayName"
         );
         let bad = RequestPath::new().param("id", "..");
-        assert!(matches!(request_url("https://x/beta", &bad, &[], "op"), Err(Error::InvalidInput { .. })));
+        assert!(matches!(
+            request_url("https://x/beta", &bad, &[], "op"),
+            Err(Error::InvalidInput { .. })
+        ));
     }
 }

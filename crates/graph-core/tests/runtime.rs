@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use graph_core::{
     AccessToken, Client, Cloud, Credential, CredentialError, Error, HttpMethod, NationalCloud,
-    OperationMeta, OperationShape, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture, TokenRequest,
-    decode,
+    OperationMeta, OperationShape, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture,
+    TokenRequest, decode,
 };
 use serde::{Deserialize, Serialize};
 use wiremock::matchers::{any, method, path};

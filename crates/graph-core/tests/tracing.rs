@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use graph_core::{
-    Client, HttpMethod, OperationMeta, OperationShape, RequestPath, RetryPolicy, StaticToken, decode,
+    Client, HttpMethod, OperationMeta, OperationShape, RequestPath, RetryPolicy, StaticToken,
+    decode,
 };
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};

@@ -274,7 +274,11 @@ impl Faults {
             None
         } else {
             let Table { rates, rng, .. } = &mut *table;
-            let mut candidates: Vec<&AtRate> = rates.iter().filter(|(k, _)| k != "*" && is_named(k)).map(|(_, r)| r).collect();
+            let mut candidates: Vec<&AtRate> = rates
+                .iter()
+                .filter(|(k, _)| k != "*" && is_named(k))
+                .map(|(_, r)| r)
+                .collect();
             if with_any {
                 candidates.extend(rates.iter().filter(|(k, _)| k == "*").map(|(_, r)| r));
             }
@@ -327,7 +331,11 @@ impl RouteFaults {
     /// the seeded generator (see [`Faults::seed`]). `probability` is clamped to 0..=1. A
     /// queued fault, when one applies, is served instead.
     pub fn at_rate(&self, probability: f64, choices: impl IntoIterator<Item = Fault>) -> &Self {
-        let probability = if probability.is_nan() { 0.0 } else { probability.clamp(0.0, 1.0) };
+        let probability = if probability.is_nan() {
+            0.0
+        } else {
+            probability.clamp(0.0, 1.0)
+        };
         lock(&self.table).rates.push((
             self.key.clone(),
             AtRate {
@@ -378,7 +386,9 @@ pub(crate) fn respond(fault: &Fault, ctx: &Ctx) -> Response {
         )
     };
     match fault {
-        Fault::Throttle { retry_after_secs } => with_retry_after(throttled(ctx), Some(retry_after_secs.to_string())),
+        Fault::Throttle { retry_after_secs } => {
+            with_retry_after(throttled(ctx), Some(retry_after_secs.to_string()))
+        }
         Fault::ThrottleUntil { retry_after_secs } => with_retry_after(
             throttled(ctx),
             Some(httpdate::fmt_http_date(
@@ -395,7 +405,8 @@ pub(crate) fn respond(fault: &Fault, ctx: &Ctx) -> Response {
             ),
             retry_after_secs.map(|s| s.to_string()),
         ),
-        Fault::GatewayTimeout { retry_after_secs } | Fault::GatewayTimeoutAfterApplying { retry_after_secs } => with_retry_after(
+        Fault::GatewayTimeout { retry_after_secs }
+        | Fault::GatewayTimeoutAfterApplying { retry_after_secs } => with_retry_after(
             graph_error(
                 StatusCode::GATEWAY_TIMEOUT,
                 "GatewayTimeout",
@@ -409,17 +420,23 @@ pub(crate) fn respond(fault: &Fault, ctx: &Ctx) -> Response {
             let html = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>502 Bad Gateway</h1><p>The server returned an invalid or incomplete response.</p></body></html>\n";
             let mut response = Response::new(Body::from(html));
             *response.status_mut() = StatusCode::BAD_GATEWAY;
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             with_ids(response, ctx)
         }
         Fault::EmptyBody { status } => {
             let mut response = Response::new(Body::empty());
-            *response.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            *response.status_mut() =
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             with_ids(response, ctx)
         }
-        Fault::Error { status, code, message } => graph_error(
+        Fault::Error {
+            status,
+            code,
+            message,
+        } => graph_error(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             message.clone(),
@@ -439,7 +456,9 @@ pub(crate) fn respond(fault: &Fault, ctx: &Ctx) -> Response {
                 "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"insufficient_claims\", claims=\"{encoded}\""
             );
             if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
             }
             response
         }

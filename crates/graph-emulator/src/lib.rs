@@ -170,8 +170,8 @@ pub use seed::{Seed, SeedLink};
 pub use state::State;
 pub use store::{Store, StoreError};
 pub use tenant::{
-    AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode, SERVICE_PRINCIPAL_TYPE,
-    ServicePrincipal, USER_TYPE, User,
+    AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode,
+    SERVICE_PRINCIPAL_TYPE, ServicePrincipal, USER_TYPE, User,
 };
 
 use pipeline::Shared;
@@ -325,11 +325,11 @@ impl EmulatorBuilder {
     pub async fn start(self) -> Result<Emulator, Error> {
         let model = odata::Model::load(self.spec_yaml.as_deref().unwrap_or(DEFAULT_SPEC))
             .map_err(|e| Error::Spec(e.to_string()))?;
-        if let Some(unknown) = self
-            .hooks
-            .ids()
-            .find(|id| !model.operations().any(|op| op.operation_id.as_deref() == Some(*id)))
-        {
+        if let Some(unknown) = self.hooks.ids().find(|id| {
+            !model
+                .operations()
+                .any(|op| op.operation_id.as_deref() == Some(*id))
+        }) {
             return Err(Error::UnknownHook(unknown.to_owned()));
         }
         let mut store = Store::new();
@@ -338,7 +338,11 @@ impl EmulatorBuilder {
             Some((cert, key)) => Some(tls::acceptor(cert, key)?),
             None => None,
         };
-        let listener = TcpListener::bind(self.addr.unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))).await?;
+        let listener = TcpListener::bind(
+            self.addr
+                .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+        )
+        .await?;
         let addr = listener.local_addr()?;
         let origin = format!("{}://{addr}", if tls.is_some() { "https" } else { "http" });
         let base_url = format!("{origin}/{API_VERSION}");

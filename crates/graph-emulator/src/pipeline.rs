@@ -45,7 +45,10 @@ pub(crate) struct Shared {
 }
 
 /// Answers one request and logs it.
-pub(crate) async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> Response {
+pub(crate) async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, MAX_BODY).await;
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -67,18 +70,34 @@ pub(crate) async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: R
         headers: parts
             .headers
             .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body: body.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
         operation_id: None,
         status: None,
     };
     let response = match body {
-        Ok(_) => process(&shared, &parts, &record.body, &mut ctx, &mut record.operation_id).await,
+        Ok(_) => {
+            process(
+                &shared,
+                &parts,
+                &record.body,
+                &mut ctx,
+                &mut record.operation_id,
+            )
+            .await
+        }
         Err(_) => graph_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "BadRequest",
-            format!("The request body is larger than the emulator's limit of {MAX_BODY} bytes, or could not be read."),
+            format!(
+                "The request body is larger than the emulator's limit of {MAX_BODY} bytes, or could not be read."
+            ),
             None,
             &ctx,
         ),
@@ -90,7 +109,13 @@ pub(crate) async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: R
     response
 }
 
-async fn process(shared: &Shared, parts: &Parts, body: &[u8], ctx: &mut Ctx, operation_id: &mut Option<String>) -> Response {
+async fn process(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    ctx: &mut Ctx,
+    operation_id: &mut Option<String>,
+) -> Response {
     let path = parts.uri.path();
     let segments: Vec<String> = path
         .strip_prefix('/')
@@ -99,7 +124,11 @@ async fn process(shared: &Shared, parts: &Parts, body: &[u8], ctx: &mut Ctx, ope
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
     if let Some((tenant, endpoint)) = identity::route(&segments) {
-        let fault_route = if endpoint == "token" { "identity:token" } else { "identity:devicecode" };
+        let fault_route = if endpoint == "token" {
+            "identity:token"
+        } else {
+            "identity:devicecode"
+        };
         *operation_id = Some(fault_route.to_owned());
         let applied = shared.faults.take_named(|key| key == fault_route, false);
         if !applied.latency.is_zero() {
@@ -122,7 +151,8 @@ async fn process(shared: &Shared, parts: &Parts, body: &[u8], ctx: &mut Ctx, ope
         Some((version, rest)) => (version.as_str(), rest),
         None => ("", &[][..]),
     };
-    let route = (version == crate::API_VERSION).then(|| shared.model.route(parts.method.as_str(), rest));
+    let route =
+        (version == crate::API_VERSION).then(|| shared.model.route(parts.method.as_str(), rest));
 
     if let Some(RouteMatch::Found(_, op, _)) = &route {
         operation_id.clone_from(&op.operation_id);
@@ -145,12 +175,28 @@ async fn process(shared: &Shared, parts: &Parts, body: &[u8], ctx: &mut Ctx, ope
 
 /// Authenticates, authorizes, validates and executes a request; `route` is `None` for a version
 /// other than `beta`.
-fn serve_routed(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx, version: &str, route: Option<RouteMatch<'_>>) -> Response {
-    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+fn serve_routed(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    ctx: &Ctx,
+    version: &str,
+    route: Option<RouteMatch<'_>>,
+) -> Response {
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let caller = match auth::authenticate(authorization, shared.auth) {
         Ok(caller) => caller,
         Err(auth::Unauthenticated(message)) => {
-            let mut response = graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message, None, ctx);
+            let mut response = graph_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                message,
+                None,
+                ctx,
+            );
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(
@@ -166,7 +212,10 @@ fn serve_routed(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx, version:
             return graph_error(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
-                format!("Invalid version: {version}. The graph-emulator serves only '{}'.", crate::API_VERSION),
+                format!(
+                    "Invalid version: {version}. The graph-emulator serves only '{}'.",
+                    crate::API_VERSION
+                ),
                 None,
                 ctx,
             );
@@ -229,11 +278,20 @@ fn serve_routed(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx, version:
             body: json_body.as_ref(),
         };
         return match hook(&request, &mut store) {
-            HookResponse::Json(status, value) => {
-                json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), value, ctx)
-            }
-            HookResponse::Empty(status) => empty(StatusCode::from_u16(status).unwrap_or(StatusCode::NO_CONTENT), ctx),
-            HookResponse::Error { status, code, message } => graph_error(
+            HookResponse::Json(status, value) => json_response(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                value,
+                ctx,
+            ),
+            HookResponse::Empty(status) => empty(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::NO_CONTENT),
+                ctx,
+            ),
+            HookResponse::Error {
+                status,
+                code,
+                message,
+            } => graph_error(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 &code,
                 message,
@@ -257,11 +315,20 @@ fn serve_routed(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx, version:
 }
 
 /// Parses and validates the body an operation declares.
-fn read_body(model: &Model, route: &Route, op: &RouteOperation, body: &[u8], parts: &Parts, ctx: &Ctx) -> Result<Option<Value>, Response> {
+fn read_body(
+    model: &Model,
+    route: &Route,
+    op: &RouteOperation,
+    body: &[u8],
+    parts: &Parts,
+    ctx: &Ctx,
+) -> Result<Option<Value>, Response> {
     let Some(declared) = &op.body else {
         return Ok(None);
     };
-    let bad = |message: String, target: Option<String>| graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, target, ctx);
+    let bad = |message: String, target: Option<String>| {
+        graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, target, ctx)
+    };
     if body.iter().all(u8::is_ascii_whitespace) {
         return if declared.required {
             Err(bad("Empty Payload. JSON content expected.".into(), None))
@@ -269,7 +336,11 @@ fn read_body(model: &Model, route: &Route, op: &RouteOperation, body: &[u8], par
             Ok(None)
         };
     }
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(graph_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -287,11 +358,16 @@ fn read_body(model: &Model, route: &Route, op: &RouteOperation, body: &[u8], par
         )
     })?;
     if let Some(schema) = &declared.schema {
-        let creates = op.method == "PUT" || (op.method == "POST" && route.steps.last().is_some_and(Step::is_collection));
+        let creates = op.method == "PUT"
+            || (op.method == "POST" && route.steps.last().is_some_and(Step::is_collection));
         let validator = Validator {
             doc: &model.doc,
             hierarchy: &model.hierarchy,
-            purpose: if creates { Purpose::Create } else { Purpose::Update },
+            purpose: if creates {
+                Purpose::Create
+            } else {
+                Purpose::Update
+            },
         };
         validator
             .validate(schema.into(), &value)

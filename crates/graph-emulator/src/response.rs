@@ -9,8 +9,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 /// The `Content-Type` Graph puts on JSON success responses.
-const ODATA_JSON: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// Per-request facts the responses need.
 #[derive(Debug, Clone)]
@@ -67,9 +66,10 @@ pub(crate) fn graph_error(
     }
     let mut response = Response::new(Body::from(json!({ "error": error }).to_string()));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     with_ids(response, ctx)
 }
 
@@ -78,7 +78,9 @@ pub(crate) fn not_found(id: &str, ctx: &Ctx) -> Response {
     graph_error(
         StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
-        format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        ),
         None,
         ctx,
     )
@@ -86,7 +88,13 @@ pub(crate) fn not_found(id: &str, ctx: &Ctx) -> Response {
 
 /// 400 `Request_BadRequest`.
 pub(crate) fn bad_request(message: impl Into<String>, ctx: &Ctx) -> Response {
-    graph_error(StatusCode::BAD_REQUEST, "Request_BadRequest", message, None, ctx)
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        "Request_BadRequest",
+        message,
+        None,
+        ctx,
+    )
 }
 
 /// A JSON success response; wrapped as `{"value": …}` when a fault asks for it.
@@ -111,9 +119,10 @@ pub(crate) fn json_response(status: StatusCode, body: Value, ctx: &Ctx) -> Respo
 /// A `text/plain` success response (`$count`).
 pub(crate) fn text_response(body: String, ctx: &Ctx) -> Response {
     let mut response = Response::new(Body::from(body));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain;charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
     with_ids(response, ctx)
 }
 
@@ -131,11 +140,18 @@ pub(crate) fn no_content(ctx: &Ctx) -> Response {
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn now_iso8601() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
@@ -149,7 +165,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
 }
 
 #[cfg(test)]

@@ -39,7 +39,8 @@ use crate::Error;
 use crate::identity::App;
 use crate::store::Store;
 use crate::tenant::{
-    GROUPS, Group, LIMITED_MODE_PATH, LimitedMode, SERVICE_PRINCIPALS, ServicePrincipal, USERS, User,
+    GROUPS, Group, LIMITED_MODE_PATH, LimitedMode, SERVICE_PRINCIPALS, ServicePrincipal, USERS,
+    User,
 };
 
 /// One seeded link: `set`/`id`'s navigation property `property` points at `targets`.
@@ -123,11 +124,19 @@ impl Seed {
         let mut seed = Seed::new();
         for (set, list) in file.entities {
             let Value::Array(list) = list else {
-                return Err(Error::Seed(format!("`entities.{set}` must be a list of objects")));
+                return Err(Error::Seed(format!(
+                    "`entities.{set}` must be a list of objects"
+                )));
             };
             for entity in list {
-                if entity.get("id").and_then(Value::as_str).is_none_or(str::is_empty) {
-                    return Err(Error::Seed(format!("an entity of `{set}` has no string `id`: {entity}")));
+                if entity
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    return Err(Error::Seed(format!(
+                        "an entity of `{set}` has no string `id`: {entity}"
+                    )));
                 }
                 seed = seed.entity(&set, entity);
             }
@@ -175,7 +184,10 @@ impl Seed {
     pub fn to_json(&self) -> Value {
         let mut entities = Map::new();
         for (set, entity) in &self.entities {
-            if let Value::Array(list) = entities.entry(set.clone()).or_insert_with(|| Value::Array(Vec::new())) {
+            if let Value::Array(list) = entities
+                .entry(set.clone())
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
                 list.push(entity.clone());
             }
         }
@@ -206,7 +218,8 @@ impl Seed {
 
     /// Sets the singleton at `path` (no leading `/`).
     pub fn singleton(mut self, path: &str, value: Value) -> Self {
-        self.singletons.push((path.trim_matches('/').to_owned(), value));
+        self.singletons
+            .push((path.trim_matches('/').to_owned(), value));
         self
     }
 
@@ -277,7 +290,9 @@ impl Seed {
     /// [`Error::Seed`] for an entity that is not an object with a string `id`.
     pub fn apply(&self, store: &mut Store) -> Result<(), Error> {
         for (set, entity) in &self.entities {
-            store.insert(set, entity.clone()).map_err(|e| Error::Seed(e.to_string()))?;
+            store
+                .insert(set, entity.clone())
+                .map_err(|e| Error::Seed(e.to_string()))?;
         }
         for link in &self.links {
             for target in &link.targets {

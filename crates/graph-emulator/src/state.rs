@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::store::Store;
 use crate::tenant::{
-    DirectoryObject, GROUPS, Group, LIMITED_MODE_PATH, LimitedMode, OWNERS, SERVICE_PRINCIPALS, ServicePrincipal,
-    USERS, User,
+    DirectoryObject, GROUPS, Group, LIMITED_MODE_PATH, LimitedMode, OWNERS, SERVICE_PRINCIPALS,
+    ServicePrincipal, USERS, User,
 };
 
 /// A snapshot (a copy) of the tenant. Object ids are matched case-insensitively.
@@ -43,7 +43,11 @@ impl State {
 
     /// The ids an entity's navigation property points at, in the order added.
     pub fn links(&self, set: &str, id: &str, property: &str) -> Vec<String> {
-        self.store.links(set, id, property).into_iter().map(str::to_owned).collect()
+        self.store
+            .links(set, id, property)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The singleton at `path`, if it was ever written or read.
@@ -86,13 +90,15 @@ impl State {
     /// The directory object (user, service principal or group) with this id. Users win over
     /// service principals, which win over groups, should ids collide.
     pub fn directory_object(&self, id: &str) -> Option<DirectoryObject> {
-        [USERS, SERVICE_PRINCIPALS, GROUPS].into_iter().find_map(|set| {
-            let entity = self.store.entity(set, id)?;
-            Some(DirectoryObject {
-                id: entity.get("id")?.as_str()?.to_owned(),
-                odata_type: entity.get("@odata.type")?.as_str()?.to_owned(),
+        [USERS, SERVICE_PRINCIPALS, GROUPS]
+            .into_iter()
+            .find_map(|set| {
+                let entity = self.store.entity(set, id)?;
+                Some(DirectoryObject {
+                    id: entity.get("id")?.as_str()?.to_owned(),
+                    odata_type: entity.get("@odata.type")?.as_str()?.to_owned(),
+                })
             })
-        })
     }
 
     /// Every directory object: users, then service principals, then groups.

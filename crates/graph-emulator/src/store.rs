@@ -80,7 +80,10 @@ impl Store {
                 });
             }
         };
-        self.sets.entry(set.to_owned()).or_default().insert(key(&id), entity);
+        self.sets
+            .entry(set.to_owned())
+            .or_default()
+            .insert(key(&id), entity);
         Ok(())
     }
 
@@ -101,7 +104,10 @@ impl Store {
 
     /// The names of every entity set that holds something.
     pub fn set_names(&self) -> impl Iterator<Item = &str> {
-        self.sets.iter().filter(|(_, s)| !s.is_empty()).map(|(n, _)| n.as_str())
+        self.sets
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(n, _)| n.as_str())
     }
 
     /// The entity with this id in any set, with its set's name. Sets are searched in name order.
@@ -167,8 +173,14 @@ impl Store {
     }
 
     /// The singleton at `path`, created from `initial` when absent.
-    pub fn singleton_or_insert(&mut self, path: &str, initial: impl FnOnce() -> Value) -> &mut Value {
-        self.singletons.entry(path.to_owned()).or_insert_with(initial)
+    pub fn singleton_or_insert(
+        &mut self,
+        path: &str,
+        initial: impl FnOnce() -> Value,
+    ) -> &mut Value {
+        self.singletons
+            .entry(path.to_owned())
+            .or_insert_with(initial)
     }
 
     /// Replaces the singleton at `path`.
@@ -240,7 +252,12 @@ mod tests {
     #[test]
     fn entities_links_and_singletons() {
         let mut store = Store::new();
-        store.insert("users", json!({"id": "U1", "@odata.type": "#microsoft.graph.user"})).unwrap();
+        store
+            .insert(
+                "users",
+                json!({"id": "U1", "@odata.type": "#microsoft.graph.user"}),
+            )
+            .unwrap();
         store.insert("groups", json!({"id": "g1"})).unwrap();
         assert!(store.insert("users", json!({"no": "id"})).is_err());
         assert!(store.insert("users", json!("text")).is_err());
@@ -249,7 +266,10 @@ mod tests {
         assert!(store.link("servicePrincipals", "A1", "owners", "U1"));
         assert!(!store.link("servicePrincipals", "a1", "owners", "u1"));
         assert!(store.link("servicePrincipals", "a1", "owners", "g1"));
-        assert_eq!(store.links("servicePrincipals", "A1", "owners"), ["U1", "g1"]);
+        assert_eq!(
+            store.links("servicePrincipals", "A1", "owners"),
+            ["U1", "g1"]
+        );
         assert!(store.unlink("servicePrincipals", "a1", "owners", "G1"));
         assert!(!store.unlink("servicePrincipals", "a1", "owners", "G1"));
         store.remove("users", "u1").unwrap();

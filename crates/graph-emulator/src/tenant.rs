@@ -78,7 +78,11 @@ impl User {
         map.insert("id".into(), Value::String(self.id.clone()));
         map.insert("@odata.type".into(), Value::String(USER_TYPE.into()));
         put(&mut map, "displayName", self.display_name.as_ref());
-        put(&mut map, "userPrincipalName", self.user_principal_name.as_ref());
+        put(
+            &mut map,
+            "userPrincipalName",
+            self.user_principal_name.as_ref(),
+        );
         Value::Object(map)
     }
 
@@ -158,7 +162,10 @@ impl ServicePrincipal {
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();
         map.insert("id".into(), Value::String(self.id.clone()));
-        map.insert("@odata.type".into(), Value::String(self.odata_type().into()));
+        map.insert(
+            "@odata.type".into(),
+            Value::String(self.odata_type().into()),
+        );
         put(&mut map, "displayName", self.display_name.as_ref());
         put(&mut map, "appId", self.app_id.as_ref());
         Value::Object(map)
@@ -171,7 +178,10 @@ impl ServicePrincipal {
             id: text(entity, "id").unwrap_or_default(),
             display_name: text(entity, "displayName"),
             app_id: text(entity, "appId"),
-            is_agent_identity: graph_spec::hierarchy::same_odata_type(&odata_type, AGENT_IDENTITY_TYPE),
+            is_agent_identity: graph_spec::hierarchy::same_odata_type(
+                &odata_type,
+                AGENT_IDENTITY_TYPE,
+            ),
             owners,
         }
     }
@@ -254,8 +264,14 @@ impl LimitedMode {
     /// The resource as stored and served (without `@odata.context`).
     pub fn to_json(&self) -> Value {
         let mut map = self.additional.clone();
-        map.insert("@odata.type".into(), Value::String(LIMITED_MODE_TYPE.into()));
-        map.insert("groupId".into(), self.group_id.clone().map_or(Value::Null, Value::String));
+        map.insert(
+            "@odata.type".into(),
+            Value::String(LIMITED_MODE_TYPE.into()),
+        );
+        map.insert(
+            "groupId".into(),
+            self.group_id.clone().map_or(Value::Null, Value::String),
+        );
         map.insert(
             "isEnabledForGroup".into(),
             self.is_enabled_for_group.map_or(Value::Null, Value::Bool),
@@ -267,8 +283,12 @@ impl LimitedMode {
     pub fn from_json(value: &Value) -> Self {
         let mut additional = value.as_object().cloned().unwrap_or_default();
         additional.remove("@odata.type");
-        let group_id = additional.remove("groupId").and_then(|v| v.as_str().map(str::to_owned));
-        let is_enabled_for_group = additional.remove("isEnabledForGroup").and_then(|v| v.as_bool());
+        let group_id = additional
+            .remove("groupId")
+            .and_then(|v| v.as_str().map(str::to_owned));
+        let is_enabled_for_group = additional
+            .remove("isEnabledForGroup")
+            .and_then(|v| v.as_bool());
         Self {
             group_id,
             is_enabled_for_group,

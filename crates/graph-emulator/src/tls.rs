@@ -31,12 +31,15 @@ pub(crate) fn acceptor(cert_pem: &str, key_pem: &str) -> Result<tokio_rustls::Tl
     if certs.is_empty() {
         return Err(Error::Tls("no certificate in the PEM text".to_owned()));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| bad("the key is not PEM", &e))?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| bad("TLS versions", &e))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| bad("the certificate and key do not fit", &e))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| bad("the key is not PEM", &e))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad("TLS versions", &e))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| bad("the certificate and key do not fit", &e))?;
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }

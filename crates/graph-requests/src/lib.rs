@@ -14,73 +14,24 @@
 )]
 #![allow(clippy::doc_markdown)]
 
-use graph_core::{Client, ClientBuilder, Credential};
+#[rustfmt::skip]
+mod client;
 
+#[rustfmt::skip]
 pub mod operations;
 
 #[cfg(feature = "copilot")]
+#[rustfmt::skip]
 mod copilot;
 
 #[cfg(feature = "service-principals")]
+#[rustfmt::skip]
 mod service_principals;
+
+pub use client::GraphClient;
 
 #[cfg(feature = "copilot")]
 pub use copilot::*;
 
 #[cfg(feature = "service-principals")]
 pub use service_principals::*;
-
-/// The entry point: a configured runtime client plus one method per
-/// top-level URL segment of the API.
-#[derive(Debug, Clone)]
-pub struct GraphClient {
-    client: Client,
-}
-
-impl GraphClient {
-    /// A client for the global cloud's beta endpoint with default
-    /// settings, authenticating with `credential`.
-    pub fn new(credential: impl Credential + 'static) -> Self {
-        Self::from_core(Client::new(credential))
-    }
-
-    /// A builder for other clouds, a custom service root, retry and
-    /// timeout settings.
-    pub fn builder(credential: impl Credential + 'static) -> ClientBuilder<Self> {
-        ClientBuilder::new(credential)
-    }
-
-    /// Wraps an existing runtime client.
-    pub fn from_core(client: Client) -> Self {
-        Self { client }
-    }
-
-    /// The runtime client (cloud, service root, entity URLs).
-    pub fn core(&self) -> &Client {
-        &self.client
-    }
-
-    #[cfg(feature = "copilot")]
-    /// `/copilot`
-    pub fn copilot(&self) -> CopilotRequestBuilder {
-        CopilotRequestBuilder {
-            client: self.client.clone(),
-            path: graph_core::RequestPath::new().literal("copilot"),
-        }
-    }
-
-    #[cfg(feature = "service-principals")]
-    /// `/servicePrincipals`
-    pub fn service_principals(&self) -> ServicePrincipalsRequestBuilder {
-        ServicePrincipalsRequestBuilder {
-            client: self.client.clone(),
-            path: graph_core::RequestPath::new().literal("servicePrincipals"),
-        }
-    }
-}
-
-impl From<Client> for GraphClient {
-    fn from(client: Client) -> Self {
-        Self::from_core(client)
-    }
-}

@@ -91,9 +91,6 @@ mod tests {
             p.as_str(),
             "/paths/~1servicePrincipals~1{id}~1owners~1$ref/a~0b"
         );
-        assert_eq!(
-            Pointer::schema("a/b").as_str(),
-            "/components/schemas/a~1b"
-        );
+        assert_eq!(Pointer::schema("a/b").as_str(), "/components/schemas/a~1b");
     }
 }

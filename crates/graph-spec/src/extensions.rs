@@ -115,7 +115,11 @@ fn object<'v>(v: &'v Value, at: &Pointer) -> Result<&'v Map<String, Value>, Spec
     v.as_object().ok_or_else(|| at.error("expected an object"))
 }
 
-fn refuse_unknown_keys(map: &Map<String, Value>, known: &[&str], at: &Pointer) -> Result<(), SpecError> {
+fn refuse_unknown_keys(
+    map: &Map<String, Value>,
+    known: &[&str],
+    at: &Pointer,
+) -> Result<(), SpecError> {
     match map.keys().find(|k| !known.contains(&k.as_str())) {
         Some(unknown) => Err(at
             .push(unknown)
@@ -124,23 +128,34 @@ fn refuse_unknown_keys(map: &Map<String, Value>, known: &[&str], at: &Pointer) -
     }
 }
 
-fn string_list(map: &Map<String, Value>, key: &str, at: &Pointer, what: &str) -> Result<Vec<String>, SpecError> {
+fn string_list(
+    map: &Map<String, Value>,
+    key: &str,
+    at: &Pointer,
+    what: &str,
+) -> Result<Vec<String>, SpecError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
             .map(|(i, item)| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| at.push(key).push(&i.to_string()).error(format!("expected {what} (a string)")))
+                item.as_str().map(str::to_owned).ok_or_else(|| {
+                    at.push(key)
+                        .push(&i.to_string())
+                        .error(format!("expected {what} (a string)"))
+                })
             })
             .collect(),
         Some(_) => Err(at.push(key).error(format!("expected a list of {what}s"))),
     }
 }
 
-fn optional_string(map: &Map<String, Value>, key: &str, at: &Pointer) -> Result<Option<String>, SpecError> {
+fn optional_string(
+    map: &Map<String, Value>,
+    key: &str,
+    at: &Pointer,
+) -> Result<Option<String>, SpecError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -155,9 +170,23 @@ pub fn permissions(ext: &Extensions, at: &Pointer) -> Result<Option<Permissions>
     };
     let at = at.push("x-graph-rs-permissions");
     let map = object(v, &at)?;
-    refuse_unknown_keys(map, &["delegatedWorkOrSchool", "delegatedPersonal", "application", "notes"], &at)?;
+    refuse_unknown_keys(
+        map,
+        &[
+            "delegatedWorkOrSchool",
+            "delegatedPersonal",
+            "application",
+            "notes",
+        ],
+        &at,
+    )?;
     Ok(Some(Permissions {
-        delegated_work_or_school: string_list(map, "delegatedWorkOrSchool", &at, "permission name")?,
+        delegated_work_or_school: string_list(
+            map,
+            "delegatedWorkOrSchool",
+            &at,
+            "permission name",
+        )?,
         delegated_personal: string_list(map, "delegatedPersonal", &at, "permission name")?,
         application: string_list(map, "application", &at, "permission name")?,
         notes: optional_string(map, "notes", &at)?,
@@ -165,28 +194,40 @@ pub fn permissions(ext: &Extensions, at: &Pointer) -> Result<Option<Permissions>
 }
 
 /// `x-graph-rs-national-clouds` of an operation.
-pub fn national_clouds(ext: &Extensions, at: &Pointer) -> Result<Option<Vec<NationalCloud>>, SpecError> {
+pub fn national_clouds(
+    ext: &Extensions,
+    at: &Pointer,
+) -> Result<Option<Vec<NationalCloud>>, SpecError> {
     let Some(v) = ext.get("x-graph-rs-national-clouds") else {
         return Ok(None);
     };
     let at = at.push("x-graph-rs-national-clouds");
-    let items = v.as_array().ok_or_else(|| at.error("expected a list of national clouds"))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| at.error("expected a list of national clouds"))?;
     let names: Vec<&str> = NationalCloud::ALL.iter().map(|c| c.spec_name()).collect();
     items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            item.as_str().and_then(NationalCloud::from_spec_name).ok_or_else(|| {
-                at.push(&i.to_string())
-                    .error(format!("unknown national cloud {item}; expected one of {}", names.join(", ")))
-            })
+            item.as_str()
+                .and_then(NationalCloud::from_spec_name)
+                .ok_or_else(|| {
+                    at.push(&i.to_string()).error(format!(
+                        "unknown national cloud {item}; expected one of {}",
+                        names.join(", ")
+                    ))
+                })
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
 
 /// `x-graph-rs-local-extension` of an operation.
-pub fn local_extension(ext: &Extensions, at: &Pointer) -> Result<Option<LocalExtension>, SpecError> {
+pub fn local_extension(
+    ext: &Extensions,
+    at: &Pointer,
+) -> Result<Option<LocalExtension>, SpecError> {
     let Some(v) = ext.get("x-graph-rs-local-extension") else {
         return Ok(None);
     };
@@ -214,7 +255,8 @@ pub fn pageable(ext: &Extensions, at: &Pointer) -> Result<Option<Pageable>, Spec
         Value::Object(map) => {
             refuse_unknown_keys(map, &["nextLinkName", "operationName", "itemName"], &at)?;
             Ok(Some(Pageable {
-                next_link_name: optional_string(map, "nextLinkName", &at)?.unwrap_or_else(|| "@odata.nextLink".to_owned()),
+                next_link_name: optional_string(map, "nextLinkName", &at)?
+                    .unwrap_or_else(|| "@odata.nextLink".to_owned()),
                 operation_name: optional_string(map, "operationName", &at)?,
             }))
         }
@@ -312,15 +354,26 @@ pub fn schema_rules(ext: &Extensions, at: &Pointer) -> Result<Option<SchemaRules
     let mut required_when = Vec::new();
     if let Some(list) = map.get("requiredWhen") {
         let list_at = at.push("requiredWhen");
-        for (i, item) in list.as_array().ok_or_else(|| list_at.error("expected a list"))?.iter().enumerate() {
+        for (i, item) in list
+            .as_array()
+            .ok_or_else(|| list_at.error("expected a list"))?
+            .iter()
+            .enumerate()
+        {
             let item_at = list_at.push(&i.to_string());
             let rule = object(item, &item_at)?;
             refuse_unknown_keys(rule, &["property", "when", "equals", "message"], &item_at)?;
-            let need = |key: &str| optional_string(rule, key, &item_at)?.ok_or_else(|| item_at.error(format!("`{key}` is required")));
+            let need = |key: &str| {
+                optional_string(rule, key, &item_at)?
+                    .ok_or_else(|| item_at.error(format!("`{key}` is required")))
+            };
             required_when.push(RequiredWhen {
                 property: need("property")?,
                 when: need("when")?,
-                equals: rule.get("equals").cloned().ok_or_else(|| item_at.error("`equals` is required"))?,
+                equals: rule
+                    .get("equals")
+                    .cloned()
+                    .ok_or_else(|| item_at.error("`equals` is required"))?,
                 message: need("message")?,
             });
         }
@@ -328,11 +381,19 @@ pub fn schema_rules(ext: &Extensions, at: &Pointer) -> Result<Option<SchemaRules
     let mut references = Vec::new();
     if let Some(list) = map.get("references") {
         let list_at = at.push("references");
-        for (i, item) in list.as_array().ok_or_else(|| list_at.error("expected a list"))?.iter().enumerate() {
+        for (i, item) in list
+            .as_array()
+            .ok_or_else(|| list_at.error("expected a list"))?
+            .iter()
+            .enumerate()
+        {
             let item_at = list_at.push(&i.to_string());
             let rule = object(item, &item_at)?;
             refuse_unknown_keys(rule, &["property", "type"], &item_at)?;
-            let need = |key: &str| optional_string(rule, key, &item_at)?.ok_or_else(|| item_at.error(format!("`{key}` is required")));
+            let need = |key: &str| {
+                optional_string(rule, key, &item_at)?
+                    .ok_or_else(|| item_at.error(format!("`{key}` is required")))
+            };
             references.push(PropertyReference {
                 property: need("property")?,
                 type_name: need("type")?,
@@ -347,13 +408,20 @@ pub fn schema_rules(ext: &Extensions, at: &Pointer) -> Result<Option<SchemaRules
 }
 
 /// `x-graph-rs-rules` of an operation.
-pub fn operation_rules(ext: &Extensions, at: &Pointer) -> Result<Option<OperationRules>, SpecError> {
+pub fn operation_rules(
+    ext: &Extensions,
+    at: &Pointer,
+) -> Result<Option<OperationRules>, SpecError> {
     let Some(v) = ext.get("x-graph-rs-rules") else {
         return Ok(None);
     };
     let at = at.push("x-graph-rs-rules");
     let map = object(v, &at)?;
-    refuse_unknown_keys(map, &["refTargets", "refTargetMessage", "consistencyLevelFor"], &at)?;
+    refuse_unknown_keys(
+        map,
+        &["refTargets", "refTargetMessage", "consistencyLevelFor"],
+        &at,
+    )?;
     Ok(Some(OperationRules {
         ref_targets: string_list(map, "refTargets", &at, "schema name")?,
         ref_target_message: optional_string(map, "refTargetMessage", &at)?,
@@ -381,9 +449,17 @@ mod tests {
         .unwrap();
         assert_eq!(p.delegated_work_or_school, ["A"]);
         assert_eq!(p.notes.as_deref(), Some("n"));
-        let err = permissions(&ext(json!({"x-graph-rs-permissions": {"delegated": ["A"]}})), &at).unwrap_err();
+        let err = permissions(
+            &ext(json!({"x-graph-rs-permissions": {"delegated": ["A"]}})),
+            &at,
+        )
+        .unwrap_err();
         assert_eq!(err.pointer, "/x-graph-rs-permissions/delegated");
-        let err = permissions(&ext(json!({"x-graph-rs-permissions": {"application": [1]}})), &at).unwrap_err();
+        let err = permissions(
+            &ext(json!({"x-graph-rs-permissions": {"application": [1]}})),
+            &at,
+        )
+        .unwrap_err();
         assert_eq!(err.pointer, "/x-graph-rs-permissions/application/0");
         assert_eq!(permissions(&ext(json!({})), &at).unwrap(), None);
     }
@@ -392,10 +468,15 @@ mod tests {
     fn clouds_are_validated() {
         let at = Pointer::root();
         assert_eq!(
-            national_clouds(&ext(json!({"x-graph-rs-national-clouds": ["global", "china"]})), &at).unwrap(),
+            national_clouds(
+                &ext(json!({"x-graph-rs-national-clouds": ["global", "china"]})),
+                &at
+            )
+            .unwrap(),
             Some(vec![NationalCloud::Global, NationalCloud::China])
         );
-        let err = national_clouds(&ext(json!({"x-graph-rs-national-clouds": ["mars"]})), &at).unwrap_err();
+        let err = national_clouds(&ext(json!({"x-graph-rs-national-clouds": ["mars"]})), &at)
+            .unwrap_err();
         assert_eq!(err.pointer, "/x-graph-rs-national-clouds/0");
     }
 
@@ -407,9 +488,17 @@ mod tests {
             .unwrap();
         assert_eq!(p.next_link_name, "@odata.nextLink");
         assert!(pageable(&ext(json!({"x-ms-pageable": 3})), &at).is_err());
-        assert_eq!(operation_type(&ext(json!({"x-ms-docs-operation-type": "action"}))), Some(OperationType::Action));
-        assert!(is_navigation_property(&ext(json!({"x-ms-navigationProperty": true}))));
-        assert_eq!(key_type(&ext(json!({"x-ms-docs-key-type": "user"}))), Some("user"));
+        assert_eq!(
+            operation_type(&ext(json!({"x-ms-docs-operation-type": "action"}))),
+            Some(OperationType::Action)
+        );
+        assert!(is_navigation_property(&ext(
+            json!({"x-ms-navigationProperty": true})
+        )));
+        assert_eq!(
+            key_type(&ext(json!({"x-ms-docs-key-type": "user"}))),
+            Some("user")
+        );
     }
 
     #[test]
@@ -427,13 +516,21 @@ mod tests {
         .unwrap();
         assert_eq!(rules.required_when[0].equals, json!(true));
         assert_eq!(rules.references[0].type_name, "microsoft.graph.group");
-        let err = schema_rules(&ext(json!({"x-graph-rs-rules": {"requiredwhen": []}})), &at).unwrap_err();
+        let err =
+            schema_rules(&ext(json!({"x-graph-rs-rules": {"requiredwhen": []}})), &at).unwrap_err();
         assert_eq!(err.pointer, "/x-graph-rs-rules/requiredwhen");
-        let err = schema_rules(&ext(json!({"x-graph-rs-rules": {"requiredWhen": [{"property": "a"}]}})), &at).unwrap_err();
+        let err = schema_rules(
+            &ext(json!({"x-graph-rs-rules": {"requiredWhen": [{"property": "a"}]}})),
+            &at,
+        )
+        .unwrap_err();
         assert_eq!(err.pointer, "/x-graph-rs-rules/requiredWhen/0");
-        let op = operation_rules(&ext(json!({"x-graph-rs-rules": {"refTargets": ["microsoft.graph.user"]}})), &at)
-            .unwrap()
-            .unwrap();
+        let op = operation_rules(
+            &ext(json!({"x-graph-rs-rules": {"refTargets": ["microsoft.graph.user"]}})),
+            &at,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(op.ref_targets, ["microsoft.graph.user"]);
     }
 }

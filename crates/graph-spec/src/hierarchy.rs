@@ -48,7 +48,9 @@ impl Hierarchy {
                 if let Some(d) = &s.schema_data.discriminator {
                     for (value, target) in &d.mapping {
                         if let Some(name) = schema_name(target) {
-                            mapped.entry(name.to_owned()).or_insert_with(|| value.clone());
+                            mapped
+                                .entry(name.to_owned())
+                                .or_insert_with(|| value.clone());
                         }
                     }
                 }
@@ -68,9 +70,10 @@ impl Hierarchy {
             let declared = discriminator_value(&s.schema_data.extensions)
                 .map(str::to_owned)
                 .or_else(|| mapped.get(name).cloned());
-            let odata_type = declared
-                .clone()
-                .or_else(|| name.starts_with(GRAPH_NAMESPACE).then(|| format!("#{name}")));
+            let odata_type = declared.clone().or_else(|| {
+                name.starts_with(GRAPH_NAMESPACE)
+                    .then(|| format!("#{name}"))
+            });
             types.insert(
                 name.clone(),
                 TypeInfo {
@@ -87,7 +90,10 @@ impl Hierarchy {
                 Some((t.trim_start_matches('#').to_ascii_lowercase(), name.clone()))
             })
             .collect();
-        Self { types, by_odata_type }
+        Self {
+            types,
+            by_odata_type,
+        }
     }
 
     /// What is known of schema `name`.
@@ -104,7 +110,9 @@ impl Hierarchy {
     /// discriminator mapping entry), not the one Graph's naming rule would give.
     pub fn declared_odata_type(&self, name: &str) -> Option<&str> {
         let info = self.types.get(name)?;
-        info.declared.then_some(info.odata_type.as_deref()).flatten()
+        info.declared
+            .then_some(info.odata_type.as_deref())
+            .flatten()
     }
 
     /// `name` and its bases, nearest first; a loop ends the chain.
@@ -208,19 +216,43 @@ components:
         let h = Hierarchy::new(&parse(DOC).unwrap());
         assert_eq!(
             h.ancestors("microsoft.graph.agentIdentity"),
-            ["microsoft.graph.agentIdentity", "microsoft.graph.servicePrincipal", "microsoft.graph.directoryObject", "microsoft.graph.entity"]
+            [
+                "microsoft.graph.agentIdentity",
+                "microsoft.graph.servicePrincipal",
+                "microsoft.graph.directoryObject",
+                "microsoft.graph.entity"
+            ]
         );
         assert!(h.is_assignable("microsoft.graph.user", "microsoft.graph.directoryObject"));
         assert!(!h.is_assignable("microsoft.graph.directoryObject", "microsoft.graph.user"));
         assert_eq!(
             h.derived("microsoft.graph.directoryObject"),
-            ["microsoft.graph.agentIdentity", "microsoft.graph.servicePrincipal", "microsoft.graph.user"]
+            [
+                "microsoft.graph.agentIdentity",
+                "microsoft.graph.servicePrincipal",
+                "microsoft.graph.user"
+            ]
         );
-        assert_eq!(h.odata_type("microsoft.graph.user"), Some("#microsoft.graph.user"));
-        assert_eq!(h.odata_type("microsoft.graph.agentIdentity"), Some("#microsoft.graph.agentIdentity"));
+        assert_eq!(
+            h.odata_type("microsoft.graph.user"),
+            Some("#microsoft.graph.user")
+        );
+        assert_eq!(
+            h.odata_type("microsoft.graph.agentIdentity"),
+            Some("#microsoft.graph.agentIdentity")
+        );
         assert_eq!(h.odata_type("plain"), None);
-        assert_eq!(h.schema_for_odata_type("#graph.user"), Some("microsoft.graph.user"));
-        assert_eq!(h.schema_for_odata_type("Microsoft.Graph.ServicePrincipal"), Some("microsoft.graph.servicePrincipal"));
-        assert!(same_odata_type("#graph.agentIdentity", "microsoft.graph.AGENTIDENTITY"));
+        assert_eq!(
+            h.schema_for_odata_type("#graph.user"),
+            Some("microsoft.graph.user")
+        );
+        assert_eq!(
+            h.schema_for_odata_type("Microsoft.Graph.ServicePrincipal"),
+            Some("microsoft.graph.servicePrincipal")
+        );
+        assert!(same_odata_type(
+            "#graph.agentIdentity",
+            "microsoft.graph.AGENTIDENTITY"
+        ));
     }
 }

@@ -38,12 +38,8 @@ pub fn from_value(value: Value) -> Result<OpenAPI, SpecError> {
             format!("OpenAPI {version} is not supported; expected 3.0.x"),
         ));
     }
-    serde_json::from_value(value).map_err(|e| {
-        SpecError::new(
-            "",
-            format!("spec is not a valid OpenAPI 3.0 document: {e}"),
-        )
-    })
+    serde_json::from_value(value)
+        .map_err(|e| SpecError::new("", format!("spec is not a valid OpenAPI 3.0 document: {e}")))
 }
 
 #[cfg(test)]

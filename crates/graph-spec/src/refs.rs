@@ -1,9 +1,7 @@
 //! `$ref` resolution. Only local references into `#/components/…` are supported; a chain of
 //! references is followed up to [`MAX_HOPS`] links, so a loop resolves to an error, not a hang.
 
-use openapiv3::{
-    OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema,
-};
+use openapiv3::{OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema};
 
 use crate::error::{Pointer, SpecError};
 
@@ -147,9 +145,9 @@ fn component<'a, T>(
             ReferenceOr::Item(t) => return Ok(t),
             ReferenceOr::Reference { reference } => {
                 let prefix = format!("#/components/{kind}/");
-                let name = reference.strip_prefix(&prefix).ok_or_else(|| {
-                    at.error(format!("unsupported {kind} $ref `{reference}`"))
-                })?;
+                let name = reference
+                    .strip_prefix(&prefix)
+                    .ok_or_else(|| at.error(format!("unsupported {kind} $ref `{reference}`")))?;
                 current = doc
                     .components
                     .as_ref()
@@ -192,7 +190,12 @@ components:
         assert!(err.message.contains("unresolved"), "{err}");
         let err = require_schema(&doc, "#/components/schemas/loop1", &at).unwrap_err();
         assert!(err.message.contains("loop"), "{err}");
-        assert_eq!(require_schema(&doc, "#/components/schemas/b", &at).unwrap().1, "b");
+        assert_eq!(
+            require_schema(&doc, "#/components/schemas/b", &at)
+                .unwrap()
+                .1,
+            "b"
+        );
     }
 
     #[test]

@@ -368,7 +368,13 @@ mod tests {
         assert_eq!(declared_type(&e), Some("string"));
         assert!(is_unconstrained(&schema("description: anything")));
         assert!(!is_unconstrained(&e));
-        assert_eq!(format(&schema("type: integer\nformat: int32")).as_deref(), Some("int32"));
-        assert_eq!(format(&schema("type: string\nformat: uuid")).as_deref(), Some("uuid"));
+        assert_eq!(
+            format(&schema("type: integer\nformat: int32")).as_deref(),
+            Some("int32")
+        );
+        assert_eq!(
+            format(&schema("type: string\nformat: uuid")).as_deref(),
+            Some("uuid")
+        );
     }
 }

@@ -157,7 +157,11 @@ impl Segment {
     }
 }
 
-fn match_template(template: &str, params: &[String], actual: &str) -> Option<Vec<(String, String)>> {
+fn match_template(
+    template: &str,
+    params: &[String],
+    actual: &str,
+) -> Option<Vec<(String, String)>> {
     // Split the template into literal pieces around the `{name}` holes.
     let mut pieces = Vec::with_capacity(params.len() + 1);
     let mut rest = template;
@@ -205,7 +209,11 @@ fn match_template(template: &str, params: &[String], actual: &str) -> Option<Vec
         if raw.is_empty() {
             return None;
         }
-        let value = if quoted { raw.replace("''", "'") } else { raw.to_owned() };
+        let value = if quoted {
+            raw.replace("''", "'")
+        } else {
+            raw.to_owned()
+        };
         if !lower.get(end..)?.starts_with(&next) {
             return None;
         }
@@ -241,7 +249,10 @@ mod tests {
         assert!(parse_path("/a//b", &at).is_err());
         assert!(parse_path("/a/../b", &at).is_err());
         assert!(parse_path("no-slash", &at).is_err());
-        assert_eq!(render(&segs), "/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref");
+        assert_eq!(
+            render(&segs),
+            "/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref"
+        );
         assert_eq!(path_params(&segs), ["servicePrincipal-id"]);
     }
 
@@ -253,7 +264,10 @@ mod tests {
         assert!(cast.matches("Microsoft.Graph.AgentIdentity").is_some());
         assert!(cast.matches("graph.user").is_none());
         assert!(cast.matches("graph.").is_none());
-        assert_eq!(cast_type("microsoft.graph.agentIdentity"), Some("agentIdentity"));
+        assert_eq!(
+            cast_type("microsoft.graph.agentIdentity"),
+            Some("agentIdentity")
+        );
         assert_eq!(cast_type("graph.user"), Some("user"));
         assert_eq!(cast_type("microsoft.graph.delta()"), None);
         assert_eq!(cast_type("owners"), None);
@@ -266,7 +280,9 @@ mod tests {
 
     #[test]
     fn templated_segments_bind_values() {
-        let seg = parse_path("/applications(appId='{appId}')", &Pointer::root()).unwrap().remove(0);
+        let seg = parse_path("/applications(appId='{appId}')", &Pointer::root())
+            .unwrap()
+            .remove(0);
         assert_eq!(
             seg.matches("applications(appId='abc')"),
             Some(vec![("appId".into(), "abc".into())])
@@ -278,7 +294,9 @@ mod tests {
         assert_eq!(seg.matches("applications(appId='')"), None);
         assert_eq!(seg.matches("applications(appId='a')x"), None);
         assert_eq!(seg.matches("applications"), None);
-        let two = parse_path("/f(a='{a}',b={b})", &Pointer::root()).unwrap().remove(0);
+        let two = parse_path("/f(a='{a}',b={b})", &Pointer::root())
+            .unwrap()
+            .remove(0);
         assert_eq!(
             two.matches("f(a='x,y',b=3)"),
             Some(vec![("a".into(), "x,y".into()), ("b".into(), "3".into())])

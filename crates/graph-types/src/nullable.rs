@@ -147,7 +147,9 @@ mod tests {
     fn three_states_serialize_distinctly() {
         let absent = Probe::default();
         let null = Probe { v: Nullable::Null };
-        let value = Probe { v: "x".to_owned().into() };
+        let value = Probe {
+            v: "x".to_owned().into(),
+        };
         assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
         assert_eq!(serde_json::to_string(&null).unwrap(), r#"{"v":null}"#);
         assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"v":"x"}"#);

@@ -59,7 +59,11 @@ pub trait Object: Default {
     /// # Errors
     ///
     /// The value's decoding error.
-    fn read_member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
 
     /// Where undeclared members go.
     fn additional_properties_mut(&mut self) -> &mut AdditionalProperties;
@@ -119,7 +123,8 @@ pub fn fill<'de, T: Object, A: MapAccess<'de>>(out: &mut T, mut map: A) -> Resul
     while let Some(key) = map.next_key::<Key<'de>>()? {
         if !out.read_member(key.as_str(), &mut map)? {
             let value: Value = map.next_value()?;
-            out.additional_properties_mut().receive(key.into_string(), value);
+            out.additional_properties_mut()
+                .receive(key.into_string(), value);
         }
     }
     Ok(())
@@ -181,7 +186,11 @@ mod tests {
     }
 
     impl Object for Probe {
-        fn read_member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        fn read_member<'de, A: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> Result<bool, A::Error> {
             match key {
                 "name" => self.name = map.next_value()?,
                 "group" => self.group = map.next_value()?,
@@ -207,7 +216,11 @@ mod tests {
             r#"{"na\u006de":"x","group":null,"@odata.etag":"W/1","color":"blue","nested":{"group":"g"}}"#,
         )
         .unwrap();
-        assert_eq!(p.name.as_deref(), Some("x"), "escaped member names are matched too");
+        assert_eq!(
+            p.name.as_deref(),
+            Some("x"),
+            "escaped member names are matched too"
+        );
         assert_eq!(p.group, Nullable::Null);
         assert_eq!(p.extra.get("color").unwrap(), "blue");
         assert_eq!(p.extra.annotation("@odata.etag").unwrap(), "W/1");
@@ -221,9 +234,17 @@ mod tests {
     fn same_answers_from_a_value_and_errors_for_non_objects() {
         let text = r#"{"name":"x","k":[1,2]}"#;
         let from_text: Probe = serde_json::from_str(text).unwrap();
-        let from_value: Probe = serde_json::from_value(serde_json::from_str(text).unwrap()).unwrap();
+        let from_value: Probe =
+            serde_json::from_value(serde_json::from_str(text).unwrap()).unwrap();
         assert_eq!(from_text, from_value);
-        for bad in ["null", "[]", "\"s\"", "3", r#"{"name":3}"#, r#"{"name":"x""#] {
+        for bad in [
+            "null",
+            "[]",
+            "\"s\"",
+            "3",
+            r#"{"name":3}"#,
+            r#"{"name":"x""#,
+        ] {
             assert!(serde_json::from_str::<Probe>(bad).is_err(), "{bad}");
         }
     }

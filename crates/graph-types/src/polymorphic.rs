@@ -39,7 +39,9 @@ pub fn is_type(odata_type: &str, key: &str) -> bool {
     }
     // `graph.user` for `microsoft.graph.user`.
     match (bare.get(..6), key.strip_prefix("microsoft.")) {
-        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("graph.") => bare.eq_ignore_ascii_case(rest),
+        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("graph.") => {
+            bare.eq_ignore_ascii_case(rest)
+        }
         _ => false,
     }
 }
@@ -52,7 +54,10 @@ pub trait Polymorphic: Sized {
     /// # Errors
     ///
     /// A member's decoding error.
-    fn read_variant<'de, A: MapAccess<'de>>(odata_type: Option<&str>, map: A) -> Result<Self, A::Error>;
+    fn read_variant<'de, A: MapAccess<'de>>(
+        odata_type: Option<&str>,
+        map: A,
+    ) -> Result<Self, A::Error>;
 }
 
 /// `Deserialize::deserialize` of a [`Polymorphic`] enum.
@@ -60,7 +65,9 @@ pub trait Polymorphic: Sized {
 /// # Errors
 ///
 /// Anything but an object, an `@odata.type` that is not a string, or a member's decoding error.
-pub fn deserialize<'de, T: Polymorphic, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize<'de, T: Polymorphic, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     struct PolymorphicVisitor<T>(PhantomData<T>);
     impl<'de, T: Polymorphic> Visitor<'de> for PolymorphicVisitor<T> {
         type Value = T;
@@ -114,14 +121,19 @@ struct Replay<A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
     type Error = A::Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
         if let Some((key, value)) = self.before.next() {
             self.value = Some(value);
             return seed.deserialize(StringDeserializer::new(key)).map(Some);
         }
         if let Some(Pending::Key(odata_type)) = self.odata_type.take() {
             self.odata_type = Some(Pending::Value(odata_type));
-            return seed.deserialize(BorrowedStrDeserializer::new(ODATA_TYPE)).map(Some);
+            return seed
+                .deserialize(BorrowedStrDeserializer::new(ODATA_TYPE))
+                .map(Some);
         }
         match &mut self.rest {
             Some(rest) => rest.next_key_seed(seed),
@@ -135,11 +147,15 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
         }
         if let Some(Pending::Value(odata_type)) = self.odata_type.take() {
             // As a JSON value, so that `Option<String>` fields take it too.
-            return seed.deserialize(Value::String(odata_type)).map_err(A::Error::custom);
+            return seed
+                .deserialize(Value::String(odata_type))
+                .map_err(A::Error::custom);
         }
         match &mut self.rest {
             Some(rest) => rest.next_value_seed(seed),
-            None => Err(A::Error::custom("a value was asked for with no member left")),
+            None => Err(A::Error::custom(
+                "a value was asked for with no member left",
+            )),
         }
     }
 }
@@ -147,19 +163,40 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::de;
     use crate::AdditionalProperties;
     use crate::object::{Object, read_boxed};
+    use serde::de;
 
     #[test]
     fn keys() {
-        assert_eq!(odata_type_key("#microsoft.graph.User"), "microsoft.graph.user");
-        assert_eq!(odata_type_key("#graph.agentIdentity"), "microsoft.graph.agentidentity");
-        assert_eq!(odata_type_key("microsoft.graph.group"), "microsoft.graph.group");
-        for sent in ["#microsoft.graph.user", "#Microsoft.Graph.User", "microsoft.graph.user", "#graph.user", "graph.USER"] {
+        assert_eq!(
+            odata_type_key("#microsoft.graph.User"),
+            "microsoft.graph.user"
+        );
+        assert_eq!(
+            odata_type_key("#graph.agentIdentity"),
+            "microsoft.graph.agentidentity"
+        );
+        assert_eq!(
+            odata_type_key("microsoft.graph.group"),
+            "microsoft.graph.group"
+        );
+        for sent in [
+            "#microsoft.graph.user",
+            "#Microsoft.Graph.User",
+            "microsoft.graph.user",
+            "#graph.user",
+            "graph.USER",
+        ] {
             assert!(is_type(sent, "microsoft.graph.user"), "{sent}");
         }
-        for sent in ["#microsoft.graph.users", "#graph.", "", "#microsoft.graph.userx", "#x.graph.user"] {
+        for sent in [
+            "#microsoft.graph.users",
+            "#graph.",
+            "",
+            "#microsoft.graph.userx",
+            "#x.graph.user",
+        ] {
             assert!(!is_type(sent, "microsoft.graph.user"), "{sent}");
         }
     }
@@ -173,7 +210,11 @@ mod tests {
     }
 
     impl Object for Thing {
-        fn read_member<'de, M: MapAccess<'de>>(&mut self, key: &str, map: &mut M) -> Result<bool, M::Error> {
+        fn read_member<'de, M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<bool, M::Error> {
             match key {
                 "@odata.type" => self.odata_type = map.next_value()?,
                 "name" => self.name = map.next_value()?,
@@ -194,7 +235,10 @@ mod tests {
     }
 
     impl Polymorphic for AnyThing {
-        fn read_variant<'de, M: MapAccess<'de>>(odata_type: Option<&str>, map: M) -> Result<Self, M::Error> {
+        fn read_variant<'de, M: MapAccess<'de>>(
+            odata_type: Option<&str>,
+            map: M,
+        ) -> Result<Self, M::Error> {
             Ok(match odata_type {
                 Some(t) if is_type(t, "microsoft.graph.big") => Self::Big(read_boxed(map)?),
                 _ => Self::Other(read_boxed(map)?),
@@ -210,12 +254,22 @@ mod tests {
 
     #[test]
     fn every_member_reaches_the_variant_wherever_odata_type_is() {
-        let first: AnyThing = serde_json::from_str(r##"{"@odata.type":"#graph.big","name":"a","size":3,"c":1}"##).unwrap();
-        let middle: AnyThing = serde_json::from_str(r##"{"name":"a","@odata.type":"#graph.big","size":3,"c":1}"##).unwrap();
-        let last: AnyThing = serde_json::from_str(r##"{"name":"a","size":3,"c":1,"@odata.type":"#graph.big"}"##).unwrap();
-        let from_value: AnyThing =
-            serde_json::from_value(serde_json::json!({"size": 3, "@odata.type": "#graph.big", "name": "a", "c": 1})).unwrap();
-        let AnyThing::Big(thing) = &first else { panic!("{first:?}") };
+        let first: AnyThing =
+            serde_json::from_str(r##"{"@odata.type":"#graph.big","name":"a","size":3,"c":1}"##)
+                .unwrap();
+        let middle: AnyThing =
+            serde_json::from_str(r##"{"name":"a","@odata.type":"#graph.big","size":3,"c":1}"##)
+                .unwrap();
+        let last: AnyThing =
+            serde_json::from_str(r##"{"name":"a","size":3,"c":1,"@odata.type":"#graph.big"}"##)
+                .unwrap();
+        let from_value: AnyThing = serde_json::from_value(
+            serde_json::json!({"size": 3, "@odata.type": "#graph.big", "name": "a", "c": 1}),
+        )
+        .unwrap();
+        let AnyThing::Big(thing) = &first else {
+            panic!("{first:?}")
+        };
         assert_eq!(thing.odata_type.as_deref(), Some("#graph.big"));
         assert_eq!((thing.name.as_deref(), thing.size), (Some("a"), Some(3)));
         assert_eq!(thing.extra.get("c").unwrap(), 1);
@@ -226,13 +280,26 @@ mod tests {
 
     #[test]
     fn missing_null_and_unknown_types_are_the_base() {
-        for text in [r#"{"name":"a"}"#, r#"{"@odata.type":null,"name":"a"}"#, r##"{"@odata.type":"#microsoft.graph.small","name":"a"}"##] {
+        for text in [
+            r#"{"name":"a"}"#,
+            r#"{"@odata.type":null,"name":"a"}"#,
+            r##"{"@odata.type":"#microsoft.graph.small","name":"a"}"##,
+        ] {
             let thing: AnyThing = serde_json::from_str(text).unwrap();
-            assert!(matches!(&thing, AnyThing::Other(t) if t.name.as_deref() == Some("a")), "{text}: {thing:?}");
+            assert!(
+                matches!(&thing, AnyThing::Other(t) if t.name.as_deref() == Some("a")),
+                "{text}: {thing:?}"
+            );
         }
         let empty: AnyThing = serde_json::from_str("{}").unwrap();
         assert!(matches!(empty, AnyThing::Other(_)));
-        for bad in [r#"{"@odata.type":3}"#, "[]", "null", r#"{"name":1}"#, r#"{"name":"a","size":"x"}"#] {
+        for bad in [
+            r#"{"@odata.type":3}"#,
+            "[]",
+            "null",
+            r#"{"name":1}"#,
+            r#"{"name":"a","size":"x"}"#,
+        ] {
             assert!(serde_json::from_str::<AnyThing>(bad).is_err(), "{bad}");
         }
     }

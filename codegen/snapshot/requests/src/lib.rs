@@ -14,21 +14,29 @@
 )]
 #![allow(clippy::doc_markdown)]
 
-use graph_core::{Client, ClientBuilder, Credential};
+#[rustfmt::skip]
+mod client;
 
+#[rustfmt::skip]
 pub mod operations;
 
 #[cfg(feature = "things")]
+#[rustfmt::skip]
 mod things;
 
 #[cfg(feature = "type")]
+#[rustfmt::skip]
 mod type_;
 
 #[cfg(feature = "widgets")]
+#[rustfmt::skip]
 mod widgets;
 
 #[cfg(feature = "widgets")]
+#[rustfmt::skip]
 mod widgets_with_serial;
+
+pub use client::GraphClient;
 
 #[cfg(feature = "things")]
 pub use things::*;
@@ -41,82 +49,3 @@ pub use widgets::*;
 
 #[cfg(feature = "widgets")]
 pub use widgets_with_serial::*;
-
-/// The entry point: a configured runtime client plus one method per
-/// top-level URL segment of the API.
-#[derive(Debug, Clone)]
-pub struct GraphClient {
-    client: Client,
-}
-
-impl GraphClient {
-    /// A client for the global cloud's beta endpoint with default
-    /// settings, authenticating with `credential`.
-    pub fn new(credential: impl Credential + 'static) -> Self {
-        Self::from_core(Client::new(credential))
-    }
-
-    /// A builder for other clouds, a custom service root, retry and
-    /// timeout settings.
-    pub fn builder(credential: impl Credential + 'static) -> ClientBuilder<Self> {
-        ClientBuilder::new(credential)
-    }
-
-    /// Wraps an existing runtime client.
-    pub fn from_core(client: Client) -> Self {
-        Self { client }
-    }
-
-    /// The runtime client (cloud, service root, entity URLs).
-    pub fn core(&self) -> &Client {
-        &self.client
-    }
-
-    #[cfg(feature = "things")]
-    /// `/things`
-    pub fn things(&self) -> ThingsRequestBuilder {
-        ThingsRequestBuilder {
-            client: self.client.clone(),
-            path: graph_core::RequestPath::new().literal("things"),
-        }
-    }
-
-    #[cfg(feature = "type")]
-    /// `/type`
-    pub fn type_(&self) -> TypeRequestBuilder {
-        TypeRequestBuilder {
-            client: self.client.clone(),
-            path: graph_core::RequestPath::new().literal("type"),
-        }
-    }
-
-    #[cfg(feature = "widgets")]
-    /// `/widgets`
-    pub fn widgets(&self) -> WidgetsRequestBuilder {
-        WidgetsRequestBuilder {
-            client: self.client.clone(),
-            path: graph_core::RequestPath::new().literal("widgets"),
-        }
-    }
-
-    #[cfg(feature = "widgets")]
-    /// `/widgets(serial='{serial}')`
-    ///
-    /// Values are written as OData string literals (quotes doubled) and percent-encoded; empty values are refused before anything is sent.
-    pub fn widgets_with_serial(
-        &self,
-        serial: impl Into<String>,
-    ) -> WidgetsWithSerialRequestBuilder {
-        WidgetsWithSerialRequestBuilder {
-            client: self.client.clone(),
-            path: graph_core::RequestPath::new()
-                .template("widgets(serial='{serial}')", vec![("serial", serial.into())]),
-        }
-    }
-}
-
-impl From<Client> for GraphClient {
-    fn from(client: Client) -> Self {
-        Self::from_core(client)
-    }
-}

@@ -14,7 +14,10 @@ pub(super) fn accessor(child: &UrlNode, base: &TokenStream) -> TokenStream {
     };
     let ty = format_ident!("{}", child.builder);
     let method = format_ident!("{}", method);
-    let path_doc = format!(" {}", docs::code(&graph_spec::template::render(&child.segments)));
+    let path_doc = format!(
+        " {}",
+        docs::code(&graph_spec::template::render(&child.segments))
+    );
     match kind {
         AccessorKind::Literal(l) => quote! {
             #[doc = #path_doc]
@@ -56,7 +59,10 @@ pub(super) fn accessor(child: &UrlNode, base: &TokenStream) -> TokenStream {
 /// The builder of `node`, its operations' wrappers, and (recursively) its children's.
 pub(super) fn emit_node(api: &Api, node: &UrlNode, out: &mut Vec<TokenStream>) {
     let ty = format_ident!("{}", node.builder);
-    let path_doc = format!(" Builds requests for {}.", docs::code(&graph_spec::template::render(&node.segments)));
+    let path_doc = format!(
+        " Builds requests for {}.",
+        docs::code(&graph_spec::template::render(&node.segments))
+    );
     let mut methods = Vec::new();
     for &i in &node.operations {
         let (method, wrapper) = super::operation::emit(&api.operations[i]);

@@ -1,5 +1,7 @@
-//! `lib.rs` of the requests crate: module declarations and the root `GraphClient`, whose
-//! methods are the top-level accessors.
+//! The requests crate's root: `lib.rs` (module declarations, re-exports) and `client.rs`
+//! (the root `GraphClient`, whose methods are the top-level accessors). `lib.rs` holds nothing
+//! `cargo fmt` would lay out differently from prettyplease; every other module is declared
+//! `#[rustfmt::skip]`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -8,8 +10,14 @@ use crate::emit::areas::cfg_one;
 use crate::emit::docs;
 use crate::ir::{Api, TopLevel, UrlNode};
 
-pub(super) fn emit(api: &Api) -> TokenStream {
-    let tops: Vec<(&UrlNode, &TopLevel)> = api.tree.children.iter().filter_map(|c| c.top.as_ref().map(|t| (c, t))).collect();
+/// `(lib.rs, client.rs)`.
+pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
+    let tops: Vec<(&UrlNode, &TopLevel)> = api
+        .tree
+        .children
+        .iter()
+        .filter_map(|c| c.top.as_ref().map(|t| (c, t)))
+        .collect();
     let accessors = tops.iter().map(|(c, top)| {
         let cfg = cfg_one(&top.area);
         let accessor = super::builders::accessor(c, &quote!(graph_core::RequestPath::new()));
@@ -18,7 +26,14 @@ pub(super) fn emit(api: &Api) -> TokenStream {
     let mod_idents = tops.iter().map(|(_, top)| {
         let m = format_ident!("{}", top.module);
         let cfg = cfg_one(&top.area);
-        quote!(#cfg mod #m;)
+        // Laid out by prettyplease when generated; `cargo fmt` leaves the file alone.
+        quote!(#cfg #[rustfmt::skip] mod #m;)
+    });
+    let imports = tops.iter().map(|(c, top)| {
+        let m = format_ident!("{}", top.module);
+        let builder = format_ident!("{}", c.builder);
+        let cfg = cfg_one(&top.area);
+        quote!(#cfg use crate::#m::#builder;)
     });
     let reexports = tops.iter().map(|(_, top)| {
         let m = format_ident!("{}", top.module);
@@ -40,18 +55,27 @@ pub(super) fn emit(api: &Api) -> TokenStream {
          default through `all-areas`), so a program can compile only the areas it calls."
             .to_owned(),
     ]);
-    let tokens = quote! {
+    let lib = quote! {
         #inner_docs
         #![warn(missing_docs)]
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown)]
 
-        use graph_core::{Client, ClientBuilder, Credential};
-
+        #[rustfmt::skip]
+        mod client;
+        #[rustfmt::skip]
         pub mod operations;
         #(#mod_idents)*
 
+        pub use client::GraphClient;
         #(#reexports)*
+    };
+    let client = quote! {
+        //! The root of the URL tree: [`GraphClient`].
+
+        use graph_core::{Client, ClientBuilder, Credential};
+
+        #(#imports)*
 
         /// The entry point: a configured runtime client plus one method per
         /// top-level URL segment of the API.
@@ -92,5 +116,5 @@ pub(super) fn emit(api: &Api) -> TokenStream {
             }
         }
     };
-    tokens
+    (lib, client)
 }

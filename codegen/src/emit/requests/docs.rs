@@ -15,7 +15,11 @@ pub(super) fn operation_docs(op: &Operation) -> Vec<String> {
             lines.push(String::new());
         }
     }
-    lines.push(format!("{} (operation {}).", docs::code(&format!("{} {}", op.method.upper(), op.path_template)), docs::code(&op.id)));
+    lines.push(format!(
+        "{} (operation {}).",
+        docs::code(&format!("{} {}", op.method.upper(), op.path_template)),
+        docs::code(&op.id)
+    ));
     lines.push(String::new());
     match &op.success {
         Success::Empty => lines.push("Returns `()` on success; a response body, if any, is ignored.".to_owned()),
@@ -49,11 +53,20 @@ pub(super) fn operation_docs(op: &Operation) -> Vec<String> {
             if v.is_empty() {
                 "not supported".to_owned()
             } else {
-                v.iter().map(|p| docs::code(p)).collect::<Vec<_>>().join(", ")
+                v.iter()
+                    .map(|p| docs::code(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         };
-        lines.push(format!("- Delegated (work or school account): {}", list(&p.delegated_work_or_school)));
-        lines.push(format!("- Delegated (personal Microsoft account): {}", list(&p.delegated_personal)));
+        lines.push(format!(
+            "- Delegated (work or school account): {}",
+            list(&p.delegated_work_or_school)
+        ));
+        lines.push(format!(
+            "- Delegated (personal Microsoft account): {}",
+            list(&p.delegated_personal)
+        ));
         lines.push(format!("- Application: {}", list(&p.application)));
         if let Some(n) = &p.notes {
             lines.push(String::new());

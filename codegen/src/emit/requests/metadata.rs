@@ -47,8 +47,15 @@ pub(super) fn emit(api: &Api, areas: &crate::emit::areas::Areas) -> TokenStream 
             None => quote!(None),
             Some(u) => quote!(Some(#u)),
         };
-        let doc = format!(" {}", docs::code(&format!("{} {}", op.method.upper(), op.path_template)));
-        let summary = op.summary.as_deref().map(|s| format!(" {}", docs::clean(s))).unwrap_or_default();
+        let doc = format!(
+            " {}",
+            docs::code(&format!("{} {}", op.method.upper(), op.path_template))
+        );
+        let summary = op
+            .summary
+            .as_deref()
+            .map(|s| format!(" {}", docs::clean(s)))
+            .unwrap_or_default();
         quote! {
             #[doc = #doc]
             #[doc = ""]
@@ -82,4 +89,3 @@ pub(super) fn emit(api: &Api, areas: &crate::emit::areas::Areas) -> TokenStream 
         pub static ALL: &[&graph_core::OperationMeta] = &[#(#all)*];
     }
 }
-

@@ -20,7 +20,12 @@ use crate::ir::Api;
 
 /// Every file of the requests crate. `dir` is the crate directory relative to the workspace
 /// root.
-pub fn emit(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, CodegenError> {
+pub fn emit(
+    api: &Api,
+    areas: &super::areas::Areas,
+    dir: &str,
+    spec_path: &str,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::new();
     for top in &api.tree.children {
         let Some(place) = &top.top else { continue };
@@ -35,9 +40,19 @@ pub fn emit(api: &Api, areas: &super::areas::Areas, dir: &str, spec_path: &str) 
             use graph_core::{Client, RequestPath};
             #(#items)*
         };
-        files.push(render(format!("{dir}/src/{}.rs", place.module), spec_path, tokens)?);
+        files.push(render(
+            format!("{dir}/src/{}.rs", place.module),
+            spec_path,
+            tokens,
+        )?);
     }
-    files.push(render(format!("{dir}/src/operations.rs"), spec_path, metadata::emit(api, areas))?);
-    files.push(render(format!("{dir}/src/lib.rs"), spec_path, client::emit(api))?);
+    files.push(render(
+        format!("{dir}/src/operations.rs"),
+        spec_path,
+        metadata::emit(api, areas),
+    )?);
+    let (lib, root) = client::emit(api);
+    files.push(render(format!("{dir}/src/lib.rs"), spec_path, lib)?);
+    files.push(render(format!("{dir}/src/client.rs"), spec_path, root)?);
     Ok(files)
 }

@@ -13,13 +13,19 @@ use crate::ir::{Operation, Param, ParamLocation, Success, TypeRef};
 fn param_value(param: &Param, ident: &Ident) -> (TokenStream, TokenStream) {
     let models = quote!(graph_models);
     match &param.ty {
-        TypeRef::String => (quote!(impl Into<String>), quote!(Into::<String>::into(#ident))),
+        TypeRef::String => (
+            quote!(impl Into<String>),
+            quote!(Into::<String>::into(#ident)),
+        ),
         TypeRef::Array(inner, _) => {
             let item = match &**inner {
                 TypeRef::String => quote!(impl std::fmt::Display),
                 other => type_tokens(other, &models),
             };
-            (quote!(impl IntoIterator<Item = #item>), quote!(#ident.into_iter().map(|v| v.to_string())))
+            (
+                quote!(impl IntoIterator<Item = #item>),
+                quote!(#ident.into_iter().map(|v| v.to_string())),
+            )
         }
         other => (type_tokens(other, &models), quote!(#ident.to_string())),
     }
@@ -31,7 +37,9 @@ fn apply_param(param: &Param, request: TokenStream, ident: &Ident) -> TokenStrea
     match (param.location, &param.ty) {
         (ParamLocation::Query, TypeRef::Array(..)) => quote!(#request.query_list(#name, #value)),
         (ParamLocation::Query, _) => quote!(#request.query(#name, #value)),
-        (ParamLocation::Header, TypeRef::Array(..)) => quote!(#request.header(#name, #value.collect::<Vec<_>>().join(","))),
+        (ParamLocation::Header, TypeRef::Array(..)) => {
+            quote!(#request.header(#name, #value.collect::<Vec<_>>().join(",")))
+        }
         (ParamLocation::Header, _) => quote!(#request.header(#name, #value)),
         (ParamLocation::Path, _) => request,
     }
@@ -101,7 +109,8 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
         item,
     } = shape(op);
     let mut args = Vec::new();
-    let mut request = quote!(self.client.#start(&crate::operations::#meta, self.path.clone(), #decoder));
+    let mut request =
+        quote!(self.client.#start(&crate::operations::#meta, self.path.clone(), #decoder));
     match &op.success {
         Success::Text { .. } => request = quote!(#request.header("Accept", "text/plain")),
         Success::Bytes { media } => request = quote!(#request.header("Accept", #media)),
@@ -134,7 +143,12 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
         method_docs.push(String::new());
         for p in required {
             let d = p.docs.as_deref().map(docs::clean).unwrap_or_default();
-            method_docs.push(format!("- `{}` ({}): {}", p.rust_name, docs::code(&p.name), d));
+            method_docs.push(format!(
+                "- `{}` ({}): {}",
+                p.rust_name,
+                docs::code(&p.name),
+                d
+            ));
         }
     }
     let doc_attrs = docs::attrs(&method_docs);
@@ -157,7 +171,12 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
         let (ty, _) = param_value(p, &ident);
         let applied = apply_param(p, quote!(self.0), &ident);
         let d = p.docs.as_deref().map(docs::clean).unwrap_or_default();
-        let doc = format!(" Sets {} ({}). {}", docs::code(&p.name), format!("{:?}", p.location).to_lowercase(), d);
+        let doc = format!(
+            " Sets {} ({}). {}",
+            docs::code(&p.name),
+            format!("{:?}", p.location).to_lowercase(),
+            d
+        );
         quote! {
             #[doc = #doc]
             pub fn #ident(self, #ident: #ty) -> Self {

@@ -20,13 +20,21 @@ fn is_loopback(url: &reqwest::Url) -> bool {
         return false;
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Authority {
     /// The authority for `tenant` at `host` (`None`: the sign-in host of `cloud`).
-    pub(crate) fn new(host: Option<&str>, cloud: &Cloud, tenant: &str) -> Result<Self, CredentialError> {
-        let misconfigured = |message: String| CredentialError::of_kind(CredentialErrorKind::Other, message);
+    pub(crate) fn new(
+        host: Option<&str>,
+        cloud: &Cloud,
+        tenant: &str,
+    ) -> Result<Self, CredentialError> {
+        let misconfigured =
+            |message: String| CredentialError::of_kind(CredentialErrorKind::Other, message);
         let host = match host.or(cloud.authority_host()) {
             Some(host) => host.trim_end_matches('/').to_owned(),
             None => {
@@ -36,17 +44,29 @@ impl Authority {
                 ));
             }
         };
-        let url = reqwest::Url::parse(&host).map_err(|e| misconfigured(format!("the authority host {host:?} is not a URL: {e}")))?;
+        let url = reqwest::Url::parse(&host)
+            .map_err(|e| misconfigured(format!("the authority host {host:?} is not a URL: {e}")))?;
         if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback(&url)) {
             return Err(misconfigured(format!(
                 "the authority host {host:?} must use https (plain http is allowed only for this machine's loopback)"
             )));
         }
-        if url.query().is_some() || !url.path().trim_matches('/').is_empty() || !url.username().is_empty() {
-            return Err(misconfigured(format!("the authority host {host:?} must be scheme, host and port only")));
+        if url.query().is_some()
+            || !url.path().trim_matches('/').is_empty()
+            || !url.username().is_empty()
+        {
+            return Err(misconfigured(format!(
+                "the authority host {host:?} must be scheme, host and port only"
+            )));
         }
-        if tenant.is_empty() || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')) {
-            return Err(misconfigured(format!("{tenant:?} is not a tenant id or domain")));
+        if tenant.is_empty()
+            || !tenant
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return Err(misconfigured(format!(
+                "{tenant:?} is not a tenant id or domain"
+            )));
         }
         Ok(Self {
             host,
@@ -72,7 +92,9 @@ pub(crate) fn resource_of(scopes: &[String]) -> Option<&str> {
 pub(crate) fn qualify(scope: &str, resource: Option<&str>) -> String {
     const OPENID: &[&str] = &["offline_access", "openid", "profile", "email"];
     match resource {
-        Some(resource) if !scope.contains("://") && !OPENID.contains(&scope) => format!("{resource}/{scope}"),
+        Some(resource) if !scope.contains("://") && !OPENID.contains(&scope) => {
+            format!("{resource}/{scope}")
+        }
         _ => scope.to_owned(),
     }
 }

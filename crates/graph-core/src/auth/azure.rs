@@ -17,10 +17,16 @@ use std::time::{Duration, SystemTime};
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential, TokenRequestOptions};
 use azure_core::http::headers::{HeaderName, HeaderValue, Headers};
-use azure_core::http::{AsyncRawResponse, Body, ClientOptions, ExponentialRetryOptions, HttpClient, Method, Request, RetryOptions, StatusCode, Transport};
+use azure_core::http::{
+    AsyncRawResponse, Body, ClientOptions, ExponentialRetryOptions, HttpClient, Method, Request,
+    RetryOptions, StatusCode, Transport,
+};
 
 use super::error_bodies::ErrorBodies;
-use super::{AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, TokenFuture, TokenRequest};
+use super::{
+    AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, TokenFuture,
+    TokenRequest,
+};
 use crate::cloud::Cloud;
 
 /// Our reqwest client as azure_core's transport, keeping error bodies.
@@ -47,7 +53,12 @@ impl HttpClient for AzureTransport {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
             Method::Head => reqwest::Method::HEAD,
-            other => return Err(Error::with_message(ErrorKind::Other, format!("unsupported method {other:?}"))),
+            other => {
+                return Err(Error::with_message(
+                    ErrorKind::Other,
+                    format!("unsupported method {other:?}"),
+                ));
+            }
         };
         let mut builder = self.client.request(method, request.url().as_str());
         for (name, value) in request.headers().iter() {
@@ -56,27 +67,42 @@ impl HttpClient for AzureTransport {
         builder = match request.body() {
             Body::Bytes(bytes) => builder.body(bytes.clone()),
             #[allow(unreachable_patterns)]
-            _ => return Err(Error::with_message(ErrorKind::Other, "streamed bodies are not sent by this transport")),
+            _ => {
+                return Err(Error::with_message(
+                    ErrorKind::Other,
+                    "streamed bodies are not sent by this transport",
+                ));
+            }
         };
         let response = builder.send().await.map_err(|e| {
-            let kind = if e.is_connect() { ErrorKind::Connection } else { ErrorKind::Io };
+            let kind = if e.is_connect() {
+                ErrorKind::Connection
+            } else {
+                ErrorKind::Io
+            };
             Error::with_error(kind, e, "the token request failed")
         })?;
         let status = response.status().as_u16();
         let mut headers = Headers::new();
         for (name, value) in response.headers() {
             if let Ok(value) = value.to_str() {
-                headers.insert(HeaderName::from(name.as_str().to_owned()), HeaderValue::from(value.to_owned()));
+                headers.insert(
+                    HeaderName::from(name.as_str().to_owned()),
+                    HeaderValue::from(value.to_owned()),
+                );
             }
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::with_error(ErrorKind::Io, e, "reading the token response failed"))?;
+        let body = response.bytes().await.map_err(|e| {
+            Error::with_error(ErrorKind::Io, e, "reading the token response failed")
+        })?;
         if !(200..300).contains(&status) {
             self.errors.record(&body);
         }
-        Ok(AsyncRawResponse::from_bytes(StatusCode::from(status), headers, body))
+        Ok(AsyncRawResponse::from_bytes(
+            StatusCode::from(status),
+            headers,
+            body,
+        ))
     }
 }
 
@@ -155,7 +181,9 @@ impl AzureIdentityOptions {
                         .connect_timeout(crate::DEFAULT_CONNECT_TIMEOUT)
                         .timeout(Duration::from_secs(30))
                         .build()
-                        .map_err(|e| CredentialError::new(format!("could not build the HTTP client: {e}")))
+                        .map_err(|e| {
+                            CredentialError::new(format!("could not build the HTTP client: {e}"))
+                        })
                 })?,
         };
         let cloud = match (self.authority_host.as_deref(), self.cloud.national()) {
@@ -165,7 +193,9 @@ impl AzureIdentityOptions {
                 CloudConfiguration::Custom(custom)
             }
             (None, Some(crate::NationalCloud::Global)) => CloudConfiguration::AzurePublic,
-            (None, Some(crate::NationalCloud::UsGovL4 | crate::NationalCloud::UsGovL5Dod)) => CloudConfiguration::AzureGovernment,
+            (None, Some(crate::NationalCloud::UsGovL4 | crate::NationalCloud::UsGovL5Dod)) => {
+                CloudConfiguration::AzureGovernment
+            }
             (None, Some(crate::NationalCloud::China)) => CloudConfiguration::AzureChina,
             (None, None) => {
                 return Err(CredentialError::new(
@@ -191,7 +221,11 @@ impl AzureIdentityOptions {
 
     /// Wraps an azure credential, built with [`client_options`](Self::client_options) (its
     /// failures then carry Entra's diagnostics) or any other way.
-    pub fn wrap(&self, credential: Arc<dyn TokenCredential>, what: impl Into<String>) -> AzureIdentityCredential {
+    pub fn wrap(
+        &self,
+        credential: Arc<dyn TokenCredential>,
+        what: impl Into<String>,
+    ) -> AzureIdentityCredential {
         AzureIdentityCredential {
             inner: credential,
             errors: Some(self.errors.clone()),
@@ -205,13 +239,30 @@ impl AzureIdentityOptions {
     ///
     /// What `azure_identity` refuses (an empty id or secret, a non-HTTPS authority), and what
     /// [`client_options`](Self::client_options) refuses.
-    pub fn client_secret(&self, tenant: &str, client_id: &str, secret: impl Into<String>) -> Result<AzureIdentityCredential, CredentialError> {
+    pub fn client_secret(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        secret: impl Into<String>,
+    ) -> Result<AzureIdentityCredential, CredentialError> {
         let options = azure_identity::ClientSecretCredentialOptions {
             client_options: self.client_options()?,
         };
-        let credential = azure_identity::ClientSecretCredential::new(tenant, client_id.to_owned(), Secret::new(secret.into()), Some(options))
-            .map_err(|e| CredentialError::new(format!("ClientSecretCredential for client {client_id}: {e}")))?;
-        Ok(self.wrap(credential, format!("ClientSecretCredential for client {client_id}")))
+        let credential = azure_identity::ClientSecretCredential::new(
+            tenant,
+            client_id.to_owned(),
+            Secret::new(secret.into()),
+            Some(options),
+        )
+        .map_err(|e| {
+            CredentialError::new(format!(
+                "ClientSecretCredential for client {client_id}: {e}"
+            ))
+        })?;
+        Ok(self.wrap(
+            credential,
+            format!("ClientSecretCredential for client {client_id}"),
+        ))
     }
 }
 
@@ -243,11 +294,19 @@ impl AzureIdentityCredential {
         let codes: Vec<u32> = text
             .split("AADSTS")
             .skip(1)
-            .filter_map(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok())
+            .filter_map(|rest| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .ok()
+            })
             .collect();
         if codes.is_empty() {
             let kind = match error.kind() {
-                azure_core::error::ErrorKind::Io | azure_core::error::ErrorKind::Connection => CredentialErrorKind::Transport,
+                azure_core::error::ErrorKind::Io | azure_core::error::ErrorKind::Connection => {
+                    CredentialErrorKind::Transport
+                }
                 _ => CredentialErrorKind::Other,
             };
             return CredentialError::of_kind(kind, format!("{message}: {text}"));
@@ -264,7 +323,9 @@ impl AzureIdentityCredential {
 
 impl fmt::Debug for AzureIdentityCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AzureIdentityCredential").field("credential", &self.what).finish_non_exhaustive()
+        f.debug_struct("AzureIdentityCredential")
+            .field("credential", &self.what)
+            .finish_non_exhaustive()
     }
 }
 
@@ -291,7 +352,8 @@ impl Credential for AzureIdentityCredential {
                 .get_token(&scopes, Some(TokenRequestOptions::default()))
                 .await
                 .map_err(|e| self.failure(&e))?;
-            Ok(AccessToken::new(token.token.secret().to_owned()).with_expires_on(SystemTime::from(token.expires_on)))
+            Ok(AccessToken::new(token.token.secret().to_owned())
+                .with_expires_on(SystemTime::from(token.expires_on)))
         })
     }
 }

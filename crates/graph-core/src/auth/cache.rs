@@ -82,7 +82,11 @@ impl Slot {
     /// The failure of a fetch that finished after fetch number `seen`.
     fn failure_since(&self, seen: u64) -> Option<CredentialError> {
         let state = lock(&self.state);
-        state.failure.as_ref().filter(|(n, _)| *n > seen).map(|(_, e)| e.clone())
+        state
+            .failure
+            .as_ref()
+            .filter(|(n, _)| *n > seen)
+            .map(|(_, e)| e.clone())
     }
 }
 
@@ -221,14 +225,26 @@ mod tests {
         }));
         let calls = (0..64).map(|_| {
             let cache = Arc::clone(&cache);
-            tokio::spawn(async move { cache.token(&request("s/.default")).await.map(|t| t.secret().to_owned()) })
+            tokio::spawn(async move {
+                cache
+                    .token(&request("s/.default"))
+                    .await
+                    .map(|t| t.secret().to_owned())
+            })
         });
         for call in calls {
             assert_eq!(call.await.unwrap().unwrap(), "token-1");
         }
         assert_eq!(cache.inner().fetches.load(Ordering::SeqCst), 1);
         // Another scope set is another slot.
-        assert_eq!(cache.token(&request("other/.default")).await.unwrap().secret(), "token-2");
+        assert_eq!(
+            cache
+                .token(&request("other/.default"))
+                .await
+                .unwrap()
+                .secret(),
+            "token-2"
+        );
     }
 
     #[tokio::test]
@@ -243,21 +259,39 @@ mod tests {
         assert_eq!(cache.inner().fetches.load(Ordering::SeqCst), 2);
         let cache = cache.with_margin(Duration::from_secs(10));
         let first = cache.token(&request("s")).await.unwrap();
-        assert_eq!(cache.token(&request("s")).await.unwrap(), first, "reused within the margin");
+        assert_eq!(
+            cache.token(&request("s")).await.unwrap(),
+            first,
+            "reused within the margin"
+        );
         let challenged = TokenRequest {
             scopes: vec!["s".into()],
             claims: Some("+claims".into()),
         };
         let fresh = cache.token(&challenged).await.unwrap();
-        assert!(fresh.secret().ends_with("+claims"), "a claims request goes to the credential");
-        assert_eq!(cache.token(&request("s")).await.unwrap(), fresh, "and its token replaces the cached one");
+        assert!(
+            fresh.secret().ends_with("+claims"),
+            "a claims request goes to the credential"
+        );
+        assert_eq!(
+            cache.token(&request("s")).await.unwrap(),
+            fresh,
+            "and its token replaces the cached one"
+        );
         // At hand without a future while fresh; never for claims; per scope set.
         assert_eq!(cache.token_now(&request("s")), Some(fresh));
         assert_eq!(cache.token_now(&challenged), None);
         assert_eq!(cache.token_now(&request("never-fetched")), None);
-        let stale = TokenCache::new(Counting { lifetime_secs: 60, ..Counting::default() });
+        let stale = TokenCache::new(Counting {
+            lifetime_secs: 60,
+            ..Counting::default()
+        });
         stale.token(&request("s")).await.unwrap();
-        assert_eq!(stale.token_now(&request("s")), None, "inside the margin: fetch again");
+        assert_eq!(
+            stale.token_now(&request("s")),
+            None,
+            "inside the margin: fetch again"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,8 +310,16 @@ mod tests {
         for call in calls {
             assert!(call.await.unwrap().is_err());
         }
-        assert_eq!(cache.inner().fetches.load(Ordering::SeqCst), 1, "the waiters shared the one failure");
+        assert_eq!(
+            cache.inner().fetches.load(Ordering::SeqCst),
+            1,
+            "the waiters shared the one failure"
+        );
         cache.inner().fail.store(false, Ordering::SeqCst);
-        assert_eq!(cache.token(&request("s")).await.unwrap().secret(), "token-2", "the failure was not cached");
+        assert_eq!(
+            cache.token(&request("s")).await.unwrap().secret(),
+            "token-2",
+            "the failure was not cached"
+        );
     }
 }

@@ -70,7 +70,6 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,15 +16,18 @@ use std::time::{Duration, SystemTime};
 
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AsyncHttpClient, ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
-    ExtraDeviceAuthorizationFields, HttpRequest, HttpResponse, RefreshToken, RequestTokenError, Scope, TokenResponse,
-    TokenUrl,
+    AsyncHttpClient, ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet,
+    EndpointSet, ExtraDeviceAuthorizationFields, HttpRequest, HttpResponse, RefreshToken,
+    RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
 use super::error_bodies::ErrorBodies;
-use super::{AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture, TokenRequest};
+use super::{
+    AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
+    TokenRequest,
+};
 use crate::cloud::Cloud;
 
 /// What to show the person who signs in: Entra's `message` says it all ("To sign in, use a web
@@ -79,11 +82,18 @@ enum HttpError {
 
 impl Http {
     fn transport_failure(&self) -> Option<String> {
-        self.transport.lock().unwrap_or_else(PoisonError::into_inner).1.clone()
+        self.transport
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+            .clone()
     }
 
     fn reset(&self) {
-        *self.transport.lock().unwrap_or_else(PoisonError::into_inner) = (0, None);
+        *self
+            .transport
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = (0, None);
         self.errors.clear();
     }
 
@@ -99,7 +109,10 @@ impl Http {
         .await;
         match outcome {
             Ok((status, headers, body)) => {
-                *self.transport.lock().unwrap_or_else(PoisonError::into_inner) = (0, None);
+                *self
+                    .transport
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = (0, None);
                 if !status.is_success() {
                     self.errors.record(&body);
                 }
@@ -110,7 +123,10 @@ impl Http {
                 Ok(builder.body(body)?)
             }
             Err(e) => {
-                let mut transport = self.transport.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut transport = self
+                    .transport
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 transport.0 += 1;
                 transport.1 = Some(e.to_string());
                 if transport.0 >= MAX_TRANSPORT_FAILURES {
@@ -148,7 +164,14 @@ impl fmt::Debug for Flow {
         f.debug_struct("DeviceCodeFlow")
             .field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
-            .field("has_refresh_token", &self.refresh.lock().unwrap_or_else(PoisonError::into_inner).is_some())
+            .field(
+                "has_refresh_token",
+                &self
+                    .refresh
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .is_some(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -173,7 +196,11 @@ impl Flow {
     }
 
     /// What went wrong in a token exchange, in words, with Entra's diagnostics.
-    fn failure<RE: std::error::Error, T: oauth2::ErrorResponse + 'static>(&self, doing: &str, error: RequestTokenError<RE, T>) -> CredentialError {
+    fn failure<RE: std::error::Error, T: oauth2::ErrorResponse + 'static>(
+        &self,
+        doing: &str,
+        error: RequestTokenError<RE, T>,
+    ) -> CredentialError {
         let unreachable = |cause: String| {
             CredentialError::of_kind(
                 CredentialErrorKind::Transport,
@@ -183,29 +210,50 @@ impl Flow {
         match error {
             RequestTokenError::Request(e) => unreachable(e.to_string()),
             RequestTokenError::ServerResponse(e) => match self.http.errors.entra() {
-                Some(entra) => CredentialError::entra(format!("{doing} for client {}", self.client_id), entra),
-                None => CredentialError::of_kind(CredentialErrorKind::Entra, format!("{doing}: {e}")),
+                Some(entra) => {
+                    CredentialError::entra(format!("{doing} for client {}", self.client_id), entra)
+                }
+                None => {
+                    CredentialError::of_kind(CredentialErrorKind::Entra, format!("{doing}: {e}"))
+                }
             },
-            RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => match self.http.transport_failure() {
-                Some(transport) => unreachable(transport),
-                None => match self.http.errors.entra() {
-                    Some(entra) => CredentialError::entra(format!("{doing} for client {}", self.client_id), entra),
-                    None => CredentialError::of_kind(
-                        CredentialErrorKind::Transport,
-                        format!("{doing}: the token endpoint answered something that is not a token response"),
-                    ),
-                },
-            },
+            RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => {
+                match self.http.transport_failure() {
+                    Some(transport) => unreachable(transport),
+                    None => match self.http.errors.entra() {
+                        Some(entra) => CredentialError::entra(
+                            format!("{doing} for client {}", self.client_id),
+                            entra,
+                        ),
+                        None => CredentialError::of_kind(
+                            CredentialErrorKind::Transport,
+                            format!(
+                                "{doing}: the token endpoint answered something that is not a token response"
+                            ),
+                        ),
+                    },
+                }
+            }
         }
     }
 
-    async fn renew(&self, refresh: &RefreshToken, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
+    async fn renew(
+        &self,
+        refresh: &RefreshToken,
+        request: &TokenRequest,
+    ) -> Result<AccessToken, CredentialError> {
         self.http.reset();
-        let mut exchange = self.client.exchange_refresh_token(refresh).add_scopes(self.scopes_for(request));
+        let mut exchange = self
+            .client
+            .exchange_refresh_token(refresh)
+            .add_scopes(self.scopes_for(request));
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
         }
-        let response = exchange.request_async(&self.http).await.map_err(|e| self.failure("renewing the sign-in", e))?;
+        let response = exchange
+            .request_async(&self.http)
+            .await
+            .map_err(|e| self.failure("renewing the sign-in", e))?;
         if let Some(next) = response.refresh_token() {
             *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
         }
@@ -214,12 +262,17 @@ impl Flow {
 
     async fn sign_in(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
         self.http.reset();
-        let mut start = self.client.exchange_device_code().add_scopes(self.scopes_for(request));
+        let mut start = self
+            .client
+            .exchange_device_code()
+            .add_scopes(self.scopes_for(request));
         if let Some(claims) = &request.claims {
             start = start.add_extra_param("claims", claims.clone());
         }
-        let details: DeviceAuthorizationResponse<EntraDeviceFields> =
-            start.request_async(&self.http).await.map_err(|e| self.failure("starting the device-code sign-in", e))?;
+        let details: DeviceAuthorizationResponse<EntraDeviceFields> = start
+            .request_async(&self.http)
+            .await
+            .map_err(|e| self.failure("starting the device-code sign-in", e))?;
         let verification_uri = details.verification_uri().to_string();
         let user_code = details.user_code().secret().clone();
         let message = details.extra_fields().message.clone().unwrap_or_else(|| {
@@ -240,18 +293,28 @@ impl Flow {
             .request_async(&self.http, tokio::time::sleep, None)
             .await
             .map_err(|e| self.failure("waiting for the device-code sign-in", e))?;
-        *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = response.refresh_token().cloned();
+        *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) =
+            response.refresh_token().cloned();
         Ok(access_token(&response))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let refresh = self.refresh.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let refresh = self
+            .refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         if let Some(refresh) = refresh {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
-                Err(e) if e.entra_error().is_some_and(|entra| entra.error == "invalid_grant") => {
-                    tracing::debug!("the refresh token was refused; starting a new device-code sign-in");
+                Err(e)
+                    if e.entra_error()
+                        .is_some_and(|entra| entra.error == "invalid_grant") =>
+                {
+                    tracing::debug!(
+                        "the refresh token was refused; starting a new device-code sign-in"
+                    );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
                 }
                 Err(e) => return Err(e),
@@ -289,7 +352,10 @@ pub struct DeviceCodeCredential {
 impl DeviceCodeCredential {
     /// A builder for the public client `client_id` of `tenant` (a tenant id, a domain, or
     /// `organizations`).
-    pub fn builder(tenant: impl Into<String>, client_id: impl Into<String>) -> DeviceCodeCredentialBuilder {
+    pub fn builder(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> DeviceCodeCredentialBuilder {
         DeviceCodeCredentialBuilder {
             tenant: tenant.into(),
             client_id: client_id.into(),
@@ -315,7 +381,9 @@ impl Credential for DeviceCodeCredential {
 
 impl fmt::Debug for DeviceCodeCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceCodeCredential").field("cache", &self.cache).finish()
+        f.debug_struct("DeviceCodeCredential")
+            .field("cache", &self.cache)
+            .finish()
     }
 }
 
@@ -401,14 +469,20 @@ impl DeviceCodeCredentialBuilder {
     /// cloud without an authority host, an empty client id, or no TLS provider.
     pub fn build(self) -> Result<DeviceCodeCredential, CredentialError> {
         if self.client_id.trim().is_empty() {
-            return Err(CredentialError::new("the device-code credential needs a client id"));
+            return Err(CredentialError::new(
+                "the device-code credential needs a client id",
+            ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
         let client = BasicClient::new(ClientId::new(self.client_id.clone()))
             .set_device_authorization_url(
-                DeviceAuthorizationUrl::new(authority.endpoint("devicecode")).map_err(|e| CredentialError::new(format!("the devicecode endpoint is not a URL: {e}")))?,
+                DeviceAuthorizationUrl::new(authority.endpoint("devicecode")).map_err(|e| {
+                    CredentialError::new(format!("the devicecode endpoint is not a URL: {e}"))
+                })?,
             )
-            .set_token_uri(TokenUrl::new(authority.endpoint("token")).map_err(|e| CredentialError::new(format!("the token endpoint is not a URL: {e}")))?);
+            .set_token_uri(TokenUrl::new(authority.endpoint("token")).map_err(|e| {
+                CredentialError::new(format!("the token endpoint is not a URL: {e}"))
+            })?);
         let http = match self.http {
             Some(client) => client,
             None => crate::tls::ensure_crypto_provider()
@@ -418,11 +492,16 @@ impl DeviceCodeCredentialBuilder {
                         .connect_timeout(crate::DEFAULT_CONNECT_TIMEOUT)
                         .timeout(Duration::from_secs(30))
                         .build()
-                        .map_err(|e| CredentialError::new(format!("could not build the HTTP client: {e}")))
+                        .map_err(|e| {
+                            CredentialError::new(format!("could not build the HTTP client: {e}"))
+                        })
                 })?,
         };
         let mut scopes = self.scopes;
-        if self.offline_access && !scopes.is_empty() && !scopes.iter().any(|s| s == "offline_access") {
+        if self.offline_access
+            && !scopes.is_empty()
+            && !scopes.iter().any(|s| s == "offline_access")
+        {
             scopes.push("offline_access".to_owned());
         }
         Ok(DeviceCodeCredential {

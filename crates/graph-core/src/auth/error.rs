@@ -54,7 +54,12 @@ impl EntraError {
     /// Reads an Entra error body; `None` when the body is not one (no `error` member).
     pub fn parse(body: &[u8]) -> Option<Self> {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
         let error = text("error")?;
         let description = text("error_description").map(|d| {
             // Entra appends "\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …" (or the same
@@ -69,7 +74,12 @@ impl EntraError {
         let codes = value
             .get("error_codes")
             .and_then(serde_json::Value::as_array)
-            .map(|codes| codes.iter().filter_map(|c| c.as_u64().and_then(|c| u32::try_from(c).ok())).collect())
+            .map(|codes| {
+                codes
+                    .iter()
+                    .filter_map(|c| c.as_u64().and_then(|c| u32::try_from(c).ok()))
+                    .collect()
+            })
             .unwrap_or_default();
         Some(Self {
             error,
@@ -84,7 +94,11 @@ impl EntraError {
 
     /// `AADSTS7000215, AADSTS…` (empty when Entra gave no code).
     pub fn aadsts(&self) -> String {
-        self.codes.iter().map(|c| format!("AADSTS{c}")).collect::<Vec<_>>().join(", ")
+        self.codes
+            .iter()
+            .map(|c| format!("AADSTS{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -102,10 +116,13 @@ impl fmt::Display for EntraError {
         if !description.is_empty() {
             write!(f, ": {description}")?;
         }
-        let ids: Vec<String> = [("trace ID", &self.trace_id), ("correlation ID", &self.correlation_id)]
-            .into_iter()
-            .filter_map(|(label, id)| id.as_ref().map(|id| format!("{label} {id}")))
-            .collect();
+        let ids: Vec<String> = [
+            ("trace ID", &self.trace_id),
+            ("correlation ID", &self.correlation_id),
+        ]
+        .into_iter()
+        .filter_map(|(label, id)| id.as_ref().map(|id| format!("{label} {id}")))
+        .collect();
         if !ids.is_empty() {
             write!(f, " ({})", ids.join(", "))?;
         }
@@ -136,7 +153,10 @@ impl CredentialError {
     }
 
     /// A failure described by `message`, caused by `source`.
-    pub fn with_source(message: impl Into<String>, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
         Self {
             source: Some(Arc::from(source.into())),
             ..Self::new(message)
@@ -214,7 +234,9 @@ impl fmt::Display for CredentialError {
 
 impl StdError for CredentialError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -228,7 +250,13 @@ mod tests {
         let entra = EntraError::parse(body).unwrap();
         assert_eq!(entra.codes, [7_000_215]);
         assert_eq!(entra.aadsts(), "AADSTS7000215");
-        assert!(entra.description.as_deref().unwrap().ends_with("client secret value."));
+        assert!(
+            entra
+                .description
+                .as_deref()
+                .unwrap()
+                .ends_with("client secret value.")
+        );
         let e = CredentialError::entra("signing in as client c", entra);
         assert_eq!(e.kind(), CredentialErrorKind::Entra);
         assert_eq!(
@@ -238,7 +266,10 @@ mod tests {
         assert!(EntraError::parse(b"<html>").is_none());
         assert!(EntraError::parse(br#"{"value": 1}"#).is_none());
         let declined = EntraError::parse(br#"{"error":"authorization_declined"}"#).unwrap();
-        assert_eq!(CredentialError::entra("x", declined).kind(), CredentialErrorKind::SignInDeclined);
+        assert_eq!(
+            CredentialError::entra("x", declined).kind(),
+            CredentialErrorKind::SignInDeclined
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ impl ErrorBodies {
 
     /// Entra's error from the last error body, if it was one.
     pub(crate) fn entra(&self) -> Option<EntraError> {
-        let body = self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()?;
+        let body = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
         EntraError::parse(&body)
     }
 }

@@ -209,5 +209,4 @@ mod tests {
         let arc: Arc<dyn Credential> = Arc::new(s);
         assert!(!format!("{arc:?}").contains("sekrit"));
     }
-
 }

@@ -123,7 +123,12 @@ pub fn decide(
             after: policy.backoff(history.retries + 1),
         },
         Outcome::ConnectFailed | Outcome::TransportFailed => Decision::GiveUp,
-        Outcome::Status { status, retry_after, claims, error } => {
+        Outcome::Status {
+            status,
+            retry_after,
+            claims,
+            error,
+        } => {
             if status == 401 && !history.claims_retried {
                 if let Some(claims) = claims {
                     return Decision::RetryWithClaims(claims.to_owned());
@@ -140,7 +145,9 @@ pub fn decide(
                 }
             }
             let retryable = is_retryable_status(status)
-                && !(status == 504 && method == HttpMethod::Post && !policy.retry_post_after_gateway_timeout);
+                && !(status == 504
+                    && method == HttpMethod::Post
+                    && !policy.retry_post_after_gateway_timeout);
             if !retryable || !retries_left {
                 return Decision::GiveUp;
             }
@@ -168,7 +175,12 @@ mod tests {
     }
 
     fn status(status: u16) -> Outcome<'static> {
-        Outcome::Status { status, retry_after: None, claims: None, error: None }
+        Outcome::Status {
+            status,
+            retry_after: None,
+            claims: None,
+            error: None,
+        }
     }
 
     fn history(retries: u32, earlier: &[u16]) -> History {
@@ -223,82 +235,236 @@ mod tests {
     #[test]
     fn waits_follow_retry_after_and_the_budget() {
         let p = policy();
-        let after = |secs| Outcome::Status { status: 429, retry_after: Some(Duration::from_secs(secs)), claims: None, error: None };
-        assert_eq!(decide(&p, Get, Other, &history(0, &[]), &after(3)), Decision::Retry { after: Duration::from_secs(3) });
-        assert_eq!(decide(&p, Get, Other, &history(0, &[]), &after(11)), Decision::GiveUp, "longer than max_delay");
-        assert_eq!(decide(&p, Get, Other, &history(2, &[429, 429]), &after(1)), Decision::GiveUp, "retries used up");
-        let Decision::Retry { after } = decide(&p, Get, Other, &history(1, &[503]), &status(503)) else { panic!() };
-        assert!(after >= Duration::from_millis(200) && after <= Duration::from_millis(300), "{after:?}");
+        let after = |secs| Outcome::Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(secs)),
+            claims: None,
+            error: None,
+        };
+        assert_eq!(
+            decide(&p, Get, Other, &history(0, &[]), &after(3)),
+            Decision::Retry {
+                after: Duration::from_secs(3)
+            }
+        );
+        assert_eq!(
+            decide(&p, Get, Other, &history(0, &[]), &after(11)),
+            Decision::GiveUp,
+            "longer than max_delay"
+        );
+        assert_eq!(
+            decide(&p, Get, Other, &history(2, &[429, 429]), &after(1)),
+            Decision::GiveUp,
+            "retries used up"
+        );
+        let Decision::Retry { after } = decide(&p, Get, Other, &history(1, &[503]), &status(503))
+        else {
+            panic!()
+        };
+        assert!(
+            after >= Duration::from_millis(200) && after <= Duration::from_millis(300),
+            "{after:?}"
+        );
         let none = RetryPolicy::none();
-        assert_eq!(decide(&none, Get, Other, &history(0, &[]), &status(429)), Decision::GiveUp);
+        assert_eq!(
+            decide(&none, Get, Other, &history(0, &[]), &status(429)),
+            Decision::GiveUp
+        );
     }
 
     #[test]
     fn transport_failures() {
         let p = policy();
-        assert!(is_retry(&decide(&p, Post, Other, &history(0, &[]), &Outcome::ConnectFailed)));
-        assert_eq!(decide(&p, Post, Other, &history(2, &[]), &Outcome::ConnectFailed), Decision::GiveUp);
-        assert_eq!(decide(&p, Get, Other, &history(0, &[]), &Outcome::TransportFailed), Decision::GiveUp);
+        assert!(is_retry(&decide(
+            &p,
+            Post,
+            Other,
+            &history(0, &[]),
+            &Outcome::ConnectFailed
+        )));
+        assert_eq!(
+            decide(&p, Post, Other, &history(2, &[]), &Outcome::ConnectFailed),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            decide(&p, Get, Other, &history(0, &[]), &Outcome::TransportFailed),
+            Decision::GiveUp
+        );
     }
 
     #[test]
     fn posts_after_a_gateway_timeout_follow_the_policy() {
-        let strict = RetryPolicy { retry_post_after_gateway_timeout: false, ..policy() };
-        assert_eq!(decide(&strict, Post, AddReference, &history(0, &[]), &status(504)), Decision::GiveUp);
-        assert!(is_retry(&decide(&strict, Patch, Other, &history(0, &[]), &status(504))));
-        assert!(is_retry(&decide(&strict, Post, Other, &history(0, &[]), &status(503))));
+        let strict = RetryPolicy {
+            retry_post_after_gateway_timeout: false,
+            ..policy()
+        };
+        assert_eq!(
+            decide(&strict, Post, AddReference, &history(0, &[]), &status(504)),
+            Decision::GiveUp
+        );
+        assert!(is_retry(&decide(
+            &strict,
+            Patch,
+            Other,
+            &history(0, &[]),
+            &status(504)
+        )));
+        assert!(is_retry(&decide(
+            &strict,
+            Post,
+            Other,
+            &history(0, &[]),
+            &status(503)
+        )));
     }
 
     #[test]
     fn one_claims_retry() {
         let p = policy();
-        let challenge = Outcome::Status { status: 401, retry_after: None, claims: Some("{\"x\":1}"), error: None };
-        assert_eq!(decide(&p, Get, Other, &history(0, &[]), &challenge), Decision::RetryWithClaims("{\"x\":1}".into()));
+        let challenge = Outcome::Status {
+            status: 401,
+            retry_after: None,
+            claims: Some("{\"x\":1}"),
+            error: None,
+        };
+        assert_eq!(
+            decide(&p, Get, Other, &history(0, &[]), &challenge),
+            Decision::RetryWithClaims("{\"x\":1}".into())
+        );
         let mut h = history(0, &[]);
         h.record(&challenge, &Decision::RetryWithClaims("{}".into()));
         assert!(h.claims_retried && h.retries == 0 && h.earlier_statuses == [401]);
-        assert_eq!(decide(&p, Get, Other, &h, &challenge), Decision::GiveUp, "a second challenge is returned");
+        assert_eq!(
+            decide(&p, Get, Other, &h, &challenge),
+            Decision::GiveUp,
+            "a second challenge is returned"
+        );
         // Claims retries do not use the budget.
-        let used = History { claims_retried: false, ..history(2, &[429, 429]) };
-        assert!(matches!(decide(&p, Get, Other, &used, &challenge), Decision::RetryWithClaims(_)));
+        let used = History {
+            claims_retried: false,
+            ..history(2, &[429, 429])
+        };
+        assert!(matches!(
+            decide(&p, Get, Other, &used, &challenge),
+            Decision::RetryWithClaims(_)
+        ));
     }
 
     #[test]
     fn references_meeting_their_own_effect_after_a_504_succeed() {
         let p = policy();
         let exists = already_exists();
-        let dup = Outcome::Status { status: 400, retry_after: None, claims: None, error: Some(&exists) };
+        let dup = Outcome::Status {
+            status: 400,
+            retry_after: None,
+            claims: None,
+            error: Some(&exists),
+        };
         let after_504 = history(1, &[504]);
-        assert_eq!(decide(&p, Post, AddReference, &after_504, &dup), Decision::AlreadyApplied { status: 400 });
-        assert_eq!(decide(&p, Delete, RemoveReference, &after_504, &status(404)), Decision::AlreadyApplied { status: 404 });
+        assert_eq!(
+            decide(&p, Post, AddReference, &after_504, &dup),
+            Decision::AlreadyApplied { status: 400 }
+        );
+        assert_eq!(
+            decide(&p, Delete, RemoveReference, &after_504, &status(404)),
+            Decision::AlreadyApplied { status: 404 }
+        );
         // Without an earlier 504 it is a real error: the reference was there (or absent) before.
-        assert_eq!(decide(&p, Post, AddReference, &history(0, &[]), &dup), Decision::GiveUp);
-        assert_eq!(decide(&p, Delete, RemoveReference, &history(1, &[429]), &status(404)), Decision::GiveUp);
+        assert_eq!(
+            decide(&p, Post, AddReference, &history(0, &[]), &dup),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            decide(
+                &p,
+                Delete,
+                RemoveReference,
+                &history(1, &[429]),
+                &status(404)
+            ),
+            Decision::GiveUp
+        );
         // Other 400s, other shapes and other methods keep the honest error.
-        let other = GraphError { message: "Invalid URL format specified in payload.".into(), ..GraphError::default() };
-        let bad = Outcome::Status { status: 400, retry_after: None, claims: None, error: Some(&other) };
-        assert_eq!(decide(&p, Post, AddReference, &after_504, &bad), Decision::GiveUp);
+        let other = GraphError {
+            message: "Invalid URL format specified in payload.".into(),
+            ..GraphError::default()
+        };
+        let bad = Outcome::Status {
+            status: 400,
+            retry_after: None,
+            claims: None,
+            error: Some(&other),
+        };
+        assert_eq!(
+            decide(&p, Post, AddReference, &after_504, &bad),
+            Decision::GiveUp
+        );
         assert_eq!(decide(&p, Post, Other, &after_504, &dup), Decision::GiveUp);
-        assert_eq!(decide(&p, Delete, Other, &after_504, &status(404)), Decision::GiveUp);
-        assert_eq!(decide(&p, Post, AddReference, &after_504, &status(400)), Decision::GiveUp, "no body: not provably ours");
+        assert_eq!(
+            decide(&p, Delete, Other, &after_504, &status(404)),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            decide(&p, Post, AddReference, &after_504, &status(400)),
+            Decision::GiveUp,
+            "no body: not provably ours"
+        );
     }
 
     #[test]
     fn successes_after_a_504_are_flagged_for_changes_only() {
         let p = policy();
-        assert_eq!(decide(&p, Patch, Other, &history(1, &[504]), &Outcome::Success), Decision::Succeed { after_gateway_timeout: true });
-        assert_eq!(decide(&p, Get, Other, &history(1, &[504]), &Outcome::Success), Decision::Succeed { after_gateway_timeout: false });
-        assert_eq!(decide(&p, Patch, Other, &history(1, &[429]), &Outcome::Success), Decision::Succeed { after_gateway_timeout: false });
+        assert_eq!(
+            decide(&p, Patch, Other, &history(1, &[504]), &Outcome::Success),
+            Decision::Succeed {
+                after_gateway_timeout: true
+            }
+        );
+        assert_eq!(
+            decide(&p, Get, Other, &history(1, &[504]), &Outcome::Success),
+            Decision::Succeed {
+                after_gateway_timeout: false
+            }
+        );
+        assert_eq!(
+            decide(&p, Patch, Other, &history(1, &[429]), &Outcome::Success),
+            Decision::Succeed {
+                after_gateway_timeout: false
+            }
+        );
     }
 
     #[test]
     fn history_records_what_was_retried() {
         let mut h = History::default();
-        h.record(&status(429), &Decision::Retry { after: Duration::ZERO });
-        h.record(&Outcome::ConnectFailed, &Decision::Retry { after: Duration::ZERO });
-        h.record(&status(504), &Decision::Retry { after: Duration::ZERO });
+        h.record(
+            &status(429),
+            &Decision::Retry {
+                after: Duration::ZERO,
+            },
+        );
+        h.record(
+            &Outcome::ConnectFailed,
+            &Decision::Retry {
+                after: Duration::ZERO,
+            },
+        );
+        h.record(
+            &status(504),
+            &Decision::Retry {
+                after: Duration::ZERO,
+            },
+        );
         h.record(&status(400), &Decision::GiveUp);
-        assert_eq!(h, History { attempts: 4, retries: 3, claims_retried: false, earlier_statuses: vec![429, 504] });
+        assert_eq!(
+            h,
+            History {
+                attempts: 4,
+                retries: 3,
+                claims_retried: false,
+                earlier_statuses: vec![429, 504]
+            }
+        );
         assert!(h.had_gateway_timeout());
     }
 }

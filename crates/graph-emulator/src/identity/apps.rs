@@ -44,7 +44,11 @@ impl App {
     }
 
     /// A confidential client with this secret and these application permissions.
-    pub fn confidential(client_id: impl Into<String>, secret: impl Into<String>, app_roles: &[&str]) -> Self {
+    pub fn confidential(
+        client_id: impl Into<String>,
+        secret: impl Into<String>,
+        app_roles: &[&str],
+    ) -> Self {
         Self {
             secrets: vec![secret.into()],
             app_roles: app_roles.iter().map(|r| (*r).to_owned()).collect(),
@@ -81,7 +85,10 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("client_id", &self.client_id)
             .field("display_name", &self.display_name)
-            .field("secrets", &format_args!("<{} redacted>", self.secrets.len()))
+            .field(
+                "secrets",
+                &format_args!("<{} redacted>", self.secrets.len()),
+            )
             .field("accepts_assertions", &self.accepts_assertions)
             .field("app_roles", &self.app_roles)
             .field("delegated_scopes", &self.delegated_scopes)

@@ -14,7 +14,12 @@ pub(crate) struct Refusal {
     pub(crate) text: String,
 }
 
-pub(crate) fn refusal(status: StatusCode, error: &'static str, code: u32, text: impl Into<String>) -> Refusal {
+pub(crate) fn refusal(
+    status: StatusCode,
+    error: &'static str,
+    code: u32,
+    text: impl Into<String>,
+) -> Refusal {
     Refusal {
         status,
         error,
@@ -45,12 +50,23 @@ pub(crate) fn respond(refusal: &Refusal, trace_id: &str, correlation_id: &str) -
 }
 
 /// A JSON answer with Entra's headers (`no-store`, request and correlation ids).
-pub(crate) fn json(status: StatusCode, body: &serde_json::Value, trace_id: &str, correlation_id: &str) -> Response {
+pub(crate) fn json(
+    status: StatusCode,
+    body: &serde_json::Value,
+    trace_id: &str,
+    correlation_id: &str,
+) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
     if let Ok(v) = HeaderValue::from_str(trace_id) {
         headers.insert("x-ms-request-id", v);
     }

@@ -9,11 +9,16 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::errors::{Refusal, json as json_answer, refusal, respond};
-use super::{App, DeviceCode, DeviceState, EMULATOR_TENANT, EMULATOR_TENANT_DOMAIN, Grant, Identity};
+use super::{
+    App, DeviceCode, DeviceState, EMULATOR_TENANT, EMULATOR_TENANT_DOMAIN, Grant, Identity,
+};
 use crate::sync::lock;
 
 /// The Microsoft Graph resource, by URI and by application id.
-const GRAPH_RESOURCES: &[&str] = &["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"];
+const GRAPH_RESOURCES: &[&str] = &[
+    "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000",
+];
 /// Scopes that are not permissions.
 const OPENID: &[&str] = &["openid", "profile", "email", "offline_access"];
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -35,7 +40,11 @@ struct Form(Vec<(String, String)>);
 
 impl Form {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -44,7 +53,9 @@ fn bad_request(error: &'static str, code: u32, text: impl Into<String>) -> Refus
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn random_token() -> String {
@@ -72,7 +83,9 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     let pairs = crate::odata::query::pairs(&format!("i={id}&s={secret}"));
@@ -83,7 +96,11 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
 /// → (`https://graph.microsoft.com`, `User.Read`); a bare name belongs to Graph.
 fn split_scope(scope: &str) -> (Option<&str>, &str) {
     match scope.rsplit_once('/') {
-        Some((resource, permission)) if resource.contains("://") || GRAPH_RESOURCES.contains(&resource) => (Some(resource), permission),
+        Some((resource, permission))
+            if resource.contains("://") || GRAPH_RESOURCES.contains(&resource) =>
+        {
+            (Some(resource), permission)
+        }
         _ => (None, scope),
     }
 }
@@ -91,7 +108,9 @@ fn split_scope(scope: &str) -> (Option<&str>, &str) {
 impl Identity {
     fn known_resource(&self, resource: &str, origin: &str) -> bool {
         let bare = resource.trim_end_matches('/');
-        GRAPH_RESOURCES.contains(&bare) || bare.eq_ignore_ascii_case(origin) || bare.eq_ignore_ascii_case(&origin.replacen("https://", "http://", 1))
+        GRAPH_RESOURCES.contains(&bare)
+            || bare.eq_ignore_ascii_case(origin)
+            || bare.eq_ignore_ascii_case(&origin.replacen("https://", "http://", 1))
     }
 
     fn app(&self, client_id: &str, tenant: &str) -> Result<App, Refusal> {
@@ -108,7 +127,14 @@ impl Identity {
 
     /// Issues a token answer: access token, and a refresh token for a delegated grant with
     /// `offline_access`.
-    fn issue(&self, app: &App, resource: &str, user: Option<&str>, scopes: &[String], offline: bool) -> Value {
+    fn issue(
+        &self,
+        app: &App,
+        resource: &str,
+        user: Option<&str>,
+        scopes: &[String],
+        offline: bool,
+    ) -> Value {
         let now = now_secs();
         let lifetime = self.settings.token_lifetime.as_secs();
         let mut claims = json!({
@@ -138,7 +164,14 @@ impl Identity {
                 claims["oid"] = json!(user);
                 claims["scp"] = json!(scopes.join(" "));
                 claims["idtyp"] = json!("user");
-                answer["scope"] = json!(scopes.iter().map(|s| format!("{resource}/{s}")).chain(offline.then(|| "offline_access".to_owned())).collect::<Vec<_>>().join(" "));
+                answer["scope"] = json!(
+                    scopes
+                        .iter()
+                        .map(|s| format!("{resource}/{s}"))
+                        .chain(offline.then(|| "offline_access".to_owned()))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
                 if offline {
                     let refresh = random_token();
                     lock(&self.state).refresh_tokens.insert(
@@ -160,7 +193,12 @@ impl Identity {
 
     /// The permissions of a delegated request: the resource, the granted short names (consented;
     /// all consented ones for `/.default`), and whether `offline_access` was asked for.
-    fn delegated_scopes(&self, app: &App, scope: &str, origin: &str) -> Result<(String, Vec<String>, bool), Refusal> {
+    fn delegated_scopes(
+        &self,
+        app: &App,
+        scope: &str,
+        origin: &str,
+    ) -> Result<(String, Vec<String>, bool), Refusal> {
         let mut resource = None;
         let mut granted = Vec::new();
         let mut offline = false;
@@ -175,38 +213,76 @@ impl Identity {
             let (res, permission) = split_scope(requested);
             let res = res.unwrap_or(GRAPH_RESOURCES[0]);
             if !self.known_resource(res, origin) {
-                return Err(bad_request("invalid_resource", 500_011, format!("The resource principal named {res} was not found in the tenant named {EMULATOR_TENANT}.")));
+                return Err(bad_request(
+                    "invalid_resource",
+                    500_011,
+                    format!(
+                        "The resource principal named {res} was not found in the tenant named {EMULATOR_TENANT}."
+                    ),
+                ));
             }
             resource.get_or_insert(res.trim_end_matches('/').to_owned());
             if permission == ".default" {
                 granted.extend(app.delegated_scopes.iter().cloned());
-            } else if let Some(consented) = app.delegated_scopes.iter().find(|c| c.eq_ignore_ascii_case(permission)) {
+            } else if let Some(consented) = app
+                .delegated_scopes
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(permission))
+            {
                 granted.push(consented.clone());
             } else {
                 return Err(bad_request(
                     "invalid_scope",
                     70_011,
-                    format!("The provided value for the input parameter 'scope' is not valid. The scope '{requested}' has no consent for application '{}' in the emulated tenant.", app.client_id),
+                    format!(
+                        "The provided value for the input parameter 'scope' is not valid. The scope '{requested}' has no consent for application '{}' in the emulated tenant.",
+                        app.client_id
+                    ),
                 ));
             }
         }
         granted.sort();
         granted.dedup();
         if granted.is_empty() {
-            return Err(bad_request("invalid_scope", 70_011, "The provided request must include a 'scope' input parameter with at least one permission."));
+            return Err(bad_request(
+                "invalid_scope",
+                70_011,
+                "The provided request must include a 'scope' input parameter with at least one permission.",
+            ));
         }
-        Ok((resource.unwrap_or_else(|| GRAPH_RESOURCES[0].to_owned()), granted, offline))
+        Ok((
+            resource.unwrap_or_else(|| GRAPH_RESOURCES[0].to_owned()),
+            granted,
+            offline,
+        ))
     }
 
     /// Authenticates a confidential client: a secret (form or Basic) or an assertion.
-    fn authenticate_client(&self, form: &Form, headers: &HeaderMap, tenant: &str) -> Result<App, Refusal> {
+    fn authenticate_client(
+        &self,
+        form: &Form,
+        headers: &HeaderMap,
+        tenant: &str,
+    ) -> Result<App, Refusal> {
         let basic = basic_auth(headers);
-        let client_id = basic.as_ref().map(|(id, _)| id.as_str()).or(form.get("client_id")).unwrap_or_default().to_owned();
+        let client_id = basic
+            .as_ref()
+            .map(|(id, _)| id.as_str())
+            .or(form.get("client_id"))
+            .unwrap_or_default()
+            .to_owned();
         if client_id.is_empty() {
-            return Err(bad_request("invalid_request", 900_144, "The request body must contain the following parameter: 'client_id'."));
+            return Err(bad_request(
+                "invalid_request",
+                900_144,
+                "The request body must contain the following parameter: 'client_id'.",
+            ));
         }
         let app = self.app(&client_id, tenant)?;
-        let secret = basic.as_ref().map(|(_, s)| s.as_str()).or(form.get("client_secret"));
+        let secret = basic
+            .as_ref()
+            .map(|(_, s)| s.as_str())
+            .or(form.get("client_secret"));
         if let Some(secret) = secret {
             return if app.secrets.iter().any(|s| s == secret) {
                 Ok(app)
@@ -215,7 +291,9 @@ impl Identity {
                     StatusCode::UNAUTHORIZED,
                     "invalid_client",
                     7_000_215,
-                    format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+                    format!(
+                        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                    ),
                 ))
             };
         }
@@ -224,7 +302,10 @@ impl Identity {
             let claims = crate::auth::decode_jwt(assertion);
             let fits = claims.as_ref().is_some_and(|c| {
                 let text = |k: &str| c.get(k).and_then(Value::as_str);
-                let alive = c.get("exp").and_then(Value::as_u64).is_some_and(|exp| exp > now_secs());
+                let alive = c
+                    .get("exp")
+                    .and_then(Value::as_u64)
+                    .is_some_and(|exp| exp > now_secs());
                 text("iss") == Some(&client_id) && text("sub") == Some(&client_id) && alive
             });
             if valid_type && fits && app.accepts_assertions {
@@ -245,15 +326,23 @@ impl Identity {
         ))
     }
 
-    fn client_credentials(&self, form: &Form, request: &TokenEndpointRequest<'_>) -> Result<Value, Refusal> {
+    fn client_credentials(
+        &self,
+        form: &Form,
+        request: &TokenEndpointRequest<'_>,
+    ) -> Result<Value, Refusal> {
         let app = self.authenticate_client(form, request.headers, request.tenant)?;
         let scope = form.get("scope").unwrap_or_default();
-        let resource = scope.strip_suffix("/.default").filter(|r| !scope.contains(' ') && self.known_resource(r, request.origin));
+        let resource = scope
+            .strip_suffix("/.default")
+            .filter(|r| !scope.contains(' ') && self.known_resource(r, request.origin));
         let Some(resource) = resource else {
             return Err(bad_request(
                 "invalid_scope",
                 1_002_012,
-                format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+                format!(
+                    "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                ),
             ));
         };
         Ok(self.issue(&app, resource.trim_end_matches('/'), None, &[], false))
@@ -264,36 +353,84 @@ impl Identity {
         let app = self.app(client_id, tenant)?;
         let device_code = form.get("device_code").unwrap_or_default();
         let mut state = lock(&self.state);
-        let Some(code) = state.device_codes.get_mut(device_code).filter(|c| c.client_id.eq_ignore_ascii_case(client_id)) else {
-            return Err(bad_request("bad_verification_code", 70_000, "The provided value for the input parameter 'device_code' is not valid."));
+        let Some(code) = state
+            .device_codes
+            .get_mut(device_code)
+            .filter(|c| c.client_id.eq_ignore_ascii_case(client_id))
+        else {
+            return Err(bad_request(
+                "bad_verification_code",
+                70_000,
+                "The provided value for the input parameter 'device_code' is not valid.",
+            ));
         };
         if code.state == DeviceState::Used {
-            return Err(bad_request("bad_verification_code", 70_000, "The provided value for the input parameter 'device_code' was already used."));
+            return Err(bad_request(
+                "bad_verification_code",
+                70_000,
+                "The provided value for the input parameter 'device_code' was already used.",
+            ));
         }
         if Instant::now() >= code.expires_at {
-            return Err(bad_request("expired_token", 70_019, "The provided value for the input parameter 'device_code' is not valid. This device code has expired."));
+            return Err(bad_request(
+                "expired_token",
+                70_019,
+                "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+            ));
         }
         if std::mem::take(&mut code.slow_down) {
-            return Err(bad_request("slow_down", 70_016, "OAuth 2.0 device flow error. The client is polling too fast: add 5 seconds to the interval."));
+            return Err(bad_request(
+                "slow_down",
+                70_016,
+                "OAuth 2.0 device flow error. The client is polling too fast: add 5 seconds to the interval.",
+            ));
         }
         match code.state.clone() {
-            DeviceState::Pending => Err(bad_request("authorization_pending", 70_016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")),
-            DeviceState::Declined => Err(bad_request("authorization_declined", 70_000, "The user declined the authentication request.")),
+            DeviceState::Pending => Err(bad_request(
+                "authorization_pending",
+                70_016,
+                "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+            )),
+            DeviceState::Declined => Err(bad_request(
+                "authorization_declined",
+                70_000,
+                "The user declined the authentication request.",
+            )),
             DeviceState::Approved { user } => {
                 code.state = DeviceState::Used;
                 let code = code.clone();
                 drop(state);
-                Ok(self.issue(&app, &code.resource, Some(&user), &code.scopes, code.offline))
+                Ok(self.issue(
+                    &app,
+                    &code.resource,
+                    Some(&user),
+                    &code.scopes,
+                    code.offline,
+                ))
             }
-            DeviceState::Used => Err(bad_request("bad_verification_code", 70_000, "The device code was already used.")),
+            DeviceState::Used => Err(bad_request(
+                "bad_verification_code",
+                70_000,
+                "The device code was already used.",
+            )),
         }
     }
 
-    fn refresh_grant(&self, form: &Form, request: &TokenEndpointRequest<'_>) -> Result<Value, Refusal> {
-        let client_id = form.get("client_id").or_else(|| basic_auth(request.headers).map(|_| "")).unwrap_or_default().to_owned();
+    fn refresh_grant(
+        &self,
+        form: &Form,
+        request: &TokenEndpointRequest<'_>,
+    ) -> Result<Value, Refusal> {
+        let client_id = form
+            .get("client_id")
+            .or_else(|| basic_auth(request.headers).map(|_| ""))
+            .unwrap_or_default()
+            .to_owned();
         let refresh = form.get("refresh_token").unwrap_or_default();
         let grant = lock(&self.state).refresh_tokens.get(refresh).cloned();
-        let Some(grant) = grant.filter(|g| client_id.is_empty() || g.client_id.eq_ignore_ascii_case(&client_id)) else {
+        let Some(grant) =
+            grant.filter(|g| client_id.is_empty() || g.client_id.eq_ignore_ascii_case(&client_id))
+        else {
             return Err(bad_request(
                 "invalid_grant",
                 700_082,
@@ -304,9 +441,16 @@ impl Identity {
         let scopes = match form.get("scope") {
             Some(scope) => {
                 let (_, requested, _) = self.delegated_scopes(&app, scope, request.origin)?;
-                let outside: Vec<&String> = requested.iter().filter(|s| !grant.scopes.contains(s)).collect();
+                let outside: Vec<&String> = requested
+                    .iter()
+                    .filter(|s| !grant.scopes.contains(s))
+                    .collect();
                 if !outside.is_empty() {
-                    return Err(bad_request("invalid_grant", 65_001, format!("The refresh token was not granted the scopes {outside:?}.")));
+                    return Err(bad_request(
+                        "invalid_grant",
+                        65_001,
+                        format!("The refresh token was not granted the scopes {outside:?}."),
+                    ));
                 }
                 requested
             }
@@ -315,7 +459,11 @@ impl Identity {
         Ok(self.issue(&app, &grant.resource, Some(&grant.user), &scopes, true))
     }
 
-    fn device_authorization(&self, form: &Form, request: &TokenEndpointRequest<'_>) -> Result<Value, Refusal> {
+    fn device_authorization(
+        &self,
+        form: &Form,
+        request: &TokenEndpointRequest<'_>,
+    ) -> Result<Value, Refusal> {
         let client_id = form.get("client_id").unwrap_or_default();
         let app = self.app(client_id, request.tenant)?;
         if !app.public_client {
@@ -326,7 +474,8 @@ impl Identity {
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'. (The app is not a public client, so it cannot sign in by device code.)",
             ));
         }
-        let (resource, scopes, offline) = self.delegated_scopes(&app, form.get("scope").unwrap_or_default(), request.origin)?;
+        let (resource, scopes, offline) =
+            self.delegated_scopes(&app, form.get("scope").unwrap_or_default(), request.origin)?;
         let device_code = random_token();
         let user_code: String = uuid::Uuid::new_v4()
             .simple()
@@ -379,20 +528,34 @@ pub(super) fn handle(identity: &Identity, request: &TokenEndpointRequest<'_>) ->
 }
 
 fn answer(identity: &Identity, request: &TokenEndpointRequest<'_>) -> Result<Value, Refusal> {
-    let known_tenant = [EMULATOR_TENANT, EMULATOR_TENANT_DOMAIN, "organizations", "common"]
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case(request.tenant));
+    let known_tenant = [
+        EMULATOR_TENANT,
+        EMULATOR_TENANT_DOMAIN,
+        "organizations",
+        "common",
+    ]
+    .iter()
+    .any(|t| t.eq_ignore_ascii_case(request.tenant));
     if !known_tenant {
         return Err(bad_request(
             "invalid_request",
             90_002,
-            format!("Tenant '{}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", request.tenant),
+            format!(
+                "Tenant '{}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+                request.tenant
+            ),
         ));
     }
     if request.method != Method::POST {
-        return Err(bad_request("invalid_request", 900_561, "The endpoint only accepts POST requests."));
+        return Err(bad_request(
+            "invalid_request",
+            900_561,
+            "The endpoint only accepts POST requests.",
+        ));
     }
-    let form = Form(crate::odata::query::pairs(&String::from_utf8_lossy(request.body)));
+    let form = Form(crate::odata::query::pairs(&String::from_utf8_lossy(
+        request.body,
+    )));
     if request.endpoint == "devicecode" {
         return identity.device_authorization(&form, request);
     }
@@ -400,7 +563,15 @@ fn answer(identity: &Identity, request: &TokenEndpointRequest<'_>) -> Result<Val
         Some("client_credentials") => identity.client_credentials(&form, request),
         Some(DEVICE_CODE_GRANT) => identity.device_code_grant(&form, request.tenant),
         Some("refresh_token") => identity.refresh_grant(&form, request),
-        Some(other) => Err(bad_request("unsupported_grant_type", 70_003, format!("The app requested an unsupported grant type '{other}'."))),
-        None => Err(bad_request("invalid_request", 900_144, "The request body must contain the following parameter: 'grant_type'.")),
+        Some(other) => Err(bad_request(
+            "unsupported_grant_type",
+            70_003,
+            format!("The app requested an unsupported grant type '{other}'."),
+        )),
+        None => Err(bad_request(
+            "invalid_request",
+            900_144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        )),
     }
 }

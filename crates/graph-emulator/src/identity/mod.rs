@@ -124,7 +124,14 @@ impl std::fmt::Debug for Identity {
         let state = lock(&self.state);
         f.debug_struct("Identity")
             .field("apps", &state.apps.values().collect::<Vec<_>>())
-            .field("pending_sign_ins", &state.device_codes.values().filter(|d| d.state == DeviceState::Pending).count())
+            .field(
+                "pending_sign_ins",
+                &state
+                    .device_codes
+                    .values()
+                    .filter(|d| d.state == DeviceState::Pending)
+                    .count(),
+            )
             .field("settings", &self.settings)
             .finish()
     }
@@ -145,15 +152,20 @@ impl Identity {
 
     /// Adds (or replaces) an app registration.
     pub fn register(&self, app: App) {
-        lock(&self.state).apps.insert(app.client_id.to_ascii_lowercase(), app);
+        lock(&self.state)
+            .apps
+            .insert(app.client_id.to_ascii_lowercase(), app);
     }
 
     /// The device-code sign-ins waiting for their user, oldest first.
     pub fn pending(&self) -> Vec<PendingSignIn> {
         let state = lock(&self.state);
         let now = Instant::now();
-        let mut pending: Vec<&DeviceCode> =
-            state.device_codes.values().filter(|d| d.state == DeviceState::Pending && d.expires_at > now).collect();
+        let mut pending: Vec<&DeviceCode> = state
+            .device_codes
+            .values()
+            .filter(|d| d.state == DeviceState::Pending && d.expires_at > now)
+            .collect();
         pending.sort_by_key(|d| d.expires_at);
         pending
             .into_iter()
@@ -170,8 +182,13 @@ impl Identity {
         let code = state
             .device_codes
             .values_mut()
-            .find(|d| d.user_code.eq_ignore_ascii_case(user_code.trim()) && d.state == DeviceState::Pending)
-            .ok_or_else(|| Error::SignIn(format!("no pending sign-in has the code {user_code:?}")))?;
+            .find(|d| {
+                d.user_code.eq_ignore_ascii_case(user_code.trim())
+                    && d.state == DeviceState::Pending
+            })
+            .ok_or_else(|| {
+                Error::SignIn(format!("no pending sign-in has the code {user_code:?}"))
+            })?;
         f(code);
         Ok(())
     }
@@ -233,7 +250,11 @@ impl Identity {
 /// `(tenant, endpoint)` of an identity path: `/{tenant}/oauth2/v2.0/{token|devicecode}`.
 pub(crate) fn route(segments: &[String]) -> Option<(&str, &str)> {
     match segments {
-        [tenant, oauth2, version, endpoint] if oauth2 == "oauth2" && version == "v2.0" && (endpoint == "token" || endpoint == "devicecode") => {
+        [tenant, oauth2, version, endpoint]
+            if oauth2 == "oauth2"
+                && version == "v2.0"
+                && (endpoint == "token" || endpoint == "devicecode") =>
+        {
             Some((tenant.as_str(), endpoint.as_str()))
         }
         _ => None,

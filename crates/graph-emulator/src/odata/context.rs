@@ -28,7 +28,10 @@ pub(crate) fn set_of_type(type_name: &str) -> String {
     let short = type_name.rsplit('.').next().unwrap_or(type_name);
     if short.ends_with('s') {
         short.to_owned()
-    } else if let Some(stem) = short.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
+    } else if let Some(stem) = short
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
         format!("{stem}ies")
     } else {
         format!("{short}s")
@@ -41,12 +44,22 @@ mod tests {
 
     #[test]
     fn contexts() {
-        assert_eq!(collection("http://h/beta", "users", None), "http://h/beta/$metadata#users");
         assert_eq!(
-            entity("http://h/beta", "users", Some(&["id".into(), "displayName".into()])),
+            collection("http://h/beta", "users", None),
+            "http://h/beta/$metadata#users"
+        );
+        assert_eq!(
+            entity(
+                "http://h/beta",
+                "users",
+                Some(&["id".into(), "displayName".into()])
+            ),
             "http://h/beta/$metadata#users(id,displayName)/$entity"
         );
-        assert_eq!(set_of_type("microsoft.graph.directoryObject"), "directoryObjects");
+        assert_eq!(
+            set_of_type("microsoft.graph.directoryObject"),
+            "directoryObjects"
+        );
         assert_eq!(set_of_type("microsoft.graph.policy"), "policies");
         assert_eq!(set_of_type("microsoft.graph.survey"), "surveys");
     }

@@ -87,15 +87,23 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
             c if c.is_ascii_digit() || c == '-' => {
                 let start = i;
                 i += 1;
-                while chars.get(i).is_some_and(|c| c.is_ascii_digit() || *c == '.') {
+                while chars
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+                {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
-                out.push(Token::Number(text.parse().map_err(|_| format!("bad number '{text}'"))?));
+                out.push(Token::Number(
+                    text.parse().map_err(|_| format!("bad number '{text}'"))?,
+                ));
             }
             c if c.is_alphanumeric() || c == '@' || c == '_' => {
                 let start = i;
-                while chars.get(i).is_some_and(|c| c.is_alphanumeric() || matches!(c, '@' | '_' | '.' | '/')) {
+                while chars
+                    .get(i)
+                    .is_some_and(|c| c.is_alphanumeric() || matches!(c, '@' | '_' | '.' | '/'))
+                {
                     i += 1;
                 }
                 out.push(Token::Word(chars[start..i].iter().collect()));
@@ -191,7 +199,9 @@ impl Parser {
                 };
                 let literal = match self.next() {
                     Some(Token::Text(s)) => Value::String(s),
-                    Some(Token::Number(n)) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
+                    Some(Token::Number(n)) => {
+                        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+                    }
                     Some(Token::Word(b)) if b.eq_ignore_ascii_case("true") => Value::Bool(true),
                     Some(Token::Word(b)) if b.eq_ignore_ascii_case("false") => Value::Bool(false),
                     Some(Token::Word(b)) if b.eq_ignore_ascii_case("null") => Value::Null,
@@ -216,7 +226,10 @@ fn compare(actual: &Value, op: Op, literal: &Value) -> bool {
     use std::cmp::Ordering;
     let ordering = match (actual, literal) {
         (Value::String(a), Value::String(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
-        (Value::Number(a), Value::Number(b)) => a.as_f64().zip(b.as_f64()).and_then(|(a, b)| a.partial_cmp(&b)),
+        (Value::Number(a), Value::Number(b)) => a
+            .as_f64()
+            .zip(b.as_f64())
+            .and_then(|(a, b)| a.partial_cmp(&b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         (Value::Null, Value::Null) => Some(Ordering::Equal),
         _ => None,
@@ -249,7 +262,9 @@ impl Filter {
     /// Whether an entity passes.
     pub(crate) fn matches(&self, entity: &Value) -> bool {
         match self {
-            Filter::Compare(property, op, literal) => compare(lookup(entity, property), *op, literal),
+            Filter::Compare(property, op, literal) => {
+                compare(lookup(entity, property), *op, literal)
+            }
             Filter::Function(function, property, text) => {
                 let Some(actual) = lookup(entity, property).as_str() else {
                     return false;
@@ -275,7 +290,8 @@ mod tests {
 
     #[test]
     fn filters_parse_and_match() {
-        let adele = json!({"displayName": "Adele Vance", "accountEnabled": true, "age": 30, "city": null});
+        let adele =
+            json!({"displayName": "Adele Vance", "accountEnabled": true, "age": 30, "city": null});
         for (text, expected) in [
             ("displayName eq 'adele vance'", true),
             ("displayName eq 'Alex'", false),
@@ -286,9 +302,21 @@ mod tests {
             ("not (city ne null)", true),
             ("displayName eq 'O''Neil'", false),
         ] {
-            assert_eq!(Filter::parse(text).unwrap().matches(&adele), expected, "{text}");
+            assert_eq!(
+                Filter::parse(text).unwrap().matches(&adele),
+                expected,
+                "{text}"
+            );
         }
-        for bad in ["displayName", "displayName eq", "displayName like 'x'", "eq 'x'", "displayName eq 'x", "(a eq 1", "a eq 1 b"] {
+        for bad in [
+            "displayName",
+            "displayName eq",
+            "displayName like 'x'",
+            "eq 'x'",
+            "displayName eq 'x",
+            "(a eq 1",
+            "a eq 1 b",
+        ] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
     }

@@ -95,7 +95,10 @@ pub(crate) enum RouteMatch<'a> {
 
 const METHODS: [&str; 5] = ["GET", "PUT", "POST", "PATCH", "DELETE"];
 
-fn operation_of<'a>(item: &'a graph_spec::openapiv3::PathItem, method: &str) -> Option<&'a Operation> {
+fn operation_of<'a>(
+    item: &'a graph_spec::openapiv3::PathItem,
+    method: &str,
+) -> Option<&'a Operation> {
     match method {
         "GET" => item.get.as_ref(),
         "PUT" => item.put.as_ref(),
@@ -115,7 +118,9 @@ impl Model {
         if let Some(components) = &doc.components {
             for (name, schema) in &components.schemas {
                 if let ReferenceOr::Item(s) = schema {
-                    if let Some(rules) = extensions::schema_rules(&s.schema_data.extensions, &Pointer::schema(name))? {
+                    if let Some(rules) =
+                        extensions::schema_rules(&s.schema_data.extensions, &Pointer::schema(name))?
+                    {
                         schema_rules.insert(name.clone(), rules);
                     }
                 }
@@ -128,14 +133,23 @@ impl Model {
             let mut operations = Vec::new();
             let mut resource_type = None;
             for method in METHODS {
-                let Some(op) = operation_of(item, method) else { continue };
+                let Some(op) = operation_of(item, method) else {
+                    continue;
+                };
                 let at = Pointer::operation(template, &method.to_ascii_lowercase());
                 let lowered = lower_operation(&doc, template, item, method, op, &at)?;
                 if resource_type.is_none() && matches!(method, "PATCH" | "PUT" | "GET") {
                     let from_body = (method != "GET")
-                        .then(|| lowered.body.as_ref().and_then(|b| b.schema.as_ref()).and_then(named_type))
+                        .then(|| {
+                            lowered
+                                .body
+                                .as_ref()
+                                .and_then(|b| b.schema.as_ref())
+                                .and_then(named_type)
+                        })
                         .flatten();
-                    resource_type = from_body.or_else(|| success_schema(&doc, op).and_then(named_type));
+                    resource_type =
+                        from_body.or_else(|| success_schema(&doc, op).and_then(named_type));
                 }
                 operations.push(lowered);
             }
@@ -169,7 +183,11 @@ impl Model {
         for route in &self.routes {
             match match_segments(&route.segments, segments) {
                 Ok(params) => {
-                    let literals = route.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+                    let literals = route
+                        .segments
+                        .iter()
+                        .filter(|s| matches!(s, Segment::Literal(_)))
+                        .count();
                     if best.as_ref().is_none_or(|(n, _, _)| literals > *n) {
                         best = Some((literals, route, params));
                     }
@@ -178,12 +196,22 @@ impl Model {
             }
         }
         if let Some((_, route, params)) = best {
-            return match route.operations.iter().find(|op| op.method.eq_ignore_ascii_case(method)) {
+            return match route
+                .operations
+                .iter()
+                .find(|op| op.method.eq_ignore_ascii_case(method))
+            {
                 Some(op) => RouteMatch::Found(route, op, params),
-                None => RouteMatch::MethodNotAllowed(route.operations.iter().map(|op| op.method).collect()),
+                None => RouteMatch::MethodNotAllowed(
+                    route.operations.iter().map(|op| op.method).collect(),
+                ),
             };
         }
-        let segment = segments.get(best_prefix).or_else(|| segments.last()).cloned().unwrap_or_default();
+        let segment = segments
+            .get(best_prefix)
+            .or_else(|| segments.last())
+            .cloned()
+            .unwrap_or_default();
         RouteMatch::NotFound(segment)
     }
 }
@@ -283,17 +311,42 @@ mod tests {
         assert_eq!(
             add.steps,
             [
-                Step::EntitySet { name: "servicePrincipals".into(), type_name: Some("microsoft.graph.servicePrincipal".into()) },
-                Step::Key { param: "servicePrincipal-id".into() },
-                Step::Cast { type_name: "microsoft.graph.agentIdentity".into() },
-                Step::Nav { property: "owners".into(), collection: true, type_name: Some("microsoft.graph.directoryObject".into()) },
+                Step::EntitySet {
+                    name: "servicePrincipals".into(),
+                    type_name: Some("microsoft.graph.servicePrincipal".into())
+                },
+                Step::Key {
+                    param: "servicePrincipal-id".into()
+                },
+                Step::Cast {
+                    type_name: "microsoft.graph.agentIdentity".into()
+                },
+                Step::Nav {
+                    property: "owners".into(),
+                    collection: true,
+                    type_name: Some("microsoft.graph.directoryObject".into())
+                },
                 Step::Ref,
             ]
         );
-        let limited = model.routes.iter().find(|r| r.template == "/copilot/admin/settings/limitedMode").unwrap();
-        assert_eq!(limited.steps[0], Step::Singleton { name: "copilot".into() });
-        assert!(matches!(&limited.steps[3], Step::Nav { property, collection: false, .. } if property == "limitedMode"));
-        assert_eq!(limited.resource_type.as_deref(), Some("microsoft.graph.copilotAdminLimitedMode"));
+        let limited = model
+            .routes
+            .iter()
+            .find(|r| r.template == "/copilot/admin/settings/limitedMode")
+            .unwrap();
+        assert_eq!(
+            limited.steps[0],
+            Step::Singleton {
+                name: "copilot".into()
+            }
+        );
+        assert!(
+            matches!(&limited.steps[3], Step::Nav { property, collection: false, .. } if property == "limitedMode")
+        );
+        assert_eq!(
+            limited.resource_type.as_deref(),
+            Some("microsoft.graph.copilotAdminLimitedMode")
+        );
     }
 
     #[test]
@@ -307,7 +360,10 @@ mod tests {
             match model.route("POST", &segments(path)) {
                 RouteMatch::Found(_, op, params) => {
                     assert_eq!(op.method, "POST");
-                    assert_eq!(params.get("servicePrincipal-id").map(String::as_str), Some("abc"));
+                    assert_eq!(
+                        params.get("servicePrincipal-id").map(String::as_str),
+                        Some("abc")
+                    );
                 }
                 other => panic!("{path}: {other:?}"),
             }

@@ -78,7 +78,9 @@ pub(crate) fn pairs(raw: &str) -> Vec<(String, String)> {
 }
 
 fn decode(text: &str) -> String {
-    percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Encodes a value for a next link.
@@ -103,7 +105,11 @@ fn parse_skiptoken(token: &str) -> Option<usize> {
 }
 
 fn list(value: &str) -> Vec<String> {
-    value.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+    value
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 impl Query {
@@ -118,11 +124,19 @@ impl Query {
         query.raw = pairs(raw);
         for (name, value) in query.raw.clone() {
             let lower = name.to_ascii_lowercase();
-            let lower = if lower.starts_with('$') { lower } else { continue };
+            let lower = if lower.starts_with('$') {
+                lower
+            } else {
+                continue;
+            };
             if lower != "$skiptoken" && !declared.iter().any(|d| d.eq_ignore_ascii_case(&lower)) {
                 return Err(bad(format!(
                     "Query option '{name}' is not allowed. The allowed query options are: {}.",
-                    if declared.is_empty() { "(none)".to_owned() } else { declared.join(", ") }
+                    if declared.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        declared.join(", ")
+                    }
                 )));
             }
             match lower.as_str() {
@@ -135,31 +149,52 @@ impl Query {
                     query.top = Some(top);
                 }
                 "$skip" => {
-                    query.skip = value.parse().map_err(|_| bad(format!("Invalid value '{value}' for query option '$skip'.")))?;
+                    query.skip = value.parse().map_err(|_| {
+                        bad(format!("Invalid value '{value}' for query option '$skip'."))
+                    })?;
                 }
                 "$skiptoken" => {
-                    query.skiptoken = Some(parse_skiptoken(&value).ok_or_else(|| QueryError {
-                        code: "Request_BadRequest",
-                        message: "The specified page token value has expired or is not valid.".to_owned(),
-                    })?);
+                    query.skiptoken =
+                        Some(parse_skiptoken(&value).ok_or_else(|| {
+                            QueryError {
+                                code: "Request_BadRequest",
+                                message:
+                                    "The specified page token value has expired or is not valid."
+                                        .to_owned(),
+                            }
+                        })?);
                 }
                 "$select" => query.select = Some(list(&value)),
-                "$filter" => query.filter = Some(Filter::parse(&value).map_err(|e| bad(format!("Invalid filter clause: {e}")))?),
+                "$filter" => {
+                    query.filter = Some(
+                        Filter::parse(&value)
+                            .map_err(|e| bad(format!("Invalid filter clause: {e}")))?,
+                    )
+                }
                 "$count" => {
                     query.count = match value.to_ascii_lowercase().as_str() {
                         "true" => true,
                         "false" => false,
-                        _ => return Err(bad(format!("Invalid value '{value}' for query option '$count'."))),
+                        _ => {
+                            return Err(bad(format!(
+                                "Invalid value '{value}' for query option '$count'."
+                            )));
+                        }
                     }
                 }
                 "$orderby" => {
                     for clause in list(&value) {
                         let mut words = clause.split_whitespace();
                         let property = words.next().unwrap_or_default().to_owned();
-                        let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                        let descending = match words.next().map(str::to_ascii_lowercase).as_deref()
+                        {
                             None | Some("asc") => false,
                             Some("desc") => true,
-                            Some(other) => return Err(bad(format!("Invalid sort direction '{other}' in '$orderby'."))),
+                            Some(other) => {
+                                return Err(bad(format!(
+                                    "Invalid sort direction '{other}' in '$orderby'."
+                                )));
+                            }
                         };
                         query.orderby.push((property, descending));
                     }
@@ -175,9 +210,9 @@ impl Query {
     /// The options to repeat in a next link: all but `$skiptoken` and `$skip` (the token
     /// carries the position).
     pub(crate) fn carried(&self) -> impl Iterator<Item = &(String, String)> {
-        self.raw
-            .iter()
-            .filter(|(n, _)| !n.eq_ignore_ascii_case("$skiptoken") && !n.eq_ignore_ascii_case("$skip"))
+        self.raw.iter().filter(|(n, _)| {
+            !n.eq_ignore_ascii_case("$skiptoken") && !n.eq_ignore_ascii_case("$skip")
+        })
     }
 }
 
@@ -186,14 +221,23 @@ mod tests {
     use super::*;
 
     fn declared() -> Vec<String> {
-        ["$top", "$select", "$filter", "$count", "$orderby", "$skip"].map(String::from).to_vec()
+        ["$top", "$select", "$filter", "$count", "$orderby", "$skip"]
+            .map(String::from)
+            .to_vec()
     }
 
     #[test]
     fn options_parse_and_undeclared_ones_are_refused() {
-        let q = Query::parse(Some("$top=2&$select=id,displayName&$count=true&$orderby=displayName%20desc"), &declared()).unwrap();
+        let q = Query::parse(
+            Some("$top=2&$select=id,displayName&$count=true&$orderby=displayName%20desc"),
+            &declared(),
+        )
+        .unwrap();
         assert_eq!(q.top, Some(2));
-        assert_eq!(q.select.as_deref(), Some(&["id".to_owned(), "displayName".to_owned()][..]));
+        assert_eq!(
+            q.select.as_deref(),
+            Some(&["id".to_owned(), "displayName".to_owned()][..])
+        );
         assert!(q.count);
         assert_eq!(q.orderby, [("displayName".to_owned(), true)]);
         assert!(Query::parse(Some("$top=0"), &declared()).is_err());
@@ -210,7 +254,13 @@ mod tests {
         assert_eq!(Query::parse(Some(&sent), &[]).unwrap().skiptoken, Some(200));
         // Decoded on the way (a `+` becomes a space) or encoded twice: refused.
         assert!(Query::parse(Some(&format!("$skiptoken={token}")), &[]).is_err());
-        assert!(Query::parse(Some(&format!("$skiptoken={}", encode(&encode(&token)))), &[]).is_err());
+        assert!(
+            Query::parse(
+                Some(&format!("$skiptoken={}", encode(&encode(&token)))),
+                &[]
+            )
+            .is_err()
+        );
         assert!(Query::parse(Some("$skiptoken=abc"), &[]).is_err());
     }
 }

@@ -34,9 +34,17 @@ impl Model {
     }
 
     /// Checks an object of `type_name` as it would be stored.
-    pub(crate) fn check_rules(&self, type_name: &str, object: &Map<String, Value>, store: &Store) -> Result<(), Broken> {
+    pub(crate) fn check_rules(
+        &self,
+        type_name: &str,
+        object: &Map<String, Value>,
+        store: &Store,
+    ) -> Result<(), Broken> {
         let ancestors = self.hierarchy.ancestors(type_name);
-        let rules: Vec<_> = ancestors.iter().filter_map(|a| self.schema_rules.get(*a)).collect();
+        let rules: Vec<_> = ancestors
+            .iter()
+            .filter_map(|a| self.schema_rules.get(*a))
+            .collect();
         for rule in rules.iter().flat_map(|r| &r.required_when) {
             let triggered = object.get(&rule.when) == Some(&rule.equals);
             let missing = object.get(&rule.property).is_none_or(Value::is_null);
@@ -74,7 +82,9 @@ pub(crate) fn type_fit(hierarchy: &Hierarchy, entity: &Value, type_name: &str) -
         return Some(true);
     }
     match hierarchy.schema_for_odata_type(actual) {
-        Some(schema) if hierarchy.get(type_name).is_some() => Some(hierarchy.is_assignable(schema, type_name)),
+        Some(schema) if hierarchy.get(type_name).is_some() => {
+            Some(hierarchy.is_assignable(schema, type_name))
+        }
         Some(_) => Some(false),
         None => None,
     }

@@ -23,7 +23,10 @@ use graph_spec::{Pointer, SpecError, extensions, refs};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Step {
     /// A top-level collection (`/servicePrincipals`). `type_name` is the element type.
-    EntitySet { name: String, type_name: Option<String> },
+    EntitySet {
+        name: String,
+        type_name: Option<String>,
+    },
     /// A key into the collection before (`{servicePrincipal-id}`).
     Key { param: String },
     /// An alternate key (`applications(appId='{appId}')`): each parameter names the property
@@ -32,7 +35,11 @@ pub(crate) enum Step {
     /// A type cast (`microsoft.graph.agentIdentity`), as a namespace-qualified type name.
     Cast { type_name: String },
     /// A navigation property of the entity before; `collection` for many-valued ones.
-    Nav { property: String, collection: bool, type_name: Option<String> },
+    Nav {
+        property: String,
+        collection: bool,
+        type_name: Option<String>,
+    },
     /// A top-level single object (`/copilot`).
     Singleton { name: String },
     /// `$ref`: the references of a navigation property, not the entities.
@@ -48,7 +55,14 @@ pub(crate) enum Step {
 impl Step {
     /// Whether this step leaves a collection in front of the next one.
     pub(crate) fn is_collection(&self) -> bool {
-        matches!(self, Step::EntitySet { .. } | Step::Nav { collection: true, .. })
+        matches!(
+            self,
+            Step::EntitySet { .. }
+                | Step::Nav {
+                    collection: true,
+                    ..
+                }
+        )
     }
 }
 
@@ -69,7 +83,10 @@ impl<'a> Templates<'a> {
         let mut all = Vec::new();
         for (path, item) in &doc.paths.paths {
             let ReferenceOr::Item(item) = item else {
-                return Err(Pointer::root().push("paths").push(path).error("path item $ref is not supported"));
+                return Err(Pointer::root()
+                    .push("paths")
+                    .push(path)
+                    .error("path item $ref is not supported"));
             };
             let at = Pointer::root().push("paths").push(path);
             let segments = graph_spec::template::parse_path(path, &at)?;
@@ -84,16 +101,24 @@ impl<'a> Templates<'a> {
     }
 
     /// The templates that start with `prefix` (segment-wise) and continue past it.
-    fn continuations<'s>(&'s self, prefix: &'s [Segment]) -> impl Iterator<Item = &'s Segment> + 's {
+    fn continuations<'s>(
+        &'s self,
+        prefix: &'s [Segment],
+    ) -> impl Iterator<Item = &'s Segment> + 's {
         self.all
             .iter()
-            .filter(move |(_, segs, _)| segs.len() > prefix.len() && segs[..prefix.len()] == *prefix)
+            .filter(move |(_, segs, _)| {
+                segs.len() > prefix.len() && segs[..prefix.len()] == *prefix
+            })
             .map(move |(_, segs, _)| &segs[prefix.len()])
     }
 
     /// The path item whose template is exactly `prefix`.
     fn item_at(&self, prefix: &[Segment]) -> Option<&'a PathItem> {
-        self.all.iter().find(|(_, segs, _)| segs == prefix).map(|(_, _, item)| *item)
+        self.all
+            .iter()
+            .find(|(_, segs, _)| segs == prefix)
+            .map(|(_, _, item)| *item)
     }
 
     /// `x-ms-docs-key-type` of a path parameter, wherever a template declares it.
@@ -129,17 +154,25 @@ impl<'a> Templates<'a> {
         let Some(item) = self.item_at(prefix) else {
             return false;
         };
-        if item.get.as_ref().is_some_and(|op| self.returns_collection(op)) {
+        if item
+            .get
+            .as_ref()
+            .is_some_and(|op| self.returns_collection(op))
+        {
             return true;
         }
         prefix.len() == 1 && item.post.is_some()
     }
 
     fn returns_collection(&self, op: &Operation) -> bool {
-        if matches!(extensions::pageable(&op.extensions, &Pointer::root()), Ok(Some(_))) {
+        if matches!(
+            extensions::pageable(&op.extensions, &Pointer::root()),
+            Ok(Some(_))
+        ) {
             return true;
         }
-        self.success_schema(op).is_some_and(|s| collection_items(self.doc, s).is_some())
+        self.success_schema(op)
+            .is_some_and(|s| collection_items(self.doc, s).is_some())
     }
 
     /// The schema of an operation's first success response with JSON content.
@@ -152,7 +185,9 @@ impl<'a> Templates<'a> {
         if literal.contains('(') {
             return true;
         }
-        if cast_type(literal).is_some() && refs::schema_by_name(self.doc, &qualify_cast(literal)).is_some() {
+        if cast_type(literal).is_some()
+            && refs::schema_by_name(self.doc, &qualify_cast(literal)).is_some()
+        {
             return false;
         }
         self.item_at(prefix).is_some_and(|item| {
@@ -194,18 +229,28 @@ impl<'a> Templates<'a> {
                             type_name: self.element_type(prefix),
                             name: head,
                         });
-                        Step::AlternateKey { params: params.clone() }
+                        Step::AlternateKey {
+                            params: params.clone(),
+                        }
                     } else if after_collection && template.starts_with('(') {
-                        Step::AlternateKey { params: params.clone() }
+                        Step::AlternateKey {
+                            params: params.clone(),
+                        }
                     } else {
-                        Step::Operation { segment: template.clone() }
+                        Step::Operation {
+                            segment: template.clone(),
+                        }
                     }
                 }
                 Segment::Literal(l) if l == "$ref" => Step::Ref,
                 Segment::Literal(l) if l == "$count" => Step::Count,
                 Segment::Literal(l) if l == "$value" => Step::Value,
-                Segment::Literal(l) if self.is_operation_segment(prefix, l) => Step::Operation { segment: l.clone() },
-                Segment::Literal(l) if cast_type(l).is_some() => Step::Cast { type_name: qualify_cast(l) },
+                Segment::Literal(l) if self.is_operation_segment(prefix, l) => {
+                    Step::Operation { segment: l.clone() }
+                }
+                Segment::Literal(l) if cast_type(l).is_some() => Step::Cast {
+                    type_name: qualify_cast(l),
+                },
                 Segment::Literal(l) if steps.is_empty() => {
                     if self.is_collection(prefix) {
                         Step::EntitySet {
@@ -221,7 +266,11 @@ impl<'a> Templates<'a> {
                     Step::Nav {
                         property: l.clone(),
                         collection,
-                        type_name: if collection { self.element_type(prefix) } else { None },
+                        type_name: if collection {
+                            self.element_type(prefix)
+                        } else {
+                            None
+                        },
                     }
                 }
             };
@@ -246,37 +295,60 @@ fn qualify_cast(literal: &str) -> String {
 }
 
 /// The schema of an operation's first success response with JSON content.
-pub(crate) fn success_schema<'a>(doc: &'a OpenAPI, op: &'a Operation) -> Option<&'a ReferenceOr<Schema>> {
-    let successes = op.responses.responses.iter().filter(|(code, _)| match code {
-        graph_spec::openapiv3::StatusCode::Code(c) => (200..300).contains(c),
-        graph_spec::openapiv3::StatusCode::Range(r) => *r == 2,
-    });
+pub(crate) fn success_schema<'a>(
+    doc: &'a OpenAPI,
+    op: &'a Operation,
+) -> Option<&'a ReferenceOr<Schema>> {
+    let successes = op
+        .responses
+        .responses
+        .iter()
+        .filter(|(code, _)| match code {
+            graph_spec::openapiv3::StatusCode::Code(c) => (200..300).contains(c),
+            graph_spec::openapiv3::StatusCode::Range(r) => *r == 2,
+        });
     let default = op.responses.default.iter().map(|r| (None, r));
-    successes.map(|(c, r)| (Some(c), r)).chain(default).find_map(|(_, r)| {
-        let (response, _) = refs::response(doc, r, &Pointer::root()).ok()?;
-        response
-            .content
-            .iter()
-            .find(|(media, _)| media.contains("json"))
-            .and_then(|(_, m)| m.schema.as_ref())
-    })
+    successes
+        .map(|(c, r)| (Some(c), r))
+        .chain(default)
+        .find_map(|(_, r)| {
+            let (response, _) = refs::response(doc, r, &Pointer::root()).ok()?;
+            response
+                .content
+                .iter()
+                .find(|(media, _)| media.contains("json"))
+                .and_then(|(_, m)| m.schema.as_ref())
+        })
 }
 
 /// When `schema` is a collection envelope (`{"value": [items]}`): `Some` of the items' schema
 /// name (`None` for inline items).
-pub(crate) fn collection_items(doc: &OpenAPI, schema: &ReferenceOr<Schema>) -> Option<Option<String>> {
+pub(crate) fn collection_items(
+    doc: &OpenAPI,
+    schema: &ReferenceOr<Schema>,
+) -> Option<Option<String>> {
     let resolved = match schema {
         ReferenceOr::Item(s) => s,
         ReferenceOr::Reference { reference } => refs::schema(doc, reference)?,
     };
     let mut candidates = vec![resolved];
-    candidates.extend(graph_spec::schema::all_of(resolved).iter().filter_map(|m| match m {
-        ReferenceOr::Item(s) => Some(s),
-        ReferenceOr::Reference { reference } => refs::schema(doc, reference),
-    }));
+    candidates.extend(
+        graph_spec::schema::all_of(resolved)
+            .iter()
+            .filter_map(|m| match m {
+                ReferenceOr::Item(s) => Some(s),
+                ReferenceOr::Reference { reference } => refs::schema(doc, reference),
+            }),
+    );
     for candidate in candidates {
-        let Some(parts) = object_parts(candidate) else { continue };
-        let Some((_, value)) = parts.properties.iter().find(|(name, _)| name.as_str() == "value") else {
+        let Some(parts) = object_parts(candidate) else {
+            continue;
+        };
+        let Some((_, value)) = parts
+            .properties
+            .iter()
+            .find(|(name, _)| name.as_str() == "value")
+        else {
             continue;
         };
         let value = match value {

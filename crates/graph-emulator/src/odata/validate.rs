@@ -126,7 +126,10 @@ impl<'a> Validator<'a> {
     /// type or one derived from it.
     pub(crate) fn validate(&self, schema: SchemaView<'a>, body: &Value) -> Result<(), Violation> {
         let (_, name) = self.resolve(schema)?;
-        if let (Some(expected), Some(sent)) = (name.as_deref(), body.get("@odata.type").and_then(Value::as_str)) {
+        if let (Some(expected), Some(sent)) = (
+            name.as_deref(),
+            body.get("@odata.type").and_then(Value::as_str),
+        ) {
             self.check_type(expected, sent)?;
         }
         self.check(
@@ -165,14 +168,21 @@ impl<'a> Validator<'a> {
         match view {
             SchemaView::Item(s) => Ok((s, None)),
             SchemaView::Ref(r) => {
-                let (schema, name) = graph_spec::refs::require_schema(self.doc, r, &graph_spec::Pointer::root())
-                    .map_err(|e| spec_defect(e.message))?;
+                let (schema, name) =
+                    graph_spec::refs::require_schema(self.doc, r, &graph_spec::Pointer::root())
+                        .map_err(|e| spec_defect(e.message))?;
                 Ok((schema, Some(name.to_owned())))
             }
         }
     }
 
-    fn check(&self, view: SchemaView<'a>, value: &Value, at: &At, depth: usize) -> Result<(), Violation> {
+    fn check(
+        &self,
+        view: SchemaView<'a>,
+        value: &Value,
+        at: &At,
+        depth: usize,
+    ) -> Result<(), Violation> {
         if depth > MAX_DEPTH {
             return Err(spec_defect("schema nesting too deep".into()));
         }
@@ -189,7 +199,11 @@ impl<'a> Validator<'a> {
             };
         }
         let (_, members) = alternatives(schema);
-        let real: Vec<SchemaView<'a>> = members.iter().map(SchemaView::from).filter(|m| !is_null_member(*m)).collect();
+        let real: Vec<SchemaView<'a>> = members
+            .iter()
+            .map(SchemaView::from)
+            .filter(|m| !is_null_member(*m))
+            .collect();
         if !real.is_empty() {
             let mut first = None;
             for member in real {
@@ -206,7 +220,11 @@ impl<'a> Validator<'a> {
         }
         let allowed = enum_values(schema);
         if !allowed.is_empty() && !allowed.contains(value) {
-            let list: Vec<String> = allowed.iter().filter(|v| !v.is_null()).map(Value::to_string).collect();
+            let list: Vec<String> = allowed
+                .iter()
+                .filter(|v| !v.is_null())
+                .map(Value::to_string)
+                .collect();
             return Err(Violation {
                 message: format!(
                     "Invalid request body: the value {value} of property '{}' is not one of the allowed values [{}].",
@@ -226,7 +244,9 @@ impl<'a> Validator<'a> {
         let ok = match object.scalar_type {
             Some("string") => value.is_string(),
             Some("boolean") => value.is_boolean(),
-            Some("integer") => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+            Some("integer") => {
+                value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
             Some("number") => value.is_number(),
             Some("array") => {
                 let Some(values) = value.as_array() else {
@@ -248,9 +268,17 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn check_object(&self, view: &ObjectView<'a>, map: &Map<String, Value>, at: &At, depth: usize) -> Result<(), Violation> {
+    fn check_object(
+        &self,
+        view: &ObjectView<'a>,
+        map: &Map<String, Value>,
+        at: &At,
+        depth: usize,
+    ) -> Result<(), Violation> {
         for (key, value) in map {
-            if let Some((_, property, read_only)) = view.properties.iter().find(|(name, _, _)| *name == key) {
+            if let Some((_, property, read_only)) =
+                view.properties.iter().find(|(name, _, _)| *name == key)
+            {
                 if *read_only {
                     return Err(Violation {
                         message: format!(
@@ -270,7 +298,10 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if let Some(annotation) = key.strip_prefix('@') {
-                if SERVER_ANNOTATIONS.iter().any(|a| a.eq_ignore_ascii_case(annotation)) {
+                if SERVER_ANNOTATIONS
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(annotation))
+                {
                     return Err(Violation {
                         message: format!(
                             "Invalid request body: the instance annotation '{key}' is computed by the service and must not be sent."
@@ -281,7 +312,9 @@ impl<'a> Validator<'a> {
             }
             match &view.additional {
                 Additional::Any => {}
-                Additional::Schema(schema) => self.check(*schema, value, &at.property(key), depth + 1)?,
+                Additional::Schema(schema) => {
+                    self.check(*schema, value, &at.property(key), depth + 1)?
+                }
                 Additional::Denied => {
                     let type_name = view.name.clone().or_else(|| at.type_name.clone());
                     return Err(Violation {
@@ -316,7 +349,12 @@ impl<'a> Validator<'a> {
     }
 
     /// Merges a schema and its `allOf` parts.
-    fn view(&self, schema: SchemaView<'a>, name: Option<String>, depth: usize) -> Result<ObjectView<'a>, Violation> {
+    fn view(
+        &self,
+        schema: SchemaView<'a>,
+        name: Option<String>,
+        depth: usize,
+    ) -> Result<ObjectView<'a>, Violation> {
         let mut view = ObjectView {
             is_object: false,
             scalar_type: None,
@@ -328,13 +366,21 @@ impl<'a> Validator<'a> {
         };
         self.merge_into(&mut view, schema, depth)?;
         // `{type: object}` with no declared properties is a free-form object.
-        if view.properties.is_empty() && matches!(view.additional, Additional::Denied) && !view.closed {
+        if view.properties.is_empty()
+            && matches!(view.additional, Additional::Denied)
+            && !view.closed
+        {
             view.additional = Additional::Any;
         }
         Ok(view)
     }
 
-    fn merge_into(&self, view: &mut ObjectView<'a>, schema: SchemaView<'a>, depth: usize) -> Result<(), Violation> {
+    fn merge_into(
+        &self,
+        view: &mut ObjectView<'a>,
+        schema: SchemaView<'a>,
+        depth: usize,
+    ) -> Result<(), Violation> {
         if depth > MAX_DEPTH {
             return Err(spec_defect("allOf nesting too deep".into()));
         }
@@ -353,12 +399,19 @@ impl<'a> Validator<'a> {
                     graph_spec::openapiv3::ReferenceOr::Item(p) => p.schema_data.read_only,
                     graph_spec::openapiv3::ReferenceOr::Reference { .. } => false,
                 };
-                match view.properties.iter_mut().find(|(n, _, _)| *n == name.as_str()) {
+                match view
+                    .properties
+                    .iter_mut()
+                    .find(|(n, _, _)| *n == name.as_str())
+                {
                     Some(existing) => *existing = (name.as_str(), property.into(), read_only),
-                    None => view.properties.push((name.as_str(), property.into(), read_only)),
+                    None => view
+                        .properties
+                        .push((name.as_str(), property.into(), read_only)),
                 }
             }
-            view.required.extend(parts.required.iter().map(String::as_str));
+            view.required
+                .extend(parts.required.iter().map(String::as_str));
             match parts.additional {
                 Some(AdditionalProperties::Any(true)) => view.additional = Additional::Any,
                 Some(AdditionalProperties::Any(false)) => view.closed = true,
@@ -446,7 +499,11 @@ mod tests {
 
     fn check(doc: &OpenAPI, schema: &str, body: &Value, purpose: Purpose) -> Result<(), Violation> {
         let hierarchy = Hierarchy::new(doc);
-        let validator = Validator { doc, hierarchy: &hierarchy, purpose };
+        let validator = Validator {
+            doc,
+            hierarchy: &hierarchy,
+            purpose,
+        };
         let reference: ReferenceOr<Schema> = ReferenceOr::Reference {
             reference: format!("#/components/schemas/{schema}"),
         };
@@ -469,15 +526,36 @@ mod tests {
         ] {
             check(&doc, lm, &ok, Purpose::Update).unwrap();
         }
-        let err = check(&doc, lm, &json!({"isEnabledForGroup": "yes"}), Purpose::Update).unwrap_err();
+        let err = check(
+            &doc,
+            lm,
+            &json!({"isEnabledForGroup": "yes"}),
+            Purpose::Update,
+        )
+        .unwrap_err();
         assert_eq!(err.target, "isEnabledForGroup");
-        assert!(err.message.contains("must be a boolean or null"), "{}", err.message);
+        assert!(
+            err.message.contains("must be a boolean or null"),
+            "{}",
+            err.message
+        );
         let err = check(&doc, lm, &json!({"colour": 1}), Purpose::Update).unwrap_err();
         assert_eq!(err.target, "colour");
-        assert!(err.message.contains("microsoft.graph.copilotAdminLimitedMode"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("microsoft.graph.copilotAdminLimitedMode"),
+            "{}",
+            err.message
+        );
         let err = check(&doc, lm, &json!({"@odata.context": "x"}), Purpose::Update).unwrap_err();
         assert_eq!(err.target, "@odata.context");
-        let err = check(&doc, lm, &json!({"@odata.type": "#microsoft.graph.user"}), Purpose::Update).unwrap_err();
+        let err = check(
+            &doc,
+            lm,
+            &json!({"@odata.type": "#microsoft.graph.user"}),
+            Purpose::Update,
+        )
+        .unwrap_err();
         assert_eq!(err.target, "@odata.type");
         let err = check(&doc, lm, &json!([1]), Purpose::Update).unwrap_err();
         assert!(err.message.contains("must be an object"), "{}", err.message);
@@ -487,8 +565,20 @@ mod tests {
     fn derived_types_are_assignable_and_read_only_properties_refused() {
         let doc = slice();
         let sp = "microsoft.graph.servicePrincipal";
-        check(&doc, sp, &json!({"@odata.type": "#microsoft.graph.agentIdentity", "displayName": "a"}), Purpose::Create).unwrap();
-        let err = check(&doc, sp, &json!({"@odata.type": "#microsoft.graph.user"}), Purpose::Create).unwrap_err();
+        check(
+            &doc,
+            sp,
+            &json!({"@odata.type": "#microsoft.graph.agentIdentity", "displayName": "a"}),
+            Purpose::Create,
+        )
+        .unwrap();
+        let err = check(
+            &doc,
+            sp,
+            &json!({"@odata.type": "#microsoft.graph.user"}),
+            Purpose::Create,
+        )
+        .unwrap_err();
         assert_eq!(err.target, "@odata.type");
         let yaml = r##"
 openapi: 3.0.4
@@ -504,7 +594,13 @@ components:
         created: {type: string, readOnly: true}
 "##;
         let doc = graph_spec::load::parse(yaml).unwrap();
-        let err = check(&doc, "thing", &json!({"name": "n", "created": "x"}), Purpose::Update).unwrap_err();
+        let err = check(
+            &doc,
+            "thing",
+            &json!({"name": "n", "created": "x"}),
+            Purpose::Update,
+        )
+        .unwrap_err();
         assert_eq!(err.target, "created");
         assert!(err.message.contains("read-only"), "{}", err.message);
         let err = check(&doc, "thing", &json!({}), Purpose::Create).unwrap_err();
@@ -515,10 +611,36 @@ components:
     #[test]
     fn reference_create_is_open() {
         let doc = slice();
-        check(&doc, "ReferenceCreate", &json!({"@odata.id": "x", "extra": {"a": 1}}), Purpose::Update).unwrap();
-        assert_eq!(check(&doc, "ReferenceCreate", &json!({"@odata.id": 5}), Purpose::Update).unwrap_err().target, "@odata.id");
+        check(
+            &doc,
+            "ReferenceCreate",
+            &json!({"@odata.id": "x", "extra": {"a": 1}}),
+            Purpose::Update,
+        )
+        .unwrap();
+        assert_eq!(
+            check(
+                &doc,
+                "ReferenceCreate",
+                &json!({"@odata.id": 5}),
+                Purpose::Update
+            )
+            .unwrap_err()
+            .target,
+            "@odata.id"
+        );
         // additionalProperties: {type: object}: a non-object extra value is mistyped.
-        assert_eq!(check(&doc, "ReferenceCreate", &json!({"@odata.id": "x", "extra": 1}), Purpose::Update).unwrap_err().target, "extra");
+        assert_eq!(
+            check(
+                &doc,
+                "ReferenceCreate",
+                &json!({"@odata.id": "x", "extra": 1}),
+                Purpose::Update
+            )
+            .unwrap_err()
+            .target,
+            "extra"
+        );
     }
 
     #[test]
@@ -562,7 +684,11 @@ components:
         let ok = |v: Value| check(&doc, "thing", &v, Purpose::Update).unwrap();
         ok(json!({"a": null, "b": null, "c": "red", "d": [1, 2], "e": "NaN"}));
         ok(json!({"a": {"x": 1}, "b": {"x": 2}, "e": 1.5}));
-        let target = |v: Value| check(&doc, "thing", &v, Purpose::Update).unwrap_err().target;
+        let target = |v: Value| {
+            check(&doc, "thing", &v, Purpose::Update)
+                .unwrap_err()
+                .target
+        };
         assert_eq!(target(json!({"a": {"y": 1}})), "a.y");
         assert_eq!(target(json!({"c": "blue"})), "c");
         assert_eq!(target(json!({"c": null})), "c");

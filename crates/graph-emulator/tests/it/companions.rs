@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 use crate::common::*;
 
 fn list_url(graph: &Emulator, agent: &str) -> String {
-    format!("{}/servicePrincipals/{agent}/microsoft.graph.agentIdentity/owners", graph.base_url())
+    format!(
+        "{}/servicePrincipals/{agent}/microsoft.graph.agentIdentity/owners",
+        graph.base_url()
+    )
 }
 
 async fn get_json(url: &str, headers: &[(&str, &str)]) -> (u16, Value) {
@@ -26,13 +29,28 @@ async fn owners_are_listed_typed_and_paged() {
     let (status, empty) = get_json(&list_url(&graph, AGENT), &[]).await;
     assert_eq!(status, 200);
     assert_eq!(empty["value"], json!([]));
-    assert_eq!(empty["@odata.context"], format!("{}/$metadata#directoryObjects", graph.base_url()));
+    assert_eq!(
+        empty["@odata.context"],
+        format!("{}/$metadata#directoryObjects", graph.base_url())
+    );
     for owner in [USER, PLAIN_SP, USER2] {
         assert_eq!(add_owner(&graph, AGENT, &v1_ref(owner)).await.status(), 204);
     }
     let (_, all) = get_json(&list_url(&graph, AGENT), &[]).await;
-    let types: Vec<&str> = all["value"].as_array().unwrap().iter().filter_map(|o| o["@odata.type"].as_str()).collect();
-    assert_eq!(types, ["#microsoft.graph.user", "#microsoft.graph.servicePrincipal", "#microsoft.graph.user"]);
+    let types: Vec<&str> = all["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["@odata.type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "#microsoft.graph.user",
+            "#microsoft.graph.servicePrincipal",
+            "#microsoft.graph.user"
+        ]
+    );
     assert_eq!(all["value"][0]["displayName"], "Adele Vance");
     // Two pages of two and one.
     let (_, first) = get_json(&format!("{}?$top=2", list_url(&graph, AGENT)), &[]).await;
@@ -48,18 +66,34 @@ async fn owners_are_listed_typed_and_paged() {
     let mangled = next.replace("%2B", "+");
     assert_ne!(mangled, next);
     let (status, error) = get_json(&mangled, &[]).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (400, Some("Request_BadRequest")));
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (400, Some("Request_BadRequest"))
+    );
     // $count is an advanced query: it needs ConsistencyLevel: eventual.
-    let counted = format!("{}?$count=true&$filter=displayName%20eq%20'Alex%20Wilber'", list_url(&graph, AGENT));
+    let counted = format!(
+        "{}?$count=true&$filter=displayName%20eq%20'Alex%20Wilber'",
+        list_url(&graph, AGENT)
+    );
     let (status, error) = get_json(&counted, &[]).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (400, Some("Request_UnsupportedQuery")));
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery"))
+    );
     let (status, filtered) = get_json(&counted, &[("ConsistencyLevel", "eventual")]).await;
     assert_eq!(status, 200);
     assert_eq!(filtered["@odata.count"], 1);
     assert_eq!(filtered["value"][0]["id"], USER2);
     // $select keeps @odata.type.
-    let (_, selected) = get_json(&format!("{}?$select=displayName", list_url(&graph, AGENT)), &[]).await;
-    assert_eq!(selected["value"][0], json!({"@odata.type": "#microsoft.graph.user", "displayName": "Adele Vance"}));
+    let (_, selected) = get_json(
+        &format!("{}?$select=displayName", list_url(&graph, AGENT)),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        selected["value"][0],
+        json!({"@odata.type": "#microsoft.graph.user", "displayName": "Adele Vance"})
+    );
     // A plain service principal is not an agent identity: 404.
     let (status, _) = get_json(&list_url(&graph, PLAIN_SP), &[]).await;
     assert_eq!(status, 404);
@@ -102,29 +136,63 @@ async fn limited_mode_is_read_with_its_defaults_and_after_a_write() {
             "groupId": null,
         })
     );
-    assert_eq!(patch_limited_mode(&graph, &json!({"isEnabledForGroup": true, "groupId": GROUP})).await.status(), 200);
-    graph.faults().on("/copilot/admin/settings/limitedMode").once(Fault::WrapInValue);
+    assert_eq!(
+        patch_limited_mode(
+            &graph,
+            &json!({"isEnabledForGroup": true, "groupId": GROUP})
+        )
+        .await
+        .status(),
+        200
+    );
+    graph
+        .faults()
+        .on("/copilot/admin/settings/limitedMode")
+        .once(Fault::WrapInValue);
     let (_, wrapped) = get_json(&limited_mode_url(&graph), &[]).await;
     assert_eq!(wrapped["value"]["groupId"], GROUP);
     // Delegated read scope suffices for GET, not for PATCH.
     let read = token::delegated(&["CopilotSettings-LimitedMode.Read"]);
-    let response = client().get(limited_mode_url(&graph)).bearer_auth(&read).send().await.unwrap();
+    let response = client()
+        .get(limited_mode_url(&graph))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    let response = client().patch(limited_mode_url(&graph)).bearer_auth(&read).json(&json!({})).send().await.unwrap();
+    let response = client()
+        .patch(limited_mode_url(&graph))
+        .bearer_auth(&read)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     expect_error(response, 403, "Authorization_RequestDenied").await;
 }
 
 async fn statuses_under_storm(seed: u64) -> Vec<u16> {
     let graph = seeded().await;
-    graph
-        .faults()
-        .seed(seed)
-        .on_any()
-        .at_rate(0.3, [Fault::Throttle { retry_after_secs: 0 }, Fault::ServiceUnavailable { retry_after_secs: None }]);
+    graph.faults().seed(seed).on_any().at_rate(
+        0.3,
+        [
+            Fault::Throttle {
+                retry_after_secs: 0,
+            },
+            Fault::ServiceUnavailable {
+                retry_after_secs: None,
+            },
+        ],
+    );
     let http = client();
     let mut statuses = Vec::new();
     for _ in 0..200 {
-        let response = http.patch(limited_mode_url(&graph)).bearer_auth("t").json(&json!({})).send().await.unwrap();
+        let response = http
+            .patch(limited_mode_url(&graph))
+            .bearer_auth("t")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
         statuses.push(response.status().as_u16());
     }
     statuses
@@ -138,13 +206,23 @@ async fn faults_at_a_rate_are_seeded_and_repeatable() {
     assert_eq!(a, b, "the same seed gives the same storm");
     assert_ne!(a, c, "another seed gives another");
     let faulted = a.iter().filter(|s| **s != 200).count();
-    assert!((35..=85).contains(&faulted), "{faulted} of 200 faulted at a rate of 0.3");
+    assert!(
+        (35..=85).contains(&faulted),
+        "{faulted} of 200 faulted at a rate of 0.3"
+    );
     assert!(a.contains(&429) && a.contains(&503));
     // Queued faults win over the rate; clearing removes the rate.
     let graph = seeded().await;
     let faults = graph.faults();
-    faults.on_any().at_rate(1.0, [Fault::Throttle { retry_after_secs: 0 }]);
-    faults.on_any().once(Fault::ServiceUnavailable { retry_after_secs: None });
+    faults.on_any().at_rate(
+        1.0,
+        [Fault::Throttle {
+            retry_after_secs: 0,
+        }],
+    );
+    faults.on_any().once(Fault::ServiceUnavailable {
+        retry_after_secs: None,
+    });
     assert_eq!(patch_limited_mode(&graph, &json!({})).await.status(), 503);
     assert_eq!(patch_limited_mode(&graph, &json!({})).await.status(), 429);
     faults.clear();
@@ -165,14 +243,25 @@ async fn generic_seeds_hold_entities_links_and_singletons() {
         .to_string(),
     )
     .unwrap();
-    let graph = Emulator::builder().seed(seed.clone()).start().await.unwrap();
+    let graph = Emulator::builder()
+        .seed(seed.clone())
+        .start()
+        .await
+        .unwrap();
     assert_eq!(graph.state().owners_of("a9"), ["u9"]);
-    assert_eq!(graph.state().limited_mode.additional.get("note"), Some(&json!("seeded")));
+    assert_eq!(
+        graph.state().limited_mode.additional.get("note"),
+        Some(&json!("seeded"))
+    );
     let (_, listed) = get_json(&list_url(&graph, "a9"), &[]).await;
     assert_eq!(listed["value"][0]["displayName"], "Nine");
     // The generic JSON form reads back as the same seed.
     assert_eq!(Seed::from_json(&seed.to_json().to_string()).unwrap(), seed);
     // An entity without an id is a seed error.
     assert!(Seed::from_json(r#"{"entities": {"users": [{"displayName": "x"}]}}"#).is_err());
-    assert!(graph.seed(Seed::new().entity("users", json!({"no": "id"}))).is_err());
+    assert!(
+        graph
+            .seed(Seed::new().entity("users", json!({"no": "id"})))
+            .is_err()
+    );
 }

@@ -116,20 +116,38 @@ fn widget_spec() -> String {
       x-graph-rs-rules:
         defaults: {theme: light, autoSave: true}
 "##;
-    assert_eq!(DEFAULT_SPEC.matches("\npaths:\n").count(), 1, "the slice changed shape; update this test");
-    assert_eq!(DEFAULT_SPEC.matches("\n  schemas:\n").count(), 1, "the slice changed shape; update this test");
-    DEFAULT_SPEC.replacen("\npaths:\n", &format!("\n{paths}"), 1).replacen("\n  schemas:\n", &format!("\n{schemas}"), 1)
+    assert_eq!(
+        DEFAULT_SPEC.matches("\npaths:\n").count(),
+        1,
+        "the slice changed shape; update this test"
+    );
+    assert_eq!(
+        DEFAULT_SPEC.matches("\n  schemas:\n").count(),
+        1,
+        "the slice changed shape; update this test"
+    );
+    DEFAULT_SPEC
+        .replacen("\npaths:\n", &format!("\n{paths}"), 1)
+        .replacen("\n  schemas:\n", &format!("\n{schemas}"), 1)
 }
 
 async fn widgets() -> Emulator {
-    Emulator::builder().spec_yaml(widget_spec()).start().await.unwrap()
+    Emulator::builder()
+        .spec_yaml(widget_spec())
+        .start()
+        .await
+        .unwrap()
 }
 
 async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
     let response = request.bearer_auth("t").send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }
 
@@ -140,20 +158,33 @@ async fn an_entity_set_no_code_knows_is_created_read_merged_paged_and_deleted() 
     let base = graph.base_url().to_owned();
 
     // Create: 201, the stored entity with a new id, its @odata.type and context.
-    let (status, created) = send(http.post(format!("{base}/widgets")).json(&json!({"name": "gear", "colour": "red", "size": 3}))).await;
+    let (status, created) = send(
+        http.post(format!("{base}/widgets"))
+            .json(&json!({"name": "gear", "colour": "red", "size": 3})),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 36);
     assert_eq!(created["@odata.type"], "#microsoft.graph.widget");
-    assert_eq!(created["@odata.context"], format!("{base}/$metadata#widgets/$entity"));
-    assert_eq!(graph.state().entity("widgets", &id).unwrap()["name"], "gear");
+    assert_eq!(
+        created["@odata.context"],
+        format!("{base}/$metadata#widgets/$entity")
+    );
+    assert_eq!(
+        graph.state().entity("widgets", &id).unwrap()["name"],
+        "gear"
+    );
 
     // A required property missing, an unknown one, a mistyped one, a read-only one: 400 each.
     for (body, target) in [
         (json!({"colour": "blue"}), "name"),
         (json!({"name": "x", "wheels": 4}), "wheels"),
         (json!({"name": "x", "size": "big"}), "size"),
-        (json!({"name": "x", "createdDateTime": "2026-01-01T00:00:00Z"}), "createdDateTime"),
+        (
+            json!({"name": "x", "createdDateTime": "2026-01-01T00:00:00Z"}),
+            "createdDateTime",
+        ),
     ] {
         let (status, error) = send(http.post(format!("{base}/widgets")).json(&body)).await;
         assert_eq!(status, 400, "{body}");
@@ -163,25 +194,61 @@ async fn an_entity_set_no_code_knows_is_created_read_merged_paged_and_deleted() 
     // Read, with and without $select.
     let (status, read) = send(http.get(format!("{base}/widgets/{id}"))).await;
     assert_eq!(status, 200);
-    assert_eq!((read["name"].as_str(), read["size"].as_i64()), (Some("gear"), Some(3)));
+    assert_eq!(
+        (read["name"].as_str(), read["size"].as_i64()),
+        (Some("gear"), Some(3))
+    );
     let (_, selected) = send(http.get(format!("{base}/widgets/{id}?$select=name"))).await;
-    assert_eq!(selected["@odata.context"], format!("{base}/$metadata#widgets(name)/$entity"));
-    assert!(selected.get("size").is_none() && selected["name"] == "gear", "{selected}");
+    assert_eq!(
+        selected["@odata.context"],
+        format!("{base}/$metadata#widgets(name)/$entity")
+    );
+    assert!(
+        selected.get("size").is_none() && selected["name"] == "gear",
+        "{selected}"
+    );
 
     // Merge-PATCH: absent keeps, null clears; 204 as the spec says. Unknown and mistyped refused.
-    let (status, _) = send(http.patch(format!("{base}/widgets/{id}")).json(&json!({"colour": null, "size": 4}))).await;
+    let (status, _) = send(
+        http.patch(format!("{base}/widgets/{id}"))
+            .json(&json!({"colour": null, "size": 4})),
+    )
+    .await;
     assert_eq!(status, 204);
     let stored = graph.state().entity("widgets", &id).unwrap().clone();
-    assert_eq!((stored["name"].as_str(), stored["colour"].clone(), stored["size"].as_i64()), (Some("gear"), Value::Null, Some(4)));
-    for (body, target) in [(json!({"wheels": 4}), "wheels"), (json!({"size": 1.5}), "size"), (json!({"name": null}), "name")] {
+    assert_eq!(
+        (
+            stored["name"].as_str(),
+            stored["colour"].clone(),
+            stored["size"].as_i64()
+        ),
+        (Some("gear"), Value::Null, Some(4))
+    );
+    for (body, target) in [
+        (json!({"wheels": 4}), "wheels"),
+        (json!({"size": 1.5}), "size"),
+        (json!({"name": null}), "name"),
+    ] {
         let (status, error) = send(http.patch(format!("{base}/widgets/{id}")).json(&body)).await;
-        assert_eq!((status, error["error"]["target"].as_str()), (400, Some(target)), "{body}: {error}");
+        assert_eq!(
+            (status, error["error"]["target"].as_str()),
+            (400, Some(target)),
+            "{body}: {error}"
+        );
     }
-    assert_eq!(graph.state().entity("widgets", &id).unwrap(), &stored, "a refused PATCH changes nothing");
+    assert_eq!(
+        graph.state().entity("widgets", &id).unwrap(),
+        &stored,
+        "a refused PATCH changes nothing"
+    );
 
     // Five more, then two pages of three by $top and @odata.nextLink.
     for i in 0..5 {
-        let (status, _) = send(http.post(format!("{base}/widgets")).json(&json!({"name": format!("w{i}"), "size": i}))).await;
+        let (status, _) = send(
+            http.post(format!("{base}/widgets"))
+                .json(&json!({"name": format!("w{i}"), "size": i})),
+        )
+        .await;
         assert_eq!(status, 201);
     }
     let (status, first) = send(http.get(format!("{base}/widgets?$top=3&$count=true"))).await;
@@ -190,11 +257,23 @@ async fn an_entity_set_no_code_knows_is_created_read_merged_paged_and_deleted() 
     assert_eq!(first["@odata.count"], 6);
     assert_eq!(first["value"].as_array().unwrap().len(), 3);
     let next = first["@odata.nextLink"].as_str().unwrap().to_owned();
-    assert!(next.starts_with(&format!("{base}/widgets?")) && next.contains("$skiptoken="), "{next}");
+    assert!(
+        next.starts_with(&format!("{base}/widgets?")) && next.contains("$skiptoken="),
+        "{next}"
+    );
     let (_, second) = send(http.get(&next)).await;
     assert_eq!(second["value"].as_array().unwrap().len(), 3);
-    assert!(second.get("@odata.nextLink").is_none(), "the last page has no next link");
-    let names: Vec<&str> = first["value"].as_array().unwrap().iter().chain(second["value"].as_array().unwrap()).filter_map(|w| w["name"].as_str()).collect();
+    assert!(
+        second.get("@odata.nextLink").is_none(),
+        "the last page has no next link"
+    );
+    let names: Vec<&str> = first["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["value"].as_array().unwrap())
+        .filter_map(|w| w["name"].as_str())
+        .collect();
     assert_eq!(names, ["gear", "w0", "w1", "w2", "w3", "w4"]);
     // $filter (eq on a string) and $orderby.
     let (_, filtered) = send(http.get(format!("{base}/widgets?$filter=name%20eq%20'w3'"))).await;
@@ -210,7 +289,10 @@ async fn an_entity_set_no_code_knows_is_created_read_merged_paged_and_deleted() 
     let (status, _) = send(http.delete(format!("{base}/widgets/{id}"))).await;
     assert_eq!(status, 204);
     let (status, error) = send(http.get(format!("{base}/widgets/{id}"))).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (404, Some("Request_ResourceNotFound")));
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (404, Some("Request_ResourceNotFound"))
+    );
     assert!(graph.state().entity("widgets", &id).is_none());
 }
 
@@ -226,12 +308,21 @@ async fn a_singleton_no_code_knows_starts_from_its_defaults_and_is_merged() {
     assert_eq!(initial["@odata.type"], "#microsoft.graph.widgetSettings");
     let (status, updated) = send(http.patch(&url).json(&json!({"autoSave": null}))).await;
     assert_eq!(status, 200);
-    assert_eq!((updated["theme"].as_str(), updated["autoSave"].clone()), (Some("light"), Value::Null));
+    assert_eq!(
+        (updated["theme"].as_str(), updated["autoSave"].clone()),
+        (Some("light"), Value::Null)
+    );
     let (status, error) = send(http.patch(&url).json(&json!({"theme": "blue"}))).await;
-    assert_eq!((status, error["error"]["target"].as_str()), (400, Some("theme")));
+    assert_eq!(
+        (status, error["error"]["target"].as_str()),
+        (400, Some("theme"))
+    );
     let (_, read) = send(http.get(&url)).await;
     assert_eq!(read["autoSave"], Value::Null);
-    assert_eq!(read["@odata.context"], format!("{}/$metadata#widgetSettings/$entity", graph.base_url()));
+    assert_eq!(
+        read["@odata.context"],
+        format!("{}/$metadata#widgetSettings/$entity", graph.base_url())
+    );
 }
 
 #[test]
@@ -242,10 +333,19 @@ fn the_slices_operation_ids_appear_nowhere_in_the_emulators_source() {
         .paths
         .values()
         .filter_map(|item| item.as_item())
-        .flat_map(|item| [&item.get, &item.put, &item.post, &item.patch, &item.delete].into_iter().flatten().filter_map(|op| op.operation_id.clone()).collect::<Vec<_>>())
+        .flat_map(|item| {
+            [&item.get, &item.put, &item.post, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+                .filter_map(|op| op.operation_id.clone())
+                .collect::<Vec<_>>()
+        })
         .collect();
     assert_eq!(ids.len(), 5, "{ids:?}");
-    let mut files = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+    let mut files = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
     let mut checked = 0;
     while let Some(path) = files.pop() {
         if path.is_dir() {
@@ -254,7 +354,11 @@ fn the_slices_operation_ids_appear_nowhere_in_the_emulators_source() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         for id in &ids {
-            assert!(!text.contains(id.as_str()), "{} names operation {id}", path.display());
+            assert!(
+                !text.contains(id.as_str()),
+                "{} names operation {id}",
+                path.display()
+            );
         }
         checked += 1;
     }

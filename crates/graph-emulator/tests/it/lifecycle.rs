@@ -130,7 +130,10 @@ async fn state_can_be_seeded_mutated_and_inspected_from_code() {
     assert_eq!(state.directory_objects().len(), 5);
     assert!(state.agent_identity("sp1").is_none());
     assert_eq!(state.owners_of("sp1"), ["u1"]);
-    assert_eq!(state.user("u2").unwrap().display_name.as_deref(), Some("Second"));
+    assert_eq!(
+        state.user("u2").unwrap().display_name.as_deref(),
+        Some("Second")
+    );
     // What was added from code is served.
     assert_eq!(add_owner(&graph, "a1", &v1_ref("u2")).await.status(), 204);
     assert_eq!(graph.state().owners_of("a1"), ["u2"]);

@@ -77,13 +77,19 @@ async fn an_action_without_a_hook_is_routed_and_answers_501() {
         .await
         .unwrap();
     let response = client()
-        .post(format!("{}/copilot/admin/settings/microsoft.graph.reset", graph.base_url()))
+        .post(format!(
+            "{}/copilot/admin/settings/microsoft.graph.reset",
+            graph.base_url()
+        ))
         .bearer_auth("t")
         .send()
         .await
         .unwrap();
     let message = expect_error(response, 501, "NotImplemented").await;
-    assert!(message.contains("copilot.admin.settings.reset"), "{message}");
+    assert!(
+        message.contains("copilot.admin.settings.reset"),
+        "{message}"
+    );
     assert_eq!(
         graph.requests()[0].operation_id.as_deref(),
         Some("copilot.admin.settings.reset")
@@ -103,9 +109,20 @@ async fn a_hook_answers_for_an_action_and_sees_the_store() {
         .start()
         .await
         .unwrap();
-    assert_eq!(patch_limited_mode(&graph, &json!({"isEnabledForGroup": true, "groupId": GROUP})).await.status(), 200);
+    assert_eq!(
+        patch_limited_mode(
+            &graph,
+            &json!({"isEnabledForGroup": true, "groupId": GROUP})
+        )
+        .await
+        .status(),
+        200
+    );
     let response = client()
-        .post(format!("{}/copilot/admin/settings/microsoft.graph.reset", graph.base_url()))
+        .post(format!(
+            "{}/copilot/admin/settings/microsoft.graph.reset",
+            graph.base_url()
+        ))
         .bearer_auth("t")
         .send()
         .await
@@ -113,7 +130,10 @@ async fn a_hook_answers_for_an_action_and_sees_the_store() {
     assert_eq!(response.status(), 204);
     assert_eq!(graph.state().limited_mode.is_enabled_for_group, Some(false));
     // A hook on an operation the spec does not have is refused at start.
-    let unknown = Emulator::builder().hook("no.such.op", |_, _| HookResponse::Empty(204)).start().await;
+    let unknown = Emulator::builder()
+        .hook("no.such.op", |_, _| HookResponse::Empty(204))
+        .start()
+        .await;
     assert!(matches!(unknown, Err(Error::UnknownHook(id)) if id == "no.such.op"));
 }
 

@@ -12,12 +12,23 @@ use crate::response::{graph_error, json_response, text_response};
 use crate::store::Store;
 
 /// Applies the cast, `$filter`, `$search` and `$orderby` to a collection's members.
-fn narrow(call: &Call<'_>, mut items: Vec<Value>, cast: Option<&str>) -> Result<Vec<Value>, Response> {
+fn narrow(
+    call: &Call<'_>,
+    mut items: Vec<Value>,
+    cast: Option<&str>,
+) -> Result<Vec<Value>, Response> {
     let q = call.query;
     for option in &call.op.rules.consistency_level_for {
         let used = match option.to_ascii_lowercase().as_str() {
             "$search" => q.search.is_some(),
-            "$count" => q.count || call.route.steps.last().is_some_and(|s| matches!(s, crate::odata::shapes::Step::Count)),
+            "$count" => {
+                q.count
+                    || call
+                        .route
+                        .steps
+                        .last()
+                        .is_some_and(|s| matches!(s, crate::odata::shapes::Step::Count))
+            }
             other => q.raw.iter().any(|(n, _)| n.eq_ignore_ascii_case(other)),
         };
         let eventual = call
@@ -29,7 +40,9 @@ fn narrow(call: &Call<'_>, mut items: Vec<Value>, cast: Option<&str>) -> Result<
             return Err(graph_error(
                 StatusCode::BAD_REQUEST,
                 "Request_UnsupportedQuery",
-                format!("The query option '{option}' is an advanced query: it needs the request header 'ConsistencyLevel: eventual'."),
+                format!(
+                    "The query option '{option}' is an advanced query: it needs the request header 'ConsistencyLevel: eventual'."
+                ),
                 None,
                 call.ctx,
             ));
@@ -42,9 +55,15 @@ fn narrow(call: &Call<'_>, mut items: Vec<Value>, cast: Option<&str>) -> Result<
         items.retain(|e| filter.matches(e));
     }
     if let Some(search) = &q.search {
-        let (property, term) = search.split_once(':').unwrap_or(("displayName", search.as_str()));
+        let (property, term) = search
+            .split_once(':')
+            .unwrap_or(("displayName", search.as_str()));
         let term = term.to_lowercase();
-        items.retain(|e| e.get(property).and_then(Value::as_str).is_some_and(|v| v.to_lowercase().contains(&term)));
+        items.retain(|e| {
+            e.get(property)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.to_lowercase().contains(&term))
+        });
     }
     if !q.orderby.is_empty() {
         items.sort_by(|a, b| {
@@ -78,7 +97,13 @@ fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
 }
 
 /// One page of a collection: `{"@odata.context", "@odata.count"?, "value", "@odata.nextLink"?}`.
-pub(super) fn list(call: &Call<'_>, items: Vec<Value>, name: &str, _type_name: Option<&str>, cast: Option<&str>) -> Response {
+pub(super) fn list(
+    call: &Call<'_>,
+    items: Vec<Value>,
+    name: &str,
+    _type_name: Option<&str>,
+    cast: Option<&str>,
+) -> Response {
     let items = match narrow(call, items, cast) {
         Ok(items) => items,
         Err(response) => return response,
@@ -96,13 +121,19 @@ pub(super) fn list(call: &Call<'_>, items: Vec<Value>, name: &str, _type_name: O
         .map(|e| project(e, select))
         .collect();
     let mut body = Map::new();
-    body.insert("@odata.context".into(), Value::String(context::collection(&call.ctx.base_url, name, select)));
+    body.insert(
+        "@odata.context".into(),
+        Value::String(context::collection(&call.ctx.base_url, name, select)),
+    );
     if q.count {
         body.insert("@odata.count".into(), Value::from(total));
     }
     body.insert("value".into(), Value::Array(page));
     if end < total {
-        body.insert("@odata.nextLink".into(), Value::String(next_link(call, end)));
+        body.insert(
+            "@odata.nextLink".into(),
+            Value::String(next_link(call, end)),
+        );
     }
     json_response(StatusCode::OK, Value::Object(body), call.ctx)
 }
@@ -123,9 +154,17 @@ fn next_link(call: &Call<'_>, offset: usize) -> String {
 }
 
 /// `POST` to a collection: a new entity with a new id, its type's defaults and `@odata.type`.
-pub(super) fn create(call: &Call<'_>, store: &mut Store, set: &str, type_name: Option<&str>) -> Response {
+pub(super) fn create(
+    call: &Call<'_>,
+    store: &mut Store,
+    set: &str,
+    type_name: Option<&str>,
+) -> Response {
     let type_name = call.body_type(type_name);
-    let mut object = type_name.as_deref().map(|t| call.model.defaults(t)).unwrap_or_default();
+    let mut object = type_name
+        .as_deref()
+        .map(|t| call.model.defaults(t))
+        .unwrap_or_default();
     for (k, v) in call.body_object() {
         if k != "id" && k != "@odata.type" {
             object.insert(k, v);
@@ -154,7 +193,12 @@ pub(super) fn create(call: &Call<'_>, store: &mut Store, set: &str, type_name: O
 pub(super) fn count(call: &Call<'_>, store: &Store, collection: &Place) -> Response {
     let (items, cast): (Vec<Value>, Option<&str>) = match collection {
         Place::Set { set, cast, .. } => (store.entities(set).cloned().collect(), cast.as_deref()),
-        Place::Nav { owner, property, cast, .. } => (
+        Place::Nav {
+            owner,
+            property,
+            cast,
+            ..
+        } => (
             store
                 .links(&owner.set, &owner.id, property)
                 .into_iter()

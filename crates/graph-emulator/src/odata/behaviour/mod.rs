@@ -57,19 +57,49 @@ pub(crate) struct Owner {
 #[derive(Debug, Clone)]
 pub(crate) enum Place {
     /// An entity set (or a collection contained in a singleton), with a cast if any.
-    Set { set: String, type_name: Option<String>, cast: Option<String> },
+    Set {
+        set: String,
+        type_name: Option<String>,
+        cast: Option<String>,
+    },
     /// One entity of a set.
-    Entity { set: String, id: String, type_name: Option<String> },
+    Entity {
+        set: String,
+        id: String,
+        type_name: Option<String>,
+    },
     /// A collection navigation property of an entity.
-    Nav { owner: Owner, property: String, type_name: Option<String>, cast: Option<String> },
+    Nav {
+        owner: Owner,
+        property: String,
+        type_name: Option<String>,
+        cast: Option<String>,
+    },
     /// One entity reached through a collection navigation (it is linked).
-    Linked { owner: Owner, property: String, set: String, id: String, type_name: Option<String> },
+    Linked {
+        owner: Owner,
+        property: String,
+        set: String,
+        id: String,
+        type_name: Option<String>,
+    },
     /// A singleton or a single-valued containment path, stored by path.
-    Single { key: String, type_name: Option<String> },
+    Single {
+        key: String,
+        type_name: Option<String>,
+    },
     /// The references of a collection navigation.
-    Refs { owner: Owner, property: String, type_name: Option<String> },
+    Refs {
+        owner: Owner,
+        property: String,
+        type_name: Option<String>,
+    },
     /// The reference to one linked entity.
-    LinkRef { owner: Owner, property: String, target: String },
+    LinkRef {
+        owner: Owner,
+        property: String,
+        target: String,
+    },
     /// `$count` of a collection.
     Count(Box<Place>),
     /// An action, a function or a media stream: nothing generic to do.
@@ -96,7 +126,10 @@ impl Call<'_> {
             "NotImplemented",
             format!(
                 "The graph-emulator has no behaviour for operation '{}' ({} {}): {what}. Register a hook for it (EmulatorBuilder::hook).",
-                self.op.operation_id.as_deref().unwrap_or("(no operationId)"),
+                self.op
+                    .operation_id
+                    .as_deref()
+                    .unwrap_or("(no operationId)"),
                 self.op.method,
                 self.op.template
             ),
@@ -115,7 +148,10 @@ impl Call<'_> {
 
     /// The schema the body's `@odata.type` names, else `fallback`.
     pub(crate) fn body_type(&self, fallback: Option<&str>) -> Option<String> {
-        let sent = self.body.and_then(|b| b.get("@odata.type")).and_then(Value::as_str);
+        let sent = self
+            .body
+            .and_then(|b| b.get("@odata.type"))
+            .and_then(Value::as_str);
         match sent {
             Some(t) => Some(
                 self.model
@@ -129,7 +165,10 @@ impl Call<'_> {
 
     /// The body as an object (validation made sure it is one where a schema says so).
     pub(crate) fn body_object(&self) -> Map<String, Value> {
-        self.body.and_then(Value::as_object).cloned().unwrap_or_default()
+        self.body
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Walks the route's steps against the store.
@@ -149,7 +188,9 @@ impl Call<'_> {
                 },
                 (Some(Place::Set { set, type_name, .. }), Step::Key { param }) => {
                     let id = self.param(param);
-                    let entity = store.entity(&set, id).ok_or_else(|| not_found(id, self.ctx))?;
+                    let entity = store
+                        .entity(&set, id)
+                        .ok_or_else(|| not_found(id, self.ctx))?;
                     Place::Entity {
                         id: entity_id(entity, id),
                         type_name: entity_type(hierarchy, entity).or(type_name),
@@ -157,22 +198,38 @@ impl Call<'_> {
                     }
                 }
                 (Some(Place::Set { set, type_name, .. }), Step::AlternateKey { params }) => {
-                    let wanted: Vec<(&str, &str)> = params.iter().map(|p| (p.as_str(), self.param(p))).collect();
+                    let wanted: Vec<(&str, &str)> =
+                        params.iter().map(|p| (p.as_str(), self.param(p))).collect();
                     let entity = store
                         .entities(&set)
                         .find(|e| {
                             wanted.iter().all(|(k, v)| {
-                                e.get(*k).and_then(Value::as_str).is_some_and(|a| a.eq_ignore_ascii_case(v))
+                                e.get(*k)
+                                    .and_then(Value::as_str)
+                                    .is_some_and(|a| a.eq_ignore_ascii_case(v))
                             })
                         })
-                        .ok_or_else(|| not_found(&wanted.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(","), self.ctx))?;
+                        .ok_or_else(|| {
+                            not_found(
+                                &wanted.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(","),
+                                self.ctx,
+                            )
+                        })?;
                     Place::Entity {
                         id: entity_id(entity, ""),
                         type_name: entity_type(hierarchy, entity).or(type_name),
                         set,
                     }
                 }
-                (Some(Place::Nav { owner, property, type_name, .. }), Step::Key { param }) => {
+                (
+                    Some(Place::Nav {
+                        owner,
+                        property,
+                        type_name,
+                        ..
+                    }),
+                    Step::Key { param },
+                ) => {
                     let id = self.param(param);
                     if !store.is_linked(&owner.set, &owner.id, &property, id) {
                         return Err(not_found(id, self.ctx));
@@ -187,7 +244,9 @@ impl Call<'_> {
                     }
                 }
                 (Some(Place::Entity { set, id, .. }), Step::Cast { type_name }) => {
-                    let fits = store.entity(&set, &id).is_some_and(|e| is_of_type(hierarchy, e, type_name));
+                    let fits = store
+                        .entity(&set, &id)
+                        .is_some_and(|e| is_of_type(hierarchy, e, type_name));
                     if !fits {
                         return Err(not_found(&id, self.ctx));
                     }
@@ -197,8 +256,19 @@ impl Call<'_> {
                         type_name: Some(type_name.clone()),
                     }
                 }
-                (Some(Place::Linked { owner, property, set, id, .. }), Step::Cast { type_name }) => {
-                    let fits = store.entity(&set, &id).is_some_and(|e| is_of_type(hierarchy, e, type_name));
+                (
+                    Some(Place::Linked {
+                        owner,
+                        property,
+                        set,
+                        id,
+                        ..
+                    }),
+                    Step::Cast { type_name },
+                ) => {
+                    let fits = store
+                        .entity(&set, &id)
+                        .is_some_and(|e| is_of_type(hierarchy, e, type_name));
                     if !fits {
                         return Err(not_found(&id, self.ctx));
                     }
@@ -210,19 +280,36 @@ impl Call<'_> {
                         type_name: Some(type_name.clone()),
                     }
                 }
-                (Some(Place::Set { set, type_name, .. }), Step::Cast { type_name: cast }) => Place::Set {
-                    set,
-                    type_name,
-                    cast: Some(cast.clone()),
-                },
-                (Some(Place::Nav { owner, property, type_name, .. }), Step::Cast { type_name: cast }) => Place::Nav {
+                (Some(Place::Set { set, type_name, .. }), Step::Cast { type_name: cast }) => {
+                    Place::Set {
+                        set,
+                        type_name,
+                        cast: Some(cast.clone()),
+                    }
+                }
+                (
+                    Some(Place::Nav {
+                        owner,
+                        property,
+                        type_name,
+                        ..
+                    }),
+                    Step::Cast { type_name: cast },
+                ) => Place::Nav {
                     owner,
                     property,
                     type_name,
                     cast: Some(cast.clone()),
                 },
                 (Some(single @ Place::Single { .. }), Step::Cast { .. }) => single,
-                (Some(Place::Entity { set, id, .. } | Place::Linked { set, id, .. }), Step::Nav { property, collection, type_name }) => {
+                (
+                    Some(Place::Entity { set, id, .. } | Place::Linked { set, id, .. }),
+                    Step::Nav {
+                        property,
+                        collection,
+                        type_name,
+                    },
+                ) => {
                     if *collection {
                         Place::Nav {
                             owner: Owner { set, id },
@@ -237,7 +324,14 @@ impl Call<'_> {
                         }
                     }
                 }
-                (Some(Place::Single { key, .. }), Step::Nav { property, collection, type_name }) => {
+                (
+                    Some(Place::Single { key, .. }),
+                    Step::Nav {
+                        property,
+                        collection,
+                        type_name,
+                    },
+                ) => {
                     if *collection {
                         Place::Set {
                             set: format!("{key}/{property}"),
@@ -251,13 +345,35 @@ impl Call<'_> {
                         }
                     }
                 }
-                (Some(Place::Nav { owner, property, type_name, .. }), Step::Ref) => Place::Refs { owner, property, type_name },
-                (Some(Place::Linked { owner, property, id, .. }), Step::Ref) => Place::LinkRef {
+                (
+                    Some(Place::Nav {
+                        owner,
+                        property,
+                        type_name,
+                        ..
+                    }),
+                    Step::Ref,
+                ) => Place::Refs {
+                    owner,
+                    property,
+                    type_name,
+                },
+                (
+                    Some(Place::Linked {
+                        owner,
+                        property,
+                        id,
+                        ..
+                    }),
+                    Step::Ref,
+                ) => Place::LinkRef {
                     owner,
                     property,
                     target: id,
                 },
-                (Some(collection @ (Place::Set { .. } | Place::Nav { .. })), Step::Count) => Place::Count(Box::new(collection)),
+                (Some(collection @ (Place::Set { .. } | Place::Nav { .. })), Step::Count) => {
+                    Place::Count(Box::new(collection))
+                }
                 (_, Step::Operation { segment }) => Place::Unserved {
                     what: format!("'{segment}' is an action or a function"),
                 },
@@ -265,7 +381,10 @@ impl Call<'_> {
                     what: "media streams ($value) are not stored".to_owned(),
                 },
                 (_, other) => Place::Unserved {
-                    what: format!("the step {other:?} of {} is not one the engine serves", self.route.template),
+                    what: format!(
+                        "the step {other:?} of {} is not one the engine serves",
+                        self.route.template
+                    ),
                 },
             };
             place = Some(next);
@@ -285,13 +404,21 @@ impl Call<'_> {
 
 /// The stored id of an entity (falls back to the id asked for).
 fn entity_id(entity: &Value, asked: &str) -> String {
-    entity.get("id").and_then(Value::as_str).unwrap_or(asked).to_owned()
+    entity
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or(asked)
+        .to_owned()
 }
 
 /// The schema an entity's `@odata.type` names.
 fn entity_type(hierarchy: &graph_spec::hierarchy::Hierarchy, entity: &Value) -> Option<String> {
     let t = entity.get("@odata.type")?.as_str()?;
-    Some(hierarchy.schema_for_odata_type(t).map_or_else(|| t.trim_start_matches('#').to_owned(), str::to_owned))
+    Some(
+        hierarchy
+            .schema_for_odata_type(t)
+            .map_or_else(|| t.trim_start_matches('#').to_owned(), str::to_owned),
+    )
 }
 
 /// Serves a routed, authorized and validated request.
@@ -301,39 +428,99 @@ pub(crate) fn serve(call: &Call<'_>, store: &mut Store) -> Response {
         Err(response) => return response,
     };
     match (call.op.method, place) {
-        ("GET", Place::Set { set, type_name, cast }) => {
+        (
+            "GET",
+            Place::Set {
+                set,
+                type_name,
+                cast,
+            },
+        ) => {
             let items: Vec<Value> = store.entities(&set).cloned().collect();
             collection::list(call, items, &set, type_name.as_deref(), cast.as_deref())
         }
-        ("POST", Place::Set { set, type_name, .. }) => collection::create(call, store, &set, type_name.as_deref()),
-        ("GET", Place::Nav { owner, property, type_name, cast }) => {
+        ("POST", Place::Set { set, type_name, .. }) => {
+            collection::create(call, store, &set, type_name.as_deref())
+        }
+        (
+            "GET",
+            Place::Nav {
+                owner,
+                property,
+                type_name,
+                cast,
+            },
+        ) => {
             let items: Vec<Value> = store
                 .links(&owner.set, &owner.id, &property)
                 .into_iter()
                 .filter_map(|id| store.find(id).map(|(_, e)| e.clone()))
                 .collect();
-            let name = type_name.as_deref().map_or_else(|| property.clone(), super::context::set_of_type);
+            let name = type_name
+                .as_deref()
+                .map_or_else(|| property.clone(), super::context::set_of_type);
             collection::list(call, items, &name, type_name.as_deref(), cast.as_deref())
         }
         ("GET", Place::Count(inner)) => collection::count(call, store, &inner),
         ("GET", Place::Entity { set, id, .. }) => object::get_entity(call, store, &set, &id, &set),
-        ("GET", Place::Linked { set, id, type_name, .. }) => {
-            let context = type_name.as_deref().map_or_else(|| set.clone(), super::context::set_of_type);
+        (
+            "GET",
+            Place::Linked {
+                set, id, type_name, ..
+            },
+        ) => {
+            let context = type_name
+                .as_deref()
+                .map_or_else(|| set.clone(), super::context::set_of_type);
             object::get_entity(call, store, &set, &id, &context)
         }
-        ("PATCH", Place::Entity { set, id, type_name } | Place::Linked { set, id, type_name, .. }) => {
-            object::patch_entity(call, store, &set, &id, type_name.as_deref())
-        }
+        (
+            "PATCH",
+            Place::Entity { set, id, type_name }
+            | Place::Linked {
+                set, id, type_name, ..
+            },
+        ) => object::patch_entity(call, store, &set, &id, type_name.as_deref()),
         ("DELETE", Place::Entity { set, id, .. }) => object::delete_entity(call, store, &set, &id),
-        ("GET", Place::Single { key, type_name }) => object::get_single(call, store, &key, type_name.as_deref()),
-        ("PATCH", Place::Single { key, type_name }) => object::patch_single(call, store, &key, type_name.as_deref()),
-        ("PUT", Place::Single { key, type_name }) => object::put_single(call, store, &key, type_name.as_deref()),
+        ("GET", Place::Single { key, type_name }) => {
+            object::get_single(call, store, &key, type_name.as_deref())
+        }
+        ("PATCH", Place::Single { key, type_name }) => {
+            object::patch_single(call, store, &key, type_name.as_deref())
+        }
+        ("PUT", Place::Single { key, type_name }) => {
+            object::put_single(call, store, &key, type_name.as_deref())
+        }
         ("DELETE", Place::Single { key, .. }) => object::reset_single(call, store, &key),
-        ("POST", Place::Refs { owner, property, type_name }) => refs::add(call, store, &owner, &property, type_name.as_deref()),
-        ("GET", Place::Refs { owner, property, type_name }) => refs::list(call, store, &owner, &property, type_name.as_deref()),
-        ("DELETE", Place::LinkRef { owner, property, target }) => refs::remove(call, store, &owner, &property, &target),
+        (
+            "POST",
+            Place::Refs {
+                owner,
+                property,
+                type_name,
+            },
+        ) => refs::add(call, store, &owner, &property, type_name.as_deref()),
+        (
+            "GET",
+            Place::Refs {
+                owner,
+                property,
+                type_name,
+            },
+        ) => refs::list(call, store, &owner, &property, type_name.as_deref()),
+        (
+            "DELETE",
+            Place::LinkRef {
+                owner,
+                property,
+                target,
+            },
+        ) => refs::remove(call, store, &owner, &property, &target),
         (_, Place::Unserved { what }) => call.not_implemented(&what),
-        (method, place) => call.not_implemented(&format!("{method} on {} is not a generic behaviour", describe(&place))),
+        (method, place) => call.not_implemented(&format!(
+            "{method} on {} is not a generic behaviour",
+            describe(&place)
+        )),
     }
 }
 
@@ -354,9 +541,13 @@ fn describe(place: &Place) -> &'static str {
 /// The response for a broken overlay rule.
 pub(crate) fn broken(rule: super::rules::Broken, ctx: &Ctx) -> Response {
     match rule {
-        super::rules::Broken::Required { property, message } => {
-            graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, Some(property), ctx)
-        }
+        super::rules::Broken::Required { property, message } => graph_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            message,
+            Some(property),
+            ctx,
+        ),
         super::rules::Broken::Missing { id } => not_found(&id, ctx),
     }
 }

@@ -13,11 +13,16 @@ use crate::store::Store;
 /// The object's answer to a read or a write: 204 when the spec says so, else the object.
 fn respond(call: &Call<'_>, object: Value, context: String, default: StatusCode) -> Response {
     let status = call.status(default);
-    if status == StatusCode::NO_CONTENT || (call.op.method != "GET" && !call.op.success_has_content) {
+    if status == StatusCode::NO_CONTENT || (call.op.method != "GET" && !call.op.success_has_content)
+    {
         return no_content(call.ctx);
     }
     let select = call.query.select.as_deref();
-    json_response(status, with_context(project(object, select), context), call.ctx)
+    json_response(
+        status,
+        with_context(project(object, select), context),
+        call.ctx,
+    )
 }
 
 /// Merges the body into `current`: absent members keep their value, `null` clears, `id` may
@@ -30,7 +35,10 @@ fn merge(call: &Call<'_>, current: &Map<String, Value>) -> Result<Map<String, Va
             "id" => {
                 if let Some(existing) = current.get("id") {
                     if existing != &v {
-                        return Err(bad_request("The property 'id' is read-only and cannot be changed.", call.ctx));
+                        return Err(bad_request(
+                            "The property 'id' is read-only and cannot be changed.",
+                            call.ctx,
+                        ));
                     }
                 }
             }
@@ -42,15 +50,32 @@ fn merge(call: &Call<'_>, current: &Map<String, Value>) -> Result<Map<String, Va
     Ok(merged)
 }
 
-pub(super) fn get_entity(call: &Call<'_>, store: &Store, set: &str, id: &str, context_name: &str) -> Response {
+pub(super) fn get_entity(
+    call: &Call<'_>,
+    store: &Store,
+    set: &str,
+    id: &str,
+    context_name: &str,
+) -> Response {
     let Some(entity) = store.entity(set, id) else {
         return not_found(id, call.ctx);
     };
     let select = call.query.select.as_deref();
-    respond(call, entity.clone(), context::entity(&call.ctx.base_url, context_name, select), StatusCode::OK)
+    respond(
+        call,
+        entity.clone(),
+        context::entity(&call.ctx.base_url, context_name, select),
+        StatusCode::OK,
+    )
 }
 
-pub(super) fn patch_entity(call: &Call<'_>, store: &mut Store, set: &str, id: &str, type_name: Option<&str>) -> Response {
+pub(super) fn patch_entity(
+    call: &Call<'_>,
+    store: &mut Store,
+    set: &str,
+    id: &str,
+    type_name: Option<&str>,
+) -> Response {
     let Some(current) = store.entity(set, id).and_then(Value::as_object) else {
         return not_found(id, call.ctx);
     };
@@ -67,7 +92,12 @@ pub(super) fn patch_entity(call: &Call<'_>, store: &mut Store, set: &str, id: &s
     if let Some(slot) = store.entity_mut(set, id) {
         *slot = merged.clone();
     }
-    respond(call, merged, context::entity(&call.ctx.base_url, set, None), StatusCode::OK)
+    respond(
+        call,
+        merged,
+        context::entity(&call.ctx.base_url, set, None),
+        StatusCode::OK,
+    )
 }
 
 pub(super) fn delete_entity(call: &Call<'_>, store: &mut Store, set: &str, id: &str) -> Response {
@@ -87,13 +117,30 @@ fn initial(call: &Call<'_>, type_name: Option<&str>) -> Map<String, Value> {
     object
 }
 
-pub(super) fn get_single(call: &Call<'_>, store: &mut Store, key: &str, type_name: Option<&str>) -> Response {
-    let object = store.singleton_or_insert(key, || Value::Object(initial(call, type_name))).clone();
+pub(super) fn get_single(
+    call: &Call<'_>,
+    store: &mut Store,
+    key: &str,
+    type_name: Option<&str>,
+) -> Response {
+    let object = store
+        .singleton_or_insert(key, || Value::Object(initial(call, type_name)))
+        .clone();
     let select = call.query.select.as_deref();
-    respond(call, object, context::entity(&call.ctx.base_url, key, select), StatusCode::OK)
+    respond(
+        call,
+        object,
+        context::entity(&call.ctx.base_url, key, select),
+        StatusCode::OK,
+    )
 }
 
-pub(super) fn patch_single(call: &Call<'_>, store: &mut Store, key: &str, type_name: Option<&str>) -> Response {
+pub(super) fn patch_single(
+    call: &Call<'_>,
+    store: &mut Store,
+    key: &str,
+    type_name: Option<&str>,
+) -> Response {
     let current = store
         .singleton(key)
         .and_then(Value::as_object)
@@ -106,7 +153,12 @@ pub(super) fn patch_single(call: &Call<'_>, store: &mut Store, key: &str, type_n
     write_single(call, store, key, type_name, merged)
 }
 
-pub(super) fn put_single(call: &Call<'_>, store: &mut Store, key: &str, type_name: Option<&str>) -> Response {
+pub(super) fn put_single(
+    call: &Call<'_>,
+    store: &mut Store,
+    key: &str,
+    type_name: Option<&str>,
+) -> Response {
     let mut replaced = initial(call, type_name);
     match merge(call, &replaced) {
         Ok(merged) => replaced = merged,
@@ -115,7 +167,13 @@ pub(super) fn put_single(call: &Call<'_>, store: &mut Store, key: &str, type_nam
     write_single(call, store, key, type_name, replaced)
 }
 
-fn write_single(call: &Call<'_>, store: &mut Store, key: &str, type_name: Option<&str>, object: Map<String, Value>) -> Response {
+fn write_single(
+    call: &Call<'_>,
+    store: &mut Store,
+    key: &str,
+    type_name: Option<&str>,
+    object: Map<String, Value>,
+) -> Response {
     if let Some(t) = type_name {
         if let Err(rule) = call.model.check_rules(t, &object, store) {
             return broken(rule, call.ctx);
@@ -123,7 +181,12 @@ fn write_single(call: &Call<'_>, store: &mut Store, key: &str, type_name: Option
     }
     let object = Value::Object(object);
     store.set_singleton(key, object.clone());
-    respond(call, object, context::entity(&call.ctx.base_url, key, None), StatusCode::OK)
+    respond(
+        call,
+        object,
+        context::entity(&call.ctx.base_url, key, None),
+        StatusCode::OK,
+    )
 }
 
 pub(super) fn reset_single(call: &Call<'_>, store: &mut Store, key: &str) -> Response {

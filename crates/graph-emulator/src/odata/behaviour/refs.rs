@@ -16,7 +16,10 @@ use crate::store::Store;
 /// `(collection, id)` of `http(s)://host[/prefix]/{version}/{collection}/{id}`; `None` for
 /// anything else (a bare id, a relative URL, a query or fragment, extra segments).
 pub(crate) fn parse_reference(url: &str) -> Option<(String, String)> {
-    let lower = url.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    let lower = url
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let rest = if lower.starts_with("https://") {
         url.get(8..)?
     } else if lower.starts_with("http://") {
@@ -31,15 +34,27 @@ pub(crate) fn parse_reference(url: &str) -> Option<(String, String)> {
     let segments: Vec<&str> = path.split('/').collect();
     match segments.as_slice() {
         [prefix @ .., version, collection, id]
-            if prefix.iter().all(|s| !s.is_empty()) && !version.is_empty() && !collection.is_empty() && !id.is_empty() =>
+            if prefix.iter().all(|s| !s.is_empty())
+                && !version.is_empty()
+                && !collection.is_empty()
+                && !id.is_empty() =>
         {
-            Some(((*collection).to_owned(), percent_decode_str(id).decode_utf8_lossy().into_owned()))
+            Some((
+                (*collection).to_owned(),
+                percent_decode_str(id).decode_utf8_lossy().into_owned(),
+            ))
         }
         _ => None,
     }
 }
 
-pub(super) fn add(call: &Call<'_>, store: &mut Store, owner: &Owner, property: &str, type_name: Option<&str>) -> Response {
+pub(super) fn add(
+    call: &Call<'_>,
+    store: &mut Store,
+    owner: &Owner,
+    property: &str,
+    type_name: Option<&str>,
+) -> Response {
     let invalid = || bad_request("Invalid URL format specified in payload.", call.ctx);
     let Some((collection, id)) = call
         .body
@@ -65,21 +80,35 @@ pub(super) fn add(call: &Call<'_>, store: &mut Store, owner: &Owner, property: &
     let targets = &call.op.rules.ref_targets;
     if !targets.is_empty() && !targets.iter().any(|t| is_of_type(hierarchy, target, t)) {
         let message = call.op.rules.ref_target_message.clone().unwrap_or_else(|| {
-            format!("Unsupported referenced-object resource identifier for link property '{property}'.")
+            format!(
+                "Unsupported referenced-object resource identifier for link property '{property}'."
+            )
         });
         return bad_request(message, call.ctx);
     }
-    let stored_id = target.get("id").and_then(Value::as_str).unwrap_or(&id).to_owned();
+    let stored_id = target
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or(&id)
+        .to_owned();
     if !store.link(&owner.set, &owner.id, property, &stored_id) {
         return bad_request(
-            format!("One or more added object references already exist for the following modified properties: '{property}'."),
+            format!(
+                "One or more added object references already exist for the following modified properties: '{property}'."
+            ),
             call.ctx,
         );
     }
     empty(call.status(StatusCode::NO_CONTENT), call.ctx)
 }
 
-pub(super) fn list(call: &Call<'_>, store: &Store, owner: &Owner, property: &str, type_name: Option<&str>) -> Response {
+pub(super) fn list(
+    call: &Call<'_>,
+    store: &Store,
+    owner: &Owner,
+    property: &str,
+    type_name: Option<&str>,
+) -> Response {
     let base = &call.ctx.base_url;
     let value: Vec<Value> = store
         .links(&owner.set, &owner.id, property)
@@ -99,7 +128,13 @@ pub(super) fn list(call: &Call<'_>, store: &Store, owner: &Owner, property: &str
     )
 }
 
-pub(super) fn remove(call: &Call<'_>, store: &mut Store, owner: &Owner, property: &str, target: &str) -> Response {
+pub(super) fn remove(
+    call: &Call<'_>,
+    store: &mut Store,
+    owner: &Owner,
+    property: &str,
+    target: &str,
+) -> Response {
     if !store.unlink(&owner.set, &owner.id, property, target) {
         return not_found(target, call.ctx);
     }
@@ -113,8 +148,14 @@ mod tests {
     #[test]
     fn reference_urls() {
         let ok = |url: &str| parse_reference(url).unwrap_or_else(|| panic!("{url} rejected"));
-        assert_eq!(ok("https://graph.microsoft.com/v1.0/directoryObjects/abc"), ("directoryObjects".into(), "abc".into()));
-        assert_eq!(ok("HTTP://127.0.0.1:9/beta/DirectoryObjects/a%20b").1, "a b");
+        assert_eq!(
+            ok("https://graph.microsoft.com/v1.0/directoryObjects/abc"),
+            ("directoryObjects".into(), "abc".into())
+        );
+        assert_eq!(
+            ok("HTTP://127.0.0.1:9/beta/DirectoryObjects/a%20b").1,
+            "a b"
+        );
         assert_eq!(ok("https://graph.microsoft.com/v1.0/users/abc").0, "users");
         for bad in [
             "abc",
