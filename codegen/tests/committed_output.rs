@@ -20,7 +20,10 @@ fn lock_records_the_spec_hash() {
     let spec = codegen::workspace::normalize_newlines(&spec);
     let lock = std::fs::read_to_string(root.join(codegen::workspace::LOCK)).expect("lock");
     let lock: serde_json::Value = serde_json::from_str(&lock).expect("lock is JSON");
-    assert_eq!(lock["sha256"], codegen::workspace::sha256_hex(spec.as_bytes()));
+    assert_eq!(
+        lock["sha256"],
+        codegen::workspace::sha256_hex(spec.as_bytes())
+    );
 }
 
 #[test]
@@ -163,10 +166,17 @@ fn a_crlf_checkout_is_not_stale() {
     let copy = std::env::temp_dir().join(format!("graph-beta-rs-crlf-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&copy);
     let mut converted = 0;
-    for dir in ["specs", "crates", "codegen/snapshot", "codegen/tests/fixtures"] {
+    for dir in [
+        "specs",
+        "crates",
+        "codegen/snapshot",
+        "codegen/tests/fixtures",
+    ] {
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 let rel = path.strip_prefix(&root).unwrap().to_path_buf();
@@ -177,7 +187,9 @@ fn a_crlf_checkout_is_not_stale() {
                     stack.push(path);
                     continue;
                 }
-                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
                 let target = copy.join(&rel);
                 std::fs::create_dir_all(target.parent().unwrap()).unwrap();
                 std::fs::write(&target, text.replace('\n', "\r\n")).unwrap();
@@ -186,7 +198,8 @@ fn a_crlf_checkout_is_not_stale() {
         }
     }
     assert!(converted > 50, "copied {converted} files");
-    let drift = codegen::workspace::check(&copy).unwrap_or_else(|e| panic!("generation failed: {e}"));
+    let drift =
+        codegen::workspace::check(&copy).unwrap_or_else(|e| panic!("generation failed: {e}"));
     let _ = std::fs::remove_dir_all(&copy);
     assert!(drift.is_empty(), "a CRLF checkout looks stale:\n{drift:?}");
 }

@@ -42,6 +42,7 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let stats = Arc::clone(&shared.connections);
     let router = Router::new().fallback(handle).with_state(shared);
     let mut connections = JoinSet::new();
     loop {
@@ -55,11 +56,16 @@ pub(crate) async fn serve(
                     continue;
                 };
                 let (router, shutdown) = (router.clone(), shutdown.clone());
+                let open = stats.opened();
                 match &tls {
-                    None => connections.spawn(serve_connection(stream, router, shutdown)),
+                    None => connections.spawn(async move {
+                        let _open = open;
+                        serve_connection(stream, router, shutdown).await;
+                    }),
                     Some(tls) => {
                         let handshake = tls.accept(stream);
                         connections.spawn(async move {
+                            let _open = open;
                             // A client that fails the handshake (distrusts the certificate, speaks
                             // plain HTTP) is dropped; it sees the TLS error on its side.
                             if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
@@ -112,5 +118,36 @@ where
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }
+    }
+}
+
+/// Connections accepted so far and open now (see [`Emulator::connections`](crate::Emulator::connections)).
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionStats {
+    accepted: std::sync::atomic::AtomicU64,
+    open: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Counts one open connection until dropped.
+pub(crate) struct Open(Arc<std::sync::atomic::AtomicU64>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl ConnectionStats {
+    fn opened(&self) -> Open {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.accepted.fetch_add(1, SeqCst);
+        self.open.fetch_add(1, SeqCst);
+        Open(Arc::clone(&self.open))
+    }
+
+    /// `(accepted, open)`.
+    pub(crate) fn now(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.accepted.load(SeqCst), self.open.load(SeqCst))
     }
 }

@@ -353,6 +353,7 @@ impl EmulatorBuilder {
             identity: Identity::new(Arc::clone(&store), self.identity, self.seed.apps().to_vec()),
             store,
             log: Mutex::new(Vec::new()),
+            connections: Arc::default(),
             auth: self.auth,
             hooks: self.hooks,
             origin,
@@ -466,6 +467,12 @@ impl Emulator {
     /// The fault script; see [`Faults::on`].
     pub fn faults(&self) -> Faults {
         self.shared.faults.clone()
+    }
+
+    /// Client connections accepted so far and open now: `(accepted, open)`. A client that
+    /// reuses its connections keeps `accepted` low; one that leaks them keeps `open` up.
+    pub fn connections(&self) -> (u64, u64) {
+        self.shared.connections.now()
     }
 
     /// Every request received so far, oldest first.
