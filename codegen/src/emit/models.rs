@@ -55,6 +55,11 @@ pub fn emit(
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::with_capacity(api.models.len() + 1);
     files.push(emit_lib(api, areas, dir, spec_path)?);
+    files.push(render(
+        format!("{dir}/src/all_models.rs"),
+        spec_path,
+        emit_all_models(api),
+    )?);
     for model in api.models.values() {
         let tokens = emit_model(api, model);
         files.push(render(
@@ -64,6 +69,31 @@ pub fn emit(
         )?);
     }
     Ok(files)
+}
+
+/// `all_models.rs`: `for_each_model!`, which hands every model type to a macro.
+fn emit_all_models(api: &Api) -> TokenStream {
+    let all_models = api
+        .models
+        .values()
+        .filter(|m| !matches!(m.kind, ModelKind::Alias(_)))
+        .map(|m| {
+            let name = format_ident!("{}", m.rust_name);
+            quote!($crate::#name)
+        });
+    quote! {
+        //! [`for_each_model!`](crate::for_each_model): every model type, for code that must visit
+        //! each one (the fuzz harness decodes arbitrary input into all of them).
+
+        /// Calls `$callback!` with every model type of the crate (with `all-areas`).
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! for_each_model {
+            ($callback:ident) => {
+                $callback! { #(#all_models),* }
+            };
+        }
+    }
 }
 
 fn emit_lib(
@@ -127,6 +157,10 @@ fn emit_lib(
         #(#blocks)*
 
         pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};
+
+        #[cfg(feature = "all-areas")]
+        #[rustfmt::skip]
+        mod all_models;
     };
     render(format!("{dir}/src/lib.rs"), spec_path, tokens)
 }

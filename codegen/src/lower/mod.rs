@@ -62,6 +62,7 @@ impl<'a> Lowerer<'a> {
         let mut module_scope = Scope::new();
         // Modules the generated crate root declares itself.
         module_scope.reserve("lib");
+        module_scope.reserve("all_models");
         module_scope.reserve("prelude");
         let keys: Vec<&String> = doc
             .components

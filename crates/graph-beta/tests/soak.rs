@@ -17,6 +17,9 @@ use graph_emulator::{Emulator, Fault, Seed};
 
 const CONCURRENCY: usize = 16;
 
+/// The two tests count this process's sockets and tasks: run them one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Resident memory of this process, in KiB (Linux).
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -63,6 +66,7 @@ async fn settle(graph: &Emulator) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_run_reuses_connections_and_holds_memory_flat() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let total: usize = std::env::var("GRAPH_SOAK_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -103,7 +107,7 @@ async fn a_long_run_reuses_connections_and_holds_memory_flat() {
     graph.clear_requests();
     let rss_start = rss_kib();
     let sockets_start = sockets();
-    let (accepted_start, _) = graph.connections();
+    let (accepted_start, open_start) = graph.connections();
     let started = Instant::now();
     let mut max_sockets = 0;
     let mut done = 0;
@@ -120,7 +124,7 @@ async fn a_long_run_reuses_connections_and_holds_memory_flat() {
     let (accepted_end, open_end) = graph.connections();
     eprintln!(
         "soak: {total} requests in {:.1} s ({:.0}/s) at concurrency {CONCURRENCY}; RSS {:?} KiB -> {:?} KiB; \
-         sockets at start {:?}, at most {max_sockets}; connections accepted during the run {}, open at the end {open_end}",
+         sockets at start {:?}, at most {max_sockets}; connections open after the warm-up {open_start}, accepted during the run {}, open at the end {open_end}",
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64(),
         rss_start,
@@ -128,19 +132,27 @@ async fn a_long_run_reuses_connections_and_holds_memory_flat() {
         sockets_start,
         accepted_end - accepted_start,
     );
+    // The warm-up may open more connections than the concurrency: hyper's pool races a new
+    // connection against an idle one coming back and keeps the winner and the loser both
+    // (seen here: 19 to 29 at concurrency 16). After it, the pool must not grow.
     assert!(
-        accepted_end - accepted_start <= CONCURRENCY as u64,
+        open_start <= 4 * CONCURRENCY as u64,
+        "{open_start} connections after the warm-up at concurrency {CONCURRENCY}"
+    );
+    assert!(
+        accepted_end - accepted_start <= CONCURRENCY as u64 / 4,
         "connections are reused: {} new ones for {total} requests",
         accepted_end - accepted_start
     );
     assert!(
-        open_end <= CONCURRENCY as u64 + 1,
-        "{open_end} connections open"
+        open_end <= open_start + CONCURRENCY as u64 / 4,
+        "{open_end} connections open at the end, {open_start} after the warm-up"
     );
     // Client and server ends of each pooled connection, the listener, and a little slack.
+    let bound = 2 * (open_start as usize + CONCURRENCY / 4) + 8;
     assert!(
-        max_sockets <= 2 * (CONCURRENCY + 1) + 4,
-        "{max_sockets} sockets"
+        max_sockets <= bound,
+        "{max_sockets} sockets (bound {bound})"
     );
     if let (Some(start), Some(end)) = (rss_start, rss_end) {
         assert!(
@@ -152,6 +164,7 @@ async fn a_long_run_reuses_connections_and_holds_memory_flat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_requests_and_streams_leak_no_task_or_connection() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let graph = start(Emulator::builder().seed(owners_tenant(30))).await;
     let metrics = tokio::runtime::Handle::current().metrics();
     let tasks_before = metrics.num_alive_tasks();

@@ -30,13 +30,18 @@ type Seen = Arc<Mutex<Vec<String>>>;
 async fn https_server() -> (u16, Seen) {
     let certs = vec![CertificateDer::from_pem_slice(CERT).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
-    // The process default provider (ring, which this installs), or else the one provider
-    // the build enabled (aws-lc-rs).
-    graph_beta::runtime::ensure_crypto_provider().unwrap();
-    let config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
+    // The test server names its provider (ring) rather than relying on a process default:
+    // in the aws-lc-rs build both rustls providers are compiled in (the emulator, a
+    // dev-dependency, uses ring), and rustls then picks no default on its own. The client
+    // under test keeps whichever provider the build selected.
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -108,6 +108,17 @@ impl Client {
         Ok(format!("{}/{entity_set}/{id}", self.inner.service_root))
     }
 
+    /// Checks a next link (`@odata.nextLink` you stored, say) the way paging does before
+    /// following one: an absolute URL with the service root's scheme, host and port and no
+    /// credentials. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidNextLink`] saying what is wrong with it.
+    pub fn check_next_link(&self, link: &str) -> Result<reqwest::Url, Error> {
+        crate::url::check_next_link(self, "(next link check)", link)
+    }
+
     /// Starts a request for a pageable `operation` (see [`PagedRequest`](crate::PagedRequest)): awaiting it gives
     /// the first page; its streams follow `@odata.nextLink`.
     pub fn paged<T: serde::de::DeserializeOwned + Send + 'static>(

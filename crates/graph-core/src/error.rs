@@ -373,6 +373,14 @@ fn lenient_inner<'de, D: Deserializer<'de>>(d: D) -> Result<Option<InnerError>, 
     Ok(serde_json::from_value(v).ok())
 }
 
+impl GraphError {
+    /// Reads a Graph error body (`{"error": {"code", "message", …}}`); `None` when the body is
+    /// not one.
+    pub fn from_body(body: &[u8]) -> Option<Self> {
+        parse_graph_error(body)
+    }
+}
+
 /// Parses a Graph error body (`{"error": {...}}`); `None` if it is not one.
 pub(crate) fn parse_graph_error(body: &[u8]) -> Option<GraphError> {
     #[derive(Deserialize)]

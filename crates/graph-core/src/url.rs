@@ -1,5 +1,6 @@
 //! The URL of a request: the client's service root, the rendered path (parameters validated
-//! and encoded, see [`crate::path`]) and the query (names and values encoded when added).
+//! and encoded, see [`crate::path`]) and the query (names and values encoded when added); or a
+//! next link, checked to point at the service root.
 
 use crate::error::Error;
 use crate::path::RequestPath;
@@ -24,6 +25,42 @@ pub(crate) fn request_url(
     reqwest::Url::parse(&url).map_err(|e| Error::InvalidInput {
         message: format!("could not build the request URL for {operation_id}: {e}"),
     })
+}
+
+/// Parses a next link and checks it points at the client's service root.
+pub(crate) fn check_next_link(
+    client: &crate::Client,
+    operation_id: &'static str,
+    link: &str,
+) -> Result<reqwest::Url, Error> {
+    let refuse = |reason: String| Error::InvalidNextLink {
+        operation_id,
+        reason,
+    };
+    let url = reqwest::Url::parse(link)
+        .map_err(|e| refuse(format!("it is not an absolute URL ({e})")))?;
+    let root = reqwest::Url::parse(client.service_root())
+        .map_err(|e| refuse(format!("the client's service root is not a URL ({e})")))?;
+    let origin = |u: &reqwest::Url| {
+        format!(
+            "{}://{}:{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port_or_known_default()
+                .map_or_else(String::new, |p| p.to_string())
+        )
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("it carries credentials".to_owned()));
+    }
+    if origin(&url) != origin(&root) || url.host_str().is_none() {
+        return Err(refuse(format!(
+            "it points at {}, not at the service root's {}",
+            origin(&url),
+            origin(&root)
+        )));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]

@@ -183,6 +183,18 @@ pub const DEFAULT_SPEC: &str = include_str!("../../../specs/graph-beta.yaml");
 /// The API version, the first path segment of every route.
 pub const API_VERSION: &str = "beta";
 
+/// Reads an OpenAPI document (YAML or JSON) the way [`EmulatorBuilder::start`] does — shapes,
+/// routes, rules — without binding anything: whether the emulator could serve it.
+///
+/// # Errors
+///
+/// [`Error::Spec`] saying what is wrong.
+pub fn check_spec(yaml: &str) -> Result<(), Error> {
+    odata::Model::load(yaml)
+        .map(drop)
+        .map_err(|e| Error::Spec(e.to_string()))
+}
+
 /// What can go wrong starting an emulator.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

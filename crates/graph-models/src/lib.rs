@@ -76,3 +76,7 @@ models! {
 }
 
 pub use graph_types::{AdditionalProperties, FlexNumber, Nullable};
+
+#[cfg(feature = "all-areas")]
+#[rustfmt::skip]
+mod all_models;

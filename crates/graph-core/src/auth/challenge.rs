@@ -5,7 +5,7 @@ use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
 
 /// Finds a CAE claims challenge (`claims="<base64>"`) in the `WWW-Authenticate` headers and
 /// returns the decoded JSON text.
-pub(crate) fn claims_challenge(headers: &HeaderMap) -> Option<String> {
+pub fn claims_challenge(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()

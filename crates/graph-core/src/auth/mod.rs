@@ -27,6 +27,7 @@ mod error_bodies;
 mod azure;
 
 pub use cache::TokenCache;
+pub use challenge::claims_challenge;
 pub use error::{CredentialError, CredentialErrorKind, EntraError};
 
 #[cfg(feature = "device-code")]
