@@ -6,7 +6,12 @@ use serde_json::Value;
 ///
 /// Entries are appended when the emulator has decided its answer, before the answer is sent, so a
 /// test that has its response can read the entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The fields hold the request exactly as received, credentials included; its `Debug` (what a
+/// failed `assert_eq!` prints into a CI log) shows `Authorization` and `Cookie` values and form
+/// bodies (token requests: secrets, assertions, device codes, refresh tokens) as
+/// `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// The HTTP method, e.g. `PATCH`.
     pub method: String,
@@ -23,6 +28,59 @@ pub struct RecordedRequest {
     pub operation_id: Option<String>,
     /// The status answered; `None` when the connection was dropped on purpose.
     pub status: Option<u16>,
+}
+
+/// Header names whose values `Debug` hides.
+const SECRET_HEADERS: &[&str] = &["authorization", "cookie", "proxy-authorization"];
+
+impl std::fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
+                (
+                    name.as_str(),
+                    if secret { "<redacted>" } else { value.as_str() },
+                )
+            })
+            .collect();
+        let form = self
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        let body: &dyn std::fmt::Debug = match self.body_text() {
+            _ if self.body.is_empty() => &"",
+            _ if form => &"<redacted form>",
+            Some(text) => &Text(text),
+            None => &Bytes(self.body.len()),
+        };
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body", body)
+            .field("operation_id", &self.operation_id)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+struct Text<'a>(&'a str);
+
+impl std::fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+struct Bytes(usize);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes, not UTF-8>", self.0)
+    }
 }
 
 impl RecordedRequest {
