@@ -9,11 +9,8 @@ use reqwest::header::HeaderValue;
 
 use crate::auth::{Credential, TokenRequest};
 use crate::cloud::Cloud;
-use crate::decode::Decoder;
 use crate::error::Error;
-use crate::operation::OperationMeta;
-use crate::path::{RequestPath, encode_param};
-use crate::request::Request;
+use crate::path::encode_param;
 use crate::retry::RetryPolicy;
 
 /// The default connect timeout.
@@ -117,28 +114,6 @@ impl Client {
     /// [`Error::InvalidNextLink`] saying what is wrong with it.
     pub fn check_next_link(&self, link: &str) -> Result<reqwest::Url, Error> {
         crate::url::check_next_link(self, "(next link check)", link)
-    }
-
-    /// Starts a request for a pageable `operation` (see [`PagedRequest`](crate::PagedRequest)): awaiting it gives
-    /// the first page; its streams follow `@odata.nextLink`.
-    pub fn paged<T: serde::de::DeserializeOwned + Send + 'static>(
-        &self,
-        operation: &'static OperationMeta,
-        path: RequestPath,
-        decoder: Decoder<crate::Page<T>>,
-    ) -> crate::PagedRequest<T> {
-        crate::PagedRequest::new(self.clone(), operation, path, decoder)
-    }
-
-    /// Starts a request for `operation`. Nothing is validated or sent until
-    /// [`Request::send`] (or `.await`).
-    pub fn request<T>(
-        &self,
-        operation: &'static OperationMeta,
-        path: RequestPath,
-        decoder: Decoder<T>,
-    ) -> Request<T> {
-        Request::new(self.clone(), operation, path, decoder)
     }
 }
 

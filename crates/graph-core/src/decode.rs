@@ -6,8 +6,11 @@
 
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use crate::page::Page;
 
 /// A function that decodes a successful response body.
 pub type Decoder<T> = fn(&[u8]) -> Result<T, DecodeError>;
@@ -103,11 +106,33 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
     Ok(serde_json::from_value(value)?)
 }
 
-/// Decodes one page of a pageable operation: `{"value": [...], "@odata.nextLink"?,
-/// "@odata.count"?, "@odata.deltaLink"?}`. Other members are ignored; an empty body or one
-/// without a `value` array is an error.
-pub fn page<T: DeserializeOwned>(body: &[u8]) -> Result<crate::Page<T>, DecodeError> {
-    crate::paging::decode_page(body)
+#[derive(Deserialize)]
+struct Envelope<T> {
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.count", default)]
+    count: Option<i64>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
+}
+
+/// Decodes one page of a pageable operation: `{"value": [items], "@odata.nextLink"?, "@odata.count"?,
+/// "@odata.deltaLink"?}`; other members (`@odata.context`, `@microsoft.graph.tips`) are
+/// ignored. An empty body, or one without a `value` array, is an error.
+pub fn page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, DecodeError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeError::new(
+            "expected a page of a collection but the response body was empty",
+        ));
+    }
+    let envelope: Envelope<T> = serde_json::from_slice(body)?;
+    Ok(Page {
+        items: envelope.value,
+        next_link: envelope.next_link,
+        count: envelope.count,
+        delta_link: envelope.delta_link,
+    })
 }
 
 /// Decodes a `text/plain` body (such as `$count`) by parsing its trimmed text.

@@ -21,86 +21,32 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::decode::{DecodeError, Decoder};
+use crate::decode::Decoder;
 use crate::error::Error;
+use crate::operation::OperationMeta;
+use crate::page::Page;
+use crate::path::RequestPath;
 use crate::request::{Replay, Request};
 use crate::retry::RetryPolicy;
 
-/// One page of a collection.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Page<T> {
-    /// The items of this page (`value`).
-    pub items: Vec<T>,
-    /// The next page's URL (`@odata.nextLink`); `None` on the last page.
-    pub next_link: Option<String>,
-    /// The size of the whole collection (`@odata.count`), when `$count=true` was asked.
-    pub count: Option<i64>,
-    /// The link for changes from now on (`@odata.deltaLink`), on the last page of a delta query.
-    pub delta_link: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// A page of `items` and nothing else.
-    pub fn new(items: Vec<T>) -> Self {
-        Self {
-            items,
-            next_link: None,
-            count: None,
-            delta_link: None,
-        }
-    }
-
-    /// Whether another page follows.
-    pub fn has_next(&self) -> bool {
-        self.next_link.is_some()
-    }
-}
-
-impl<T> IntoIterator for Page<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
-    }
-}
-
-#[derive(Deserialize)]
-struct Envelope<T> {
-    value: Vec<T>,
-    #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
-    #[serde(rename = "@odata.count", default)]
-    count: Option<i64>,
-    #[serde(rename = "@odata.deltaLink", default)]
-    delta_link: Option<String>,
-}
-
-/// Decodes one page: `{"value": [items], "@odata.nextLink"?, "@odata.count"?,
-/// "@odata.deltaLink"?}`; other members (`@odata.context`, `@microsoft.graph.tips`) are
-/// ignored. An empty body, or one without a `value` array, is an error.
-pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, DecodeError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(DecodeError::new(
-            "expected a page of a collection but the response body was empty",
-        ));
-    }
-    let envelope: Envelope<T> = serde_json::from_slice(body)?;
-    Ok(Page {
-        items: envelope.value,
-        next_link: envelope.next_link,
-        count: envelope.count,
-        delta_link: envelope.delta_link,
-    })
-}
-
 /// One page's request, boxed (it is large next to the other states of a stream).
 type FirstRequest<T> = Box<Request<Page<T>>>;
+
+impl Client {
+    /// Starts a request for a pageable `operation` (see [`PagedRequest`](crate::PagedRequest)): awaiting it gives
+    /// the first page; its streams follow `@odata.nextLink`.
+    pub fn paged<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        operation: &'static OperationMeta,
+        path: RequestPath,
+        decoder: Decoder<Page<T>>,
+    ) -> PagedRequest<T> {
+        PagedRequest::new(self.clone(), operation, path, decoder)
+    }
+}
 
 /// A request for a pageable operation.
 ///

@@ -17,6 +17,19 @@ use crate::path::{RequestPath, encode_query_name, encode_query_value};
 use crate::retry::RetryPolicy;
 use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
 
+impl Client {
+    /// Starts a request for `operation`. Nothing is validated or sent until
+    /// [`Request::send`] (or `.await`).
+    pub fn request<T>(
+        &self,
+        operation: &'static OperationMeta,
+        path: RequestPath,
+        decoder: Decoder<T>,
+    ) -> Request<T> {
+        Request::new(self.clone(), operation, path, decoder)
+    }
+}
+
 /// One call of an operation, configured with builder methods and sent with
 /// [`send`](Request::send) or `.await`.
 ///
