@@ -22,10 +22,9 @@ use std::time::{Duration, SystemTime};
 
 use emulator_common::*;
 use graph_beta::prelude::*;
-use graph_beta::runtime::reqwest;
 use graph_beta::runtime::{AzureIdentityOptions, DeviceCodeCredential};
 use graph_beta::{AccessToken, TokenCache, TokenRequest};
-use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, RecordedRequest, Seed, tls};
+use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, Seed};
 
 const APP: &str = "7e6d5c4b-3a29-4817-8615-a4b3c2d1e0f9";
 const CLIENT_SECRET: &str = "cs~Secret.Scan_client-secret-value";
@@ -40,22 +39,6 @@ fn apps() -> [App; 2] {
         App::confidential(APP, CLIENT_SECRET, &[OWNERS_SCOPE]),
         App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE]),
     ]
-}
-
-fn trusting_http() -> reqwest::Client {
-    graph_beta::runtime::ensure_crypto_provider().unwrap();
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(tls::TEST_CA_PEM.as_bytes()).unwrap())
-        .build()
-        .unwrap()
-}
-
-fn form_value(request: &RecordedRequest, name: &str) -> Option<String> {
-    let body = String::from_utf8_lossy(&request.body).into_owned();
-    let url = reqwest::Url::parse(&format!("http://form.invalid/?{body}")).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// The secrets in the emulator's log, by kind: what each token request carried and each
@@ -89,6 +72,13 @@ fn owners(
         .by_service_principal_id(AGENT)
         .agent_identity()
         .owners()
+}
+
+fn no_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 0,
+        ..fast_policy()
+    }
 }
 
 #[test]
@@ -271,10 +261,7 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
             .service_root(graph.base_url())
             .http_client(http.clone())
             .timeout(Duration::from_millis(50))
-            .retry_policy(RetryPolicy {
-                max_retries: 0,
-                ..fast_policy()
-            })
+            .retry_policy(no_retries())
             .build()
             .unwrap();
         let timeout = owners(&impatient)
@@ -292,10 +279,7 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         };
         let unreachable = Client::builder(StaticToken::new(own.secret()))
             .service_root(format!("http://127.0.0.1:{closed}/beta"))
-            .retry_policy(RetryPolicy {
-                max_retries: 0,
-                ..fast_policy()
-            })
+            .retry_policy(no_retries())
             .build()
             .unwrap();
         let transport = owners(&unreachable)

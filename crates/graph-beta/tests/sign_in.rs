@@ -26,7 +26,7 @@ use graph_beta::runtime::{
     AzureIdentityCredential, AzureIdentityOptions, DeviceCodeCredential, DeviceCodePrompt,
 };
 use graph_beta::{CredentialErrorKind, TokenCache};
-use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, RecordedRequest, tls};
+use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, RecordedRequest};
 
 const APP: &str = "3f1d1b2a-0c4e-4e5f-8a6b-7c8d9e0f1a2b";
 const APP_SECRET: &str = "Qx8~emulator.client-secret_value";
@@ -40,15 +40,6 @@ fn confidential_app() -> App {
 fn public_app() -> App {
     App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE, "AgentIdentity.Read.All"])
         .display_name("Copilot admin CLI")
-}
-
-/// A reqwest client that trusts the emulator's test CA (and nothing else added).
-fn trusting_http() -> reqwest::Client {
-    graph_beta::runtime::ensure_crypto_provider().unwrap();
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(tls::TEST_CA_PEM.as_bytes()).unwrap())
-        .build()
-        .unwrap()
 }
 
 async fn https_emulator() -> Emulator {
@@ -101,14 +92,6 @@ fn device_code_requests(graph: &Emulator) -> usize {
         .iter()
         .filter(|r| r.path.ends_with("/oauth2/v2.0/devicecode"))
         .count()
-}
-
-fn form_value(request: &RecordedRequest, name: &str) -> Option<String> {
-    let body = String::from_utf8_lossy(&request.body).into_owned();
-    let url = reqwest::Url::parse(&format!("http://form.invalid/?{body}")).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 async fn list_owners(client: &Client) -> Result<Vec<AnyDirectoryObject>, Error> {

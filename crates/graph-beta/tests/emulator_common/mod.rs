@@ -207,3 +207,26 @@ pub fn is_uuid(text: &str) -> bool {
             .zip([8, 4, 4, 4, 12])
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
+
+/// A reqwest client that trusts the emulator's test CA (`EmulatorBuilder::https`), and nothing
+/// else added.
+pub fn trusting_http() -> graph_beta::runtime::reqwest::Client {
+    use graph_beta::runtime::reqwest;
+    graph_beta::runtime::ensure_crypto_provider().unwrap();
+    reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(graph_emulator::tls::TEST_CA_PEM.as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+/// A field of a recorded form body (token requests), decoded.
+pub fn form_value(request: &RecordedRequest, name: &str) -> Option<String> {
+    let body = String::from_utf8_lossy(&request.body).into_owned();
+    let url =
+        graph_beta::runtime::reqwest::Url::parse(&format!("http://form.invalid/?{body}")).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

@@ -12,7 +12,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential, TokenRequestOptions};
@@ -172,20 +172,7 @@ impl AzureIdentityOptions {
     ///
     /// A custom cloud without an authority host, or no TLS provider for the default client.
     pub fn client_options(&self) -> Result<ClientOptions, CredentialError> {
-        let http = match &self.http {
-            Some(client) => client.clone(),
-            None => crate::tls::ensure_crypto_provider()
-                .map_err(|e| CredentialError::new(e.to_string()))
-                .and_then(|()| {
-                    reqwest::Client::builder()
-                        .connect_timeout(crate::DEFAULT_CONNECT_TIMEOUT)
-                        .timeout(Duration::from_secs(30))
-                        .build()
-                        .map_err(|e| {
-                            CredentialError::new(format!("could not build the HTTP client: {e}"))
-                        })
-                })?,
-        };
+        let http = super::http::sign_in_client(self.http.clone())?;
         let cloud = match (self.authority_host.as_deref(), self.cloud.national()) {
             (Some(host), _) => {
                 let mut custom = CustomConfiguration::default();

@@ -483,20 +483,7 @@ impl DeviceCodeCredentialBuilder {
             .set_token_uri(TokenUrl::new(authority.endpoint("token")).map_err(|e| {
                 CredentialError::new(format!("the token endpoint is not a URL: {e}"))
             })?);
-        let http = match self.http {
-            Some(client) => client,
-            None => crate::tls::ensure_crypto_provider()
-                .map_err(|e| CredentialError::new(e.to_string()))
-                .and_then(|()| {
-                    reqwest::Client::builder()
-                        .connect_timeout(crate::DEFAULT_CONNECT_TIMEOUT)
-                        .timeout(Duration::from_secs(30))
-                        .build()
-                        .map_err(|e| {
-                            CredentialError::new(format!("could not build the HTTP client: {e}"))
-                        })
-                })?,
-        };
+        let http = super::http::sign_in_client(self.http)?;
         let mut scopes = self.scopes;
         if self.offline_access
             && !scopes.is_empty()

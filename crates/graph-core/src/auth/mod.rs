@@ -22,6 +22,8 @@ mod authority;
 mod device_code;
 #[cfg(any(feature = "device-code", feature = "azure-identity"))]
 mod error_bodies;
+#[cfg(any(feature = "device-code", feature = "azure-identity"))]
+mod http;
 
 #[cfg(feature = "azure-identity")]
 mod azure;
