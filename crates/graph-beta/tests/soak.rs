@@ -10,6 +10,8 @@
 
 mod emulator_common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use emulator_common::*;
@@ -109,7 +111,19 @@ async fn a_long_run_reuses_connections_and_holds_memory_flat() {
     let sockets_start = sockets();
     let (accepted_start, open_start) = graph.connections();
     let started = Instant::now();
-    let mut max_sockets = 0;
+    // Sockets are sampled while requests are in flight, not only between batches.
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let sampling = Arc::clone(&sampling);
+        tokio::spawn(async move {
+            let mut max = 0;
+            while sampling.load(Ordering::Relaxed) {
+                max = max.max(sockets().unwrap_or(0));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            max
+        })
+    };
     let mut done = 0;
     while done < total {
         let batch = (total - done).min(2_000);
@@ -117,9 +131,10 @@ async fn a_long_run_reuses_connections_and_holds_memory_flat() {
         done += batch;
         // The emulator's request log is the emulator's memory, not the client's.
         graph.clear_requests();
-        max_sockets = max_sockets.max(sockets().unwrap_or(0));
     }
     let elapsed = started.elapsed();
+    sampling.store(false, Ordering::Relaxed);
+    let max_sockets = sampler.await.unwrap();
     let rss_end = rss_kib();
     let (accepted_end, open_end) = graph.connections();
     eprintln!(

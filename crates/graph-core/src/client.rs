@@ -13,12 +13,7 @@ use crate::error::Error;
 use crate::path::encode_param;
 use crate::retry::RetryPolicy;
 
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default whole-request timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
-/// The `User-Agent` sent by this crate (a suffix may be appended).
-pub const USER_AGENT: &str = concat!("graph-beta-rs/", env!("CARGO_PKG_VERSION"));
+use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 
 /// A Microsoft Graph beta client: service root, credential, HTTP client and policies.
 ///
@@ -113,7 +108,7 @@ impl Client {
     ///
     /// [`Error::InvalidNextLink`] saying what is wrong with it.
     pub fn check_next_link(&self, link: &str) -> Result<reqwest::Url, Error> {
-        crate::url::check_next_link(self, "(next link check)", link)
+        crate::url::check_next_link(self.service_root(), "(next link check)", link)
     }
 }
 
@@ -270,15 +265,17 @@ impl<C: From<Client>> ClientBuilder<C> {
             Some(client) => (Ok(client), self.timeout),
             None => {
                 let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-                let http = crate::tls::ensure_crypto_provider().and_then(|()| {
-                    reqwest::Client::builder()
-                        .connect_timeout(self.connect_timeout)
-                        .timeout(timeout)
-                        .build()
-                        .map_err(|e| Error::Config {
-                            message: format!("could not build the HTTP client: {e}"),
-                        })
-                });
+                let http = crate::tls::ensure_crypto_provider()
+                    .map_err(Error::from)
+                    .and_then(|()| {
+                        reqwest::Client::builder()
+                            .connect_timeout(self.connect_timeout)
+                            .timeout(timeout)
+                            .build()
+                            .map_err(|e| Error::Config {
+                                message: format!("could not build the HTTP client: {e}"),
+                            })
+                    });
                 (http, Some(timeout))
             }
         };

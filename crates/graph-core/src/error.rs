@@ -406,6 +406,14 @@ fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+impl From<crate::tls::NoCryptoProvider> for Error {
+    fn from(e: crate::tls::NoCryptoProvider) -> Self {
+        Error::Config {
+            message: e.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,7 @@ pub mod auth;
 mod client;
 mod cloud;
 pub mod decode;
+mod defaults;
 mod error;
 mod operation;
 mod page;
@@ -89,9 +90,10 @@ pub use azure_core;
 /// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
 #[cfg(feature = "azure-identity")]
 pub use azure_identity;
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
+pub use client::{Client, ClientBuilder};
 pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};
+pub use defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
 pub use operation::{HttpMethod, OperationMeta, OperationShape, Permissions};
 pub use page::Page;
@@ -99,7 +101,7 @@ pub use paging::{Items, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;
 pub use retry::RetryPolicy;
-pub use tls::ensure_crypto_provider;
+pub use tls::{NoCryptoProvider, ensure_crypto_provider};
 
 /// Re-exported so that callers can pass their own client to
 /// [`ClientBuilder::http_client`] and inspect [`ServiceError::headers`] with matching types.

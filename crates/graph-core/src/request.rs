@@ -333,7 +333,11 @@ impl<T> Replay<T> {
     /// A request for `link` (a next link), after checking that it points at the client's
     /// service root: same scheme, host and port, no credentials. Nothing is sent otherwise.
     pub(crate) fn request(&self, link: &str) -> Result<Request<T>, Error> {
-        let url = crate::url::check_next_link(&self.client, self.operation.operation_id, link)?;
+        let url = crate::url::check_next_link(
+            self.client.service_root(),
+            self.operation.operation_id,
+            link,
+        )?;
         let mut request = Request::new(
             self.client.clone(),
             self.operation,

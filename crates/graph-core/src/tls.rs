@@ -6,9 +6,19 @@
 //! - feature `rustls-aws-lc-rs`: reqwest falls back to its own aws-lc-rs provider;
 //! - neither: the application must install a provider itself
 //!   (`rustls::crypto::CryptoProvider::install_default`) before building a client, or
-//!   [`ClientBuilder::build`](crate::ClientBuilder::build) returns [`Error::Config`].
+//!   [`ClientBuilder::build`](crate::ClientBuilder::build) returns
+//!   [`Error::Config`](crate::Error::Config).
 
-use crate::error::Error;
+/// No rustls crypto provider is available (neither TLS feature is enabled and the application
+/// installed none). Converts into [`Error::Config`](crate::Error::Config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no rustls crypto provider is available: enable the `rustls-ring` or `rustls-aws-lc-rs` \
+     feature of graph-core, or install a provider with \
+     rustls::crypto::CryptoProvider::install_default before building the client"
+)]
+#[non_exhaustive]
+pub struct NoCryptoProvider;
 
 /// Makes sure a rustls crypto provider is available for building a reqwest client: with the
 /// `rustls-ring` feature, installs `ring` as the process default unless a provider is already
@@ -21,9 +31,9 @@ use crate::error::Error;
 ///
 /// # Errors
 ///
-/// [`Error::Config`] when no provider is available (neither TLS feature is enabled and the
+/// [`NoCryptoProvider`] when no provider is available (neither TLS feature is enabled and the
 /// application installed none).
-pub fn ensure_crypto_provider() -> Result<(), Error> {
+pub fn ensure_crypto_provider() -> Result<(), NoCryptoProvider> {
     #[cfg(feature = "rustls-ring")]
     {
         // Idempotent: fails harmlessly when a provider is already installed.
@@ -33,11 +43,6 @@ pub fn ensure_crypto_provider() -> Result<(), Error> {
     {
         Ok(())
     } else {
-        Err(Error::Config {
-            message: "no rustls crypto provider is available: enable the `rustls-ring` or \
-                      `rustls-aws-lc-rs` feature of graph-core, or install a provider with \
-                      rustls::crypto::CryptoProvider::install_default before building the client"
-                .to_owned(),
-        })
+        Err(NoCryptoProvider)
     }
 }

@@ -29,7 +29,7 @@ pub(crate) fn request_url(
 
 /// Parses a next link and checks it points at the client's service root.
 pub(crate) fn check_next_link(
-    client: &crate::Client,
+    service_root: &str,
     operation_id: &'static str,
     link: &str,
 ) -> Result<reqwest::Url, Error> {
@@ -39,7 +39,7 @@ pub(crate) fn check_next_link(
     };
     let url = reqwest::Url::parse(link)
         .map_err(|e| refuse(format!("it is not an absolute URL ({e})")))?;
-    let root = reqwest::Url::parse(client.service_root())
+    let root = reqwest::Url::parse(service_root)
         .map_err(|e| refuse(format!("the client's service root is not a URL ({e})")))?;
     let origin = |u: &reqwest::Url| {
         format!(

@@ -8,9 +8,9 @@ use serde_json::Value;
 /// test that has its response can read the entry.
 ///
 /// The fields hold the request exactly as received, credentials included; its `Debug` (what a
-/// failed `assert_eq!` prints into a CI log) shows `Authorization` and `Cookie` values and form
-/// bodies (token requests: secrets, assertions, device codes, refresh tokens) as
-/// `<redacted>`.
+/// failed `assert_eq!` prints into a CI log) shows `Authorization` and `Cookie` values, form
+/// bodies and the bodies of token and device-code requests (secrets, assertions, device codes,
+/// refresh tokens) as `<redacted>`. Other headers and the query are shown as received.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// The HTTP method, e.g. `PATCH`.
@@ -46,9 +46,13 @@ impl std::fmt::Debug for RecordedRequest {
                 )
             })
             .collect();
-        let form = self
-            .header("content-type")
-            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        // Token requests carry secrets in their bodies whatever their content type says.
+        let form = self.header_values("content-type").iter().any(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        }) || self.path.ends_with("/oauth2/v2.0/token")
+            || self.path.ends_with("/oauth2/v2.0/devicecode");
         let body: &dyn std::fmt::Debug = match self.body_text() {
             _ if self.body.is_empty() => &"",
             _ if form => &"<redacted form>",

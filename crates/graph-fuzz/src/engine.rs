@@ -65,7 +65,7 @@ const MAX_INPUT: usize = 256 * 1024;
 const MAX_CORPUS: usize = 4_096;
 const INTERESTING: &[u8] = b"\0\xff\"{}[],:\\0-e.#/%@ \n";
 
-/// Digits and hex runs out, so that "column 17" and "column 18" are one outcome.
+/// Runs of ASCII digits collapsed to `#`, so that "column 17" and "column 18" are one outcome.
 pub fn normalize(summary: &str) -> String {
     let mut out = String::with_capacity(summary.len().min(120));
     let mut last_digit = false;
@@ -158,11 +158,11 @@ pub fn fuzz(target: &Target, budget: Budget, seed: u64) -> Report {
     let started = Instant::now();
     let mut executions = 0_u64;
 
-    // Quiet panics while fuzzing: they are findings, reported at the end.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    quiet_panics_while_fuzzing();
     let mut run_one = |input: &[u8], outcomes: &mut HashSet<String>| -> bool {
+        FUZZING.set(true);
         let outcome = catch_unwind(AssertUnwindSafe(|| (target.run)(input)));
+        FUZZING.set(false);
         let (new, finding) = match outcome {
             Ok(Ok(summary)) => (outcomes.insert(normalize(&summary)), None),
             Ok(Err(property)) => (false, Some(format!("property: {property}"))),
@@ -195,7 +195,6 @@ pub fn fuzz(target: &Target, budget: Budget, seed: u64) -> Report {
             corpus.push(input);
         }
     }
-    std::panic::set_hook(hook);
     Report {
         target: target.name,
         executions,
@@ -204,6 +203,26 @@ pub fn fuzz(target: &Target, budget: Budget, seed: u64) -> Report {
         elapsed: started.elapsed(),
         findings,
     }
+}
+
+thread_local! {
+    /// Whether this thread is running a fuzz input (its panics are findings, not noise).
+    static FUZZING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once per process, a panic hook that stays quiet for panics of fuzz inputs (they are
+/// findings, reported with their inputs) and hands every other panic to the hook it replaced,
+/// so other threads' panics are still printed.
+fn quiet_panics_while_fuzzing() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !FUZZING.get() {
+                previous(info);
+            }
+        }));
+    });
 }
 
 #[cfg(test)]

@@ -86,15 +86,18 @@ fn main() -> ExitCode {
         for (i, finding) in report.findings.iter().enumerate() {
             found += 1;
             let dir = std::path::Path::new("target/fuzz-findings");
-            let _ = std::fs::create_dir_all(dir);
             let path = dir.join(format!("{}-{i}", report.target));
-            let _ = std::fs::write(&path, &finding.input);
-            println!(
-                "  {}: {} (input in {})",
-                report.target,
-                finding.message,
-                path.display()
-            );
+            let saved =
+                std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, &finding.input));
+            let whereabouts = match saved {
+                Ok(()) => format!("input in {}", path.display()),
+                Err(e) => format!(
+                    "could not save the input to {} ({e}); it is {:?}",
+                    path.display(),
+                    String::from_utf8_lossy(&finding.input)
+                ),
+            };
+            println!("  {}: {} ({whereabouts})", report.target, finding.message);
         }
     }
     if found == 0 {

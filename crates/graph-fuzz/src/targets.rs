@@ -1,7 +1,7 @@
 //! What is fuzzed: every decoder and parser that reads what a server (or a spec author) sends.
 
 use std::sync::OnceLock;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::engine::Target;
 
@@ -63,14 +63,26 @@ macro_rules! decode_each_model {
                 match serde_json::from_slice::<$model>(input) {
                     Ok(value) => {
                         summary.push('y');
-                        if let Ok(text) = serde_json::to_vec(&value) {
-                            if let Err(e) = serde_json::from_slice::<$model>(&text) {
-                                return Err(format!(
-                                    "{} does not decode its own serialization {}: {e}",
-                                    stringify!($model),
-                                    String::from_utf8_lossy(&text)
-                                ));
-                            }
+                        let text = serde_json::to_vec(&value).map_err(|e| {
+                            format!("{} decoded but does not serialize: {e}", stringify!($model))
+                        })?;
+                        let again = serde_json::from_slice::<$model>(&text).map_err(|e| {
+                            format!(
+                                "{} does not decode its own serialization {}: {e}",
+                                stringify!($model),
+                                String::from_utf8_lossy(&text)
+                            )
+                        })?;
+                        let text_again = serde_json::to_vec(&again).map_err(|e| {
+                            format!("{} does not serialize after a round trip: {e}", stringify!($model))
+                        })?;
+                        if text_again != text {
+                            return Err(format!(
+                                "{} changes in a round trip: {} then {}",
+                                stringify!($model),
+                                String::from_utf8_lossy(&text),
+                                String::from_utf8_lossy(&text_again)
+                            ));
                         }
                     }
                     Err(_) => summary.push('n'),
@@ -126,12 +138,26 @@ fn graph_error(input: &[u8]) -> Result<String, String> {
 
 fn retry_after(input: &[u8]) -> Result<String, String> {
     let text = String::from_utf8_lossy(input);
-    Ok(
-        match graph_core::retry::parse_retry_after(&text, SystemTime::UNIX_EPOCH) {
-            Some(d) => format!("some {}", d.as_secs().min(10)),
-            None => "none".to_owned(),
-        },
-    )
+    let parsed = graph_core::retry::parse_retry_after(&text, SystemTime::UNIX_EPOCH);
+    // Property: a plain number of seconds means exactly that many seconds.
+    let trimmed = text.trim();
+    if let Ok(secs) = trimmed.parse::<u64>() {
+        if trimmed.bytes().all(|b| b.is_ascii_digit()) && parsed != Some(Duration::from_secs(secs))
+        {
+            return Err(format!("Retry-After {trimmed:?} parsed as {parsed:?}"));
+        }
+    }
+    let form = if trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        "seconds"
+    } else if trimmed.contains("GMT") {
+        "date"
+    } else {
+        "other"
+    };
+    Ok(match parsed {
+        Some(d) => format!("{form} some {}", d.as_secs().min(10)),
+        None => format!("{form} none"),
+    })
 }
 
 fn claims(input: &[u8]) -> Result<String, String> {
@@ -172,6 +198,10 @@ fn client() -> &'static graph_core::Client {
 
 /// Every link accepted must point at the service root's scheme, host and port, without
 /// credentials.
+fn reqwest_url(link: &str) -> Option<graph_core::reqwest::Url> {
+    graph_core::reqwest::Url::parse(link).ok()
+}
+
 fn next_link(input: &[u8]) -> Result<String, String> {
     let link = String::from_utf8_lossy(input);
     match client().check_next_link(&link) {
@@ -187,10 +217,21 @@ fn next_link(input: &[u8]) -> Result<String, String> {
                 Err(format!("accepted a foreign link {link:?} -> {url}"))
             }
         }
-        Err(e) => Ok(format!(
-            "refused {}",
-            e.to_string().chars().take(50).collect::<String>()
-        )),
+        Err(graph_core::Error::InvalidNextLink { reason, .. }) => {
+            // The kind of reason, and for a foreign origin which part of it differs.
+            let kind: String = reason.chars().take(24).collect();
+            let part = match reqwest_url(&link) {
+                Some(url) if reason.starts_with("it points at") => format!(
+                    " scheme {} host {} port {}",
+                    url.scheme() == "https",
+                    url.host_str() == Some("127.0.0.1"),
+                    url.port_or_known_default() == Some(8443)
+                ),
+                _ => String::new(),
+            };
+            Ok(format!("refused {kind}{part}"))
+        }
+        Err(other) => Err(format!("a next link refused with the wrong error: {other}")),
     }
 }
 

@@ -26,7 +26,11 @@ fn every_target_runs_clean() {
             report.outcomes,
             report.findings.len()
         );
-        assert!(report.executions > 0);
+        assert!(
+            report.executions > (target.seeds)().len() as u64,
+            "{} ran no mutated input",
+            report.target
+        );
         for f in report.findings {
             failures.push(format!(
                 "{}: {} on input {:?}",

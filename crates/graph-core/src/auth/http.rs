@@ -14,7 +14,7 @@ pub(crate) fn sign_in_client(
     }
     crate::tls::ensure_crypto_provider().map_err(|e| CredentialError::new(e.to_string()))?;
     reqwest::Client::builder()
-        .connect_timeout(crate::DEFAULT_CONNECT_TIMEOUT)
+        .connect_timeout(crate::defaults::DEFAULT_CONNECT_TIMEOUT)
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| CredentialError::new(format!("could not build the HTTP client: {e}")))
