@@ -73,15 +73,15 @@ macro_rules! decode_each_model {
                                 String::from_utf8_lossy(&text)
                             )
                         })?;
-                        let text_again = serde_json::to_vec(&again).map_err(|e| {
-                            format!("{} does not serialize after a round trip: {e}", stringify!($model))
-                        })?;
-                        if text_again != text {
+                        // Compared as in-memory JSON values (not re-parsed text, whose parsing
+                        // could hide a number that changed), and so regardless of member order
+                        // (a workspace build turns on serde_json's `preserve_order`).
+                        let first = serde_json::to_value(&value).map_err(|e| e.to_string())?;
+                        let second = serde_json::to_value(&again).map_err(|e| e.to_string())?;
+                        if first != second {
                             return Err(format!(
-                                "{} changes in a round trip: {} then {}",
-                                stringify!($model),
-                                String::from_utf8_lossy(&text),
-                                String::from_utf8_lossy(&text_again)
+                                "{} changes in a round trip: {first} then {second}",
+                                stringify!($model)
                             ));
                         }
                     }
@@ -219,7 +219,7 @@ fn next_link(input: &[u8]) -> Result<String, String> {
         }
         Err(graph_core::Error::InvalidNextLink { reason, .. }) => {
             // The kind of reason, and for a foreign origin which part of it differs.
-            let kind: String = reason.chars().take(24).collect();
+            let kind: String = reason.split(' ').take(3).collect::<Vec<_>>().join(" ");
             let part = match reqwest_url(&link) {
                 Some(url) if reason.starts_with("it points at") => format!(
                     " scheme {} host {} port {}",
@@ -315,13 +315,20 @@ pub fn all() -> Vec<Target> {
     vec![
         Target {
             name: "models",
-            about: "JSON into every generated model (and back: a decoded model must decode its own serialization)",
+            about: "JSON into every generated model (and back: a decoded model must serialize to a value that decodes and serializes to the same value)",
             seeds: || {
                 let mut s = seeds(&[
                     LIMITED_MODE,
                     "{}",
                     r#"{"value":{"id":"1"}}"#,
                     r#"{"displayName":null,"x":[1,2]}"#,
+                    // Earlier findings, replayed first: a float one unit off in the last place
+                    // after a round trip (fixed by serde_json's `float_roundtrip`), and two
+                    // inputs whose members came back in another order (not a defect: the
+                    // property compares values).
+                    include_str!("../regressions/models-float-roundtrip.json"),
+                    include_str!("../regressions/models-member-order.json"),
+                    include_str!("../regressions/models-duplicate-keys.json"),
                 ]);
                 if let Ok(serde_json::Value::Object(page)) =
                     serde_json::from_str::<serde_json::Value>(OWNERS_PAGE)
