@@ -74,6 +74,15 @@ fn owners(
         .owners()
 }
 
+/// Lists owners with the caller's secret header; the call is expected to fail.
+async fn list_with_header(client: &Client) -> Error {
+    owners(client)
+        .get()
+        .header("X-Api-Key", HEADER_SECRET)
+        .await
+        .unwrap_err()
+}
+
 fn no_retries() -> RetryPolicy {
     RetryPolicy {
         max_retries: 0,
@@ -83,12 +92,7 @@ fn no_retries() -> RetryPolicy {
 
 #[test]
 fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
-    let capture = capture::Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (capture, _guard, runtime) = capture::runtime();
     // (what, the text shown)
     let mut shown: Vec<(String, String)> = Vec::new();
     let mut show = |what: &str, text: String| shown.push((what.to_owned(), text));
@@ -280,29 +284,22 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
             .retry_policy(no_retries())
             .build()
             .unwrap();
-        let timeout = owners(&impatient)
-            .get()
-            .header("X-Api-Key", HEADER_SECRET)
-            .await
-            .unwrap_err();
+        let timeout = list_with_header(&impatient).await;
         assert!(matches!(timeout, Error::Timeout { .. }), "{timeout:?}");
         errors.push(("timeout", timeout));
         graph.faults().clear();
         // Transport: nothing listens on the service root's port.
-        let closed = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
+        // A bound socket that does not listen: connects are refused, and no other server can be
+        // given the port while it is held.
+        let held = tokio::net::TcpSocket::new_v4().unwrap();
+        held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let closed = held.local_addr().unwrap().port();
         let unreachable = Client::builder(StaticToken::new(own.secret()))
             .service_root(format!("http://127.0.0.1:{closed}/beta"))
             .retry_policy(no_retries())
             .build()
             .unwrap();
-        let transport = owners(&unreachable)
-            .get()
-            .header("X-Api-Key", HEADER_SECRET)
-            .await
-            .unwrap_err();
+        let transport = list_with_header(&unreachable).await;
         assert!(matches!(transport, Error::Transport { .. }), "{transport:?}");
         errors.push(("transport", transport));
         // Invalid input: a caller's secret header value that is not a valid header.

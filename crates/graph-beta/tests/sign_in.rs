@@ -606,12 +606,7 @@ fn secrets_sent(graph: &Emulator) -> Vec<String> {
 
 #[test]
 fn secrets_never_reach_debug_display_errors_or_logs() {
-    let capture = capture::Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (capture, _guard, runtime) = capture::runtime();
     let mut shown = Vec::new();
     let sent = runtime.block_on(async {
         // Client secret, over HTTPS, then a refused secret.

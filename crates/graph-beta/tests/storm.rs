@@ -132,6 +132,15 @@ async fn run_all(client: &Client, pairs: Vec<(String, String)>, remove: bool) ->
     outcomes
 }
 
+/// How many times the state lists the outcome's owner as an owner of its agent.
+fn times_owner(state: &graph_emulator::State, o: &Outcome) -> usize {
+    state
+        .owners_of(&o.agent)
+        .iter()
+        .filter(|x| **x == o.owner)
+        .count()
+}
+
 fn flagged(e: &Error) -> bool {
     e.service().is_some_and(|s| s.may_have_been_applied())
 }
@@ -185,8 +194,7 @@ async fn owners_and_limited_mode_survive_a_fault_storm() {
     let state = graph.state();
     let mut failed_adds = 0;
     for o in &added {
-        let owners = state.owners_of(&o.agent);
-        let present = owners.iter().filter(|x| **x == o.owner).count();
+        let present = times_owner(&state, o);
         match &o.result {
             Ok(()) => assert_eq!(
                 present, 1,
@@ -245,11 +253,7 @@ async fn owners_and_limited_mode_survive_a_fault_storm() {
     let state = graph.state();
     let mut failed_removes = 0;
     for o in &removed {
-        let present = state
-            .owners_of(&o.agent)
-            .iter()
-            .filter(|x| **x == o.owner)
-            .count();
+        let present = times_owner(&state, o);
         match &o.result {
             Ok(()) => assert_eq!(present, 0, "{} reported removed but is there", o.owner),
             Err(e) => {
@@ -316,11 +320,7 @@ async fn reported_failures_leave_the_state_they_say() {
     let state = graph.state();
     let (mut failed, mut flagged_failures) = (0, 0);
     for o in &added {
-        let present = state
-            .owners_of(&o.agent)
-            .iter()
-            .filter(|x| **x == o.owner)
-            .count();
+        let present = times_owner(&state, o);
         match &o.result {
             Ok(()) => assert_eq!(present, 1, "{} reported added, found {present}", o.owner),
             // May or may not have been applied: either state is honest.
@@ -350,11 +350,7 @@ async fn reported_failures_leave_the_state_they_say() {
     let state = graph.state();
     let (mut failed, mut flagged_failures, mut failed_while_there) = (0, 0, 0);
     for o in &removed {
-        let present = state
-            .owners_of(&o.agent)
-            .iter()
-            .filter(|x| **x == o.owner)
-            .count();
+        let present = times_owner(&state, o);
         match &o.result {
             Ok(()) => assert_eq!(present, 0, "{} reported removed but is there", o.owner),
             Err(e) if flagged(e) => flagged_failures += 1,

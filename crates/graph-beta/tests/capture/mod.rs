@@ -50,3 +50,19 @@ impl Subscriber for Capture {
     fn enter(&self, _: &Id) {}
     fn exit(&self, _: &Id) {}
 }
+
+/// A capture installed as this thread's default subscriber (for as long as the guard lives), and
+/// a current-thread runtime whose tasks run on this thread, so everything they log is captured.
+pub fn runtime() -> (
+    Capture,
+    tracing::subscriber::DefaultGuard,
+    tokio::runtime::Runtime,
+) {
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (capture, guard, runtime)
+}
