@@ -205,12 +205,7 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
             .retry_policy(fast_policy())
             .build()
             .unwrap();
-        delegated
-            .copilot()
-            .admin()
-            .settings()
-            .limited_mode()
-            .get()
+        get_limited_mode(&delegated)
             .await
             .unwrap();
         let with_header = delegated
@@ -262,12 +257,7 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         errors.push(("credential", credential));
         // Decode: a 200 with an empty body where a body is due.
         graph.faults().on_any().next(1, Fault::EmptyBody { status: 200 });
-        let decode = delegated
-            .copilot()
-            .admin()
-            .settings()
-            .limited_mode()
-            .get()
+        let decode = get_limited_mode(&delegated)
             .await
             .unwrap_err();
         assert!(matches!(decode, Error::Decode { .. }), "{decode:?}");

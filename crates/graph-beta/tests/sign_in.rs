@@ -511,15 +511,7 @@ async fn device_code_makes_64_concurrent_first_calls_share_one_sign_in() {
     let client = graph_client(&graph, credential, plain_http());
     let calls = (0..64).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move {
-            client
-                .copilot()
-                .admin()
-                .settings()
-                .limited_mode()
-                .get()
-                .await
-        })
+        tokio::spawn(async move { get_limited_mode(&client).await })
     });
     for call in futures_join(calls).await {
         call.unwrap().unwrap();
@@ -637,12 +629,7 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
         shown.push(format!("{credential:?} {client:?}"));
         graph.identity().revoke_refresh_tokens();
         let (declining, _) = device_code(&graph, Person::Declines);
-        let err = graph_client(&graph, declining, plain_http())
-            .copilot()
-            .admin()
-            .settings()
-            .limited_mode()
-            .get()
+        let err = get_limited_mode(&graph_client(&graph, declining, plain_http()))
             .await
             .unwrap_err();
         shown.push(format!("{err} {err:?}"));

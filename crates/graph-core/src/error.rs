@@ -377,21 +377,16 @@ impl GraphError {
     /// Reads a Graph error body (`{"error": {"code", "message", …}}`); `None` when the body is
     /// not one.
     pub fn from_body(body: &[u8]) -> Option<Self> {
-        parse_graph_error(body)
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: serde_json::Value,
+        }
+        let envelope: Envelope = serde_json::from_slice(body).ok()?;
+        if !envelope.error.is_object() {
+            return None;
+        }
+        serde_json::from_value(envelope.error).ok()
     }
-}
-
-/// Parses a Graph error body (`{"error": {...}}`); `None` if it is not one.
-pub(crate) fn parse_graph_error(body: &[u8]) -> Option<GraphError> {
-    #[derive(Deserialize)]
-    struct Envelope {
-        error: serde_json::Value,
-    }
-    let envelope: Envelope = serde_json::from_slice(body).ok()?;
-    if !envelope.error.is_object() {
-        return None;
-    }
-    serde_json::from_value(envelope.error).ok()
 }
 
 /// The first `max_chars` characters of `text` (char-boundary safe), with `…` when cut.
@@ -422,7 +417,7 @@ mod tests {
         ServiceError {
             status,
             operation_id: "op.Id",
-            error: parse_graph_error(body.as_bytes()),
+            error: GraphError::from_body(body.as_bytes()),
             headers: Default::default(),
             raw_body: body.to_owned(),
             retry_after: None,
@@ -436,17 +431,17 @@ mod tests {
 
     #[test]
     fn lenient_parsing() {
-        let e = parse_graph_error(br#"{"error":{"code":null,"message":{"lang":"en","value":"m"},"details":null,"innerError":{"date":"d","x":1}}}"#).unwrap();
+        let e = GraphError::from_body(br#"{"error":{"code":null,"message":{"lang":"en","value":"m"},"details":null,"innerError":{"date":"d","x":1}}}"#).unwrap();
         assert_eq!(e.code, "");
         assert_eq!(e.message, "m");
         assert!(e.details.is_empty());
         let inner = e.inner_error.unwrap();
         assert_eq!(inner.date.as_deref(), Some("d"));
         assert_eq!(inner.other.get("x"), Some(&serde_json::json!(1)));
-        assert!(parse_graph_error(b"<html>").is_none());
-        assert!(parse_graph_error(br#"{"error":"x"}"#).is_none());
+        assert!(GraphError::from_body(b"<html>").is_none());
+        assert!(GraphError::from_body(br#"{"error":"x"}"#).is_none());
         assert_eq!(
-            parse_graph_error(br#"{"error":{}}"#),
+            GraphError::from_body(br#"{"error":{}}"#),
             Some(GraphError::default())
         );
     }

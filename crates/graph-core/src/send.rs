@@ -15,7 +15,7 @@ use crate::auth::challenge::claims_challenge;
 use crate::auth::{AccessToken, CredentialError, TokenRequest};
 use crate::client::Client;
 use crate::decode::Decoder;
-use crate::error::{Error, ServiceError, excerpt, parse_graph_error};
+use crate::error::{Error, GraphError, ServiceError, excerpt};
 use crate::operation::{HttpMethod, OperationMeta};
 use crate::retry::{self, Decision, History, Outcome, RetryPolicy};
 
@@ -211,7 +211,7 @@ impl<T> Prepared<T> {
                 .as_ref()
                 .filter(|a| a.status == 401)
                 .and_then(|a| claims_challenge(&a.headers));
-            let graph_error = answer.as_ref().and_then(|a| parse_graph_error(&a.body));
+            let graph_error = answer.as_ref().and_then(|a| GraphError::from_body(&a.body));
             let outcome = match (&answer, &transport_error) {
                 (Some(a), _) => Outcome::Status {
                     status: a.status,

@@ -53,10 +53,11 @@ impl std::fmt::Debug for RecordedRequest {
                 .starts_with("application/x-www-form-urlencoded")
         }) || self.path.ends_with("/oauth2/v2.0/token")
             || self.path.ends_with("/oauth2/v2.0/devicecode");
-        let body: &dyn std::fmt::Debug = match self.body_text() {
+        let text = self.body_text();
+        let body: &dyn std::fmt::Debug = match &text {
             _ if self.body.is_empty() => &"",
             _ if form => &"<redacted form>",
-            Some(text) => &Text(text),
+            Some(text) => text,
             None => &Bytes(self.body.len()),
         };
         f.debug_struct("RecordedRequest")
@@ -68,14 +69,6 @@ impl std::fmt::Debug for RecordedRequest {
             .field("operation_id", &self.operation_id)
             .field("status", &self.status)
             .finish()
-    }
-}
-
-struct Text<'a>(&'a str);
-
-impl std::fmt::Debug for Text<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.0, f)
     }
 }
 

@@ -113,6 +113,11 @@ pub async fn add_owner_ref(
     .await
 }
 
+/// Operation 5.
+pub async fn get_limited_mode(client: &Client) -> Result<CopilotAdminLimitedMode, Error> {
+    bounded(client.copilot().admin().settings().limited_mode().get()).await
+}
+
 /// Operation 2.
 pub async fn patch_limited_mode(
     client: &Client,
