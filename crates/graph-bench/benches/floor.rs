@@ -18,8 +18,10 @@
 //! Options: `--calls N` per run (default 20000), `--reps N` (default 5), `--only WORD` (the
 //! operations whose name contains WORD), `--mode seq|c64`, and `--variant sdk|raw|models` (that
 //! variant alone, no comparison: for a profiler or `scripts/instructions-per-call.sh`; `models`
-//! is the hand-written call decoding into the SDK's models). Under `cargo test` (no `--bench`) it runs a few calls
-//! of everything and checks the two variants' requests are the same.
+//! is the hand-written call decoding into the SDK's models), and `--poll-all` (the concurrent
+//! runs' earlier harness, for comparison with figures taken with it). Under `cargo test` (no
+//! `--bench`) it runs a few calls of everything and checks the two variants' requests are the
+//! same.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -350,10 +352,11 @@ struct Run {
 
 fn run(
     rt: &tokio::runtime::Runtime,
-    variant: Variant<'_>,
+    variant: Variant<'static>,
     op: Op,
     mode: Mode,
     calls: usize,
+    poll_all: bool,
 ) -> Run {
     // Warm up: connections open, caches filled.
     rt.block_on(async {
@@ -376,10 +379,13 @@ fn run(
                 latencies
             }
             Mode::Concurrent => {
-                // 64 tasks on this one thread, sharing the calls; each call's latency is what
-                // its task waited.
+                // 64 tasks on this one thread (spawned on its runtime), sharing the calls; each
+                // call's latency is what its task waited. With `--poll-all`, the 64 futures are
+                // instead polled by one future that polls every one of them on every wake-up
+                // (this benchmark's harness until 2026-12-02: it multiplies the cost of polling
+                // a pending call by up to 64, which no tokio program pays).
                 let per_task = calls.div_ceil(CONCURRENCY);
-                let tasks = (0..CONCURRENCY).map(|_| async move {
+                let task = move || async move {
                     let mut latencies = Vec::with_capacity(per_task);
                     for _ in 0..per_task {
                         let t = Instant::now();
@@ -387,12 +393,24 @@ fn run(
                         latencies.push(t.elapsed());
                     }
                     latencies
-                });
-                futures_join_all(tasks)
-                    .await
-                    .into_iter()
-                    .flatten()
-                    .collect()
+                };
+                if poll_all {
+                    futures_join_all((0..CONCURRENCY).map(|_| task()))
+                        .await
+                        .into_iter()
+                        .flatten()
+                        .collect()
+                } else {
+                    let mut set = tokio::task::JoinSet::new();
+                    for _ in 0..CONCURRENCY {
+                        set.spawn(task());
+                    }
+                    let mut all = Vec::with_capacity(calls);
+                    while let Some(done) = set.join_next().await {
+                        all.extend(done.expect("task"));
+                    }
+                    all
+                }
             }
         }
     });
@@ -496,6 +514,8 @@ struct Options {
     mode: Option<String>,
     /// `sdk`, `raw` or `models`: run only that variant, with no comparison (for a profiler).
     variant: Option<String>,
+    /// Concurrent runs poll every future on every wake-up instead of spawning tasks.
+    poll_all: bool,
 }
 
 fn options() -> Option<Options> {
@@ -534,6 +554,7 @@ fn options() -> Option<Options> {
         only: if benching { value("--only") } else { None },
         mode: if benching { value("--mode") } else { None },
         variant: if benching { value("--variant") } else { None },
+        poll_all: args.iter().any(|a| a == "--poll-all"),
     })
 }
 
@@ -546,14 +567,15 @@ fn main() {
         .build()
         .expect("client runtime");
     let base = server.base_url();
-    let raw = Raw::new(&base, false);
-    let raw_models = Raw::new(&base, true);
-    let sdk = Sdk {
+    // Leaked: the concurrent runs' tasks are spawned, so they hold `'static` references.
+    let raw: &'static Raw = Box::leak(Box::new(Raw::new(&base, false)));
+    let raw_models: &'static Raw = Box::leak(Box::new(Raw::new(&base, true)));
+    let sdk: &'static Sdk = Box::leak(Box::new(Sdk {
         client: Client::builder(StaticToken::new(TOKEN))
             .service_root(&base)
             .build()
             .expect("client"),
-    };
+    }));
 
     let ops: Vec<Op> = OPS
         .into_iter()
@@ -583,8 +605,22 @@ fn main() {
     if !options.benching {
         for &op in &ops {
             for mode in [Mode::Sequential, Mode::Concurrent] {
-                run(&rt, Variant::Raw(&raw), op, mode, options.calls);
-                run(&rt, Variant::Sdk(&sdk), op, mode, options.calls);
+                run(
+                    &rt,
+                    Variant::Raw(raw),
+                    op,
+                    mode,
+                    options.calls,
+                    options.poll_all,
+                );
+                run(
+                    &rt,
+                    Variant::Sdk(sdk),
+                    op,
+                    mode,
+                    options.calls,
+                    options.poll_all,
+                );
             }
         }
         println!(
@@ -630,24 +666,27 @@ fn main() {
                 let one = match variant {
                     "sdk" => run(
                         &rt,
-                        Variant::Sdk(&sdk),
+                        Variant::Sdk(sdk),
                         op,
                         mode,
                         options.calls * options.reps,
+                        options.poll_all,
                     ),
                     "raw" => run(
                         &rt,
-                        Variant::Raw(&raw),
+                        Variant::Raw(raw),
                         op,
                         mode,
                         options.calls * options.reps,
+                        options.poll_all,
                     ),
                     "models" => run(
                         &rt,
-                        Variant::Raw(&raw_models),
+                        Variant::Raw(raw_models),
                         op,
                         mode,
                         options.calls * options.reps,
+                        options.poll_all,
                     ),
                     other => panic!("--variant takes sdk, raw or models, not {other:?}"),
                 };
@@ -665,9 +704,30 @@ fn main() {
         for &mode in &modes {
             let mut runs: Vec<(Run, Run, Run)> = Vec::new();
             for _ in 0..options.reps {
-                let a = run(&rt, Variant::Raw(&raw), op, mode, options.calls);
-                let s = run(&rt, Variant::Sdk(&sdk), op, mode, options.calls);
-                let b = run(&rt, Variant::Raw(&raw), op, mode, options.calls);
+                let a = run(
+                    &rt,
+                    Variant::Raw(raw),
+                    op,
+                    mode,
+                    options.calls,
+                    options.poll_all,
+                );
+                let s = run(
+                    &rt,
+                    Variant::Sdk(sdk),
+                    op,
+                    mode,
+                    options.calls,
+                    options.poll_all,
+                );
+                let b = run(
+                    &rt,
+                    Variant::Raw(raw),
+                    op,
+                    mode,
+                    options.calls,
+                    options.poll_all,
+                );
                 runs.push((a, s, b));
             }
             // SDK against the mean of the raw runs around it; raw against raw for the noise.

@@ -83,9 +83,7 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
     require_body(body)?;
     // No member can be named `value` unless the text has those five letters, or an escape that
     // spells them (`\u0076alue`): then decode in one pass, without a tree in between.
-    if memchr::memmem::find(body, b"value").is_none()
-        && memchr::memmem::find(body, b"\\u").is_none()
-    {
+    if !may_name_value(body) {
         return Ok(serde_json::from_slice(body)?);
     }
     let mut value: Value = serde_json::from_slice(body)?;
@@ -104,6 +102,15 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
         }
     }
     Ok(serde_json::from_value(value)?)
+}
+
+/// Whether `body` holds `value` or an escape (`\u`): one pass over the `v` and `\\` bytes
+/// (no searcher is built per call).
+fn may_name_value(body: &[u8]) -> bool {
+    memchr::memchr2_iter(b'v', b'\\', body).any(|at| {
+        let rest = &body[at..];
+        rest.starts_with(b"value") || rest.starts_with(b"\\u")
+    })
 }
 
 #[derive(Deserialize)]
@@ -157,6 +164,29 @@ pub fn bytes(body: &[u8]) -> Result<Vec<u8>, DecodeError> {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn the_value_precheck_sees_the_word_and_every_escape() {
+        for body in [
+            &br#"{"value":{}}"#[..],
+            br#"{"a":1,"value":2}"#,
+            br#"{"\u0076alue":{}}"#,
+            br#"{"name":"x\u0041"}"#,
+            b"value",
+        ] {
+            assert!(may_name_value(body), "{}", String::from_utf8_lossy(body));
+        }
+        for body in [
+            &br#"{"groupId":"4c563cdf","isEnabledForGroup":true}"#[..],
+            br#"{"val":"ue","v":"alue"}"#,
+            br#"{"path":"a\\b","quote":"\""}"#,
+            b"valu",
+            b"\\",
+            b"",
+        ] {
+            assert!(!may_name_value(body), "{}", String::from_utf8_lossy(body));
+        }
+    }
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct M {

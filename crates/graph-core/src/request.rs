@@ -6,6 +6,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use tracing::Instrument;
 
@@ -233,8 +234,14 @@ impl<T: Send + 'static> Request<T> {
     }
 
     /// Sends the request (with retries) and decodes the response.
-    pub async fn send(self) -> Result<T, Error> {
-        let prepared = self.prepare()?;
+    ///
+    /// The request is validated here, before the future is first polled; the future holds
+    /// only what the send loop needs.
+    pub fn send(self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let prepared = match self.prepare() {
+            Ok(prepared) => prepared,
+            Err(e) => return Either::Left(std::future::ready(Err(e))),
+        };
         let span = tracing::debug_span!(
             "graph.request",
             operation_id = prepared.operation.operation_id,
@@ -244,11 +251,12 @@ impl<T: Send + 'static> Request<T> {
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        if span.is_disabled() {
+        Either::Right(if span.is_disabled() {
             // No subscriber wants it: skip the span's bookkeeping on every poll.
-            return prepared.run(None).await;
-        }
-        prepared.run(Some(span.clone())).instrument(span).await
+            Either::Left(prepared.run(None))
+        } else {
+            Either::Right(prepared.run(Some(span.clone())).instrument(span))
+        })
     }
 
     /// Everything that can fail without network activity: stored errors, the HTTP client, the

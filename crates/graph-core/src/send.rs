@@ -47,6 +47,28 @@ pub(crate) struct Prepared<T> {
     pub(crate) method: HttpMethod,
 }
 
+/// How one attempt ended.
+enum Attempt {
+    /// A 2xx answer, read in full.
+    Success { status: u16, body: Bytes },
+    /// A 2xx answer whose body could not be read (not retried).
+    SuccessBodyFailed(reqwest::Error),
+    /// Any other answer, read in full.
+    Answered(Answer),
+    /// No answer: the connection failed or timed out.
+    Failed(reqwest::Error),
+}
+
+/// What the send loop does after an attempt.
+enum Step<T> {
+    /// Return this.
+    Done(Result<T, Error>),
+    /// Wait, then try again.
+    Wait(std::time::Duration),
+    /// Get a token for these claims (a CAE challenge), then try again.
+    Reauthenticate(String),
+}
+
 /// What an answered attempt left for the error, should the decision give up.
 struct Answer {
     status: u16,
@@ -139,146 +161,197 @@ impl<T> Prepared<T> {
         }
     }
 
-    /// The retry loop. `span` is the request's span when a subscriber wants it (fields are
-    /// recorded on it, whatever the subscriber tracks as current).
-    pub(crate) async fn run(self, span: Option<tracing::Span>) -> Result<T, Error> {
-        let inner = &self.client.inner;
-        let mut claims_request: Option<TokenRequest> = None;
-        let mut token = self.token(&inner.token_request).await?;
-        let mut history = History::default();
-
-        loop {
-            if let Some(span) = &span {
-                span.record("attempt", history.attempts + 1);
-            }
-            let mut request = reqwest::Request::new(self.method.to_reqwest(), self.url.clone());
-            *request.headers_mut() = self.headers_for(self.authorization(&token)?, history.retries);
-            *request.timeout_mut() = inner.timeout;
-            if let Some(body) = &self.body {
-                *request.body_mut() = Some(reqwest::Body::from(body.clone()));
-            }
-
-            let (outcome_status, answer, transport_error) = match self.http.execute(request).await {
-                Err(e) => (None, None, Some(e)),
-                Ok(response) => {
-                    let status = response.status();
-                    if let Some(span) = &span {
-                        span.record("status", status.as_u16());
-                    }
-                    if status.is_success() {
-                        let body = response.bytes().await.map_err(|e| self.transport(e))?;
-                        let decision = retry::decide(
-                            &self.retry_policy,
-                            self.method,
-                            self.operation.shape,
-                            &history,
-                            &Outcome::Success,
-                        );
-                        if decision
-                            == (Decision::Succeed {
-                                after_gateway_timeout: true,
-                            })
-                        {
-                            tracing::warn!(
-                                attempt = history.attempts + 1,
-                                "succeeded after an earlier attempt timed out at the gateway; that attempt may also have been applied"
-                            );
-                        }
-                        tracing::debug!(status = status.as_u16(), "request succeeded");
-                        return self.decode(status.as_u16(), &body);
-                    }
-                    let headers = response.headers().clone();
-                    // Read the whole body: for the error, and so the connection can be reused.
-                    let body = response.bytes().await.unwrap_or_default();
-                    let retry_after = headers
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                    (
-                        Some(status.as_u16()),
-                        Some(Answer {
-                            status: status.as_u16(),
-                            headers,
-                            body,
-                            retry_after,
-                        }),
-                        None,
-                    )
+    /// The request: a token, then attempts until the decision is final. `span` is the
+    /// request's span when a subscriber wants it (fields are recorded on it, whatever the
+    /// subscriber tracks as current).
+    ///
+    /// The future is kept small (it is what every in-flight call holds, and is boxed by
+    /// `.await`): `self` is its only copy of the request, each attempt is a future of its own
+    /// ([`Prepared::attempt`]), and what an attempt leaves is judged by a plain function
+    /// ([`Prepared::conclude`]), so that nothing but the token, the history and the span lives
+    /// across an await.
+    pub(crate) fn run(
+        self,
+        span: Option<tracing::Span>,
+    ) -> impl std::future::Future<Output = Result<T, Error>> + Send
+    where
+        T: Send,
+    {
+        async move {
+            let this = &self;
+            let inner = &this.client.inner;
+            let mut claims_request: Option<TokenRequest> = None;
+            let mut token = this.token(&inner.token_request).await?;
+            let mut history = History::default();
+            loop {
+                if let Some(span) = &span {
+                    span.record("attempt", history.attempts + 1);
                 }
-            };
-
-            let claims = answer
-                .as_ref()
-                .filter(|a| a.status == 401)
-                .and_then(|a| claims_challenge(&a.headers));
-            let graph_error = answer.as_ref().and_then(|a| GraphError::from_body(&a.body));
-            let outcome = match (&answer, &transport_error) {
-                (Some(a), _) => Outcome::Status {
-                    status: a.status,
-                    retry_after: a.retry_after,
-                    claims: claims.as_deref(),
-                    error: graph_error.as_ref(),
-                },
-                (None, Some(e)) if e.is_connect() && !e.is_timeout() => Outcome::ConnectFailed,
-                _ => Outcome::TransportFailed,
-            };
-            let decision = retry::decide(
-                &self.retry_policy,
-                self.method,
-                self.operation.shape,
-                &history,
-                &outcome,
-            );
-            history.record(&outcome, &decision);
-            match decision {
-                Decision::Retry { after } => {
-                    tracing::debug!(
-                        status = outcome_status,
-                        retry = history.retries,
-                        delay_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
-                        "retrying"
-                    );
-                    tokio::time::sleep(after).await;
-                }
-                Decision::RetryWithClaims(claims) => {
-                    tracing::debug!("claims challenge received; retrying with a new token");
-                    let request = claims_request.insert(TokenRequest {
-                        scopes: inner.token_request.scopes.clone(),
-                        claims: Some(claims),
-                    });
-                    token = self.token(request).await?;
-                }
-                Decision::AlreadyApplied { status } => {
-                    tracing::warn!(
-                        status,
-                        attempt = history.attempts,
-                        earlier_attempts = ?history.earlier_statuses,
-                        "an earlier attempt timed out at the gateway (504) but was applied: the service now reports \
-                         the operation's own effect, so the request has reached the state asked for"
-                    );
-                    return self.decode(status, &[]);
-                }
-                Decision::Succeed { .. } | Decision::GiveUp => {
-                    if let Some(e) = transport_error {
-                        return Err(self.transport(e));
-                    }
-                    let Some(answer) = answer else {
-                        return Err(Error::InvalidInput {
-                            message: "the retry decision gave up without an answer".to_owned(),
+                let attempt = this
+                    .attempt(this.authorization(&token)?, history.retries, span.as_ref())
+                    .await;
+                match this.conclude(attempt, &mut history) {
+                    Step::Done(result) => return result,
+                    Step::Wait(after) => tokio::time::sleep(after).await,
+                    Step::Reauthenticate(claims) => {
+                        tracing::debug!("claims challenge received; retrying with a new token");
+                        let request = claims_request.insert(TokenRequest {
+                            scopes: inner.token_request.scopes.clone(),
+                            claims: Some(claims),
                         });
-                    };
-                    if answer
-                        .retry_after
-                        .is_some_and(|wait| wait > self.retry_policy.max_delay)
-                    {
-                        tracing::debug!(
-                            status = answer.status,
-                            "Retry-After exceeds the policy's max_delay; not retrying"
-                        );
+                        token = this.token(request).await?;
                     }
-                    tracing::debug!(status = answer.status, "request failed");
-                    return Err(self.service_error(answer, graph_error, history));
                 }
+            }
+        }
+    }
+
+    /// The reqwest request of one attempt.
+    fn http_request(&self, authorization: HeaderValue, retries: u32) -> reqwest::Request {
+        let mut request = reqwest::Request::new(self.method.to_reqwest(), self.url.clone());
+        *request.headers_mut() = self.headers_for(authorization, retries);
+        *request.timeout_mut() = self.client.inner.timeout;
+        if let Some(body) = &self.body {
+            *request.body_mut() = Some(reqwest::Body::from(body.clone()));
+        }
+        request
+    }
+
+    /// One attempt: send, and read the whole answer.
+    async fn attempt(
+        &self,
+        authorization: HeaderValue,
+        retries: u32,
+        span: Option<&tracing::Span>,
+    ) -> Attempt {
+        let response = match self
+            .http
+            .execute(self.http_request(authorization, retries))
+            .await
+        {
+            Ok(response) => response,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let status = response.status().as_u16();
+        if let Some(span) = span {
+            span.record("status", status);
+        }
+        if (200..300).contains(&status) {
+            return match response.bytes().await {
+                Ok(body) => Attempt::Success { status, body },
+                Err(e) => Attempt::SuccessBodyFailed(e),
+            };
+        }
+        let headers = response.headers().clone();
+        // Read the whole body: for the error, and so the connection can be reused.
+        let body = response.bytes().await.unwrap_or_default();
+        let retry_after = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+        Attempt::Answered(Answer {
+            status,
+            headers,
+            body,
+            retry_after,
+        })
+    }
+
+    /// What follows an attempt, as [`retry::decide`] says: the result, a wait before the next
+    /// attempt, or a new token for a claims challenge.
+    fn conclude(&self, attempt: Attempt, history: &mut History) -> Step<T> {
+        let (answer, transport_error) = match attempt {
+            Attempt::Success { status, body } => {
+                let decision = retry::decide(
+                    &self.retry_policy,
+                    self.method,
+                    self.operation.shape,
+                    history,
+                    &Outcome::Success,
+                );
+                if decision
+                    == (Decision::Succeed {
+                        after_gateway_timeout: true,
+                    })
+                {
+                    tracing::warn!(
+                        attempt = history.attempts + 1,
+                        "succeeded after an earlier attempt timed out at the gateway; that attempt may also have been applied"
+                    );
+                }
+                tracing::debug!(status, "request succeeded");
+                return Step::Done(self.decode(status, &body));
+            }
+            Attempt::SuccessBodyFailed(e) => return Step::Done(Err(self.transport(e))),
+            Attempt::Answered(answer) => (Some(answer), None),
+            Attempt::Failed(e) => (None, Some(e)),
+        };
+        let outcome_status = answer.as_ref().map(|a| a.status);
+        let claims = answer
+            .as_ref()
+            .filter(|a| a.status == 401)
+            .and_then(|a| claims_challenge(&a.headers));
+        let graph_error = answer.as_ref().and_then(|a| GraphError::from_body(&a.body));
+        let outcome = match (&answer, &transport_error) {
+            (Some(a), _) => Outcome::Status {
+                status: a.status,
+                retry_after: a.retry_after,
+                claims: claims.as_deref(),
+                error: graph_error.as_ref(),
+            },
+            (None, Some(e)) if e.is_connect() && !e.is_timeout() => Outcome::ConnectFailed,
+            _ => Outcome::TransportFailed,
+        };
+        let decision = retry::decide(
+            &self.retry_policy,
+            self.method,
+            self.operation.shape,
+            history,
+            &outcome,
+        );
+        history.record(&outcome, &decision);
+        match decision {
+            Decision::Retry { after } => {
+                tracing::debug!(
+                    status = outcome_status,
+                    retry = history.retries,
+                    delay_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+                    "retrying"
+                );
+                Step::Wait(after)
+            }
+            Decision::RetryWithClaims(claims) => Step::Reauthenticate(claims),
+            Decision::AlreadyApplied { status } => {
+                tracing::warn!(
+                    status,
+                    attempt = history.attempts,
+                    earlier_attempts = ?history.earlier_statuses,
+                    "an earlier attempt timed out at the gateway (504) but was applied: the service now reports \
+                     the operation's own effect, so the request has reached the state asked for"
+                );
+                Step::Done(self.decode(status, &[]))
+            }
+            Decision::Succeed { .. } | Decision::GiveUp => {
+                if let Some(e) = transport_error {
+                    return Step::Done(Err(self.transport(e)));
+                }
+                let Some(answer) = answer else {
+                    return Step::Done(Err(Error::InvalidInput {
+                        message: "the retry decision gave up without an answer".to_owned(),
+                    }));
+                };
+                if answer
+                    .retry_after
+                    .is_some_and(|wait| wait > self.retry_policy.max_delay)
+                {
+                    tracing::debug!(
+                        status = answer.status,
+                        "Retry-After exceeds the policy's max_delay; not retrying"
+                    );
+                }
+                tracing::debug!(status = answer.status, "request failed");
+                let history = std::mem::take(history);
+                Step::Done(Err(self.service_error(answer, graph_error, history)))
             }
         }
     }
