@@ -46,7 +46,12 @@ pub(crate) struct ClientInner {
     /// by every send of a client made with the infallible [`Client::new`]).
     pub(crate) http: Result<reqwest::Client, String>,
     pub(crate) retry_policy: RetryPolicy,
+    /// The timeout of each attempt (`None`: the caller's HTTP client's own).
     pub(crate) timeout: Option<Duration>,
+    /// Whether each request carries [`timeout`](Self::timeout) itself: only for a caller's
+    /// HTTP client. The client built here has it as its own, so the request need not set it
+    /// (which costs reqwest an allocation per attempt).
+    pub(crate) timeout_per_request: bool,
     pub(crate) user_agent: HeaderValue,
 }
 
@@ -261,6 +266,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             }
         };
 
+        let timeout_per_request = self.http_client.is_some() && self.timeout.is_some();
         let (http, timeout) = match self.http_client {
             Some(client) => (Ok(client), self.timeout),
             None => {
@@ -305,6 +311,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             http,
             retry_policy: self.retry_policy,
             timeout,
+            timeout_per_request,
             user_agent,
         };
         (inner, problem)

@@ -125,7 +125,9 @@ impl<T> Prepared<T> {
     /// The headers of an attempt: the defaults, the caller's (which replace a default of the
     /// same name), `client-request-id`, `Retry-Attempt` on a retry, and `Authorization`.
     fn headers_for(&self, authorization: HeaderValue, retries: u32) -> HeaderMap {
-        let mut headers = HeaderMap::with_capacity(8 + self.headers.len());
+        // Room for the six defaults at most: a capacity of 6 is one table of 8 slots, where 8
+        // would take 16 (twice the memory per attempt).
+        let mut headers = HeaderMap::with_capacity(6 + self.headers.len());
         headers.insert(ACCEPT, HeaderValue::from_static(APPLICATION_JSON));
         headers.insert(USER_AGENT, self.client.inner.user_agent.clone());
         if self.body.is_some() {
@@ -210,7 +212,9 @@ impl<T> Prepared<T> {
     fn http_request(&self, authorization: HeaderValue, retries: u32) -> reqwest::Request {
         let mut request = reqwest::Request::new(self.method.to_reqwest(), self.url.clone());
         *request.headers_mut() = self.headers_for(authorization, retries);
-        *request.timeout_mut() = self.client.inner.timeout;
+        if self.client.inner.timeout_per_request {
+            *request.timeout_mut() = self.client.inner.timeout;
+        }
         if let Some(body) = &self.body {
             *request.body_mut() = Some(reqwest::Body::from(body.clone()));
         }

@@ -1085,6 +1085,28 @@ async fn timeout_maps_to_timeout_error() {
 }
 
 #[tokio::test]
+async fn timeout_applies_to_a_callers_http_client_too() {
+    // The client built by the SDK has the timeout as its own; a caller's client does not, so
+    // each request carries it.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_secs(10)))
+        .mount(&server)
+        .await;
+    graph_core::ensure_crypto_provider().unwrap();
+    let client = Client::builder(StaticToken::new(TOKEN))
+        .service_root(format!("{}/beta", server.uri()))
+        .http_client(graph_core::reqwest::Client::builder().build().unwrap())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let e = bounded(client.request(&ADD_OWNER, owner_path("x"), decode::empty))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+}
+
+#[tokio::test]
 async fn connection_refused_is_a_transport_error_after_retries() {
     // A port that is bound but not listening refuses connections. Holding it (rather than
     // binding a listener and closing it) keeps other tests' servers off the port meanwhile.
