@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
+use futures_util::future::Either;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
@@ -159,10 +160,18 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         (start.map(Box::new), replay)
     }
 
-    /// Sends the first request and returns its page.
-    pub async fn send(self) -> Result<Page<T>, Error> {
-        let (start, _) = self.start();
-        start?.send().await
+    /// Sends the first request (or the resumed link) and returns its page.
+    ///
+    /// Like [`Request::send`], the request is validated before the future is first polled.
+    pub fn send(self) -> impl Future<Output = Result<Page<T>, Error>> + Send + 'static {
+        let request = match self.resume_from {
+            None => self.first,
+            Some(link) => match self.first.replay().request(&link) {
+                Ok(request) => request,
+                Err(e) => return Either::Left(std::future::ready(Err(e))),
+            },
+        };
+        Either::Right(request.send())
     }
 
     /// Every page, fetched lazily.

@@ -162,11 +162,16 @@ impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
         self.0
     }
 
-    /// Sends the request.
-    pub async fn send(
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
         self,
-    ) -> Result<graph_core::Page<graph_models::AnyDirectoryObject>, graph_core::Error> {
-        self.0.send().await
+    ) -> impl std::future::Future<
+        Output = Result<
+            graph_core::Page<graph_models::AnyDirectoryObject>,
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send()
     }
 }
 
@@ -331,9 +336,13 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
         self.0
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<(), graph_core::Error> {
-        self.0.send().await
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
     }
 }
 

@@ -58,11 +58,13 @@ impl ThingsGetRequest {
         self.0
     }
 
-    /// Sends the request.
-    pub async fn send(
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
         self,
-    ) -> Result<graph_core::Page<graph_models::AnyThing>, graph_core::Error> {
-        self.0.send().await
+    ) -> impl std::future::Future<
+        Output = Result<graph_core::Page<graph_models::AnyThing>, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
     }
 }
 

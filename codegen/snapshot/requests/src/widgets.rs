@@ -60,11 +60,13 @@ impl WidgetsGetRequest {
         self.0
     }
 
-    /// Sends the request.
-    pub async fn send(
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
         self,
-    ) -> Result<graph_models::WidgetCollectionResponse, graph_core::Error> {
-        self.0.send().await
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::WidgetCollectionResponse, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
     }
 }
 
@@ -230,9 +232,13 @@ impl WidgetsItemDeleteRequest {
         self.0
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<(), graph_core::Error> {
-        self.0.send().await
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
     }
 }
 

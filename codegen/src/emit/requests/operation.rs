@@ -236,9 +236,12 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
                 self.0
             }
 
-            /// Sends the request.
-            pub async fn send(self) -> Result<#output, graph_core::Error> {
-                self.0.send().await
+            /// Sends the request: validated now, sent when the future is polled.
+            pub fn send(
+                self,
+            ) -> impl std::future::Future<Output = Result<#output, graph_core::Error>> + Send + 'static
+            {
+                self.0.send()
             }
         }
 
