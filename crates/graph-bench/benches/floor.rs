@@ -15,13 +15,19 @@
 //! and latency (the median call's; for concurrency 64, per call of a task) beside raw/raw, the
 //! client thread's CPU per call and its allocations per call.
 //!
-//! Options: `--calls N` per run (default 20000), `--reps N` (default 5), `--only WORD` (the
-//! operations whose name contains WORD), `--mode seq|c64`, and `--variant sdk|raw|models` (that
-//! variant alone, no comparison: for a profiler or `scripts/instructions-per-call.sh`; `models`
-//! is the hand-written call decoding into the SDK's models), and `--poll-all` (the concurrent
-//! runs' earlier harness, for comparison with figures taken with it). Under `cargo test` (no
-//! `--bench`) it runs a few calls of everything and checks the two variants' requests are the
-//! same.
+//! Options:
+//! - `--calls N` per run (default 20000), `--reps N` (default 5);
+//! - `--only WORD`: the operations whose name contains WORD; `--mode seq|c64`: one mode;
+//! - `--variant sdk|raw|models`: that variant alone, no comparison (for a profiler or
+//!   `scripts/instructions-per-call.sh`; `models` is the hand-written call decoding into the
+//!   SDK's models);
+//! - `--models`: the hand-written runs decode into the SDK's models ("raw+models"), so the
+//!   ratio is the runtime's cost alone;
+//! - `--poll-all`: the concurrent runs' earlier harness (one future polling all 64 on every
+//!   wake-up), for comparison with figures taken with it.
+//!
+//! Under `cargo test` (no `--bench`) it runs a few calls of everything and checks the two
+//! variants' requests are the same.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -516,6 +522,8 @@ struct Options {
     variant: Option<String>,
     /// Concurrent runs poll every future on every wake-up instead of spawning tasks.
     poll_all: bool,
+    /// The hand-written runs decode into the SDK's models (raw+models), not plain structs.
+    models_baseline: bool,
 }
 
 fn options() -> Option<Options> {
@@ -555,6 +563,7 @@ fn options() -> Option<Options> {
         mode: if benching { value("--mode") } else { None },
         variant: if benching { value("--variant") } else { None },
         poll_all: args.iter().any(|a| a == "--poll-all"),
+        models_baseline: args.iter().any(|a| a == "--models"),
     })
 }
 
@@ -630,7 +639,12 @@ fn main() {
     }
 
     println!(
-        "graph-beta per-call cost vs hand-written reqwest: {} calls per run, {} repetitions (raw, SDK, raw), canned server on its own thread{}",
+        "graph-beta per-call cost vs hand-written reqwest{}: {} calls per run, {} repetitions (raw, SDK, raw), canned server on its own thread{}",
+        if options.models_baseline {
+            " decoding into the SDK's models (raw+models)"
+        } else {
+            ""
+        },
         options.calls,
         options.reps,
         if pinned {
@@ -702,11 +716,16 @@ fn main() {
     }
     for &op in &ops {
         for &mode in &modes {
+            let baseline = if options.models_baseline {
+                raw_models
+            } else {
+                raw
+            };
             let mut runs: Vec<(Run, Run, Run)> = Vec::new();
             for _ in 0..options.reps {
                 let a = run(
                     &rt,
-                    Variant::Raw(raw),
+                    Variant::Raw(baseline),
                     op,
                     mode,
                     options.calls,
@@ -722,7 +741,7 @@ fn main() {
                 );
                 let b = run(
                     &rt,
-                    Variant::Raw(raw),
+                    Variant::Raw(baseline),
                     op,
                     mode,
                     options.calls,
