@@ -677,33 +677,20 @@ fn main() {
     if let Some(variant) = options.variant.as_deref() {
         for &op in &ops {
             for &mode in &modes {
-                let one = match variant {
-                    "sdk" => run(
-                        &rt,
-                        Variant::Sdk(sdk),
-                        op,
-                        mode,
-                        options.calls * options.reps,
-                        options.poll_all,
-                    ),
-                    "raw" => run(
-                        &rt,
-                        Variant::Raw(raw),
-                        op,
-                        mode,
-                        options.calls * options.reps,
-                        options.poll_all,
-                    ),
-                    "models" => run(
-                        &rt,
-                        Variant::Raw(raw_models),
-                        op,
-                        mode,
-                        options.calls * options.reps,
-                        options.poll_all,
-                    ),
+                let chosen = match variant {
+                    "sdk" => Variant::Sdk(sdk),
+                    "raw" => Variant::Raw(raw),
+                    "models" => Variant::Raw(raw_models),
                     other => panic!("--variant takes sdk, raw or models, not {other:?}"),
                 };
+                let one = run(
+                    &rt,
+                    chosen,
+                    op,
+                    mode,
+                    options.calls * options.reps,
+                    options.poll_all,
+                );
                 println!(
                     "{} {variant} {mode:?}: {:.0} calls/s, {:.1} allocs/call",
                     op.name(),
@@ -723,30 +710,10 @@ fn main() {
             };
             let mut runs: Vec<(Run, Run, Run)> = Vec::new();
             for _ in 0..options.reps {
-                let a = run(
-                    &rt,
-                    Variant::Raw(baseline),
-                    op,
-                    mode,
-                    options.calls,
-                    options.poll_all,
-                );
-                let s = run(
-                    &rt,
-                    Variant::Sdk(sdk),
-                    op,
-                    mode,
-                    options.calls,
-                    options.poll_all,
-                );
-                let b = run(
-                    &rt,
-                    Variant::Raw(baseline),
-                    op,
-                    mode,
-                    options.calls,
-                    options.poll_all,
-                );
+                let once = |variant| run(&rt, variant, op, mode, options.calls, options.poll_all);
+                let a = once(Variant::Raw(baseline));
+                let s = once(Variant::Sdk(sdk));
+                let b = once(Variant::Raw(baseline));
                 runs.push((a, s, b));
             }
             // SDK against the mean of the raw runs around it; raw against raw for the noise.

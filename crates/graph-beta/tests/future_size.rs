@@ -1,6 +1,7 @@
-//! The size of a call's future: what every in-flight call holds (and what `.await` boxes). At
-//! concurrency 64 the SDK's future is the largest state a call adds to the hand-written reqwest
-//! call, so it is held to a bound here (docs/performance.md, "The send future").
+//! The size of a call's future: what every in-flight call holds (and what `.await` on the
+//! request boxes; `.send().await` keeps it inline). At concurrency 64 the SDK's future is the
+//! largest state a call adds to the hand-written reqwest call, so it is held to a bound here
+//! (docs/performance.md, "The send future").
 
 use std::future::IntoFuture;
 

@@ -104,7 +104,7 @@ pub fn json_unwrap_value<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeEr
     Ok(serde_json::from_value(value)?)
 }
 
-/// Whether `body` holds `value` or an escape (`\u`): one pass over the `v` and `\\` bytes
+/// Whether `body` holds `value` or a `\u` escape: one pass over its `v` and backslash bytes
 /// (no searcher is built per call).
 fn may_name_value(body: &[u8]) -> bool {
     memchr::memchr2_iter(b'v', b'\\', body).any(|at| {

@@ -8,7 +8,6 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures_util::future::Either;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use tracing::Instrument;
 
 use crate::client::Client;
 use crate::decode::Decoder;
@@ -235,28 +234,13 @@ impl<T: Send + 'static> Request<T> {
 
     /// Sends the request (with retries) and decodes the response.
     ///
-    /// The request is validated here, before the future is first polled; the future holds
-    /// only what the send loop needs.
+    /// The request is validated here, before the future is first polled (an invalid one gives
+    /// a future that is ready with the error); the future holds only what the send loop needs.
     pub fn send(self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
-        let prepared = match self.prepare() {
-            Ok(prepared) => prepared,
-            Err(e) => return Either::Left(std::future::ready(Err(e))),
-        };
-        let span = tracing::debug_span!(
-            "graph.request",
-            operation_id = prepared.operation.operation_id,
-            method = prepared.method.as_str(),
-            url_template = prepared.operation.path_template,
-            client_request_id = prepared.client_request_id(),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
-        Either::Right(if span.is_disabled() {
-            // No subscriber wants it: skip the span's bookkeeping on every poll.
-            Either::Left(prepared.run(None))
-        } else {
-            Either::Right(prepared.run(Some(span.clone())).instrument(span))
-        })
+        match self.prepare() {
+            Ok(prepared) => Either::Right(prepared.run()),
+            Err(e) => Either::Left(std::future::ready(Err(e))),
+        }
     }
 
     /// Everything that can fail without network activity: stored errors, the HTTP client, the

@@ -10,6 +10,7 @@ use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
     USER_AGENT,
 };
+use tracing::Instrument;
 
 use crate::auth::challenge::claims_challenge;
 use crate::auth::{AccessToken, CredentialError, TokenRequest};
@@ -163,50 +164,68 @@ impl<T> Prepared<T> {
         }
     }
 
-    /// The request: a token, then attempts until the decision is final. `span` is the
-    /// request's span when a subscriber wants it (fields are recorded on it, whatever the
-    /// subscriber tracks as current).
+    /// The request, in its `graph.request` span: the span is made when the future is first
+    /// polled (so its parent is the span current then), and skipped when no subscriber wants
+    /// it.
     ///
-    /// The future is kept small (it is what every in-flight call holds, and is boxed by
-    /// `.await`): `self` is its only copy of the request, each attempt is a future of its own
+    /// The future is kept small (every in-flight call holds it, and `.await` on a request
+    /// boxes it): `self` is its only copy of the request, each attempt is a future of its own
     /// ([`Prepared::attempt`]), and what an attempt leaves is judged by a plain function
-    /// ([`Prepared::conclude`]), so that nothing but the token, the history and the span lives
-    /// across an await.
+    /// ([`Prepared::conclude`]), so that what the answer, the Graph error and the outcome hold
+    /// never lives across an await.
     #[allow(
         clippy::manual_async_fn,
         reason = "an `async fn` taking `self` keeps two copies of it (the argument and a local): 336 bytes more in every in-flight call"
     )]
-    pub(crate) fn run(
-        self,
-        span: Option<tracing::Span>,
-    ) -> impl std::future::Future<Output = Result<T, Error>> + Send
+    pub(crate) fn run(self) -> impl std::future::Future<Output = Result<T, Error>> + Send
     where
         T: Send,
     {
         async move {
             let this = &self;
-            let inner = &this.client.inner;
-            let mut claims_request: Option<TokenRequest> = None;
-            let mut token = this.token(&inner.token_request).await?;
-            let mut history = History::default();
-            loop {
-                if let Some(span) = &span {
-                    span.record("attempt", history.attempts + 1);
-                }
-                let attempt = this
-                    .attempt(this.authorization(&token)?, history.retries, span.as_ref())
-                    .await;
-                match this.conclude(attempt, &mut history) {
-                    Step::Done(result) => return result,
-                    Step::Wait(after) => tokio::time::sleep(after).await,
-                    Step::Reauthenticate(claims) => {
-                        tracing::debug!("claims challenge received; retrying with a new token");
-                        let request = claims_request.insert(TokenRequest {
-                            scopes: inner.token_request.scopes.clone(),
-                            claims: Some(claims),
-                        });
-                        token = this.token(request).await?;
-                    }
+            let span = tracing::debug_span!(
+                "graph.request",
+                operation_id = this.operation.operation_id,
+                method = this.method.as_str(),
+                url_template = this.operation.path_template,
+                client_request_id = this.client_request_id(),
+                attempt = tracing::field::Empty,
+                status = tracing::field::Empty,
+            );
+            if span.is_disabled() {
+                // No subscriber wants it: skip the span's bookkeeping on every poll.
+                this.attempts(None).await
+            } else {
+                this.attempts(Some(&span)).instrument(span.clone()).await
+            }
+        }
+    }
+
+    /// A token, then attempts until the decision is final. `span` is the request's span when a
+    /// subscriber wants it (fields are recorded on it, whatever the subscriber tracks as
+    /// current).
+    async fn attempts(&self, span: Option<&tracing::Span>) -> Result<T, Error> {
+        let inner = &self.client.inner;
+        let mut claims_request: Option<TokenRequest> = None;
+        let mut token = self.token(&inner.token_request).await?;
+        let mut history = History::default();
+        loop {
+            if let Some(span) = span {
+                span.record("attempt", history.attempts + 1);
+            }
+            let attempt = self
+                .attempt(self.authorization(&token)?, history.retries, span)
+                .await;
+            match self.conclude(attempt, &mut history) {
+                Step::Done(result) => return result,
+                Step::Wait(after) => tokio::time::sleep(after).await,
+                Step::Reauthenticate(claims) => {
+                    tracing::debug!("claims challenge received; retrying with a new token");
+                    let request = claims_request.insert(TokenRequest {
+                        scopes: inner.token_request.scopes.clone(),
+                        claims: Some(claims),
+                    });
+                    token = self.token(request).await?;
                 }
             }
         }

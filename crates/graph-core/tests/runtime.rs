@@ -1063,47 +1063,32 @@ async fn credential_failure_is_reported_without_sending() {
 
 #[tokio::test]
 async fn timeout_maps_to_timeout_error() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_secs(10)))
-        .mount(&server)
-        .await;
-    let client = Client::builder(StaticToken::new(TOKEN))
-        .service_root(format!("{}/beta", server.uri()))
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
-    let e = bounded(client.request(&ADD_OWNER, owner_path("x"), decode::empty))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(e, Error::Timeout { operation_id, .. } if operation_id == ADD_OWNER.operation_id),
-        "{e:?}"
-    );
-    // Timeouts are not retried: the request may have been executed.
-    assert_eq!(received(&server).await.len(), 1);
-}
-
-#[tokio::test]
-async fn timeout_applies_to_a_callers_http_client_too() {
-    // The client built by the SDK has the timeout as its own; a caller's client does not, so
-    // each request carries it.
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_secs(10)))
-        .mount(&server)
-        .await;
+    // Both with the HTTP client the SDK builds (which has the timeout as its own) and with a
+    // caller's (which does not, so each request carries it).
     graph_core::ensure_crypto_provider().unwrap();
-    let client = Client::builder(StaticToken::new(TOKEN))
-        .service_root(format!("{}/beta", server.uri()))
-        .http_client(graph_core::reqwest::Client::builder().build().unwrap())
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
-    let e = bounded(client.request(&ADD_OWNER, owner_path("x"), decode::empty))
-        .await
-        .unwrap_err();
-    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    for callers_http_client in [false, true] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_secs(10)))
+            .mount(&server)
+            .await;
+        let mut builder = Client::builder(StaticToken::new(TOKEN))
+            .service_root(format!("{}/beta", server.uri()))
+            .timeout(Duration::from_millis(200));
+        if callers_http_client {
+            builder = builder.http_client(graph_core::reqwest::Client::builder().build().unwrap());
+        }
+        let client = builder.build().unwrap();
+        let e = bounded(client.request(&ADD_OWNER, owner_path("x"), decode::empty))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Timeout { operation_id, .. } if operation_id == ADD_OWNER.operation_id),
+            "caller's client: {callers_http_client}: {e:?}"
+        );
+        // Timeouts are not retried: the request may have been executed.
+        assert_eq!(received(&server).await.len(), 1);
+    }
 }
 
 #[tokio::test]
