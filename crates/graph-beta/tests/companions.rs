@@ -247,6 +247,28 @@ async fn resume_continues_from_a_stored_next_link_with_the_requests_headers() {
 }
 
 #[tokio::test]
+async fn a_builder_error_before_resume_is_returned_not_dropped() {
+    // The resumed stream does not send the first request, but an invalid header set on it is
+    // still refused, by `.await` and by the page stream alike, and nothing is sent.
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    let stored = format!("{}{LIST_PATH}?$skiptoken=stored", server.uri());
+    let first = || {
+        owners(&client)
+            .get()
+            .header("ConsistencyLevel", "bad\nvalue")
+            .resume(stored.clone())
+    };
+    let e = bounded(first()).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    let mut pages = first().pages();
+    let e = bounded(pages.next()).await.expect("one item").unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    assert!(bounded(pages.next()).await.is_none());
+    assert!(received(&server).await.is_empty());
+}
+
+#[tokio::test]
 async fn each_page_is_retried_on_its_own_and_an_error_mid_stream_is_yielded() {
     let server = MockServer::start().await;
     let link = |token: &str| format!("{}{LIST_PATH}?$skiptoken={token}", server.uri());

@@ -151,10 +151,15 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
 
     /// The request the stream starts with (the first page, or the resumed link), and what
     /// the pages after it repeat.
-    fn start(self) -> (Result<FirstRequest<T>, Error>, Replay<Page<T>>) {
+    fn start(mut self) -> (Result<FirstRequest<T>, Error>, Replay<Page<T>>) {
         let replay = self.first.replay();
         let start = match self.resume_from {
-            Some(link) => replay.request(&link),
+            // A resumed stream does not send the first request, but a problem stored by one of
+            // its builder methods (an invalid header, say) is still the caller's error.
+            Some(link) => match self.first.take_error() {
+                Some(e) => Err(e),
+                None => replay.request(&link),
+            },
             None => Ok(self.first),
         };
         (start.map(Box::new), replay)
@@ -164,9 +169,13 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
     ///
     /// Like [`Request::send`], the request is validated before the future is first polled.
     pub fn send(self) -> impl Future<Output = Result<Page<T>, Error>> + Send + 'static {
+        let mut first = self.first;
         let request = match self.resume_from {
-            None => self.first,
-            Some(link) => match self.first.replay().request(&link) {
+            None => first,
+            Some(link) => match first
+                .take_error()
+                .map_or_else(|| first.replay().request(&link), Err)
+            {
                 Ok(request) => request,
                 Err(e) => return Either::Left(std::future::ready(Err(e))),
             },

@@ -132,6 +132,11 @@ impl<T> Request<T> {
         }
     }
 
+    /// The error a builder method stored, if any (taken: `send` would return it).
+    pub(crate) fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
+    }
+
     fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(Error::InvalidInput { message });
