@@ -612,24 +612,20 @@ fn main() {
         assert_same_wire(op, &sdk_seen[op.name()], &raw_seen[op.name()]);
     }
     if !options.benching {
+        // Every variant, mode and concurrency harness, so none of them can rot.
         for &op in &ops {
-            for mode in [Mode::Sequential, Mode::Concurrent] {
-                run(
-                    &rt,
+            for (mode, poll_all) in [
+                (Mode::Sequential, false),
+                (Mode::Concurrent, false),
+                (Mode::Concurrent, true),
+            ] {
+                for variant in [
                     Variant::Raw(raw),
-                    op,
-                    mode,
-                    options.calls,
-                    options.poll_all,
-                );
-                run(
-                    &rt,
+                    Variant::Raw(raw_models),
                     Variant::Sdk(sdk),
-                    op,
-                    mode,
-                    options.calls,
-                    options.poll_all,
-                );
+                ] {
+                    run(&rt, variant, op, mode, options.calls, poll_all);
+                }
             }
         }
         println!(

@@ -151,15 +151,10 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
 
     /// The request the stream starts with (the first page, or the resumed link), and what
     /// the pages after it repeat.
-    fn start(mut self) -> (Result<FirstRequest<T>, Error>, Replay<Page<T>>) {
+    fn start(self) -> (Result<FirstRequest<T>, Error>, Replay<Page<T>>) {
         let replay = self.first.replay();
         let start = match self.resume_from {
-            // A resumed stream does not send the first request, but a problem stored by one of
-            // its builder methods (an invalid header, say) is still the caller's error.
-            Some(link) => match self.first.take_error() {
-                Some(e) => Err(e),
-                None => replay.request(&link),
-            },
+            Some(link) => resumed(&replay, self.first, &link),
             None => Ok(self.first),
         };
         (start.map(Box::new), replay)
@@ -169,13 +164,9 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
     ///
     /// Like [`Request::send`], the request is validated before the future is first polled.
     pub fn send(self) -> impl Future<Output = Result<Page<T>, Error>> + Send + 'static {
-        let mut first = self.first;
         let request = match self.resume_from {
-            None => first,
-            Some(link) => match first
-                .take_error()
-                .map_or_else(|| first.replay().request(&link), Err)
-            {
+            None => self.first,
+            Some(link) => match resumed(&self.first.replay(), self.first, &link) {
                 Ok(request) => request,
                 Err(e) => return Either::Left(std::future::ready(Err(e))),
             },
@@ -244,6 +235,20 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         Items {
             inner: Box::pin(stream),
         }
+    }
+}
+
+/// The request for `link` that a resumed stream starts with, in place of `first`. `first` is not
+/// sent, but a problem stored by one of its builder methods (an invalid header, say) is still the
+/// caller's error.
+fn resumed<T>(
+    replay: &Replay<Page<T>>,
+    mut first: Request<Page<T>>,
+    link: &str,
+) -> Result<Request<Page<T>>, Error> {
+    match first.take_error() {
+        Some(e) => Err(e),
+        None => replay.request(link),
     }
 }
 

@@ -54,10 +54,16 @@ enum Attempt {
     Success { status: u16, body: Bytes },
     /// A 2xx answer whose body could not be read (not retried).
     SuccessBodyFailed(reqwest::Error),
-    /// Any other answer, read in full.
+    /// Anything else: for the retry decision.
+    Failed(Failure),
+}
+
+/// An attempt that did not succeed.
+enum Failure {
+    /// A non-2xx answer, read in full.
     Answered(Answer),
     /// No answer: the connection failed or timed out.
-    Failed(reqwest::Error),
+    Transport(reqwest::Error),
 }
 
 /// What the send loop does after an attempt.
@@ -257,7 +263,7 @@ impl<T> Prepared<T> {
             .await
         {
             Ok(response) => response,
-            Err(e) => return Attempt::Failed(e),
+            Err(e) => return Attempt::Failed(Failure::Transport(e)),
         };
         let status = response.status().as_u16();
         if let Some(span) = span {
@@ -276,18 +282,18 @@ impl<T> Prepared<T> {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-        Attempt::Answered(Answer {
+        Attempt::Failed(Failure::Answered(Answer {
             status,
             headers,
             body,
             retry_after,
-        })
+        }))
     }
 
     /// What follows an attempt, as [`retry::decide`] says: the result, a wait before the next
     /// attempt, or a new token for a claims challenge.
     fn conclude(&self, attempt: Attempt, history: &mut History) -> Step<T> {
-        let (answer, transport_error) = match attempt {
+        let failure = match attempt {
             Attempt::Success { status, body } => {
                 let decision = retry::decide(
                     &self.retry_policy,
@@ -310,24 +316,26 @@ impl<T> Prepared<T> {
                 return Step::Done(self.decode(status, &body));
             }
             Attempt::SuccessBodyFailed(e) => return Step::Done(Err(self.transport(e))),
-            Attempt::Answered(answer) => (Some(answer), None),
-            Attempt::Failed(e) => (None, Some(e)),
+            Attempt::Failed(failure) => failure,
         };
-        let outcome_status = answer.as_ref().map(|a| a.status);
+        let answer = match &failure {
+            Failure::Answered(answer) => Some(answer),
+            Failure::Transport(_) => None,
+        };
+        let outcome_status = answer.map(|a| a.status);
         let claims = answer
-            .as_ref()
             .filter(|a| a.status == 401)
             .and_then(|a| claims_challenge(&a.headers));
-        let graph_error = answer.as_ref().and_then(|a| GraphError::from_body(&a.body));
-        let outcome = match (&answer, &transport_error) {
-            (Some(a), _) => Outcome::Status {
+        let graph_error = answer.and_then(|a| GraphError::from_body(&a.body));
+        let outcome = match &failure {
+            Failure::Answered(a) => Outcome::Status {
                 status: a.status,
                 retry_after: a.retry_after,
                 claims: claims.as_deref(),
                 error: graph_error.as_ref(),
             },
-            (None, Some(e)) if e.is_connect() && !e.is_timeout() => Outcome::ConnectFailed,
-            _ => Outcome::TransportFailed,
+            Failure::Transport(e) if e.is_connect() && !e.is_timeout() => Outcome::ConnectFailed,
+            Failure::Transport(_) => Outcome::TransportFailed,
         };
         let decision = retry::decide(
             &self.retry_policy,
@@ -359,13 +367,9 @@ impl<T> Prepared<T> {
                 Step::Done(self.decode(status, &[]))
             }
             Decision::Succeed { .. } | Decision::GiveUp => {
-                if let Some(e) = transport_error {
-                    return Step::Done(Err(self.transport(e)));
-                }
-                let Some(answer) = answer else {
-                    return Step::Done(Err(Error::InvalidInput {
-                        message: "the retry decision gave up without an answer".to_owned(),
-                    }));
+                let answer = match failure {
+                    Failure::Transport(e) => return Step::Done(Err(self.transport(e))),
+                    Failure::Answered(answer) => answer,
                 };
                 if answer
                     .retry_after
