@@ -161,6 +161,57 @@ async fn three_pages_stream_with_headers_on_every_page_and_tokens_verbatim() {
 }
 
 #[tokio::test]
+async fn ended_streams_keep_answering_none() {
+    // Polling a page or item stream again after its end (or after an error) is allowed and
+    // answers `None`, as `Stream` users expect of a fused stream; it sends nothing more.
+    let server = MockServer::start().await;
+    let link = format!("{}{LIST_PATH}?$skiptoken=p2", server.uri());
+    Mock::given(method("GET"))
+        .and(query_param("$skiptoken", "p2"))
+        .respond_with(page(json!([user("u2", "b@x")]), None))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST_PATH))
+        .respond_with(page(json!([user("u1", "a@x")]), Some(link)))
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+
+    let mut items = owners(&client).get().items();
+    let mut seen = Vec::new();
+    while let Some(item) = bounded(items.next()).await {
+        seen.push(item.expect("item").id().map(str::to_owned));
+    }
+    assert_eq!(seen, [Some("u1".to_owned()), Some("u2".to_owned())]);
+    for _ in 0..3 {
+        assert!(bounded(items.next()).await.is_none());
+    }
+
+    let mut pages = owners(&client).get().pages();
+    assert_eq!(bounded(pages.next()).await.map(|p| p.is_ok()), Some(true));
+    assert_eq!(bounded(pages.next()).await.map(|p| p.is_ok()), Some(true));
+    for _ in 0..3 {
+        assert!(bounded(pages.next()).await.is_none());
+    }
+    assert_eq!(
+        received(&server).await.len(),
+        4,
+        "two pages per stream, nothing after"
+    );
+
+    // After an error: the stream yields it once and then ends for good.
+    let mut items = owners(&client).get().header("Prefer", "bad\nvalue").items();
+    assert!(matches!(
+        bounded(items.next()).await,
+        Some(Err(Error::InvalidInput { .. }))
+    ));
+    for _ in 0..3 {
+        assert!(bounded(items.next()).await.is_none());
+    }
+}
+
+#[tokio::test]
 async fn a_next_link_to_another_host_or_port_is_refused_before_anything_is_sent() {
     let server = MockServer::start().await;
     let elsewhere = MockServer::start().await;

@@ -21,7 +21,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
+use futures_core::stream::FusedStream;
+use futures_util::StreamExt;
 use futures_util::future::Either;
+use futures_util::stream::Fuse;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
@@ -210,7 +213,7 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
             }
         });
         Pages {
-            inner: Box::pin(stream),
+            inner: (Box::pin(stream) as BoxedStream<_>).fuse(),
         }
     }
 
@@ -233,7 +236,7 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
             },
         );
         Items {
-            inner: Box::pin(stream),
+            inner: (Box::pin(stream) as BoxedStream<_>).fuse(),
         }
     }
 }
@@ -261,24 +264,35 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for PagedRequest<T> {
     }
 }
 
-/// The pages of a [`PagedRequest`], as a [`Stream`].
+/// A boxed stream of results. Fused where it is held, so a stream that has ended keeps
+/// answering `None` when polled again (futures' `unfold` panics instead).
+type BoxedStream<I> = Pin<Box<dyn Stream<Item = Result<I, Error>> + Send>>;
+
+/// The pages of a [`PagedRequest`], as a [`Stream`]. Once it has ended (after the last page or
+/// an error) it keeps returning `None`.
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<Page<T>, Error>> + Send>>,
+    inner: Fuse<BoxedStream<Page<T>>>,
 }
 
 impl<T> Stream for Pages<T> {
     type Item = Result<Page<T>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        self.inner.poll_next_unpin(cx)
+    }
+}
+
+impl<T> FusedStream for Pages<T> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }
 
 impl<T> Pages<T> {
     /// The next page, fetched now; `None` after the last one (or after an error).
     pub async fn next(&mut self) -> Option<Result<Page<T>, Error>> {
-        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+        self.inner.next().await
     }
 }
 
@@ -288,17 +302,24 @@ impl<T> fmt::Debug for Pages<T> {
     }
 }
 
-/// The items of a [`PagedRequest`] across all pages, as a [`Stream`].
+/// The items of a [`PagedRequest`] across all pages, as a [`Stream`]. Once it has ended (after
+/// the last item or an error) it keeps returning `None`.
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    inner: Fuse<BoxedStream<T>>,
 }
 
 impl<T> Stream for Items<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        self.inner.poll_next_unpin(cx)
+    }
+}
+
+impl<T> FusedStream for Items<T> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }
 
@@ -306,7 +327,7 @@ impl<T> Items<T> {
     /// The next item, fetching the next page when the current one is used up; `None` after
     /// the last item (or after an error).
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
-        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+        self.inner.next().await
     }
 
     /// Every remaining item, in order; the first error ends the collection.
