@@ -221,7 +221,7 @@ pub enum TypeRef {
     String,
     /// `bool`.
     Bool,
-    /// Integers: `i8`, `u8`, `i16`, `i32`, `i64`.
+    /// Integers: `i8`, `u8`, `i16`, `i32`, `i64`, and `u32`/`u64` where the spec sets `minimum: 0`.
     Int(IntKind),
     /// `f32`.
     F32,
@@ -272,6 +272,10 @@ pub enum IntKind {
     I32,
     /// `int64` or unspecified.
     I64,
+    /// `int32` with `minimum` 0 or more.
+    U32,
+    /// `int64` or unspecified, with `minimum` 0 or more.
+    U64,
 }
 
 /// HTTP methods, in the order operations are emitted on a path.

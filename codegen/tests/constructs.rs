@@ -227,6 +227,9 @@ m:
     u8: {type: integer, format: uint8}
     i16: {type: integer, format: int16}
     plain: {type: integer}
+    count: {type: integer, minimum: 0}
+    size: {type: integer, format: int32, minimum: 1}
+    offset: {type: integer, format: int32, minimum: -5}
     d: {type: number, format: double}
     f: {type: number, format: float}
     dec: {type: number, format: decimal}
@@ -254,6 +257,10 @@ ReferenceNumeric:
     assert_eq!(ty("u8"), TypeRef::Int(IntKind::U8));
     assert_eq!(ty("i16"), TypeRef::Int(IntKind::I16));
     assert_eq!(ty("plain"), TypeRef::Int(IntKind::I64));
+    // `minimum: 0` or more makes the integer unsigned, of the same width.
+    assert_eq!(ty("count"), TypeRef::Int(IntKind::U64));
+    assert_eq!(ty("size"), TypeRef::Int(IntKind::U32));
+    assert_eq!(ty("offset"), TypeRef::Int(IntKind::I32));
     assert_eq!(ty("d"), TypeRef::F64);
     assert_eq!(ty("f"), TypeRef::F32);
     assert_eq!(ty("dec"), TypeRef::F64);

@@ -22,6 +22,8 @@ pub fn type_tokens(ty: &TypeRef, models_path: &TokenStream) -> TokenStream {
         TypeRef::Int(IntKind::I16) => quote!(i16),
         TypeRef::Int(IntKind::I32) => quote!(i32),
         TypeRef::Int(IntKind::I64) => quote!(i64),
+        TypeRef::Int(IntKind::U32) => quote!(u32),
+        TypeRef::Int(IntKind::U64) => quote!(u64),
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
         TypeRef::FlexNumber => quote!(graph_types::FlexNumber),

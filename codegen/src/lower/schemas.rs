@@ -70,6 +70,16 @@ fn int_kind(format: Option<&str>) -> IntKind {
     }
 }
 
+/// The unsigned kind of the same width when the spec says the value is never negative
+/// (`minimum: 0` or more, e.g. `$top`), so a negative value cannot be written.
+fn unsigned_if_non_negative(kind: IntKind, minimum: Option<i64>) -> IntKind {
+    match (kind, minimum) {
+        (IntKind::I32, Some(min)) if min >= 0 => IntKind::U32,
+        (IntKind::I64, Some(min)) if min >= 0 => IntKind::U64,
+        (kind, _) => kind,
+    }
+}
+
 fn number_type(format: Option<&str>) -> TypeRef {
     match format {
         Some("float") => TypeRef::F32,
@@ -373,12 +383,15 @@ impl<'a> Lowerer<'a> {
                 plain(TypeRef::String)
             }
             SchemaKind::Type(Type::Boolean(_)) => plain(TypeRef::Bool),
-            SchemaKind::Type(Type::Integer(i)) => plain(TypeRef::Int(match &i.format {
-                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => IntKind::I32,
-                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => IntKind::I64,
-                VariantOrUnknownOrEmpty::Unknown(f) => int_kind(Some(f)),
-                VariantOrUnknownOrEmpty::Empty => IntKind::I64,
-            })),
+            SchemaKind::Type(Type::Integer(i)) => {
+                let kind = match &i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => IntKind::I32,
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => IntKind::I64,
+                    VariantOrUnknownOrEmpty::Unknown(f) => int_kind(Some(f)),
+                    VariantOrUnknownOrEmpty::Empty => IntKind::I64,
+                };
+                plain(TypeRef::Int(unsigned_if_non_negative(kind, i.minimum)))
+            }
             SchemaKind::Type(Type::Number(n)) => plain(match &n.format {
                 VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
                 VariantOrUnknownOrEmpty::Item(NumberFormat::Double) => TypeRef::F64,

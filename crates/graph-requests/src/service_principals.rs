@@ -74,12 +74,12 @@ impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
     }
 
     /// Sets `$top` (query). Show only the first n items
-    pub fn top(self, top: i64) -> Self {
+    pub fn top(self, top: u64) -> Self {
         Self(self.0.query("$top", top.to_string()))
     }
 
     /// Sets `$skip` (query). Skip the first n items
-    pub fn skip(self, skip: i64) -> Self {
+    pub fn skip(self, skip: u64) -> Self {
         Self(self.0.query("$skip", skip.to_string()))
     }
 

@@ -11,7 +11,7 @@ use graph_core::{Client, RequestPath};
 pub struct ThingsGetRequest(graph_core::PagedRequest<graph_models::AnyThing>);
 impl ThingsGetRequest {
     /// Sets `$top` (query). Show only the first n items
-    pub fn top(self, top: i64) -> Self {
+    pub fn top(self, top: u64) -> Self {
         Self(self.0.query("$top", top.to_string()))
     }
 

@@ -13,7 +13,7 @@ pub struct WidgetsGetRequest(
 );
 impl WidgetsGetRequest {
     /// Sets `$top` (query). Show only the first n items
-    pub fn top(self, top: i64) -> Self {
+    pub fn top(self, top: u64) -> Self {
         Self(self.0.query("$top", top.to_string()))
     }
 
