@@ -68,6 +68,7 @@ mod operation;
 mod page;
 mod paging;
 pub mod path;
+pub mod raw;
 mod request;
 pub mod retry;
 mod send;

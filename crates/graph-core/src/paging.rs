@@ -90,6 +90,14 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         }
     }
 
+    /// A paged request whose first page is `first`.
+    pub(crate) fn from_first(first: Request<Page<T>>) -> Self {
+        Self {
+            first,
+            resume_from: None,
+        }
+    }
+
     /// Adds a request header, sent with every page (see [`Request::header`]).
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         Self {

@@ -234,6 +234,7 @@ impl RequestPath {
 fn render_template(template: &str, params: &[(&'static str, String)]) -> Result<String, Error> {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
+    let mut position = 0;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
@@ -243,7 +244,14 @@ fn render_template(template: &str, params: &[(&'static str, String)]) -> Result<
             });
         };
         let name = &after[..close];
-        let Some((_, value)) = params.iter().find(|(n, _)| *n == name) else {
+        // The parameter in the same position when its name matches (always so for unnamed
+        // `{}` placeholders of a raw call), else the one of that name.
+        let value = match params.get(position) {
+            Some((n, value)) if *n == name => Some(value),
+            _ => params.iter().find(|(n, _)| *n == name).map(|(_, v)| v),
+        };
+        position += 1;
+        let Some(value) = value else {
             return Err(Error::InvalidInput {
                 message: format!("no value for `{{{name}}}` in path template `{template}`"),
             });

@@ -65,12 +65,15 @@ pub struct Request<T> {
     url: Option<reqwest::Url>,
     /// The method sent: the operation's, except for next pages, which are always a GET.
     method: HttpMethod,
+    /// A raw call's path template ([`Client::raw`]), which names it in errors and tracing in
+    /// place of the operation's.
+    raw_template: Option<&'static str>,
 }
 
 impl<T> fmt::Debug for Request<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
-            .field("operation_id", &self.operation.operation_id)
+            .field("operation_id", &self.operation_id())
             .field("method", &self.method)
             .field("path", &self.path)
             .field(
@@ -116,7 +119,19 @@ impl<T> Request<T> {
             error: None,
             url: None,
             method: operation.method,
+            raw_template: None,
         }
+    }
+
+    /// Names this request after a raw call's template (see [`Client::raw`]).
+    pub(crate) fn raw(mut self, template: &'static str) -> Self {
+        self.raw_template = Some(template);
+        self
+    }
+
+    /// What errors and tracing call this request: the operation id, or a raw call's template.
+    fn operation_id(&self) -> &'static str {
+        self.raw_template.unwrap_or(self.operation.operation_id)
     }
 
     /// What a follow-up request (the next page) repeats of this one: the operation, the
@@ -129,6 +144,7 @@ impl<T> Request<T> {
             decoder: self.decoder,
             headers: self.headers.clone(),
             retry_policy: self.retry_policy,
+            raw_template: self.raw_template,
         }
     }
 
@@ -137,13 +153,14 @@ impl<T> Request<T> {
         self.error.take()
     }
 
-    fn fail(&mut self, message: String) {
+    pub(crate) fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(Error::InvalidInput { message });
         }
     }
 
-    /// The operation this request calls.
+    /// The operation this request calls. For a raw call ([`Client::raw`]) it is a generic
+    /// description (operation id `raw`, no documented permissions or cloud restrictions).
     pub fn operation(&self) -> &'static OperationMeta {
         self.operation
     }
@@ -264,6 +281,7 @@ impl<T: Send + 'static> Request<T> {
             error,
             url,
             method,
+            raw_template,
         } = self;
         if let Some(e) = error {
             return Err(e);
@@ -277,11 +295,12 @@ impl<T: Send + 'static> Request<T> {
                 });
             }
         };
+        let operation_id = raw_template.unwrap_or(operation.operation_id);
         if let (Some(cloud), Some(available)) = (inner.cloud.national(), operation.national_clouds)
         {
             if !available.contains(&cloud) {
                 return Err(Error::NotAvailableInCloud {
-                    operation_id: operation.operation_id,
+                    operation_id,
                     cloud,
                     available,
                 });
@@ -289,9 +308,7 @@ impl<T: Send + 'static> Request<T> {
         }
         let url = match url {
             Some(url) => url,
-            None => {
-                crate::url::request_url(&inner.service_root, &path, &query, operation.operation_id)?
-            }
+            None => crate::url::request_url(&inner.service_root, &path, &query, operation_id)?,
         };
         Ok(Prepared {
             retry_policy: retry_policy.unwrap_or(inner.retry_policy),
@@ -304,6 +321,7 @@ impl<T: Send + 'static> Request<T> {
             body,
             headers,
             method,
+            raw_template,
         })
     }
 }
@@ -324,6 +342,7 @@ pub(crate) struct Replay<T> {
     decoder: Decoder<T>,
     headers: HeaderMap,
     retry_policy: Option<RetryPolicy>,
+    raw_template: Option<&'static str>,
 }
 
 impl<T> Replay<T> {
@@ -332,7 +351,7 @@ impl<T> Replay<T> {
     pub(crate) fn request(&self, link: &str) -> Result<Request<T>, Error> {
         let url = crate::url::check_next_link(
             self.client.service_root(),
-            self.operation.operation_id,
+            self.raw_template.unwrap_or(self.operation.operation_id),
             link,
         )?;
         let mut request = Request::new(
@@ -343,6 +362,7 @@ impl<T> Replay<T> {
         );
         request.headers = self.headers.clone();
         request.retry_policy = self.retry_policy;
+        request.raw_template = self.raw_template;
         request.url = Some(url);
         // A next link is read with GET, whatever started the collection (a POST action can be
         // pageable).

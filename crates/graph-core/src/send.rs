@@ -46,6 +46,8 @@ pub(crate) struct Prepared<T> {
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) client_request_id: HeaderValue,
     pub(crate) method: HttpMethod,
+    /// A raw call's path template, which names it in place of the operation.
+    pub(crate) raw_template: Option<&'static str>,
 }
 
 /// How one attempt ended.
@@ -89,8 +91,18 @@ impl<T> Prepared<T> {
         self.client_request_id.to_str().unwrap_or_default()
     }
 
+    /// The operation id, or a raw call's template: what errors and tracing call the request.
+    fn operation_id(&self) -> &'static str {
+        self.raw_template.unwrap_or(self.operation.operation_id)
+    }
+
+    /// The path template: the operation's, or a raw call's.
+    fn path_template(&self) -> &'static str {
+        self.raw_template.unwrap_or(self.operation.path_template)
+    }
+
     fn transport(&self, e: reqwest::Error) -> Error {
-        let operation_id = self.operation.operation_id;
+        let operation_id = self.operation_id();
         if e.is_timeout() {
             Error::Timeout {
                 operation_id,
@@ -191,9 +203,9 @@ impl<T> Prepared<T> {
             let this = &self;
             let span = tracing::debug_span!(
                 "graph.request",
-                operation_id = this.operation.operation_id,
+                operation_id = this.operation_id(),
                 method = this.method.as_str(),
-                url_template = this.operation.path_template,
+                url_template = this.path_template(),
                 client_request_id = this.client_request_id(),
                 attempt = tracing::field::Empty,
                 status = tracing::field::Empty,
@@ -389,7 +401,7 @@ impl<T> Prepared<T> {
 
     fn decode(&self, status: u16, body: &[u8]) -> Result<T, Error> {
         (self.decoder)(body).map_err(|e| Error::Decode {
-            operation_id: self.operation.operation_id,
+            operation_id: self.operation_id(),
             status,
             message: e.message().to_owned(),
             body_excerpt: excerpt(&String::from_utf8_lossy(body), BODY_EXCERPT_CHARS),
@@ -404,7 +416,7 @@ impl<T> Prepared<T> {
     ) -> Error {
         Error::Service(Box::new(ServiceError {
             status: answer.status,
-            operation_id: self.operation.operation_id,
+            operation_id: self.operation_id(),
             error,
             headers: answer.headers,
             raw_body: String::from_utf8_lossy(&answer.body).into_owned(),

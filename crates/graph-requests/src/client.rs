@@ -41,6 +41,32 @@ impl GraphClient {
         &self.client
     }
 
+    /// A call to a path the generated builders do not cover, through the same pipeline
+    /// (sign-in, retries, errors, tracing): see `graph_core::Client::raw`.
+    pub fn raw<T>(
+        &self,
+        method: graph_core::HttpMethod,
+        template: &'static str,
+        params: impl IntoIterator<Item = impl Into<String>>,
+    ) -> graph_core::Request<T>
+    where
+        T: graph_core::raw::DeserializeOwned + Send + 'static,
+    {
+        self.client.raw(method, template, params)
+    }
+
+    /// A paged raw `GET` of a collection: see `graph_core::Client::raw_paged`.
+    pub fn raw_paged<T>(
+        &self,
+        template: &'static str,
+        params: impl IntoIterator<Item = impl Into<String>>,
+    ) -> graph_core::PagedRequest<T>
+    where
+        T: graph_core::raw::DeserializeOwned + Send + 'static,
+    {
+        self.client.raw_paged(template, params)
+    }
+
     #[cfg(feature = "copilot")]
     /// `/copilot`
     pub fn copilot(&self) -> CopilotRequestBuilder {
