@@ -378,20 +378,18 @@ impl<T> Prepared<T> {
                 );
                 Step::Done(self.decode(status, &[]))
             }
-            Decision::Succeed { .. } | Decision::GiveUp => {
+            Decision::Succeed { .. } | Decision::GiveUp(_) => {
+                if let Decision::GiveUp(reason) = decision {
+                    tracing::debug!(
+                        status = outcome_status,
+                        reason = reason.as_str(),
+                        "not retrying"
+                    );
+                }
                 let answer = match failure {
                     Failure::Transport(e) => return Step::Done(Err(self.transport(e))),
                     Failure::Answered(answer) => answer,
                 };
-                if answer
-                    .retry_after
-                    .is_some_and(|wait| wait > self.retry_policy.max_delay)
-                {
-                    tracing::debug!(
-                        status = answer.status,
-                        "Retry-After exceeds the policy's max_delay; not retrying"
-                    );
-                }
                 tracing::debug!(status = answer.status, "request failed");
                 let history = std::mem::take(history);
                 Step::Done(Err(self.service_error(answer, graph_error, history)))

@@ -64,7 +64,7 @@ impl History {
                 self.claims_retried = true;
                 self.earlier_statuses.extend(status);
             }
-            Decision::Succeed { .. } | Decision::AlreadyApplied { .. } | Decision::GiveUp => {}
+            Decision::Succeed { .. } | Decision::AlreadyApplied { .. } | Decision::GiveUp(_) => {}
         }
     }
 
@@ -97,8 +97,46 @@ pub enum Decision {
     },
     /// Ask the credential for a token with these claims and send again at once.
     RetryWithClaims(String),
-    /// Return the error.
-    GiveUp,
+    /// Return the error, for this reason.
+    GiveUp(GiveUpReason),
+}
+
+/// Why [`decide`] gives up: the send loop logs it and returns the error it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GiveUpReason {
+    /// The status is never retried (a 4xx other than 429, a 500, a 502, …), or a second claims
+    /// challenge came.
+    NotRetryable,
+    /// Every retry the policy allows was used.
+    RetriesExhausted,
+    /// The service asked for a longer wait (`Retry-After`) than the policy's `max_delay`: the
+    /// caller decides when to try again.
+    RetryAfterTooLong {
+        /// The wait asked for.
+        wait: Duration,
+    },
+    /// A `POST` met a 504 and the policy does not resend a `POST` that may have been applied.
+    PostAfterGatewayTimeout,
+    /// The connection broke or timed out after the request may have reached the server.
+    MayHaveReachedServer,
+}
+
+impl GiveUpReason {
+    /// A short description, for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GiveUpReason::NotRetryable => "the status is not retried",
+            GiveUpReason::RetriesExhausted => "the policy's retries are used up",
+            GiveUpReason::RetryAfterTooLong { .. } => "Retry-After exceeds the policy's max_delay",
+            GiveUpReason::PostAfterGatewayTimeout => {
+                "a POST that met a 504 may have been applied and the policy does not resend it"
+            }
+            GiveUpReason::MayHaveReachedServer => {
+                "the transport failed after the request may have reached the server"
+            }
+        }
+    }
 }
 
 /// Graph's words for a reference add that meets an existing reference.
@@ -122,7 +160,8 @@ pub fn decide(
         Outcome::ConnectFailed if retries_left => Decision::Retry {
             after: policy.backoff(history.retries + 1),
         },
-        Outcome::ConnectFailed | Outcome::TransportFailed => Decision::GiveUp,
+        Outcome::ConnectFailed => Decision::GiveUp(GiveUpReason::RetriesExhausted),
+        Outcome::TransportFailed => Decision::GiveUp(GiveUpReason::MayHaveReachedServer),
         Outcome::Status {
             status,
             retry_after,
@@ -144,17 +183,24 @@ pub fn decide(
                     return Decision::AlreadyApplied { status };
                 }
             }
-            let retryable = is_retryable_status(status)
-                && !(status == 504
-                    && method == HttpMethod::Post
-                    && !policy.retry_post_after_gateway_timeout);
-            if !retryable || !retries_left {
-                return Decision::GiveUp;
+            if !is_retryable_status(status) {
+                return Decision::GiveUp(GiveUpReason::NotRetryable);
             }
-            match policy.delay(history.retries + 1, retry_after) {
-                Some(after) => Decision::Retry { after },
+            if status == 504
+                && method == HttpMethod::Post
+                && !policy.retry_post_after_gateway_timeout
+            {
+                return Decision::GiveUp(GiveUpReason::PostAfterGatewayTimeout);
+            }
+            if !retries_left {
+                return Decision::GiveUp(GiveUpReason::RetriesExhausted);
+            }
+            match (policy.delay(history.retries + 1, retry_after), retry_after) {
+                (Some(after), _) => Decision::Retry { after },
                 // The service asks for a longer wait than the policy allows: the caller decides.
-                None => Decision::GiveUp,
+                (None, wait) => Decision::GiveUp(GiveUpReason::RetryAfterTooLong {
+                    wait: wait.unwrap_or(policy.max_delay),
+                }),
             }
         }
     }
@@ -227,7 +273,11 @@ mod tests {
             let d = decide(&p, method, shape, &none, &status(code));
             assert_eq!(is_retry(&d), retried, "{method} {shape:?} {code}: {d:?}");
             if !retried {
-                assert_eq!(d, Decision::GiveUp, "{method} {shape:?} {code}");
+                assert_eq!(
+                    d,
+                    Decision::GiveUp(GiveUpReason::NotRetryable),
+                    "{method} {shape:?} {code}"
+                );
             }
         }
     }
@@ -249,12 +299,14 @@ mod tests {
         );
         assert_eq!(
             decide(&p, Get, Other, &history(0, &[]), &after(11)),
-            Decision::GiveUp,
+            Decision::GiveUp(GiveUpReason::RetryAfterTooLong {
+                wait: Duration::from_secs(11)
+            }),
             "longer than max_delay"
         );
         assert_eq!(
             decide(&p, Get, Other, &history(2, &[429, 429]), &after(1)),
-            Decision::GiveUp,
+            Decision::GiveUp(GiveUpReason::RetriesExhausted),
             "retries used up"
         );
         let Decision::Retry { after } = decide(&p, Get, Other, &history(1, &[503]), &status(503))
@@ -268,7 +320,7 @@ mod tests {
         let none = RetryPolicy::none();
         assert_eq!(
             decide(&none, Get, Other, &history(0, &[]), &status(429)),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::RetriesExhausted)
         );
     }
 
@@ -284,11 +336,11 @@ mod tests {
         )));
         assert_eq!(
             decide(&p, Post, Other, &history(2, &[]), &Outcome::ConnectFailed),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::RetriesExhausted)
         );
         assert_eq!(
             decide(&p, Get, Other, &history(0, &[]), &Outcome::TransportFailed),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::MayHaveReachedServer)
         );
     }
 
@@ -300,7 +352,7 @@ mod tests {
         };
         assert_eq!(
             decide(&strict, Post, AddReference, &history(0, &[]), &status(504)),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::PostAfterGatewayTimeout)
         );
         assert!(is_retry(&decide(
             &strict,
@@ -336,7 +388,7 @@ mod tests {
         assert!(h.claims_retried && h.retries == 0 && h.earlier_statuses == [401]);
         assert_eq!(
             decide(&p, Get, Other, &h, &challenge),
-            Decision::GiveUp,
+            Decision::GiveUp(GiveUpReason::NotRetryable),
             "a second challenge is returned"
         );
         // Claims retries do not use the budget.
@@ -372,7 +424,7 @@ mod tests {
         // Without an earlier 504 it is a real error: the reference was there (or absent) before.
         assert_eq!(
             decide(&p, Post, AddReference, &history(0, &[]), &dup),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::NotRetryable)
         );
         assert_eq!(
             decide(
@@ -382,7 +434,7 @@ mod tests {
                 &history(1, &[429]),
                 &status(404)
             ),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::NotRetryable)
         );
         // Other 400s, other shapes and other methods keep the honest error.
         let other = GraphError {
@@ -397,16 +449,19 @@ mod tests {
         };
         assert_eq!(
             decide(&p, Post, AddReference, &after_504, &bad),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::NotRetryable)
         );
-        assert_eq!(decide(&p, Post, Other, &after_504, &dup), Decision::GiveUp);
+        assert_eq!(
+            decide(&p, Post, Other, &after_504, &dup),
+            Decision::GiveUp(GiveUpReason::NotRetryable)
+        );
         assert_eq!(
             decide(&p, Delete, Other, &after_504, &status(404)),
-            Decision::GiveUp
+            Decision::GiveUp(GiveUpReason::NotRetryable)
         );
         assert_eq!(
             decide(&p, Post, AddReference, &after_504, &status(400)),
-            Decision::GiveUp,
+            Decision::GiveUp(GiveUpReason::NotRetryable),
             "no body: not provably ours"
         );
     }
@@ -455,7 +510,7 @@ mod tests {
                 after: Duration::ZERO,
             },
         );
-        h.record(&status(400), &Decision::GiveUp);
+        h.record(&status(400), &Decision::GiveUp(GiveUpReason::NotRetryable));
         assert_eq!(
             h,
             History {

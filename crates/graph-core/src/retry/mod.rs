@@ -22,7 +22,7 @@
 
 mod decision;
 
-pub use decision::{Decision, History, Outcome, decide};
+pub use decision::{Decision, GiveUpReason, History, Outcome, decide};
 
 use std::time::{Duration, SystemTime};
 
