@@ -479,7 +479,8 @@ pub struct Operation {
     pub national_clouds: Option<Vec<NationalCloud>>,
     /// Carried as a local extension (`x-graph-rs-local-extension`).
     pub local_extension: Option<String>,
-    /// The request wrapper type (set when the operation has optional parameters or pages).
+    /// The operation's request type (one per operation, named with the URL tree; `None` only
+    /// before the tree is lowered).
     pub wrapper: Option<String>,
     /// The API area (Cargo feature) it belongs to.
     pub area: String,

@@ -57,6 +57,8 @@ pub struct Layout {
     /// The request-builders crate (its `src/` is generated). It must see
     /// the models crate under the name `graph_models`.
     pub requests_dir: String,
+    /// The request-builders crate's Rust name, for the examples in its docs (`graph_requests`).
+    pub requests_crate: String,
 }
 
 impl Default for Layout {
@@ -65,6 +67,7 @@ impl Default for Layout {
         Self {
             models_dir: "crates/graph-models".to_owned(),
             requests_dir: "crates/graph-requests".to_owned(),
+            requests_crate: "graph_requests".to_owned(),
         }
     }
 }
@@ -109,12 +112,7 @@ pub fn generate_from_ir(
 ) -> Result<Output, CodegenError> {
     let areas = emit::areas::compute(api);
     let mut files = emit::models::emit(api, &areas, &layout.models_dir, spec_path)?;
-    files.extend(emit::requests::emit(
-        api,
-        &areas,
-        &layout.requests_dir,
-        spec_path,
-    )?);
+    files.extend(emit::requests::emit(api, &areas, layout, spec_path)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Output {
         files,

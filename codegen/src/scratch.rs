@@ -20,6 +20,7 @@ pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Out
     let layout = Layout {
         models_dir: "models".to_owned(),
         requests_dir: "requests".to_owned(),
+        requests_crate: "scratch_requests".to_owned(),
     };
     let label = spec_path
         .file_name()

@@ -31,6 +31,7 @@ fn snapshot_layout() -> Layout {
     Layout {
         models_dir: "codegen/snapshot/models".to_owned(),
         requests_dir: "codegen/snapshot/requests".to_owned(),
+        requests_crate: "snapshot_requests".to_owned(),
     }
 }
 

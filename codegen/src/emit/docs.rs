@@ -5,7 +5,9 @@ use quote::quote;
 
 /// Makes spec prose safe as rustdoc: trims every line (so no indented
 /// text turns into a doctest), collapses line breaks inside paragraphs,
-/// keeps blank lines between paragraphs, and defuses code fences.
+/// keeps blank lines between paragraphs, defuses code fences, and escapes
+/// square brackets (so that prose never reads as an intra-doc link, which
+/// rustdoc checks in the generated crates).
 pub fn clean(text: &str) -> String {
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current: Vec<&str> = Vec::new();
@@ -23,7 +25,11 @@ pub fn clean(text: &str) -> String {
     if !current.is_empty() {
         paragraphs.push(current.join(" "));
     }
-    paragraphs.join("\n\n").replace("```", "'''")
+    paragraphs
+        .join("\n\n")
+        .replace("```", "'''")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
 }
 
 /// `#[doc = "…"]` attributes, one per line, for `lines` (already cleaned
@@ -82,6 +88,11 @@ mod tests {
             clean(text),
             "First line indented code?\n\n'''rust fn x() {} '''"
         );
+    }
+
+    #[test]
+    fn brackets_are_escaped() {
+        assert_eq!(clean("see [here] or a[0]"), r"see \[here\] or a\[0\]");
     }
 
     #[test]

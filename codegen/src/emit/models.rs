@@ -144,7 +144,7 @@ fn emit_lib(
     let tokens = quote! {
         #inner_docs
         #![warn(missing_docs)]
-        #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+        #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
         /// Declares model modules and re-exports their types, so that one

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ir::{Accessor, AccessorKind, Operation, Segment, Success, TopLevel, UrlNode};
+use crate::ir::{Accessor, AccessorKind, Operation, Segment, TopLevel, UrlNode};
 use crate::naming::{self, Scope};
 
 #[derive(Default)]
@@ -17,7 +17,7 @@ struct Node {
 /// Type names the generated requests crate defines or imports at its root.
 const RESERVED_TYPES: &[&str] = &["GraphClient", "Client", "Request", "RequestPath", "Error"];
 /// Methods of the root client that are not accessors.
-const ROOT_METHODS: &[&str] = &["new", "builder", "from_core", "core"];
+const ROOT_METHODS: &[&str] = &["new", "builder", "from_core", "core", "raw", "raw_paged"];
 /// Modules the requests crate declares itself.
 const RESERVED_MODULES: &[&str] = &["lib", "operations", "client"];
 
@@ -92,10 +92,6 @@ fn accessor(segment: &Segment, methods: &mut Scope) -> Accessor {
     Accessor { method, kind }
 }
 
-fn needs_wrapper(op: &Operation) -> bool {
-    matches!(op.success, Success::Page { .. }) || op.params.iter().any(|p| !p.required)
-}
-
 fn convert(
     node: &Node,
     accessor_of: Option<Accessor>,
@@ -111,9 +107,9 @@ fn convert(
     for &i in &node.operations {
         let op = &mut operations[i];
         methods.reserve(op.method.lower());
-        if needs_wrapper(op) {
-            op.wrapper = Some(types.unique_type(naming::wrapper_type(&node.builder, op.method)));
-        }
+        // Every operation returns a request type of its own (its typed setters, `send`,
+        // `.await`), so all operations have one shape.
+        op.wrapper = Some(types.unique_type(naming::wrapper_type(&node.builder, op.method)));
     }
     let children = node
         .children

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// Schema: `microsoft.graph.appRole`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AppRole {
-    /// Specifies whether this app role can be assigned to users and groups (by setting to ['User']), to other application's (by setting to ['Application'], or both (by setting to ['User', 'Application']). App roles supporting assignment to other applications' service principals are also known as application permissions. The 'Application' value is only supported for app roles defined on application entities.
+    /// Specifies whether this app role can be assigned to users and groups (by setting to \['User'\]), to other application's (by setting to \['Application'\], or both (by setting to \['User', 'Application'\]). App roles supporting assignment to other applications' service principals are also known as application permissions. The 'Application' value is only supported for app roles defined on application entities.
     ///
     /// JSON: `allowedMemberTypes`.
     #[serde(rename = "allowedMemberTypes", skip_serializing_if = "Option::is_none")]
@@ -41,7 +41,7 @@ pub struct AppRole {
     /// JSON: `origin`; nullable: `Nullable::Null` sends an explicit `null`.
     #[serde(rename = "origin", skip_serializing_if = "Nullable::is_absent")]
     pub origin: Nullable<String>,
-    /// Specifies the value to include in the roles claim in ID tokens and access tokens authenticating an assigned user or service principal. Must not exceed 120 characters in length. Allowed characters are : ! # $ % & ' ( ) * + , - . / : ;  =  ? @ [ ] ^ + _  {  } ~, and characters in the ranges 0-9, A-Z and a-z. Any other character, including the space character, aren't allowed. May not begin with ..
+    /// Specifies the value to include in the roles claim in ID tokens and access tokens authenticating an assigned user or service principal. Must not exceed 120 characters in length. Allowed characters are : ! # $ % & ' ( ) * + , - . / : ;  =  ? @ \[ \] ^ + _  {  } ~, and characters in the ranges 0-9, A-Z and a-z. Any other character, including the space character, aren't allowed. May not begin with ..
     ///
     /// JSON: `value`; nullable: `Nullable::Null` sends an explicit `null`.
     #[serde(rename = "value", skip_serializing_if = "Nullable::is_absent")]

@@ -61,7 +61,7 @@ pub struct PermissionScope {
         skip_serializing_if = "Nullable::is_absent"
     )]
     pub user_consent_display_name: Nullable<String>,
-    /// Specifies the value to include in the scp (scope) claim in access tokens. Must not exceed 120 characters in length. Allowed characters are : ! # $ % & ' ( ) * + , - . / : ;  =  ? @ [ ] ^ + _  {  } ~, and characters in the ranges 0-9, A-Z and a-z. Any other character, including the space character, aren't allowed. May not begin with ..
+    /// Specifies the value to include in the scp (scope) claim in access tokens. Must not exceed 120 characters in length. Allowed characters are : ! # $ % & ' ( ) * + , - . / : ;  =  ? @ \[ \] ^ + _  {  } ~, and characters in the ranges 0-9, A-Z and a-z. Any other character, including the space character, aren't allowed. May not begin with ..
     ///
     /// JSON: `value`; nullable: `Nullable::Null` sends an explicit `null`.
     #[serde(rename = "value", skip_serializing_if = "Nullable::is_absent")]

@@ -355,7 +355,7 @@ pub struct User {
         skip_serializing_if = "Nullable::is_absent"
     )]
     pub on_premises_user_principal_name: Nullable<String>,
-    /// A list of additional email addresses for the user; for example: ['bob@contoso.com', 'Robert@fabrikam.com'].NOTE: This property can't contain accent characters.Supports $filter (eq, not, ge, le, in, startsWith, endsWith, /$count eq 0, /$count ne 0).
+    /// A list of additional email addresses for the user; for example: \['bob@contoso.com', 'Robert@fabrikam.com'\].NOTE: This property can't contain accent characters.Supports $filter (eq, not, ge, le, in, startsWith, endsWith, /$count eq 0, /$count ne 0).
     ///
     /// JSON: `otherMails`.
     #[serde(rename = "otherMails", skip_serializing_if = "Option::is_none")]
@@ -404,7 +404,7 @@ pub struct User {
     /// JSON: `provisionedPlans`.
     #[serde(rename = "provisionedPlans", skip_serializing_if = "Option::is_none")]
     pub provisioned_plans: Option<Vec<crate::ProvisionedPlan>>,
-    /// For example: ['SMTP: bob@contoso.com', 'smtp: bob@sales.contoso.com']. Changes to the mail property also update this collection to include the value as an SMTP address. For more information, see mail and proxyAddresses properties. The proxy address prefixed with SMTP (capitalized) is the primary proxy address, while the ones prefixed with smtp are the secondary proxy addresses. For Azure AD B2C accounts, this property has a limit of 10 unique addresses. Read-only in Microsoft Graph; you can update this property only through the Microsoft 365 admin center. Not nullable. Supports $filter (eq, not, ge, le, startsWith, endsWith, /$count eq 0, /$count ne 0).
+    /// For example: \['SMTP: bob@contoso.com', 'smtp: bob@sales.contoso.com'\]. Changes to the mail property also update this collection to include the value as an SMTP address. For more information, see mail and proxyAddresses properties. The proxy address prefixed with SMTP (capitalized) is the primary proxy address, while the ones prefixed with smtp are the secondary proxy addresses. For Azure AD B2C accounts, this property has a limit of 10 unique addresses. Read-only in Microsoft Graph; you can update this property only through the Microsoft 365 admin center. Not nullable. Supports $filter (eq, not, ge, le, startsWith, endsWith, /$count eq 0, /$count ne 0).
     ///
     /// JSON: `proxyAddresses`.
     #[serde(rename = "proxyAddresses", skip_serializing_if = "Option::is_none")]

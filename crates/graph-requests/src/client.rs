@@ -42,7 +42,7 @@ impl GraphClient {
     }
 
     /// A call to a path the generated builders do not cover, through the same pipeline
-    /// (sign-in, retries, errors, tracing): see `graph_core::Client::raw`.
+    /// (sign-in, retries, errors, tracing): see [`graph_core::Client::raw`].
     pub fn raw<T>(
         &self,
         method: graph_core::HttpMethod,
@@ -55,7 +55,7 @@ impl GraphClient {
         self.client.raw(method, template, params)
     }
 
-    /// A paged raw `GET` of a collection: see `graph_core::Client::raw_paged`.
+    /// A paged raw `GET` of a collection: see [`graph_core::Client::raw_paged`].
     pub fn raw_paged<T>(
         &self,
         template: &'static str,

@@ -56,7 +56,7 @@ impl CopilotAdminSettingsRequestBuilder {
     }
 }
 
-/// A `GET /copilot/admin/settings/limitedMode` request: set optional parameters, then `.await` it.
+/// A `GET /copilot/admin/settings/limitedMode` request (operation `copilot.admin.settings.GetLimitedMode`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CopilotAdminSettingsLimitedModeGetRequest(
@@ -121,6 +121,55 @@ impl std::future::IntoFuture for CopilotAdminSettingsLimitedModeGetRequest {
     }
 }
 
+/// A `PATCH /copilot/admin/settings/limitedMode` request (operation `copilot.admin.settings.UpdateLimitedMode`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct CopilotAdminSettingsLimitedModePatchRequest(
+    graph_core::Request<graph_models::CopilotAdminLimitedMode>,
+);
+impl CopilotAdminSettingsLimitedModePatchRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(
+        self,
+    ) -> graph_core::Request<graph_models::CopilotAdminLimitedMode> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::CopilotAdminLimitedMode, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for CopilotAdminSettingsLimitedModePatchRequest {
+    type Output = Result<graph_models::CopilotAdminLimitedMode, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::CopilotAdminLimitedMode,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/copilot/admin/settings/limitedMode`.
 #[derive(Debug, Clone)]
 pub struct CopilotAdminSettingsLimitedModeRequestBuilder {
@@ -135,8 +184,8 @@ impl CopilotAdminSettingsLimitedModeRequestBuilder {
     ///
     /// `GET /copilot/admin/settings/limitedMode` (operation `copilot.admin.settings.GetLimitedMode`).
     ///
-    /// Returns the `CopilotAdminLimitedMode` from the response body (also when Graph wraps it as `{"value": {…}}`).
-    /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// Returns the [`CopilotAdminLimitedMode`](graph_models::CopilotAdminLimitedMode) from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`, `5XX`).
     ///
     /// # Permissions
     ///
@@ -146,9 +195,24 @@ impl CopilotAdminSettingsLimitedModeRequestBuilder {
     ///
     /// In delegated scenarios the signed-in user needs at least the Global Reader Microsoft Entra role.
     ///
-    /// Available in: global. On other national clouds the request fails before it is sent (`Error::NotAvailableInCloud`).
+    /// Available in: global. On other national clouds the request fails before it is sent ([`Error::NotAvailableInCloud`](graph_core::Error::NotAvailableInCloud)).
     ///
     /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/copilotadminlimitedmode-get?view=graph-rest-beta>
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: graph_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .copilot()
+    ///     .admin()
+    ///     .settings()
+    ///     .limited_mode()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self) -> CopilotAdminSettingsLimitedModeGetRequest {
         CopilotAdminSettingsLimitedModeGetRequest(
             self
@@ -167,8 +231,8 @@ impl CopilotAdminSettingsLimitedModeRequestBuilder {
     ///
     /// `PATCH /copilot/admin/settings/limitedMode` (operation `copilot.admin.settings.UpdateLimitedMode`).
     ///
-    /// Returns the `CopilotAdminLimitedMode` from the response body (also when Graph wraps it as `{"value": {…}}`).
-    /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// Returns the [`CopilotAdminLimitedMode`](graph_models::CopilotAdminLimitedMode) from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`, `5XX`).
     ///
     /// # Permissions
     ///
@@ -178,19 +242,37 @@ impl CopilotAdminSettingsLimitedModeRequestBuilder {
     ///
     /// In delegated scenarios the signed-in user must be assigned the Global Administrator Microsoft Entra role.
     ///
-    /// Available in: global. On other national clouds the request fails before it is sent (`Error::NotAvailableInCloud`).
+    /// Available in: global. On other national clouds the request fails before it is sent ([`Error::NotAvailableInCloud`](graph_core::Error::NotAvailableInCloud)).
     ///
     /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/copilotadminlimitedmode-update?view=graph-rest-beta>
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: graph_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .copilot()
+    ///     .admin()
+    ///     .settings()
+    ///     .limited_mode()
+    ///     .patch(&Default::default())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn patch(
         &self,
         body: &graph_models::CopilotAdminLimitedMode,
-    ) -> graph_core::Request<graph_models::CopilotAdminLimitedMode> {
-        self.client
-            .request(
-                &crate::operations::COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE,
-                self.path.clone(),
-                graph_core::decode::json_unwrap_value,
-            )
-            .json_body(body)
+    ) -> CopilotAdminSettingsLimitedModePatchRequest {
+        CopilotAdminSettingsLimitedModePatchRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE,
+                    self.path.clone(),
+                    graph_core::decode::json_unwrap_value,
+                )
+                .json_body(body),
+        )
     }
 }

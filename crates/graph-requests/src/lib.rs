@@ -7,11 +7,7 @@
 //!
 //! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![warn(missing_docs)]
-#![allow(
-    rustdoc::bare_urls,
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags
-)]
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 #![allow(clippy::doc_markdown)]
 
 #[rustfmt::skip]

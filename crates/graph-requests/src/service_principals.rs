@@ -61,7 +61,7 @@ impl ServicePrincipalsItemAgentIdentityRequestBuilder {
     }
 }
 
-/// A `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners` request: set optional parameters, then `.await` it.
+/// A `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners` request (operation `servicePrincipals.agentIdentity.ListOwners`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ServicePrincipalsItemAgentIdentityOwnersGetRequest(
@@ -202,8 +202,8 @@ impl ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
     ///
     /// `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners` (operation `servicePrincipals.agentIdentity.ListOwners`).
     ///
-    /// Pageable: `.await` gives the first page (a `graph_core::Page` of `AnyDirectoryObject`), `.items()` streams every item and `.pages()` every page, fetching each next page (from `@odata.nextLink`) only when needed, with the same headers and retry policy; `.resume(link)` starts from a stored next link.
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// Pageable: `.await` gives the first [`Page`](graph_core::Page) of [`AnyDirectoryObject`](graph_models::AnyDirectoryObject); [`items`](ServicePrincipalsItemAgentIdentityOwnersGetRequest::items) streams every item and [`pages`](ServicePrincipalsItemAgentIdentityOwnersGetRequest::pages) every page, fetching each next page (from `@odata.nextLink`) only when needed, with the same headers and retry policy; [`resume`](ServicePrincipalsItemAgentIdentityOwnersGetRequest::resume) starts from a stored next link.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
     ///
     /// # Permissions
     ///
@@ -214,6 +214,21 @@ impl ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
     /// Not in Microsoft's published OpenAPI description: carried as a local extension derived from `GET /servicePrincipals/{servicePrincipal-id}/owners (servicePrincipal_ListOwner)`.
     ///
     /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/agentidentity-list-owners?view=graph-rest-beta>
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: graph_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let first_page = client
+    ///     .service_principals()
+    ///     .by_service_principal_id("servicePrincipal-id")
+    ///     .agent_identity()
+    ///     .owners()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self) -> ServicePrincipalsItemAgentIdentityOwnersGetRequest {
         ServicePrincipalsItemAgentIdentityOwnersGetRequest(
             self
@@ -248,6 +263,51 @@ impl ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
     }
 }
 
+/// A `POST /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref` request (operation `servicePrincipals.agentIdentity.CreateRefOwners`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ServicePrincipalsItemAgentIdentityOwnersRefPostRequest(
+    graph_core::Request<()>,
+);
+impl ServicePrincipalsItemAgentIdentityOwnersRefPostRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<()> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for ServicePrincipalsItemAgentIdentityOwnersRefPostRequest {
+    type Output = Result<(), graph_core::Error>;
+    type IntoFuture = <graph_core::Request<()> as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
@@ -263,7 +323,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
     /// `POST /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref` (operation `servicePrincipals.agentIdentity.CreateRefOwners`).
     ///
     /// Returns `()` on success; a response body, if any, is ignored.
-    /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`, `5XX`).
     ///
     /// # Permissions
     ///
@@ -276,14 +336,36 @@ impl ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
     /// Not in Microsoft's published OpenAPI description: carried as a local extension derived from `POST /servicePrincipals/{servicePrincipal-id}/owners/$ref (servicePrincipals.CreateRefOwners)`.
     ///
     /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/agentidentity-post-owners?view=graph-rest-beta>
-    pub fn post(&self, body: &graph_models::ReferenceCreate) -> graph_core::Request<()> {
-        self.client
-            .request(
-                &crate::operations::SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS,
-                self.path.clone(),
-                graph_core::decode::empty,
-            )
-            .json_body(body)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: graph_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// client
+    ///     .service_principals()
+    ///     .by_service_principal_id("servicePrincipal-id")
+    ///     .agent_identity()
+    ///     .owners()
+    ///     .ref_()
+    ///     .post(&Default::default())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post(
+        &self,
+        body: &graph_models::ReferenceCreate,
+    ) -> ServicePrincipalsItemAgentIdentityOwnersRefPostRequest {
+        ServicePrincipalsItemAgentIdentityOwnersRefPostRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS,
+                    self.path.clone(),
+                    graph_core::decode::empty,
+                )
+                .json_body(body),
+        )
     }
 }
 
@@ -304,7 +386,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRequestBuilder {
     }
 }
 
-/// A `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref` request: set optional parameters, then `.await` it.
+/// A `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref` request (operation `servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest(
@@ -370,7 +452,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
     /// `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref` (operation `servicePrincipals.agentIdentity.owners.DeleteRefDirectoryObject`).
     ///
     /// Returns `()` on success; a response body, if any, is ignored.
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
     ///
     /// # Permissions
     ///
@@ -383,6 +465,23 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
     /// Not in Microsoft's published OpenAPI description: carried as a local extension derived from `DELETE /servicePrincipals/{servicePrincipal-id}/owners/{directoryObject-id}/$ref (servicePrincipal.owner_DeleteDirectoryObjectGraphBPreRef)`.
     ///
     /// Microsoft's documentation: <https://learn.microsoft.com/graph/api/agentidentity-delete-owners?view=graph-rest-beta>
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: graph_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// client
+    ///     .service_principals()
+    ///     .by_service_principal_id("servicePrincipal-id")
+    ///     .agent_identity()
+    ///     .owners()
+    ///     .by_directory_object_id("directoryObject-id")
+    ///     .ref_()
+    ///     .delete()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(
         &self,
     ) -> ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {

@@ -9,11 +9,7 @@
 //!
 //! Each model is compiled when an API area (Cargo feature, one per top-level URL segment) that uses it is enabled; models no operation uses belong to the `unused-models` feature. `all-areas` (on by default) enables everything.
 #![warn(missing_docs)]
-#![allow(
-    rustdoc::bare_urls,
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags
-)]
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
 /// Declares model modules and re-exports their types, so that one

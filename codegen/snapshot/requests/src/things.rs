@@ -5,7 +5,7 @@
 
 use graph_core::{Client, RequestPath};
 
-/// A `GET /things` request: set optional parameters, then `.await` it.
+/// A `GET /things` request (operation `things.ListThings`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ThingsGetRequest(graph_core::PagedRequest<graph_models::AnyThing>);
@@ -90,8 +90,20 @@ impl ThingsRequestBuilder {
     ///
     /// `GET /things` (operation `things.ListThings`).
     ///
-    /// Pageable: `.await` gives the first page (a `graph_core::Page` of `AnyThing`), `.items()` streams every item and `.pages()` every page, fetching each next page (from `@odata.nextLink`) only when needed, with the same headers and retry policy; `.resume(link)` starts from a stored next link.
-    /// Responses 4XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// Pageable: `.await` gives the first [`Page`](graph_core::Page) of [`AnyThing`](graph_models::AnyThing); [`items`](ThingsGetRequest::items) streams every item and [`pages`](ThingsGetRequest::pages) every page, fetching each next page (from `@odata.nextLink`) only when needed, with the same headers and retry policy; [`resume`](ThingsGetRequest::resume) starts from a stored next link.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let first_page = client
+    ///     .things()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self) -> ThingsGetRequest {
         ThingsGetRequest(
             self

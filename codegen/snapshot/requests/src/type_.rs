@@ -5,6 +5,51 @@
 
 use graph_core::{Client, RequestPath};
 
+/// A `GET /type` request (operation `type.Get`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct TypeGetRequest(graph_core::Request<graph_models::ValueHolder>);
+impl TypeGetRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<graph_models::ValueHolder> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::ValueHolder, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for TypeGetRequest {
+    type Output = Result<graph_models::ValueHolder, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::ValueHolder,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/type`.
 #[derive(Debug, Clone)]
 pub struct TypeRequestBuilder {
@@ -15,13 +60,29 @@ pub struct TypeRequestBuilder {
 impl TypeRequestBuilder {
     /// `GET /type` (operation `type.Get`).
     ///
-    /// Returns the `ValueHolder` from the response body.
-    pub fn get(&self) -> graph_core::Request<graph_models::ValueHolder> {
-        self.client
-            .request(
-                &crate::operations::TYPE_GET,
-                self.path.clone(),
-                graph_core::decode::json,
-            )
+    /// Returns the [`ValueHolder`](graph_models::ValueHolder) from the response body.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .type_()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self) -> TypeGetRequest {
+        TypeGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::TYPE_GET,
+                    self.path.clone(),
+                    graph_core::decode::json,
+                ),
+        )
     }
 }

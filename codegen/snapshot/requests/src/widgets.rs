@@ -5,7 +5,7 @@
 
 use graph_core::{Client, RequestPath};
 
-/// A `GET /widgets` request: set optional parameters, then `.await` it.
+/// A `GET /widgets` request (operation `widgets.ListWidget`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct WidgetsGetRequest(
@@ -80,6 +80,51 @@ impl std::future::IntoFuture for WidgetsGetRequest {
     }
 }
 
+/// A `POST /widgets` request (operation `widgets.CreateWidget`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsPostRequest(graph_core::Request<graph_models::Widget>);
+impl WidgetsPostRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<graph_models::Widget> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::Widget, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsPostRequest {
+    type Output = Result<graph_models::Widget, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::Widget,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/widgets`.
 #[derive(Debug, Clone)]
 pub struct WidgetsRequestBuilder {
@@ -92,8 +137,20 @@ impl WidgetsRequestBuilder {
     ///
     /// `GET /widgets` (operation `widgets.ListWidget`).
     ///
-    /// Returns the `WidgetCollectionResponse` from the response body.
-    /// Responses 4XX, 5XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// Returns the [`WidgetCollectionResponse`](graph_models::WidgetCollectionResponse) from the response body.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`, `5XX`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self) -> WidgetsGetRequest {
         WidgetsGetRequest(
             self
@@ -108,19 +165,31 @@ impl WidgetsRequestBuilder {
 
     /// `POST /widgets` (operation `widgets.CreateWidget`).
     ///
-    /// Returns the `Widget` from the response body (also when Graph wraps it as `{"value": {…}}`).
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
-    pub fn post(
-        &self,
-        body: &graph_models::Widget,
-    ) -> graph_core::Request<graph_models::Widget> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_CREATE_WIDGET,
-                self.path.clone(),
-                graph_core::decode::json_unwrap_value,
-            )
-            .json_body(body)
+    /// Returns the [`Widget`](graph_models::Widget) from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .post(&Default::default())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post(&self, body: &graph_models::Widget) -> WidgetsPostRequest {
+        WidgetsPostRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_CREATE_WIDGET,
+                    self.path.clone(),
+                    graph_core::decode::json_unwrap_value,
+                )
+                .json_body(body),
+        )
     }
 
     /// `/widgets/$count`
@@ -145,6 +214,49 @@ impl WidgetsRequestBuilder {
     }
 }
 
+/// A `GET /widgets/$count` request (operation `widgets.GetCount`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsCountGetRequest(graph_core::Request<i32>);
+impl WidgetsCountGetRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<i32> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<i32, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsCountGetRequest {
+    type Output = Result<i32, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<i32> as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/widgets/$count`.
 #[derive(Debug, Clone)]
 pub struct WidgetsCountRequestBuilder {
@@ -156,19 +268,35 @@ impl WidgetsCountRequestBuilder {
     /// `GET /widgets/$count` (operation `widgets.GetCount`).
     ///
     /// Returns the `i32` from the response body.
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
     ///
     /// # Parameters
     ///
     /// - `consistency_level` (`ConsistencyLevel`):
-    pub fn get(&self, consistency_level: impl Into<String>) -> graph_core::Request<i32> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_GET_COUNT,
-                self.path.clone(),
-                graph_core::decode::json,
-            )
-            .header("ConsistencyLevel", Into::<String>::into(consistency_level))
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .count()
+    ///     .get("ConsistencyLevel")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self, consistency_level: impl Into<String>) -> WidgetsCountGetRequest {
+        WidgetsCountGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_GET_COUNT,
+                    self.path.clone(),
+                    graph_core::decode::json,
+                )
+                .header("ConsistencyLevel", Into::<String>::into(consistency_level)),
+        )
     }
 
     /// `/widgets/$count/text`
@@ -177,6 +305,51 @@ impl WidgetsCountRequestBuilder {
             client: self.client.clone(),
             path: self.path.clone().literal("text"),
         }
+    }
+}
+
+/// A `GET /widgets/$count/text` request (operation `widgets.GetCountText`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsCountTextGetRequest(graph_core::Request<graph_models::Count>);
+impl WidgetsCountTextGetRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<graph_models::Count> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::Count, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsCountTextGetRequest {
+    type Output = Result<graph_models::Count, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::Count,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
     }
 }
 
@@ -190,19 +363,125 @@ pub struct WidgetsCountTextRequestBuilder {
 impl WidgetsCountTextRequestBuilder {
     /// `GET /widgets/$count/text` (operation `widgets.GetCountText`).
     ///
-    /// Returns the `Count` parsed from the `text/plain` response body.
-    pub fn get(&self) -> graph_core::Request<graph_models::Count> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_GET_COUNT_TEXT,
-                self.path.clone(),
-                graph_core::decode::text::<graph_models::Count>,
-            )
-            .header("Accept", "text/plain")
+    /// Returns the [`Count`](graph_models::Count) parsed from the `text/plain` response body.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .count()
+    ///     .text()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self) -> WidgetsCountTextGetRequest {
+        WidgetsCountTextGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_GET_COUNT_TEXT,
+                    self.path.clone(),
+                    graph_core::decode::text::<graph_models::Count>,
+                )
+                .header("Accept", "text/plain"),
+        )
     }
 }
 
-/// A `DELETE /widgets/{widget-id}` request: set optional parameters, then `.await` it.
+/// A `GET /widgets/{widget-id}` request (operation `widgets.GetWidget`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsItemGetRequest(graph_core::Request<graph_models::Widget>);
+impl WidgetsItemGetRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<graph_models::Widget> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::Widget, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsItemGetRequest {
+    type Output = Result<graph_models::Widget, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::Widget,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
+/// A `PATCH /widgets/{widget-id}` request (operation `widgets.UpdateWidget`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsItemPatchRequest(graph_core::Request<()>);
+impl WidgetsItemPatchRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<()> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsItemPatchRequest {
+    type Output = Result<(), graph_core::Error>;
+    type IntoFuture = <graph_core::Request<()> as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
+/// A `DELETE /widgets/{widget-id}` request (operation `widgets.DeleteWidget`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct WidgetsItemDeleteRequest(graph_core::Request<()>);
@@ -260,35 +539,80 @@ pub struct WidgetsItemRequestBuilder {
 impl WidgetsItemRequestBuilder {
     /// `GET /widgets/{widget-id}` (operation `widgets.GetWidget`).
     ///
-    /// Returns the `Widget` from the response body (also when Graph wraps it as `{"value": {…}}`).
-    /// Responses 4XX come back as `graph_core::Error::Service` with Graph's error code and message.
-    pub fn get(&self) -> graph_core::Request<graph_models::Widget> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_GET_WIDGET,
-                self.path.clone(),
-                graph_core::decode::json_unwrap_value,
-            )
+    /// Returns the [`Widget`](graph_models::Widget) from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self) -> WidgetsItemGetRequest {
+        WidgetsItemGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_GET_WIDGET,
+                    self.path.clone(),
+                    graph_core::decode::json_unwrap_value,
+                ),
+        )
     }
 
     /// `PATCH /widgets/{widget-id}` (operation `widgets.UpdateWidget`).
     ///
     /// Returns `()` on success; a response body, if any, is ignored.
-    /// Responses 4XX come back as `graph_core::Error::Service` with Graph's error code and message.
-    pub fn patch(&self, body: &graph_models::Widget) -> graph_core::Request<()> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_UPDATE_WIDGET,
-                self.path.clone(),
-                graph_core::decode::empty,
-            )
-            .json_body(body)
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .patch(&Default::default())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn patch(&self, body: &graph_models::Widget) -> WidgetsItemPatchRequest {
+        WidgetsItemPatchRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_UPDATE_WIDGET,
+                    self.path.clone(),
+                    graph_core::decode::empty,
+                )
+                .json_body(body),
+        )
     }
 
     /// `DELETE /widgets/{widget-id}` (operation `widgets.DeleteWidget`).
     ///
     /// Returns `()` on success; a response body, if any, is ignored.
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .delete()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self) -> WidgetsItemDeleteRequest {
         WidgetsItemDeleteRequest(
             self
@@ -360,6 +684,49 @@ impl WidgetsItemGadgetPartsRequestBuilder {
     }
 }
 
+/// A `POST /widgets/{widget-id}/microsoft.graph.gadget/parts/$ref` request (operation `widgets.gadget.CreateRefParts`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsItemGadgetPartsRefPostRequest(graph_core::Request<()>);
+impl WidgetsItemGadgetPartsRefPostRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<()> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsItemGadgetPartsRefPostRequest {
+    type Output = Result<(), graph_core::Error>;
+    type IntoFuture = <graph_core::Request<()> as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/widgets/{widget-id}/microsoft.graph.gadget/parts/$ref`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemGadgetPartsRefRequestBuilder {
@@ -371,7 +738,7 @@ impl WidgetsItemGadgetPartsRefRequestBuilder {
     /// `POST /widgets/{widget-id}/microsoft.graph.gadget/parts/$ref` (operation `widgets.gadget.CreateRefParts`).
     ///
     /// Returns `()` on success; a response body, if any, is ignored.
-    /// Responses 4XX come back as `graph_core::Error::Service` with Graph's error code and message.
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body (documented: `4XX`).
     ///
     /// # Permissions
     ///
@@ -379,17 +746,39 @@ impl WidgetsItemGadgetPartsRefRequestBuilder {
     /// - Delegated (personal Microsoft account): not supported
     /// - Application: `Widget.ReadWrite.All`
     ///
-    /// Available in: global, usGovL4. On other national clouds the request fails before it is sent (`Error::NotAvailableInCloud`).
+    /// Available in: global, usGovL4. On other national clouds the request fails before it is sent ([`Error::NotAvailableInCloud`](graph_core::Error::NotAvailableInCloud)).
     ///
     /// Not in Microsoft's published OpenAPI description: carried as a local extension derived from `POST /widgets/{widget-id}/parts/$ref`.
-    pub fn post(&self, body: &graph_models::ReferenceCreate) -> graph_core::Request<()> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_GADGET_CREATE_REF_PARTS,
-                self.path.clone(),
-                graph_core::decode::empty,
-            )
-            .json_body(body)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .gadget()
+    ///     .parts()
+    ///     .ref_()
+    ///     .post(&Default::default())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post(
+        &self,
+        body: &graph_models::ReferenceCreate,
+    ) -> WidgetsItemGadgetPartsRefPostRequest {
+        WidgetsItemGadgetPartsRefPostRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_GADGET_CREATE_REF_PARTS,
+                    self.path.clone(),
+                    graph_core::decode::empty,
+                )
+                .json_body(body),
+        )
     }
 }
 
@@ -415,6 +804,51 @@ impl WidgetsItemPartsRequestBuilder {
     }
 }
 
+/// A `GET /widgets/{widget-id}/parts/{part-id}` request (operation `widgets.GetWidget_2`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsItemPartsItemGetRequest(graph_core::Request<graph_models::Part>);
+impl WidgetsItemPartsItemGetRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<graph_models::Part> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<graph_models::Part, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsItemPartsItemGetRequest {
+    type Output = Result<graph_models::Part, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        graph_models::Part,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/widgets/{widget-id}/parts/{part-id}`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemPartsItemRequestBuilder {
@@ -425,14 +859,33 @@ pub struct WidgetsItemPartsItemRequestBuilder {
 impl WidgetsItemPartsItemRequestBuilder {
     /// `GET /widgets/{widget-id}/parts/{part-id}` (operation `widgets.GetWidget_2`).
     ///
-    /// Returns the `Part` from the response body (also when Graph wraps it as `{"value": {…}}`).
-    pub fn get(&self) -> graph_core::Request<graph_models::Part> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_GET_WIDGET_2,
-                self.path.clone(),
-                graph_core::decode::json_unwrap_value,
-            )
+    /// Returns the [`Part`](graph_models::Part) from the response body (also when Graph wraps it as `{"value": {…}}`).
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .parts()
+    ///     .by_part_id("part-id")
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self) -> WidgetsItemPartsItemGetRequest {
+        WidgetsItemPartsItemGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_GET_WIDGET_2,
+                    self.path.clone(),
+                    graph_core::decode::json_unwrap_value,
+                ),
+        )
     }
 }
 
@@ -453,6 +906,94 @@ impl WidgetsItemPhotoRequestBuilder {
     }
 }
 
+/// A `GET /widgets/{widget-id}/photo/$value` request (operation `widgets.GetPhotoContent`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsItemPhotoValueGetRequest(graph_core::Request<Vec<u8>>);
+impl WidgetsItemPhotoValueGetRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<Vec<u8>> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<u8>, graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsItemPhotoValueGetRequest {
+    type Output = Result<Vec<u8>, graph_core::Error>;
+    type IntoFuture = <graph_core::Request<
+        Vec<u8>,
+    > as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
+/// A `PUT /widgets/{widget-id}/photo/$value` request (operation `widgets.UpdatePhotoContent`): set options, then `.await` it or call `send`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct WidgetsItemPhotoValuePutRequest(graph_core::Request<()>);
+impl WidgetsItemPhotoValuePutRequest {
+    /// Adds a request header (sent on every page of a pageable request).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    /// Adds a query option.
+    pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self(self.0.query(name, value))
+    }
+
+    /// Overrides the client's retry policy for this request.
+    pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+
+    /// The underlying runtime request.
+    pub fn into_request(self) -> graph_core::Request<()> {
+        self.0
+    }
+
+    /// Sends the request: validated now, sent when the future is polled.
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send()
+    }
+}
+
+impl std::future::IntoFuture for WidgetsItemPhotoValuePutRequest {
+    type Output = Result<(), graph_core::Error>;
+    type IntoFuture = <graph_core::Request<()> as std::future::IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.into_future()
+    }
+}
+
 /// Builds requests for `/widgets/{widget-id}/photo/$value`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemPhotoValueRequestBuilder {
@@ -464,28 +1005,64 @@ impl WidgetsItemPhotoValueRequestBuilder {
     /// `GET /widgets/{widget-id}/photo/$value` (operation `widgets.GetPhotoContent`).
     ///
     /// Returns the raw response body (`application/octet-stream`) as bytes.
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
-    pub fn get(&self) -> graph_core::Request<Vec<u8>> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_GET_PHOTO_CONTENT,
-                self.path.clone(),
-                graph_core::decode::bytes,
-            )
-            .header("Accept", "application/octet-stream")
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// let answer = client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .photo()
+    ///     .value()
+    ///     .get()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self) -> WidgetsItemPhotoValueGetRequest {
+        WidgetsItemPhotoValueGetRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_GET_PHOTO_CONTENT,
+                    self.path.clone(),
+                    graph_core::decode::bytes,
+                )
+                .header("Accept", "application/octet-stream"),
+        )
     }
 
     /// `PUT /widgets/{widget-id}/photo/$value` (operation `widgets.UpdatePhotoContent`).
     ///
     /// Returns `()` on success; a response body, if any, is ignored.
-    /// Responses default come back as `graph_core::Error::Service` with Graph's error code and message.
-    pub fn put(&self, body: impl Into<Vec<u8>>) -> graph_core::Request<()> {
-        self.client
-            .request(
-                &crate::operations::WIDGETS_UPDATE_PHOTO_CONTENT,
-                self.path.clone(),
-                graph_core::decode::empty,
-            )
-            .bytes_body("application/octet-stream", body)
+    /// A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: snapshot_requests::GraphClient) -> Result<(), graph_core::Error> {
+    /// client
+    ///     .widgets()
+    ///     .by_widget_id("widget-id")
+    ///     .photo()
+    ///     .value()
+    ///     .put(Vec::<u8>::new())
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn put(&self, body: impl Into<Vec<u8>>) -> WidgetsItemPhotoValuePutRequest {
+        WidgetsItemPhotoValuePutRequest(
+            self
+                .client
+                .request(
+                    &crate::operations::WIDGETS_UPDATE_PHOTO_CONTENT,
+                    self.path.clone(),
+                    graph_core::decode::empty,
+                )
+                .bytes_body("application/octet-stream", body),
+        )
     }
 }

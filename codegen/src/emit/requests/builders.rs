@@ -56,8 +56,46 @@ pub(super) fn accessor(child: &UrlNode, base: &TokenStream) -> TokenStream {
     }
 }
 
+/// How a program reaches a builder from the client, for the example in each operation's docs:
+/// the crate name and one accessor call per segment (placeholder values are the parameters'
+/// wire names).
+#[derive(Debug, Clone)]
+pub(super) struct Example {
+    pub(super) krate: String,
+    pub(super) calls: Vec<String>,
+}
+
+impl Example {
+    pub(super) fn new(krate: &str) -> Self {
+        Self {
+            krate: krate.to_owned(),
+            calls: Vec::new(),
+        }
+    }
+
+    /// This chain extended by `child`'s accessor.
+    fn then(&self, child: &UrlNode) -> Self {
+        let mut next = self.clone();
+        if let Some(Accessor { method, kind }) = &child.accessor {
+            let args = match kind {
+                AccessorKind::Literal(_) => String::new(),
+                AccessorKind::Param { name, .. } => format!("{name:?}"),
+                AccessorKind::Template { params, .. } => params
+                    .iter()
+                    .map(|(name, _)| format!("{name:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            next.calls.push(format!(".{method}({args})"));
+        }
+        next
+    }
+}
+
 /// The builder of `node`, its operations' wrappers, and (recursively) its children's.
-pub(super) fn emit_node(api: &Api, node: &UrlNode, out: &mut Vec<TokenStream>) {
+/// `example` reaches `node` from the client.
+pub(super) fn emit_node(api: &Api, node: &UrlNode, example: &Example, out: &mut Vec<TokenStream>) {
+    let example = example.then(node);
     let ty = format_ident!("{}", node.builder);
     let path_doc = format!(
         " Builds requests for {}.",
@@ -65,7 +103,7 @@ pub(super) fn emit_node(api: &Api, node: &UrlNode, out: &mut Vec<TokenStream>) {
     );
     let mut methods = Vec::new();
     for &i in &node.operations {
-        let (method, wrapper) = super::operation::emit(&api.operations[i]);
+        let (method, wrapper) = super::operation::emit(&api.operations[i], &example);
         methods.push(method);
         out.extend(wrapper);
     }
@@ -85,6 +123,6 @@ pub(super) fn emit_node(api: &Api, node: &UrlNode, out: &mut Vec<TokenStream>) {
         }
     });
     for child in &node.children {
-        emit_node(api, child, out);
+        emit_node(api, child, &example, out);
     }
 }

@@ -58,7 +58,7 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
     let lib = quote! {
         #inner_docs
         #![warn(missing_docs)]
-        #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+        #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_markdown)]
 
         #[rustfmt::skip]
@@ -108,7 +108,7 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
             }
 
             /// A call to a path the generated builders do not cover, through the same pipeline
-            /// (sign-in, retries, errors, tracing): see `graph_core::Client::raw`.
+            /// (sign-in, retries, errors, tracing): see [`graph_core::Client::raw`].
             pub fn raw<T>(
                 &self,
                 method: graph_core::HttpMethod,
@@ -121,7 +121,7 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
                 self.client.raw(method, template, params)
             }
 
-            /// A paged raw `GET` of a collection: see `graph_core::Client::raw_paged`.
+            /// A paged raw `GET` of a collection: see [`graph_core::Client::raw_paged`].
             pub fn raw_paged<T>(
                 &self,
                 template: &'static str,

@@ -1,7 +1,31 @@
 //! The doc comment of an operation's builder method, from the spec.
 
 use crate::emit::docs;
-use crate::ir::{Operation, Success};
+use crate::ir::{Operation, Success, TypeRef};
+
+/// A type for prose: a link to a generated model, or code for anything else.
+fn type_link(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => format!("[`{name}`](graph_models::{name})"),
+        other => docs::code(&other.rust_name()),
+    }
+}
+
+/// How errors come back, naming the error responses the spec documents (`4XX`, `404`, …; a
+/// `default` response documents no particular status).
+fn error_line(codes: &[String]) -> String {
+    let documented: Vec<String> = codes
+        .iter()
+        .filter(|c| c.as_str() != "default")
+        .map(|c| docs::code(c))
+        .collect();
+    let mut line = "A non-2xx answer is returned as [`Error::Service`](graph_core::Error::Service), with Graph's error code, message and the raw body".to_owned();
+    if !documented.is_empty() {
+        line.push_str(&format!(" (documented: {})", documented.join(", ")));
+    }
+    line.push('.');
+    line
+}
 
 pub(super) fn operation_docs(op: &Operation) -> Vec<String> {
     let mut lines = Vec::new();
@@ -21,12 +45,13 @@ pub(super) fn operation_docs(op: &Operation) -> Vec<String> {
         docs::code(&op.id)
     ));
     lines.push(String::new());
+    let wrapper = op.wrapper.as_deref().unwrap_or("Self");
     match &op.success {
         Success::Empty => lines.push("Returns `()` on success; a response body, if any, is ignored.".to_owned()),
-        Success::Text { ty } => lines.push(format!("Returns the {} parsed from the `text/plain` response body.", docs::code(&ty.rust_name()))),
+        Success::Text { ty } => lines.push(format!("Returns the {} parsed from the `text/plain` response body.", type_link(ty))),
         Success::Bytes { media } => lines.push(format!("Returns the raw response body ({}) as bytes.", docs::code(media))),
         Success::Json { ty, unwrap_value } => {
-            let mut s = format!("Returns the {} from the response body", docs::code(&ty.rust_name()));
+            let mut s = format!("Returns the {} from the response body", type_link(ty));
             if *unwrap_value {
                 s.push_str(" (also when Graph wraps it as `{\"value\": {…}}`)");
             }
@@ -34,17 +59,12 @@ pub(super) fn operation_docs(op: &Operation) -> Vec<String> {
             lines.push(s);
         }
         Success::Page { item, next_link } => lines.push(format!(
-            "Pageable: `.await` gives the first page (a `graph_core::Page` of {}), `.items()` streams every item and `.pages()` every page, fetching each next page (from {}) only when needed, with the same headers and retry policy; `.resume(link)` starts from a stored next link.",
-            docs::code(&item.rust_name()),
-            docs::code(next_link)
+            "Pageable: `.await` gives the first [`Page`](graph_core::Page) of {item}; [`items`]({wrapper}::items) streams every item and [`pages`]({wrapper}::pages) every page, fetching each next page (from {link}) only when needed, with the same headers and retry policy; [`resume`]({wrapper}::resume) starts from a stored next link.",
+            item = type_link(item),
+            link = docs::code(next_link)
         )),
     }
-    if !op.error_codes.is_empty() {
-        lines.push(format!(
-            "Responses {} come back as `graph_core::Error::Service` with Graph's error code and message.",
-            op.error_codes.join(", ")
-        ));
-    }
+    lines.push(error_line(&op.error_codes));
     if let Some(p) = &op.permissions {
         lines.push(String::new());
         lines.push("# Permissions".to_owned());
@@ -76,7 +96,7 @@ pub(super) fn operation_docs(op: &Operation) -> Vec<String> {
     if let Some(c) = &op.national_clouds {
         lines.push(String::new());
         lines.push(format!(
-            "Available in: {}. On other national clouds the request fails before it is sent (`Error::NotAvailableInCloud`).",
+            "Available in: {}. On other national clouds the request fails before it is sent ([`Error::NotAvailableInCloud`](graph_core::Error::NotAvailableInCloud)).",
             c.iter().map(|c| c.spec_name()).collect::<Vec<_>>().join(", ")
         ));
     }

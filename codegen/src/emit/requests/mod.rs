@@ -18,19 +18,21 @@ use super::{GeneratedFile, render};
 use crate::error::CodegenError;
 use crate::ir::Api;
 
-/// Every file of the requests crate. `dir` is the crate directory relative to the workspace
-/// root.
+/// Every file of the requests crate, in `layout`'s requests directory (relative to the workspace
+/// root).
 pub fn emit(
     api: &Api,
     areas: &super::areas::Areas,
-    dir: &str,
+    layout: &crate::Layout,
     spec_path: &str,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let dir = &layout.requests_dir;
     let mut files = Vec::new();
     for top in &api.tree.children {
         let Some(place) = &top.top else { continue };
         let mut items = Vec::new();
-        builders::emit_node(api, top, &mut items);
+        let example = builders::Example::new(&layout.requests_crate);
+        builders::emit_node(api, top, &example, &mut items);
         let module_docs = super::docs::inner_attrs(&[format!(
             "Request builders under {}.",
             super::docs::code(&graph_spec::template::render(&top.segments))

@@ -1,9 +1,10 @@
-//! One operation: the builder method that starts it and, when it has optional parameters or
-//! pages, the request wrapper with one typed setter per parameter.
+//! One operation: the builder method that starts it and the operation's request type, with one
+//! typed setter per optional parameter, the runtime's request options, and `send`/`.await`.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::builders::Example;
 use crate::emit::docs;
 use crate::emit::models::type_tokens;
 use crate::ir::{Operation, Param, ParamLocation, Success, TypeRef};
@@ -97,7 +98,7 @@ fn shape(op: &Operation) -> Shape {
 
 /// The builder method for one operation, and (when it has optional parameters or pages) the
 /// request wrapper type.
-pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
+pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<TokenStream>) {
     let method = format_ident!("{}", op.method.lower());
     let meta = format_ident!("{}", op.meta_ident);
     let models = quote!(graph_models);
@@ -151,6 +152,7 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
             ));
         }
     }
+    method_docs.extend(example_docs(op, example));
     let doc_attrs = docs::attrs(&method_docs);
     let Some(wrapper) = &op.wrapper else {
         let method_tokens = quote! {
@@ -163,8 +165,9 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
     };
     let wrapper = format_ident!("{}", wrapper);
     let wrapper_doc = format!(
-        " A {} request: set optional parameters, then `.await` it.",
-        docs::code(&format!("{} {}", op.method.upper(), op.path_template))
+        " A {} request (operation {}): set options, then `.await` it or call `send`.",
+        docs::code(&format!("{} {}", op.method.upper(), op.path_template)),
+        docs::code(&op.id)
     );
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let ident = format_ident!("{}", p.rust_name);
@@ -261,4 +264,49 @@ pub(super) fn emit(op: &Operation) -> (TokenStream, Vec<TokenStream>) {
         }
     };
     (method_tokens, vec![wrapper_tokens])
+}
+
+/// An example value for a required argument of the builder method.
+fn example_arg(param: &Param) -> String {
+    match &param.ty {
+        TypeRef::String => format!("{:?}", param.name),
+        TypeRef::Array(inner, _) if **inner == TypeRef::String => "[\"…\"]".to_owned(),
+        TypeRef::Array(..) => "Vec::new()".to_owned(),
+        _ => "Default::default()".to_owned(),
+    }
+}
+
+/// `# Example`: the call from a client, compiled (not run) by `cargo test --doc`.
+fn example_docs(op: &Operation, example: &Example) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(body) = &op.body {
+        args.push(match &body.raw_media {
+            None => "&Default::default()".to_owned(),
+            Some(_) => "Vec::<u8>::new()".to_owned(),
+        });
+    }
+    args.extend(op.params.iter().filter(|p| p.required).map(example_arg));
+    let binding = match op.success {
+        Success::Empty => "",
+        Success::Page { .. } => "let first_page = ",
+        _ => "let answer = ",
+    };
+    let mut lines = vec![
+        String::new(),
+        "# Example".to_owned(),
+        String::new(),
+        "```no_run".to_owned(),
+        format!(
+            "# async fn example(client: {}::GraphClient) -> Result<(), graph_core::Error> {{",
+            example.krate
+        ),
+        format!("{binding}client"),
+    ];
+    lines.extend(example.calls.iter().map(|call| format!("    {call}")));
+    lines.push(format!("    .{}({})", op.method.lower(), args.join(", ")));
+    lines.push("    .await?;".to_owned());
+    lines.push("# Ok(())".to_owned());
+    lines.push("# }".to_owned());
+    lines.push("```".to_owned());
+    lines
 }
