@@ -25,7 +25,7 @@ fn text(value: &Nullable<String>) -> &str {
 
 /// Prints every owner and returns their ids.
 async fn list(
-    owners: &graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder,
+    owners: &graph_beta::requests::service_principals::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder,
 ) -> Result<Vec<String>, Error> {
     let mut ids = Vec::new();
     let mut stream = owners.get().items();

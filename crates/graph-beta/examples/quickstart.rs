@@ -285,7 +285,7 @@ fn describe(owner: &AnyDirectoryObject) -> String {
 }
 
 async fn list_owners(
-    owners: &graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder,
+    owners: &graph_beta::requests::service_principals::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder,
 ) -> Result<(), Error> {
     let listed = owners
         .get()

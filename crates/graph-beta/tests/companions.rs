@@ -14,7 +14,8 @@ const LIST_PATH: &str = "/beta/servicePrincipals/00000000-0000-0000-0000-0000000
 
 fn owners(
     client: &Client,
-) -> graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
+) -> graph_beta::requests::service_principals::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder
+{
     client
         .service_principals()
         .by_service_principal_id(AGENT_ID)

@@ -26,7 +26,8 @@ fn lifecycle_client(graph: &Emulator) -> Client {
 fn owners_of(
     client: &Client,
     agent: &str,
-) -> graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
+) -> graph_beta::requests::service_principals::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder
+{
     client
         .service_principals()
         .by_service_principal_id(agent)

@@ -66,7 +66,8 @@ fn secrets_in_log(graph: &Emulator, found: &mut Vec<(&'static str, String)>) {
 
 fn owners(
     client: &Client,
-) -> graph_beta::requests::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
+) -> graph_beta::requests::service_principals::ServicePrincipalsItemAgentIdentityOwnersRequestBuilder
+{
     client
         .service_principals()
         .by_service_principal_id(AGENT)

@@ -3,7 +3,7 @@
 
 //! Request builders for Microsoft Graph beta (graph-beta-rs slice).
 //!
-//! Generated from the OpenAPI slice (5 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//! Generated from the OpenAPI slice (5 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling. The builders and request types of each API area live in that area's module; [`operations`] holds every operation's metadata.
 //!
 //! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![warn(missing_docs)]
@@ -18,16 +18,10 @@ pub mod operations;
 
 #[cfg(feature = "copilot")]
 #[rustfmt::skip]
-mod copilot;
+pub mod copilot;
 
 #[cfg(feature = "service-principals")]
 #[rustfmt::skip]
-mod service_principals;
+pub mod service_principals;
 
 pub use client::GraphClient;
-
-#[cfg(feature = "copilot")]
-pub use copilot::*;
-
-#[cfg(feature = "service-principals")]
-pub use service_principals::*;

@@ -3,7 +3,7 @@
 
 //! Request builders for Kitchen sink.
 //!
-//! Generated from the OpenAPI slice (14 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling.
+//! Generated from the OpenAPI slice (14 operations). Start at [`GraphClient`]; each method below it adds one URL segment, and each operation hands its metadata, path, body and decoder to the `graph-core` runtime, which does the sending, retrying and error handling. The builders and request types of each API area live in that area's module; [`operations`] holds every operation's metadata.
 //!
 //! Each top-level URL segment is an API area with its own Cargo feature (all on by default through `all-areas`), so a program can compile only the areas it calls.
 #![warn(missing_docs)]
@@ -18,30 +18,18 @@ pub mod operations;
 
 #[cfg(feature = "things")]
 #[rustfmt::skip]
-mod things;
+pub mod things;
 
 #[cfg(feature = "type")]
 #[rustfmt::skip]
-mod type_;
+pub mod type_;
 
 #[cfg(feature = "widgets")]
 #[rustfmt::skip]
-mod widgets;
+pub mod widgets;
 
 #[cfg(feature = "widgets")]
 #[rustfmt::skip]
-mod widgets_with_serial;
+pub mod widgets_with_serial;
 
 pub use client::GraphClient;
-
-#[cfg(feature = "things")]
-pub use things::*;
-
-#[cfg(feature = "type")]
-pub use type_::*;
-
-#[cfg(feature = "widgets")]
-pub use widgets::*;
-
-#[cfg(feature = "widgets")]
-pub use widgets_with_serial::*;

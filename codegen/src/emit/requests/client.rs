@@ -26,19 +26,15 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
     let mod_idents = tops.iter().map(|(_, top)| {
         let m = format_ident!("{}", top.module);
         let cfg = cfg_one(&top.area);
-        // Laid out by prettyplease when generated; `cargo fmt` leaves the file alone.
-        quote!(#cfg #[rustfmt::skip] mod #m;)
+        // One public module per API area (its builders and request types); laid out by
+        // prettyplease when generated, so `cargo fmt` leaves the file alone.
+        quote!(#cfg #[rustfmt::skip] pub mod #m;)
     });
     let imports = tops.iter().map(|(c, top)| {
         let m = format_ident!("{}", top.module);
         let builder = format_ident!("{}", c.builder);
         let cfg = cfg_one(&top.area);
         quote!(#cfg use crate::#m::#builder;)
-    });
-    let reexports = tops.iter().map(|(_, top)| {
-        let m = format_ident!("{}", top.module);
-        let cfg = cfg_one(&top.area);
-        quote!(#cfg pub use #m::*;)
     });
     let op_count = api.operations.len();
     let inner_docs = docs::inner_attrs(&[
@@ -48,7 +44,8 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
             "Generated from the OpenAPI slice ({op_count} operations). Start at [`GraphClient`]; \
              each method below it adds one URL segment, and each operation hands its metadata, \
              path, body and decoder to the `graph-core` runtime, which does the sending, retrying \
-             and error handling."
+             and error handling. The builders and request types of each API area live in that \
+             area's module; [`operations`] holds every operation's metadata."
         ),
         String::new(),
         "Each top-level URL segment is an API area with its own Cargo feature (all on by \
@@ -68,7 +65,6 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
         #(#mod_idents)*
 
         pub use client::GraphClient;
-        #(#reexports)*
     };
     let client = quote! {
         //! The root of the URL tree: [`GraphClient`].
