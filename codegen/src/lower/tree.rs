@@ -15,7 +15,15 @@ struct Node {
 }
 
 /// Type names the generated requests crate defines or imports at its root.
-const RESERVED_TYPES: &[&str] = &["GraphClient", "Client", "Request", "RequestPath", "Error"];
+const RESERVED_TYPES: &[&str] = &[
+    "GraphClient",
+    "CoreClient",
+    "ClientBuilder",
+    "Credential",
+    "Request",
+    "RequestPath",
+    "Error",
+];
 /// Methods of the root client that are not accessors.
 const ROOT_METHODS: &[&str] = &["new", "builder", "from_core", "core", "raw", "raw_paged"];
 /// Modules the requests crate declares itself.

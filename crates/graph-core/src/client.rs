@@ -1,4 +1,4 @@
-//! [`Client`] and [`ClientBuilder`].
+//! [`CoreClient`] and [`ClientBuilder`].
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -20,16 +20,16 @@ use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 /// Cloning is cheap (an `Arc`); clones share the connection pool.
 ///
 /// ```no_run
-/// use graph_core::{Client, Cloud, StaticToken};
+/// use graph_core::{CoreClient, Cloud, StaticToken};
 ///
-/// let client = Client::builder(StaticToken::new("token"))
+/// let client = CoreClient::builder(StaticToken::new("token"))
 ///     .cloud(Cloud::UsGovL4)
 ///     .build()?;
 /// assert_eq!(client.service_root(), "https://graph.microsoft.us/beta");
 /// # Ok::<(), graph_core::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Client {
+pub struct CoreClient {
     pub(crate) inner: Arc<ClientInner>,
 }
 
@@ -43,7 +43,7 @@ pub(crate) struct ClientInner {
     /// out the same token.
     pub(crate) authorization: std::sync::Mutex<Option<(Arc<str>, HeaderValue)>>,
     /// The HTTP client, or the message of the error that prevented building it (returned
-    /// by every send of a client made with the infallible [`Client::new`]).
+    /// by every send of a client made with the infallible [`CoreClient::new`]).
     pub(crate) http: Result<reqwest::Client, String>,
     pub(crate) retry_policy: RetryPolicy,
     /// The timeout of each attempt (`None`: the caller's HTTP client's own).
@@ -55,19 +55,19 @@ pub(crate) struct ClientInner {
     pub(crate) user_agent: HeaderValue,
 }
 
-impl Client {
+impl CoreClient {
     /// A client for the global cloud (`https://graph.microsoft.com/beta`) with default
     /// settings.
     ///
     /// This never fails: if the HTTP client cannot be built (for example because no TLS
     /// crypto provider is available), the error is kept and returned by every request.
-    /// Use [`Client::builder`] to see such errors at construction time.
+    /// Use [`CoreClient::builder`] to see such errors at construction time.
     pub fn new(credential: impl Credential + 'static) -> Self {
-        let builder = ClientBuilder::<Client>::new(credential);
+        let builder = ClientBuilder::<CoreClient>::new(credential);
         // Only an HTTP client failure is possible here (the global cloud and the default
         // user agent are valid); it is kept inside the client.
         let (inner, _problem) = builder.assemble();
-        Client {
+        CoreClient {
             inner: Arc::new(inner),
         }
     }
@@ -92,8 +92,8 @@ impl Client {
     /// requires as full URLs (a bare id is rejected).
     ///
     /// ```
-    /// # use graph_core::{Client, StaticToken};
-    /// let client = Client::new(StaticToken::new("token"));
+    /// # use graph_core::{CoreClient, StaticToken};
+    /// let client = CoreClient::new(StaticToken::new("token"));
     /// assert_eq!(
     ///     client.entity_url("directoryObjects", "0000-1111").unwrap(),
     ///     "https://graph.microsoft.com/beta/directoryObjects/0000-1111"
@@ -117,9 +117,9 @@ impl Client {
     }
 }
 
-impl fmt::Debug for Client {
+impl fmt::Debug for CoreClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
+        f.debug_struct("CoreClient")
             .field("cloud", &self.inner.cloud)
             .field("service_root", &self.inner.service_root)
             .field("retry_policy", &self.inner.retry_policy)
@@ -128,8 +128,8 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Configures a [`Client`] (or a wrapper `C` that can be made from one).
-pub struct ClientBuilder<C = Client> {
+/// Configures a [`CoreClient`] (or a wrapper `C` that can be made from one).
+pub struct ClientBuilder<C = CoreClient> {
     credential: Arc<dyn Credential>,
     cloud: Cloud,
     retry_policy: RetryPolicy,
@@ -153,7 +153,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
     }
 }
 
-impl<C: From<Client>> ClientBuilder<C> {
+impl<C: From<CoreClient>> ClientBuilder<C> {
     /// A builder with defaults: global cloud, [`RetryPolicy::default`], 10 s connect timeout,
     /// 100 s request timeout.
     pub fn new(credential: impl Credential + 'static) -> Self {
@@ -230,7 +230,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// be built.
     pub fn build(self) -> Result<C, Error> {
         match self.assemble() {
-            (inner, None) => Ok(C::from(Client {
+            (inner, None) => Ok(C::from(CoreClient {
                 inner: Arc::new(inner),
             })),
             (_, Some(e)) => Err(e),
@@ -238,7 +238,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 
     /// Builds the client state and the first problem found, if any. With a problem, the state
-    /// is still usable: an HTTP client failure is kept as a message (for [`Client::new`]).
+    /// is still usable: an HTTP client failure is kept as a message (for [`CoreClient::new`]).
     fn assemble(self) -> (ClientInner, Option<Error>) {
         let mut problem: Option<Error> = self
             .cloud

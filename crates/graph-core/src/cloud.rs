@@ -66,7 +66,7 @@ impl fmt::Display for NationalCloud {
     }
 }
 
-/// Where a [`Client`](crate::Client) sends its requests.
+/// Where a [`CoreClient`](crate::CoreClient) sends its requests.
 ///
 /// The national variants use Graph's documented roots with the `beta` version segment.
 /// [`Cloud::Custom`] points at any other service root (a proxy, an emulator, a test server);

@@ -15,7 +15,7 @@
 //! - refusing operations documented as unavailable in the configured national cloud.
 //!
 //! ```no_run
-//! use graph_core::{decode, Client, HttpMethod, OperationMeta, OperationShape, RequestPath, StaticToken};
+//! use graph_core::{decode, CoreClient, HttpMethod, OperationMeta, OperationShape, RequestPath, StaticToken};
 //!
 //! static ADD_OWNER: OperationMeta = OperationMeta {
 //!     operation_id: "servicePrincipals.agentIdentity.CreateRefOwners",
@@ -28,7 +28,7 @@
 //! };
 //!
 //! # async fn run() -> Result<(), graph_core::Error> {
-//! let client = Client::new(StaticToken::new("eyJ..."));
+//! let client = CoreClient::new(StaticToken::new("eyJ..."));
 //! let owner = client.entity_url("directoryObjects", "11111111-2222-3333-4444-555555555555")?;
 //! client
 //!     .request(
@@ -91,7 +91,7 @@ pub use azure_core;
 /// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
 #[cfg(feature = "azure-identity")]
 pub use azure_identity;
-pub use client::{Client, ClientBuilder};
+pub use client::{ClientBuilder, CoreClient};
 pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};
 pub use defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};

@@ -27,7 +27,7 @@ use futures_util::future::Either;
 use futures_util::stream::Fuse;
 use serde::de::DeserializeOwned;
 
-use crate::client::Client;
+use crate::client::CoreClient;
 use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::OperationMeta;
@@ -39,7 +39,7 @@ use crate::retry::RetryPolicy;
 /// One page's request, boxed (it is large next to the other states of a stream).
 type FirstRequest<T> = Box<Request<Page<T>>>;
 
-impl Client {
+impl CoreClient {
     /// Starts a request for a pageable `operation` (see [`PagedRequest`](crate::PagedRequest)): awaiting it gives
     /// the first page; its streams follow `@odata.nextLink`.
     pub fn paged<T: serde::de::DeserializeOwned + Send + 'static>(
@@ -79,7 +79,7 @@ impl<T> fmt::Debug for PagedRequest<T> {
 
 impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
     pub(crate) fn new(
-        client: Client,
+        client: CoreClient,
         operation: &'static crate::OperationMeta,
         path: crate::RequestPath,
         decoder: Decoder<Page<T>>,

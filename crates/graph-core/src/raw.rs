@@ -20,20 +20,20 @@
 /// methods.
 pub use serde::de::DeserializeOwned;
 
-use crate::client::Client;
+use crate::client::CoreClient;
 use crate::decode::{self, DecodeError};
 use crate::operation::{HttpMethod, OperationMeta, OperationShape};
 use crate::paging::PagedRequest;
 use crate::path::RequestPath;
 use crate::request::Request;
 
-impl Client {
+impl CoreClient {
     /// A call to any path under the service root, for what the generated builders do not cover
     /// (see the [module docs](crate::raw)). The response body is decoded as JSON into `T`: any
     /// `DeserializeOwned` type, `serde_json::Value`, or `()` to ignore the body (a 204, say).
     ///
     /// ```no_run
-    /// use graph_core::{Client, HttpMethod, StaticToken};
+    /// use graph_core::{CoreClient, HttpMethod, StaticToken};
     ///
     /// #[derive(serde::Deserialize)]
     /// struct User {
@@ -41,7 +41,7 @@ impl Client {
     /// }
     ///
     /// # async fn run() -> Result<(), graph_core::Error> {
-    /// let client = Client::new(StaticToken::new("eyJ..."));
+    /// let client = CoreClient::new(StaticToken::new("eyJ..."));
     /// let user: User = client
     ///     .raw(HttpMethod::Get, "/users/{}", ["adele@contoso.com"])
     ///     .query_list("$select", ["id"])
@@ -73,7 +73,7 @@ impl Client {
 
     /// A raw `GET` of a collection, paged like a generated pageable operation: awaiting it gives
     /// the first [`Page`](crate::Page), and [`PagedRequest::items`] / [`PagedRequest::pages`] follow
-    /// `@odata.nextLink` (same origin only). The template follows the rules of [`Client::raw`].
+    /// `@odata.nextLink` (same origin only). The template follows the rules of [`CoreClient::raw`].
     pub fn raw_paged<T>(
         &self,
         template: &'static str,
@@ -94,7 +94,7 @@ impl Client {
 }
 
 fn raw_request<T>(
-    client: &Client,
+    client: &CoreClient,
     method: HttpMethod,
     template: &'static str,
     params: Vec<String>,

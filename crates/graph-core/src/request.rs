@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures_util::future::Either;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
-use crate::client::Client;
+use crate::client::CoreClient;
 use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::{HttpMethod, OperationMeta};
@@ -17,7 +17,7 @@ use crate::path::{RequestPath, encode_query_name, encode_query_value};
 use crate::retry::RetryPolicy;
 use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
 
-impl Client {
+impl CoreClient {
     /// Starts a request for `operation`. Nothing is validated or sent until
     /// [`Request::send`] (or `.await`).
     pub fn request<T>(
@@ -51,7 +51,7 @@ impl Client {
 /// `method`, `url_template`, `client_request_id`, `attempt`, `status`). Tokens, bodies and
 /// concrete URLs are never logged.
 pub struct Request<T> {
-    client: Client,
+    client: CoreClient,
     operation: &'static OperationMeta,
     path: RequestPath,
     decoder: Decoder<T>,
@@ -65,7 +65,7 @@ pub struct Request<T> {
     url: Option<reqwest::Url>,
     /// The method sent: the operation's, except for next pages, which are always a GET.
     method: HttpMethod,
-    /// A raw call's path template ([`Client::raw`]), which names it in errors and tracing in
+    /// A raw call's path template ([`CoreClient::raw`]), which names it in errors and tracing in
     /// place of the operation's.
     raw_template: Option<&'static str>,
 }
@@ -101,7 +101,7 @@ impl<T> fmt::Debug for Request<T> {
 
 impl<T> Request<T> {
     pub(crate) fn new(
-        client: Client,
+        client: CoreClient,
         operation: &'static OperationMeta,
         path: RequestPath,
         decoder: Decoder<T>,
@@ -123,7 +123,7 @@ impl<T> Request<T> {
         }
     }
 
-    /// Names this request after a raw call's template (see [`Client::raw`]).
+    /// Names this request after a raw call's template (see [`CoreClient::raw`]).
     pub(crate) fn raw(mut self, template: &'static str) -> Self {
         self.raw_template = Some(template);
         self
@@ -159,7 +159,7 @@ impl<T> Request<T> {
         }
     }
 
-    /// The operation this request calls. For a raw call ([`Client::raw`]) it is a generic
+    /// The operation this request calls. For a raw call ([`CoreClient::raw`]) it is a generic
     /// description (operation id `raw`, no documented permissions or cloud restrictions).
     pub fn operation(&self) -> &'static OperationMeta {
         self.operation
@@ -337,7 +337,7 @@ impl<T: Send + 'static> IntoFuture for Request<T> {
 
 /// The parts of a request that its follow-ups (next pages) repeat.
 pub(crate) struct Replay<T> {
-    client: Client,
+    client: CoreClient,
     operation: &'static OperationMeta,
     decoder: Decoder<T>,
     headers: HeaderMap,

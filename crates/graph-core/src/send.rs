@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::auth::challenge::claims_challenge;
 use crate::auth::{AccessToken, CredentialError, TokenRequest};
-use crate::client::Client;
+use crate::client::CoreClient;
 use crate::decode::Decoder;
 use crate::error::{Error, GraphError, ServiceError, excerpt};
 use crate::operation::{HttpMethod, OperationMeta};
@@ -35,7 +35,7 @@ pub(crate) fn new_client_request_id() -> HeaderValue {
 
 /// A validated request, ready to go.
 pub(crate) struct Prepared<T> {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) http: reqwest::Client,
     pub(crate) operation: &'static OperationMeta,
     pub(crate) url: reqwest::Url,

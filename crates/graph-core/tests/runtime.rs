@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use graph_core::{
-    AccessToken, Client, Cloud, Credential, CredentialError, Error, HttpMethod, NationalCloud,
+    AccessToken, Cloud, CoreClient, Credential, CredentialError, Error, HttpMethod, NationalCloud,
     OperationMeta, OperationShape, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture,
     TokenRequest, decode,
 };
@@ -100,8 +100,8 @@ fn fast_retries(max_retries: u32) -> RetryPolicy {
     }
 }
 
-async fn client_for(server: &MockServer) -> Client {
-    Client::builder(StaticToken::new(TOKEN))
+async fn client_for(server: &MockServer) -> CoreClient {
+    CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta", server.uri()))
         .retry_policy(fast_retries(3))
         .build()
@@ -160,7 +160,7 @@ async fn post_sends_exact_method_path_headers_and_body() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = Client::builder(StaticToken::new(TOKEN))
+    let client = CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta", server.uri()))
         .user_agent_suffix("my-app/1.0")
         .build()
@@ -296,7 +296,7 @@ async fn service_root_joins_with_single_slashes() {
             .respond_with(ResponseTemplate::new(204))
             .mount(&server)
             .await;
-        let client = Client::builder(StaticToken::new(TOKEN))
+        let client = CoreClient::builder(StaticToken::new(TOKEN))
             .service_root(format!("{}{suffix}", server.uri()))
             .build()
             .unwrap();
@@ -759,7 +759,7 @@ async fn throttled_post_is_retried_with_same_client_request_id() {
         .mount(&server)
         .await;
     // A long backoff proves that Retry-After (0 s) was honoured instead.
-    let client = Client::builder(StaticToken::new(TOKEN))
+    let client = CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta", server.uri()))
         .retry_policy(RetryPolicy {
             max_retries: 3,
@@ -873,7 +873,7 @@ async fn retry_policy_none_does_not_retry() {
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
         .mount(&server)
         .await;
-    let client = Client::builder(StaticToken::new(TOKEN))
+    let client = CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta", server.uri()))
         .retry_policy(RetryPolicy::none())
         .build()
@@ -905,7 +905,7 @@ async fn claims_challenge_gets_a_new_token_once() {
         .mount(&server)
         .await;
     let credential = Recording::default();
-    let client = Client::builder(credential.clone())
+    let client = CoreClient::builder(credential.clone())
         .service_root(format!("{}/beta", server.uri()))
         .build()
         .unwrap();
@@ -943,7 +943,7 @@ async fn claims_challenge_gets_a_new_token_once() {
         .respond_with(ResponseTemplate::new(401).insert_header("WWW-Authenticate", challenge))
         .mount(&server)
         .await;
-    let client = Client::builder(Recording::default())
+    let client = CoreClient::builder(Recording::default())
         .service_root(format!("{}/beta", server.uri()))
         .build()
         .unwrap();
@@ -981,7 +981,7 @@ async fn plain_401_is_not_retried() {
 #[tokio::test]
 async fn operation_not_available_in_national_cloud() {
     let credential = Recording::default();
-    let client = Client::builder(credential.clone())
+    let client = CoreClient::builder(credential.clone())
         .cloud(Cloud::UsGovL4)
         .build()
         .unwrap();
@@ -1042,7 +1042,7 @@ async fn credential_failure_is_reported_without_sending() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
-    let client = Client::builder(Recording {
+    let client = CoreClient::builder(Recording {
         fail: true,
         ..Default::default()
     })
@@ -1072,7 +1072,7 @@ async fn timeout_maps_to_timeout_error() {
             .respond_with(ResponseTemplate::new(204).set_delay(Duration::from_secs(10)))
             .mount(&server)
             .await;
-        let mut builder = Client::builder(StaticToken::new(TOKEN))
+        let mut builder = CoreClient::builder(StaticToken::new(TOKEN))
             .service_root(format!("{}/beta", server.uri()))
             .timeout(Duration::from_millis(200));
         if callers_http_client {
@@ -1098,7 +1098,7 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     let held = tokio::net::TcpSocket::new_v4().unwrap();
     held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let port = held.local_addr().unwrap().port();
-    let client = Client::builder(StaticToken::new(TOKEN))
+    let client = CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("http://127.0.0.1:{port}/beta"))
         .retry_policy(fast_retries(2))
         .build()
@@ -1119,19 +1119,19 @@ async fn custom_root_validation_and_infallible_new() {
         "http://h/beta#f",
         "",
     ] {
-        let e = Client::builder(StaticToken::new(TOKEN))
+        let e = CoreClient::builder(StaticToken::new(TOKEN))
             .service_root(bad)
             .build()
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput { .. }), "{bad:?}: {e:?}");
     }
-    let e = Client::builder(StaticToken::new(TOKEN))
+    let e = CoreClient::builder(StaticToken::new(TOKEN))
         .user_agent_suffix("bad\nsuffix")
         .build()
         .unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
 
-    let client = Client::new(StaticToken::new(TOKEN));
+    let client = CoreClient::new(StaticToken::new(TOKEN));
     assert_eq!(client.service_root(), "https://graph.microsoft.com/beta");
     assert_eq!(client.cloud(), &Cloud::Global);
     assert_eq!(
@@ -1150,7 +1150,7 @@ async fn bring_your_own_http_client() {
     // reqwest needs a crypto provider before a client is built.
     graph_core::ensure_crypto_provider().unwrap();
     let http = graph_core::reqwest::Client::builder().build().unwrap();
-    let client = Client::builder(StaticToken::new(TOKEN))
+    let client = CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta/", server.uri()))
         .http_client(http)
         .build()
@@ -1165,9 +1165,9 @@ async fn bring_your_own_http_client() {
 #[tokio::test]
 async fn builder_output_can_be_a_wrapper() {
     #[derive(Debug)]
-    struct Wrapper(Client);
-    impl From<Client> for Wrapper {
-        fn from(c: Client) -> Self {
+    struct Wrapper(CoreClient);
+    impl From<CoreClient> for Wrapper {
+        fn from(c: CoreClient) -> Self {
             Wrapper(c)
         }
     }
@@ -1206,7 +1206,7 @@ async fn tokens_never_appear_in_debug_or_display() {
         format!("{e:?}"),
         e.to_string(),
         format!("{:?}", AccessToken::new(TOKEN)),
-        format!("{:?}", Client::builder(StaticToken::new(TOKEN))),
+        format!("{:?}", CoreClient::builder(StaticToken::new(TOKEN))),
     ];
     for text in texts {
         assert!(!text.contains(TOKEN) && !text.contains("SECRET"), "{text}");
@@ -1219,11 +1219,11 @@ async fn tokens_never_appear_in_debug_or_display() {
 #[cfg(not(any(feature = "rustls-ring", feature = "rustls-aws-lc-rs")))]
 #[test]
 fn missing_crypto_provider_is_a_config_error() {
-    let e = Client::builder(StaticToken::new(TOKEN))
+    let e = CoreClient::builder(StaticToken::new(TOKEN))
         .build()
         .unwrap_err();
     assert!(matches!(e, Error::Config { .. }), "{e:?}");
-    let client = Client::new(StaticToken::new(TOKEN));
+    let client = CoreClient::new(StaticToken::new(TOKEN));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use graph_core::{
-    Client, HttpMethod, OperationMeta, OperationShape, RequestPath, RetryPolicy, StaticToken,
+    CoreClient, HttpMethod, OperationMeta, OperationShape, RequestPath, RetryPolicy, StaticToken,
     decode,
 };
 use tracing::field::{Field, Visit};
@@ -98,8 +98,8 @@ async fn once_then_no_content(first: ResponseTemplate) -> MockServer {
 }
 
 /// A client for `server` whose retries wait at most a second.
-fn fast_client(server: &MockServer) -> Client {
-    Client::builder(StaticToken::new(TOKEN))
+fn fast_client(server: &MockServer) -> CoreClient {
+    CoreClient::builder(StaticToken::new(TOKEN))
         .service_root(format!("{}/beta", server.uri()))
         .retry_policy(RetryPolicy {
             max_retries: 2,

@@ -186,10 +186,10 @@ fn entra(input: &[u8]) -> Result<String, String> {
     Ok(format!("{error:?} {:?} {device}", token.ok()))
 }
 
-fn client() -> &'static graph_core::Client {
-    static CLIENT: OnceLock<graph_core::Client> = OnceLock::new();
+fn client() -> &'static graph_core::CoreClient {
+    static CLIENT: OnceLock<graph_core::CoreClient> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        graph_core::Client::builder(graph_core::StaticToken::new("t"))
+        graph_core::CoreClient::builder(graph_core::StaticToken::new("t"))
             .service_root("https://127.0.0.1:8443/beta")
             .build()
             .expect("a client")

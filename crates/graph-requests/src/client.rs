@@ -3,7 +3,7 @@
 
 //! The root of the URL tree: [`GraphClient`].
 
-use graph_core::{Client, ClientBuilder, Credential};
+use graph_core::{ClientBuilder, CoreClient, Credential};
 
 #[cfg(feature = "copilot")]
 use crate::copilot::CopilotRequestBuilder;
@@ -15,14 +15,14 @@ use crate::service_principals::ServicePrincipalsRequestBuilder;
 /// top-level URL segment of the API.
 #[derive(Debug, Clone)]
 pub struct GraphClient {
-    client: Client,
+    client: CoreClient,
 }
 
 impl GraphClient {
     /// A client for the global cloud's beta endpoint with default
     /// settings, authenticating with `credential`.
     pub fn new(credential: impl Credential + 'static) -> Self {
-        Self::from_core(Client::new(credential))
+        Self::from_core(CoreClient::new(credential))
     }
 
     /// A builder for other clouds, a custom service root, retry and
@@ -32,17 +32,17 @@ impl GraphClient {
     }
 
     /// Wraps an existing runtime client.
-    pub fn from_core(client: Client) -> Self {
+    pub fn from_core(client: CoreClient) -> Self {
         Self { client }
     }
 
     /// The runtime client (cloud, service root, entity URLs).
-    pub fn core(&self) -> &Client {
+    pub fn core(&self) -> &CoreClient {
         &self.client
     }
 
     /// A call to a path the generated builders do not cover, through the same pipeline
-    /// (sign-in, retries, errors, tracing): see [`graph_core::Client::raw`].
+    /// (sign-in, retries, errors, tracing): see [`graph_core::CoreClient::raw`].
     pub fn raw<T>(
         &self,
         method: graph_core::HttpMethod,
@@ -55,7 +55,7 @@ impl GraphClient {
         self.client.raw(method, template, params)
     }
 
-    /// A paged raw `GET` of a collection: see [`graph_core::Client::raw_paged`].
+    /// A paged raw `GET` of a collection: see [`graph_core::CoreClient::raw_paged`].
     pub fn raw_paged<T>(
         &self,
         template: &'static str,
@@ -86,8 +86,8 @@ impl GraphClient {
     }
 }
 
-impl From<Client> for GraphClient {
-    fn from(client: Client) -> Self {
+impl From<CoreClient> for GraphClient {
+    fn from(client: CoreClient) -> Self {
         Self::from_core(client)
     }
 }

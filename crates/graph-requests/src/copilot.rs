@@ -3,12 +3,12 @@
 
 //! Request builders under `/copilot`.
 
-use graph_core::{Client, RequestPath};
+use graph_core::{CoreClient, RequestPath};
 
 /// Builds requests for `/copilot`.
 #[derive(Debug, Clone)]
 pub struct CopilotRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -25,7 +25,7 @@ impl CopilotRequestBuilder {
 /// Builds requests for `/copilot/admin`.
 #[derive(Debug, Clone)]
 pub struct CopilotAdminRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -42,7 +42,7 @@ impl CopilotAdminRequestBuilder {
 /// Builds requests for `/copilot/admin/settings`.
 #[derive(Debug, Clone)]
 pub struct CopilotAdminSettingsRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -173,7 +173,7 @@ impl std::future::IntoFuture for CopilotAdminSettingsLimitedModePatchRequest {
 /// Builds requests for `/copilot/admin/settings/limitedMode`.
 #[derive(Debug, Clone)]
 pub struct CopilotAdminSettingsLimitedModeRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 

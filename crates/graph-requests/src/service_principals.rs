@@ -3,12 +3,12 @@
 
 //! Request builders under `/servicePrincipals`.
 
-use graph_core::{Client, RequestPath};
+use graph_core::{CoreClient, RequestPath};
 
 /// Builds requests for `/servicePrincipals`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -30,7 +30,7 @@ impl ServicePrincipalsRequestBuilder {
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -47,7 +47,7 @@ impl ServicePrincipalsItemRequestBuilder {
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -191,7 +191,7 @@ impl std::future::IntoFuture for ServicePrincipalsItemAgentIdentityOwnersGetRequ
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityOwnersRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -311,7 +311,7 @@ impl std::future::IntoFuture for ServicePrincipalsItemAgentIdentityOwnersRefPost
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -372,7 +372,7 @@ impl ServicePrincipalsItemAgentIdentityOwnersRefRequestBuilder {
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityOwnersItemRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -440,7 +440,7 @@ for ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
 /// Builds requests for `/servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref`.
 #[derive(Debug, Clone)]
 pub struct ServicePrincipalsItemAgentIdentityOwnersItemRefRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 

@@ -3,7 +3,7 @@
 
 //! Request builders under `/things`.
 
-use graph_core::{Client, RequestPath};
+use graph_core::{CoreClient, RequestPath};
 
 /// A `GET /things` request (operation `things.ListThings`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
@@ -81,7 +81,7 @@ impl std::future::IntoFuture for ThingsGetRequest {
 /// Builds requests for `/things`.
 #[derive(Debug, Clone)]
 pub struct ThingsRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 

@@ -3,7 +3,7 @@
 
 //! Request builders under `/type`.
 
-use graph_core::{Client, RequestPath};
+use graph_core::{CoreClient, RequestPath};
 
 /// A `GET /type` request (operation `type.Get`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
@@ -53,7 +53,7 @@ impl std::future::IntoFuture for TypeGetRequest {
 /// Builds requests for `/type`.
 #[derive(Debug, Clone)]
 pub struct TypeRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 

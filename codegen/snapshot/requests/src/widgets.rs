@@ -3,7 +3,7 @@
 
 //! Request builders under `/widgets`.
 
-use graph_core::{Client, RequestPath};
+use graph_core::{CoreClient, RequestPath};
 
 /// A `GET /widgets` request (operation `widgets.ListWidget`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
@@ -128,7 +128,7 @@ impl std::future::IntoFuture for WidgetsPostRequest {
 /// Builds requests for `/widgets`.
 #[derive(Debug, Clone)]
 pub struct WidgetsRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -260,7 +260,7 @@ impl std::future::IntoFuture for WidgetsCountGetRequest {
 /// Builds requests for `/widgets/$count`.
 #[derive(Debug, Clone)]
 pub struct WidgetsCountRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -356,7 +356,7 @@ impl std::future::IntoFuture for WidgetsCountTextGetRequest {
 /// Builds requests for `/widgets/$count/text`.
 #[derive(Debug, Clone)]
 pub struct WidgetsCountTextRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -532,7 +532,7 @@ impl std::future::IntoFuture for WidgetsItemDeleteRequest {
 /// Builds requests for `/widgets/{widget-id}`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -653,7 +653,7 @@ impl WidgetsItemRequestBuilder {
 /// Builds requests for `/widgets/{widget-id}/microsoft.graph.gadget`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemGadgetRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -670,7 +670,7 @@ impl WidgetsItemGadgetRequestBuilder {
 /// Builds requests for `/widgets/{widget-id}/microsoft.graph.gadget/parts`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemGadgetPartsRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -730,7 +730,7 @@ impl std::future::IntoFuture for WidgetsItemGadgetPartsRefPostRequest {
 /// Builds requests for `/widgets/{widget-id}/microsoft.graph.gadget/parts/$ref`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemGadgetPartsRefRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -785,7 +785,7 @@ impl WidgetsItemGadgetPartsRefRequestBuilder {
 /// Builds requests for `/widgets/{widget-id}/parts`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemPartsRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -852,7 +852,7 @@ impl std::future::IntoFuture for WidgetsItemPartsItemGetRequest {
 /// Builds requests for `/widgets/{widget-id}/parts/{part-id}`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemPartsItemRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -892,7 +892,7 @@ impl WidgetsItemPartsItemRequestBuilder {
 /// Builds requests for `/widgets/{widget-id}/photo`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemPhotoRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 
@@ -997,7 +997,7 @@ impl std::future::IntoFuture for WidgetsItemPhotoValuePutRequest {
 /// Builds requests for `/widgets/{widget-id}/photo/$value`.
 #[derive(Debug, Clone)]
 pub struct WidgetsItemPhotoValueRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 

@@ -3,7 +3,7 @@
 
 //! Request builders under `/widgets(serial='{serial}')`.
 
-use graph_core::{Client, RequestPath};
+use graph_core::{CoreClient, RequestPath};
 
 /// A `GET /widgets(serial='{serial}')` request (operation `widgets.GetBySerial`): set options, then `.await` it or call `send`.
 #[derive(Debug)]
@@ -53,7 +53,7 @@ impl std::future::IntoFuture for WidgetsWithSerialGetRequest {
 /// Builds requests for `/widgets(serial='{serial}')`.
 #[derive(Debug, Clone)]
 pub struct WidgetsWithSerialRequestBuilder {
-    pub(crate) client: Client,
+    pub(crate) client: CoreClient,
     pub(crate) path: RequestPath,
 }
 

@@ -2,13 +2,13 @@
 //! header parameters, `$count`, casts and `$ref` segments, typed bodies and
 //! results, against a real HTTP server on 127.0.0.1.
 
-use graph_core::{Client, RetryPolicy, StaticToken};
+use graph_core::{CoreClient, RetryPolicy, StaticToken};
 use snapshot_requests::GraphClient;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn client(server: &MockServer) -> GraphClient {
-    let core = Client::builder(StaticToken::new("kitchen-token"))
+    let core = CoreClient::builder(StaticToken::new("kitchen-token"))
         .service_root(format!("{}/beta", server.uri()))
         .retry_policy(RetryPolicy::none())
         .build()

@@ -114,7 +114,7 @@ pub(super) fn emit_node(api: &Api, node: &UrlNode, example: &Example, out: &mut 
         #[doc = #path_doc]
         #[derive(Debug, Clone)]
         pub struct #ty {
-            pub(crate) client: Client,
+            pub(crate) client: CoreClient,
             pub(crate) path: RequestPath,
         }
 

@@ -39,7 +39,7 @@ pub fn emit(
         )]);
         let tokens = quote! {
             #module_docs
-            use graph_core::{Client, RequestPath};
+            use graph_core::{CoreClient, RequestPath};
             #(#items)*
         };
         files.push(render(

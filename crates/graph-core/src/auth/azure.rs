@@ -110,12 +110,12 @@ impl HttpClient for AzureTransport {
 /// HTTP client, and a place for Entra's error bodies.
 ///
 /// ```no_run
-/// use graph_core::{AzureIdentityOptions, Client, Cloud};
+/// use graph_core::{AzureIdentityOptions, CoreClient, Cloud};
 ///
 /// # fn run() -> Result<(), graph_core::CredentialError> {
 /// let credential = AzureIdentityOptions::new(&Cloud::UsGovL4)
 ///     .client_secret("tenant-id", "client-id", std::env::var("AZURE_CLIENT_SECRET").unwrap_or_default())?;
-/// let client = Client::builder(credential).cloud(Cloud::UsGovL4).build();
+/// let client = CoreClient::builder(credential).cloud(Cloud::UsGovL4).build();
 /// # let _ = client; Ok(())
 /// # }
 /// ```

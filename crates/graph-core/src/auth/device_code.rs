@@ -57,7 +57,8 @@ struct EntraDeviceFields {
 
 impl ExtraDeviceAuthorizationFields for EntraDeviceFields {}
 
-type Client = BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type OAuthClient =
+    BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// How many transport failures in a row end a sign-in (instead of polling until the code
 /// expires, which is what the `oauth2` crate would do).
@@ -151,7 +152,7 @@ impl<'c> AsyncHttpClient<'c> for Http {
 
 /// The sign-in itself, behind the cache.
 struct Flow {
-    client: Client,
+    client: OAuthClient,
     http: Http,
     scopes: Vec<String>,
     prompt: Arc<PromptFn>,
@@ -333,7 +334,7 @@ impl Credential for Flow {
 /// Delegated sign-in by device code; see the [module docs](self).
 ///
 /// ```no_run
-/// use graph_core::{Client, DeviceCodeCredential};
+/// use graph_core::{CoreClient, DeviceCodeCredential};
 ///
 /// # fn run() -> Result<(), graph_core::Error> {
 /// let credential = DeviceCodeCredential::builder("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555")
@@ -341,7 +342,7 @@ impl Credential for Flow {
 ///     .on_prompt(|prompt| eprintln!("{}", prompt.message))
 ///     .build()
 ///     .map_err(graph_core::Error::Credential)?;
-/// let client = Client::new(credential);
+/// let client = CoreClient::new(credential);
 /// # let _ = client; Ok(())
 /// # }
 /// ```
