@@ -324,7 +324,8 @@ mod tests {
                 Step::Nav {
                     property: "owners".into(),
                     collection: true,
-                    type_name: Some("microsoft.graph.directoryObject".into())
+                    type_name: Some("microsoft.graph.directoryObject".into()),
+                    linked: false,
                 },
                 Step::Ref,
             ]
