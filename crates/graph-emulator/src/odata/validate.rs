@@ -260,6 +260,13 @@ impl<'a> Validator<'a> {
                 Err(type_error(at, &self.describe(view, depth)?, value))
             };
         }
+        if let Some((derived, type_name)) = self.derived_schema(at.type_name.as_deref(), value) {
+            let at = At {
+                text: at.text.clone(),
+                type_name: Some(type_name),
+            };
+            return self.check(derived, value, &at, depth + 1);
+        }
         let (_, members) = alternatives(schema);
         let real: Vec<SchemaView<'a>> = members
             .iter()
@@ -512,6 +519,25 @@ impl<'a> Validator<'a> {
             self.merge_into(view, part.into(), depth + 1)?;
         }
         Ok(())
+    }
+
+    /// When an object's `@odata.type` names a type derived from `declared` (an
+    /// `openTypeExtension` sent where the spec says `extension`, an `application` where it says
+    /// `directoryObject`), the derived type's schema and location: the object is checked
+    /// against the type it says it is.
+    fn derived_schema(
+        &self,
+        declared: Option<&str>,
+        value: &Value,
+    ) -> Option<(SchemaView<'a>, String)> {
+        let declared = declared?;
+        let sent = value.get("@odata.type")?.as_str()?;
+        let derived = self.hierarchy.schema_for_odata_type(sent)?;
+        if derived == declared || !self.hierarchy.is_assignable(derived, declared) {
+            return None;
+        }
+        let schema = self.doc.components.as_ref()?.schemas.get(derived)?;
+        Some((SchemaView::from(schema), derived.to_owned()))
     }
 
     /// Whether `name` is one of [`OPEN_TYPES`] or derives from one.
