@@ -6,11 +6,16 @@
 //! `copilot` → single-valued navigations `admin`, `settings`, `limitedMode`. The behaviours
 //! then depend on the last steps and the method, never on the operation.
 //!
-//! The inputs are the segments of every template (a literal that some template continues with
-//! a key, `$ref` or `$count` is a collection), `x-ms-docs-key-type` on key parameters (the
+//! The inputs are the segments of every template, `x-ms-docs-key-type` on key parameters (the
 //! element type), `x-ms-docs-operation-type` (actions and functions), the component schemas
-//! (a `microsoft.graph.X` segment naming a type is a cast) and the success responses (a
-//! pageable operation, or one answering `{"value": [...]}`, returns a collection).
+//! (a `microsoft.graph.X` segment naming a type is a cast) and the operations (a pageable GET,
+//! or one answering `{"value": [...]}`, returns a collection). Each segment is decided from all
+//! the templates that share its prefix, never from one (see `Templates::is_collection`): a
+//! segment continued by a key or `$count`, posted to, or addressed by an alternate key is a
+//! collection; an alternate-key segment `name(key='{key}')` is the collection `name` and a key
+//! into it, wherever it stands (`/directory/subscriptions(commerceSubscriptionId='{id}')` leaves
+//! `/directory` a singleton); a single-valued navigation that also has a `/$ref` template
+//! refers to an entity that lives elsewhere (`linked`), one without is contained.
 
 use std::collections::BTreeMap;
 

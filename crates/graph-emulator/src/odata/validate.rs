@@ -1,5 +1,25 @@
 //! Request bodies against their schemas: `$ref`, `allOf`, `anyOf` / `oneOf`, the nullable
 //! shapes, types, `enum`, `items`, `additionalProperties`, `required` (on create) and `readOnly`.
+//! An object whose `@odata.type` names a type derived from the declared one is checked against
+//! the derived type.
+//!
+//! Three rules for what Microsoft's OpenAPI cannot say:
+//!
+//! * **Closed types.** The PowerShell-flavour modules put `additionalProperties: {type: object}`
+//!   on every schema; on one of Graph's types (a `microsoft.graph.*` schema) that blanket is
+//!   not an open type, and a property the type does not declare is refused, whatever its
+//!   value, with Graph's message ("The property 'x' does not exist on type '…'. Make sure to
+//!   only use property names that are defined by the type or mark the type as open type.").
+//!   Elsewhere (a reference body, an action's inline parameters) the blanket keeps its plain
+//!   meaning.
+//! * **Open types** take any property: those in [`OPEN_TYPES`] (`OpenType="true"` in Graph's
+//!   CSDL, such as `openTypeExtension`) and their derived types, and any schema whose
+//!   `additionalProperties` is `true`, `{}` or a schema other than the blanket.
+//! * **Annotations on write** (see [`Annotation`]): the instance `@odata.type` is a type hint
+//!   and is checked; `@odata.bind` is refused (the emulator does not link while writing); every
+//!   other instance or property annotation (`@odata.context`, `@odata.etag`, `@odata.id` where
+//!   the body does not declare it, `@odata.editLink`, `x@odata.type`, …) is ignored and not
+//!   stored, as OData's JSON format allows and as the official SDKs' read-modify-write needs.
 //!
 //! Schemas are read through `graph-spec`, exactly as the generator reads them, so whatever the
 //! slice says (a new property, a changed type, an enum) is what the emulator enforces.

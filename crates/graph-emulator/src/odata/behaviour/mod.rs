@@ -7,11 +7,21 @@
 //! | place | GET | POST | PATCH | PUT | DELETE |
 //! | --- | --- | --- | --- | --- | --- |
 //! | collection (entity set, navigation) | list, paged | create (set) | | | |
-//! | entity | read | | merge | | delete |
+//! | entity (by key or alternate key, also under a navigation) | read | | merge | | delete |
 //! | singleton (and single-valued containment) | read | | merge | replace | reset |
-//! | `$ref` of a collection navigation | list references | add a reference | | | |
+//! | single-valued reference navigation (`…/manager`) | the entity, 404 when unset | | | | |
+//! | `$ref` of a collection navigation | list references | add a reference | | | remove the one `$id` names |
 //! | `$ref` of one linked entity | | | | | remove the reference |
+//! | `$ref` of a single-valued navigation | `{"@odata.id"}`, 404 when unset | | | set | clear, 404 when unset |
 //! | `$count` | count (text) | | | | |
+//!
+//! Creating through a collection navigation (`POST /applications/{id}/extensionProperties`)
+//! stores the new entity in the set named after the navigation's type and links it from the
+//! owner, so it is listed, counted and reachable at `…/{navigation}/{new id}` (and by an
+//! alternate key, `…/federatedIdentityCredentials(name='…')`, which matches the named property
+//! among the owner's members). A reference URL (`@odata.id` of a `$ref` body, `$id` of a
+//! `DELETE …/$ref`) may name the target in any entity set or path the spec serves, absolute on
+//! Graph's hosts or the emulator's origin, or relative (see [`refs`]).
 //!
 //! Status codes come from the operation's success responses; anything else (an action or a
 //! function without a hook, a media stream) is a 501 naming the operation.
@@ -198,7 +208,7 @@ impl Call<'_> {
                 match e.get(p.as_str()) {
                     Some(Value::String(a)) => a.eq_ignore_ascii_case(wanted),
                     Some(other @ (Value::Number(_) | Value::Bool(_))) => {
-                        other.to_string() == wanted
+                        serde_json::from_str::<Value>(wanted).ok().as_ref() == Some(other)
                     }
                     _ => false,
                 }
@@ -257,12 +267,11 @@ impl Call<'_> {
                     }),
                     Step::AlternateKey { params },
                 ) => {
-                    let members = store
+                    let mut members = store
                         .links(&owner.set, &owner.id, &property)
                         .into_iter()
                         .filter_map(|id| store.find(id));
                     let (set, entity) = members
-                        .map(|(set, e)| (set, e))
                         .find(|(_, e)| self.by_alternate_key(params, std::iter::once(*e)).is_some())
                         .ok_or_else(|| self.alternate_key_missing(params))?;
                     Place::Linked {
