@@ -17,7 +17,7 @@
 //! `/directory` a singleton); a single-valued navigation that also has a `/$ref` template
 //! refers to an entity that lives elsewhere (`linked`), one without is contained.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use graph_spec::openapiv3::{OpenAPI, Operation, PathItem, ReferenceOr, Schema};
 use graph_spec::schema::{items, object_parts};
@@ -78,6 +78,8 @@ impl Step {
 pub(crate) struct Templates<'a> {
     doc: &'a OpenAPI,
     all: Vec<(String, Vec<Segment>, &'a PathItem)>,
+    /// The path item of each template, by its segments.
+    by_segments: HashMap<Vec<Segment>, &'a PathItem>,
 }
 
 fn methods(item: &PathItem) -> impl Iterator<Item = &Operation> {
@@ -100,7 +102,15 @@ impl<'a> Templates<'a> {
             let segments = graph_spec::template::parse_path(path, &at)?;
             all.push((path.clone(), segments, item));
         }
-        Ok(Self { doc, all })
+        let by_segments = all
+            .iter()
+            .map(|(_, segments, item)| (segments.clone(), *item))
+            .collect();
+        Ok(Self {
+            doc,
+            all,
+            by_segments,
+        })
     }
 
     /// `(template, segments, path item)` of every path, in document order.
@@ -123,10 +133,7 @@ impl<'a> Templates<'a> {
 
     /// The path item whose template is exactly `prefix`.
     fn item_at(&self, prefix: &[Segment]) -> Option<&'a PathItem> {
-        self.all
-            .iter()
-            .find(|(_, segs, _)| segs == prefix)
-            .map(|(_, _, item)| *item)
+        self.by_segments.get(prefix).copied()
     }
 
     /// `x-ms-docs-key-type` of a path parameter, wherever a template declares it.
