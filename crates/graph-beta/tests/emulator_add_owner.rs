@@ -143,17 +143,13 @@ async fn bare_id_reference_is_400_invalid_url_format() {
 }
 
 #[tokio::test]
-async fn reference_to_another_collection_is_400() {
+async fn reference_through_the_targets_own_entity_set_is_accepted() {
+    // Graph accepts `…/users/{id}` for an owner as well as `…/directoryObjects/{id}`.
     let graph = emulator().await;
     let client = client(&graph);
     let body = ReferenceCreate::entity(&client, "users", USER).unwrap();
-    let err = add_owner_ref(&client, AGENT, &body).await.unwrap_err();
-    let svc = expect_service(&err, 400, "Request_BadRequest");
-    assert!(
-        svc.message().unwrap().starts_with("Invalid URL format"),
-        "{err}"
-    );
-    assert!(graph.state().owners_of(AGENT).is_empty());
+    add_owner_ref(&client, AGENT, &body).await.unwrap();
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
 }
 
 #[tokio::test]

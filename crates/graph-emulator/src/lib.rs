@@ -19,20 +19,31 @@
 //!    alias `graph.agentIdentity`), collection or single-valued navigation (`owners`), `$ref`,
 //!    `$count`, singleton and containment chain (`/copilot/admin/settings/limitedMode`), action
 //!    or function. The inputs are the path segments, `x-ms-docs-key-type`,
-//!    `x-ms-docs-operation-type`, the component schemas and the success responses.
+//!    `x-ms-docs-operation-type`, the component schemas and the success responses; each segment
+//!    is decided from every template that shares it (an alternate key
+//!    `/directory/subscriptions(commerceSubscriptionId='{id}')` makes `subscriptions` a
+//!    collection and leaves `/directory` a singleton; a single-valued navigation with a `/$ref`
+//!    template, such as `manager`, is a reference to an entity that lives elsewhere).
 //! 2. **A generic store** ([`Store`]): entity sets of JSON objects (each with its `@odata.type`),
 //!    links per (entity, navigation property), singletons per path.
 //! 3. **Behaviour by (shape, method)**, as Graph does it: list a collection (`$top` with
 //!    `@odata.nextLink` paging by an opaque `$skiptoken`, `$select`, `$count`, `$filter` with
 //!    `eq`/`ne`/`gt`/`ge`/`lt`/`le`/`startswith`/`and`/`or`/`not`, `$orderby`, `$search`, `$skip`);
-//!    create in an entity set (201 and the stored entity with a new id); read, merge-`PATCH`
-//!    (absent keeps, `null` clears, read-only properties refused), delete an entity; read,
-//!    `PATCH`, `PUT` and reset a singleton; add (`POST …/$ref`), list (`GET …/$ref`) and remove
-//!    (`DELETE …/{id}/$ref`) references, with Graph's messages (unknown target 404, duplicate 400
-//!    "One or more added object references already exist…", a bare id 400 "Invalid URL format
-//!    specified in payload."); a cast that does not fit the entity is a 404; `@odata.context` from
-//!    the path; the status (200/201/204) from the operation's success responses. An action or
-//!    function no rule covers answers 501 in Graph's error shape, naming the operation.
+//!    create in an entity set or through a collection navigation (201 and the stored entity
+//!    with a new id, then listed, counted and reachable at `…/{navigation}/{id}`); read,
+//!    merge-`PATCH` (absent keeps, `null` clears, read-only properties refused), delete an
+//!    entity, by key or alternate key (`…/federatedIdentityCredentials(name='…')`: 404 for an
+//!    unknown one); read, `PATCH`, `PUT` and reset a singleton; add (`POST …/$ref`), list
+//!    (`GET …/$ref`) and remove (`DELETE …/{id}/$ref` or `DELETE …/$ref?$id={url}`) references,
+//!    and read, set (`PUT`) and clear (`DELETE`) a single-valued one (`…/manager/$ref`; its
+//!    navigation answers the entity or 404 when unset), with Graph's messages (unknown target
+//!    404, duplicate 400 "One or more added object references already exist…", a bare id or a
+//!    foreign host 400 "Invalid URL format specified in payload."); a reference URL may name the
+//!    target in any entity set or path the spec serves (`…/users/{id}`, `…/directoryObjects/{id}`,
+//!    absolute on Graph's hosts or the emulator's origin, or relative); a cast that does not
+//!    fit the entity is a 404; `@odata.context` from the path; the status (200/201/204) from the
+//!    operation's success responses. An action or function no rule covers answers 501 in
+//!    Graph's error shape, naming the operation.
 //! 4. **Rules the spec cannot say** are data: `x-graph-rs-rules` members that the slicer merges
 //!    from `specs/overlays/emulator-rules.yaml` into schemas (`defaults`, `requiredWhen`,
 //!    `references`) and operations (`refTargets`, `refTargetMessage`, `consistencyLevelFor`).
@@ -40,10 +51,16 @@
 //!    slice's five operations need none.
 //!
 //! Around it: routing errors as Graph words them (an unknown segment is a 400 "Resource not
-//! found for the segment '…'", a known path with another method a 405); request bodies validated
-//! against the operation's schema (`$ref`, `allOf`, `anyOf`/`oneOf`, the nullable shapes, types,
-//! `enum`, `items`, `additionalProperties`, `readOnly`; a server annotation such as
-//! `@odata.context` is a 400); undeclared `$…` query options refused; Graph-shaped errors
+//! found for the segment '…'", a known path with another method a 405; empty segments right
+//! after the version, `/beta//servicePrincipals/…` as Microsoft's SDKs send by default, are
+//! collapsed, while an empty key further on, `/servicePrincipals//owners`, stays a 400);
+//! request bodies validated against the operation's schema, or the derived type their
+//! `@odata.type` names (`$ref`, `allOf`, `anyOf`/`oneOf`, the nullable shapes, types, `enum`,
+//! `items`, `additionalProperties`, `readOnly`; a property a Graph type does not declare is a
+//! 400 even under the PowerShell flavour's blanket `additionalProperties: {type: object}`,
+//! except on open types such as `openTypeExtension`; instance annotations a GET gave, such as
+//! `@odata.context` or `@odata.etag`, are ignored and not stored, `@odata.type` is checked);
+//! undeclared `$…` query options refused; Graph-shaped errors
 //! (`{"error": {"code", "message", "target"?, "innerError": {"date", "request-id",
 //! "client-request-id"}}}`); `request-id` and `client-request-id` headers on every response;
 //! permissions from `x-graph-rs-permissions` ([`AuthMode`], [`token`]); scripted faults

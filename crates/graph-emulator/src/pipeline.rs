@@ -152,6 +152,12 @@ async fn process(
         Some((version, rest)) => (version.as_str(), rest),
         None => ("", &[][..]),
     };
+    // `/beta//servicePrincipals/…` (a base URL ending in `/` joined with a path starting with
+    // one, as Microsoft's SDKs do by default) is served like `/beta/servicePrincipals/…`, as
+    // Graph serves it. Only the empty segments right after the version go: an empty segment
+    // further on stands where a key or a name should be (`/servicePrincipals//owners`), and
+    // is refused as a segment no template takes.
+    let rest = &rest[rest.iter().take_while(|s| s.is_empty()).count()..];
     let route =
         (version == crate::API_VERSION).then(|| shared.model.route(parts.method.as_str(), rest));
 
@@ -358,6 +364,7 @@ fn read_body(
             None,
         )
     })?;
+    let mut value = value;
     if let Some(schema) = &declared.schema {
         let creates = op.method == "PUT"
             || (op.method == "POST" && route.steps.last().is_some_and(Step::is_collection));
@@ -373,6 +380,10 @@ fn read_body(
         validator
             .validate(schema.into(), &value)
             .map_err(|v| bad(v.message, (!v.target.is_empty()).then_some(v.target)))?;
+        let declared = validator.declared_properties(schema.into());
+        crate::odata::validate::strip_ignored_annotations(&mut value, &declared);
+    } else {
+        crate::odata::validate::strip_ignored_annotations(&mut value, &["@odata.id".to_owned()]);
     }
     Ok(Some(value))
 }

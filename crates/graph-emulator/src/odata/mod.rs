@@ -4,7 +4,10 @@
 //! spec cannot say ([`rules`]) and body validation ([`validate`]).
 //!
 //! Nothing here knows an operation id: the same code serves any entity set, navigation,
-//! reference or singleton a slice describes.
+//! reference or singleton a slice describes, including Microsoft's whole upstream modules
+//! (alternate keys on sets and navigations, single-valued `$ref` navigations, creation through
+//! navigations, references by any entity-set URL; see [`shapes`], [`behaviour`] and
+//! [`validate`] for the rules).
 
 pub(crate) mod behaviour;
 pub(crate) mod context;
@@ -324,7 +327,8 @@ mod tests {
                 Step::Nav {
                     property: "owners".into(),
                     collection: true,
-                    type_name: Some("microsoft.graph.directoryObject".into())
+                    type_name: Some("microsoft.graph.directoryObject".into()),
+                    linked: false,
                 },
                 Step::Ref,
             ]
@@ -347,6 +351,82 @@ mod tests {
             limited.resource_type.as_deref(),
             Some("microsoft.graph.copilotAdminLimitedMode")
         );
+    }
+
+    fn steps_of<'m>(model: &'m Model, template: &str) -> &'m [Step] {
+        &model
+            .routes
+            .iter()
+            .find(|r| r.template == template)
+            .unwrap_or_else(|| panic!("no {template}"))
+            .steps
+    }
+
+    #[test]
+    fn classifies_each_segment_from_all_templates() {
+        let directory = Model::load(include_str!(
+            "../../tests/fixtures/directory-odata-kinds.yaml"
+        ))
+        .unwrap();
+        // An alternate key under the singleton names its own collection, not `/directory`.
+        assert_eq!(
+            steps_of(
+                &directory,
+                "/directory/subscriptions(commerceSubscriptionId='{commerceSubscriptionId}')"
+            ),
+            [
+                Step::Singleton {
+                    name: "directory".into()
+                },
+                Step::Nav {
+                    property: "subscriptions".into(),
+                    collection: true,
+                    type_name: Some("microsoft.graph.companySubscription".into()),
+                    linked: false,
+                },
+                Step::AlternateKey {
+                    params: vec!["commerceSubscriptionId".into()]
+                },
+            ]
+        );
+        assert!(matches!(
+            steps_of(&directory, "/directory/deletedItems/$count"),
+            [
+                Step::Singleton { .. },
+                Step::Nav {
+                    collection: true,
+                    ..
+                },
+                Step::Count
+            ]
+        ));
+        let applications = Model::load(include_str!(
+            "../../tests/fixtures/applications-odata-kinds.yaml"
+        ))
+        .unwrap();
+        // A single-valued navigation with a `$ref` is a linked single, not a collection.
+        assert!(matches!(
+            steps_of(&applications, "/applications/{application-id}/connectorGroup/$ref"),
+            [
+                Step::EntitySet { .. },
+                Step::Key { .. },
+                Step::Nav { collection: false, linked: true, type_name: Some(t), .. },
+                Step::Ref,
+            ] if t == "microsoft.graph.connectorGroup"
+        ));
+        // An alternate key on a navigation is a key, not an action.
+        assert!(matches!(
+            steps_of(
+                &applications,
+                "/applications/{application-id}/federatedIdentityCredentials(name='{name}')"
+            ),
+            [
+                Step::EntitySet { .. },
+                Step::Key { .. },
+                Step::Nav { collection: true, .. },
+                Step::AlternateKey { params },
+            ] if params == &["name"]
+        ));
     }
 
     #[test]

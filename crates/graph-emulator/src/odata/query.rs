@@ -62,6 +62,9 @@ pub(crate) struct Query {
     pub(crate) orderby: OrderBy,
     pub(crate) search: Option<String>,
     pub(crate) expand: Option<String>,
+    /// `$id` (or its older spelling `@id`, which Microsoft's spec declares): the entity a
+    /// `DELETE …/{navigation}/$ref?$id={url}` removes from the navigation.
+    pub(crate) id: Option<String>,
     /// Every option as received (decoded), in order: for next links.
     pub(crate) raw: Vec<(String, String)>,
 }
@@ -124,12 +127,19 @@ impl Query {
         query.raw = pairs(raw);
         for (name, value) in query.raw.clone() {
             let lower = name.to_ascii_lowercase();
+            if lower == "@id" {
+                query.id = Some(value);
+                continue;
+            }
             let lower = if lower.starts_with('$') {
                 lower
             } else {
                 continue;
             };
-            if lower != "$skiptoken" && !declared.iter().any(|d| d.eq_ignore_ascii_case(&lower)) {
+            // `$id` is OData 4.01's name for what Microsoft's spec declares as `@id`.
+            let is_declared = |n: &str| declared.iter().any(|d| d.eq_ignore_ascii_case(n));
+            let known = is_declared(&lower) || (lower == "$id" && is_declared("@id"));
+            if lower != "$skiptoken" && !known {
                 return Err(bad(format!(
                     "Query option '{name}' is not allowed. The allowed query options are: {}.",
                     if declared.is_empty() {
@@ -201,6 +211,7 @@ impl Query {
                 }
                 "$search" => query.search = Some(value.trim().trim_matches('"').to_owned()),
                 "$expand" => query.expand = Some(value),
+                "$id" => query.id = Some(value),
                 _ => {}
             }
         }

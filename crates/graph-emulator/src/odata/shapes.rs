@@ -6,13 +6,18 @@
 //! `copilot` → single-valued navigations `admin`, `settings`, `limitedMode`. The behaviours
 //! then depend on the last steps and the method, never on the operation.
 //!
-//! The inputs are the segments of every template (a literal that some template continues with
-//! a key, `$ref` or `$count` is a collection), `x-ms-docs-key-type` on key parameters (the
+//! The inputs are the segments of every template, `x-ms-docs-key-type` on key parameters (the
 //! element type), `x-ms-docs-operation-type` (actions and functions), the component schemas
-//! (a `microsoft.graph.X` segment naming a type is a cast) and the success responses (a
-//! pageable operation, or one answering `{"value": [...]}`, returns a collection).
+//! (a `microsoft.graph.X` segment naming a type is a cast) and the operations (a pageable GET,
+//! or one answering `{"value": [...]}`, returns a collection). Each segment is decided from all
+//! the templates that share its prefix, never from one (see `Templates::is_collection`): a
+//! segment continued by a key or `$count`, posted to, or addressed by an alternate key is a
+//! collection; an alternate-key segment `name(key='{key}')` is the collection `name` and a key
+//! into it, wherever it stands (`/directory/subscriptions(commerceSubscriptionId='{id}')` leaves
+//! `/directory` a singleton); a single-valued navigation that also has a `/$ref` template
+//! refers to an entity that lives elsewhere (`linked`), one without is contained.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use graph_spec::openapiv3::{OpenAPI, Operation, PathItem, ReferenceOr, Schema};
 use graph_spec::schema::{items, object_parts};
@@ -35,10 +40,13 @@ pub(crate) enum Step {
     /// A type cast (`microsoft.graph.agentIdentity`), as a namespace-qualified type name.
     Cast { type_name: String },
     /// A navigation property of the entity before; `collection` for many-valued ones.
+    /// `linked` for a single-valued navigation that the spec also addresses with `/$ref` (a
+    /// reference to an entity that lives elsewhere, not a contained object).
     Nav {
         property: String,
         collection: bool,
         type_name: Option<String>,
+        linked: bool,
     },
     /// A top-level single object (`/copilot`).
     Singleton { name: String },
@@ -70,6 +78,8 @@ impl Step {
 pub(crate) struct Templates<'a> {
     doc: &'a OpenAPI,
     all: Vec<(String, Vec<Segment>, &'a PathItem)>,
+    /// The path item of each template, by its segments.
+    by_segments: HashMap<Vec<Segment>, &'a PathItem>,
 }
 
 fn methods(item: &PathItem) -> impl Iterator<Item = &Operation> {
@@ -92,7 +102,15 @@ impl<'a> Templates<'a> {
             let segments = graph_spec::template::parse_path(path, &at)?;
             all.push((path.clone(), segments, item));
         }
-        Ok(Self { doc, all })
+        let by_segments = all
+            .iter()
+            .map(|(_, segments, item)| (segments.clone(), *item))
+            .collect();
+        Ok(Self {
+            doc,
+            all,
+            by_segments,
+        })
     }
 
     /// `(template, segments, path item)` of every path, in document order.
@@ -115,10 +133,7 @@ impl<'a> Templates<'a> {
 
     /// The path item whose template is exactly `prefix`.
     fn item_at(&self, prefix: &[Segment]) -> Option<&'a PathItem> {
-        self.all
-            .iter()
-            .find(|(_, segs, _)| segs == prefix)
-            .map(|(_, _, item)| *item)
+        self.by_segments.get(prefix).copied()
     }
 
     /// `x-ms-docs-key-type` of a path parameter, wherever a template declares it.
@@ -140,16 +155,45 @@ impl<'a> Templates<'a> {
         None
     }
 
-    /// Whether some template shows the segment at the end of `prefix` to be a collection: it
-    /// continues with a key, `$ref` or `$count`, or an operation on it is pageable or answers
-    /// `{"value": [...]}`, or it can be posted to at the top level.
+    /// Whether the templates show the segment at the end of `prefix` to be a collection. Every
+    /// template is evidence, and one template never decides for another's segment:
+    ///
+    /// * a collection is continued by a key (`/{id}`), `$count`, or a `$ref` that can be
+    ///   posted to; its GET is pageable or answers `{"value": [...]}`; it can be posted to; or
+    ///   a sibling template addresses it by an alternate key (`name(key='{key}')`);
+    /// * an alternate-key segment (`subscriptions(commerceSubscriptionId='{id}')`) says that
+    ///   its *own* name is a collection, never the segment before it (so
+    ///   `/directory/subscriptions(…)` leaves the `/directory` singleton a single object);
+    /// * a `$ref` alone says only that the navigation is not contained: a single-valued
+    ///   navigation's `$ref` is put and deleted, a collection's is posted to.
     fn is_collection(&self, prefix: &[Segment]) -> bool {
+        let Some((Segment::Literal(last), parent)) = prefix.split_last() else {
+            return false;
+        };
         let continued = self.continuations(prefix).any(|next| match next {
-            Segment::Param(_) | Segment::Template { .. } => true,
-            Segment::Literal(l) => l == "$ref" || l == "$count",
+            Segment::Param(_) => true,
+            Segment::Template { template, .. } => template.starts_with('('),
+            Segment::Literal(l) => l == "$count",
         });
         if continued {
             return true;
+        }
+        let addressed_by_alternate_key = self.continuations(parent).any(|next| {
+            matches!(next, Segment::Template { template, .. }
+                if alternate_key_head(template).is_some_and(|h| h.eq_ignore_ascii_case(last)))
+        });
+        if addressed_by_alternate_key {
+            return true;
+        }
+        let mut reference = prefix.to_vec();
+        reference.push(Segment::Literal("$ref".into()));
+        if let Some(refs) = self.item_at(&reference) {
+            if refs.post.is_some() {
+                return true;
+            }
+            if refs.put.is_some() {
+                return false;
+            }
         }
         let Some(item) = self.item_at(prefix) else {
             return false;
@@ -161,7 +205,25 @@ impl<'a> Templates<'a> {
         {
             return true;
         }
-        prefix.len() == 1 && item.post.is_some()
+        item.post.is_some() && item.patch.is_none() && item.put.is_none()
+    }
+
+    /// Whether the single-valued navigation at `prefix` is addressed with `/$ref` (it refers
+    /// to an entity that lives elsewhere).
+    fn is_linked(&self, prefix: &[Segment]) -> bool {
+        let mut reference = prefix.to_vec();
+        reference.push(Segment::Literal("$ref".into()));
+        self.item_at(&reference).is_some()
+    }
+
+    /// The entity type a single-valued segment's GET answers with.
+    fn single_type(&self, prefix: &[Segment]) -> Option<String> {
+        let op = self.item_at(prefix)?.get.as_ref()?;
+        let schema = self.success_schema(op)?;
+        if collection_items(self.doc, schema).is_some() {
+            return None;
+        }
+        named_type(schema)
     }
 
     fn returns_collection(&self, op: &Operation) -> bool {
@@ -182,7 +244,7 @@ impl<'a> Templates<'a> {
 
     /// Whether an operation at exactly this template is an action or a function.
     fn is_operation_segment(&self, prefix: &[Segment], literal: &str) -> bool {
-        if literal.contains('(') {
+        if literal.contains('(') && alternate_key_head(literal).is_none() {
             return true;
         }
         if cast_type(literal).is_some()
@@ -223,23 +285,39 @@ impl<'a> Templates<'a> {
             let step = match segment {
                 Segment::Param(p) => Step::Key { param: p.clone() },
                 Segment::Template { template, params } => {
-                    if steps.is_empty() {
-                        let head = template.split('(').next().unwrap_or(template).to_owned();
-                        steps.push(Step::EntitySet {
-                            type_name: self.element_type(prefix),
-                            name: head,
-                        });
-                        Step::AlternateKey {
+                    let head = alternate_key_head(template)
+                        .filter(|_| !self.is_operation_segment(prefix, ""));
+                    match head {
+                        Some(head) if head.is_empty() && after_collection => Step::AlternateKey {
                             params: params.clone(),
+                        },
+                        Some(head) if !head.is_empty() => {
+                            // `name(key='{key}')` is the collection `name` and a key into it.
+                            let mut named = segments[..i].to_vec();
+                            named.push(Segment::Literal(head.to_owned()));
+                            let type_name = self
+                                .element_type(&named)
+                                .or_else(|| self.single_type(prefix));
+                            steps.push(if steps.is_empty() {
+                                Step::EntitySet {
+                                    name: head.to_owned(),
+                                    type_name,
+                                }
+                            } else {
+                                Step::Nav {
+                                    property: head.to_owned(),
+                                    collection: true,
+                                    type_name,
+                                    linked: false,
+                                }
+                            });
+                            Step::AlternateKey {
+                                params: params.clone(),
+                            }
                         }
-                    } else if after_collection && template.starts_with('(') {
-                        Step::AlternateKey {
-                            params: params.clone(),
-                        }
-                    } else {
-                        Step::Operation {
+                        _ => Step::Operation {
                             segment: template.clone(),
-                        }
+                        },
                     }
                 }
                 Segment::Literal(l) if l == "$ref" => Step::Ref,
@@ -269,8 +347,9 @@ impl<'a> Templates<'a> {
                         type_name: if collection {
                             self.element_type(prefix)
                         } else {
-                            None
+                            self.single_type(prefix)
                         },
+                        linked: !collection && self.is_linked(prefix),
                     }
                 }
             };
@@ -278,6 +357,16 @@ impl<'a> Templates<'a> {
         }
         steps
     }
+}
+
+/// The name before the parentheses of an alternate-key segment (`subscriptions` of
+/// `subscriptions(commerceSubscriptionId='{id}')`, empty for `(appId='{appId}')`), or `None`
+/// when the segment is not one: a namespace-qualified name (`microsoft.graph.f(x={x})`) is a
+/// function, and a key segment names its parameters (`name=`).
+pub(crate) fn alternate_key_head(template: &str) -> Option<&str> {
+    let (head, rest) = template.split_once('(')?;
+    let plain = head.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (plain && rest.ends_with(')') && rest.contains('=')).then_some(head)
 }
 
 /// A key type or bare type name as a namespace-qualified type name.

@@ -1,5 +1,25 @@
 //! Request bodies against their schemas: `$ref`, `allOf`, `anyOf` / `oneOf`, the nullable
 //! shapes, types, `enum`, `items`, `additionalProperties`, `required` (on create) and `readOnly`.
+//! An object whose `@odata.type` names a type derived from the declared one is checked against
+//! the derived type.
+//!
+//! Three rules for what Microsoft's OpenAPI cannot say:
+//!
+//! * **Closed types.** The PowerShell-flavour modules put `additionalProperties: {type: object}`
+//!   on every schema; on one of Graph's types (a `microsoft.graph.*` schema) that blanket is
+//!   not an open type, and a property the type does not declare is refused, whatever its
+//!   value, with Graph's message ("The property 'x' does not exist on type '…'. Make sure to
+//!   only use property names that are defined by the type or mark the type as open type.").
+//!   Elsewhere (a reference body, an action's inline parameters) the blanket keeps its plain
+//!   meaning.
+//! * **Open types** take any property: those in [`OPEN_TYPES`] (`OpenType="true"` in Graph's
+//!   CSDL, such as `openTypeExtension`) and their derived types, and any schema whose
+//!   `additionalProperties` is `true`, `{}` or a schema other than the blanket.
+//! * **Annotations on write** (see [`Annotation`]): the instance `@odata.type` is a type hint
+//!   and is checked; `@odata.bind` is refused (the emulator does not link while writing); every
+//!   other instance or property annotation (`@odata.context`, `@odata.etag`, `@odata.id` where
+//!   the body does not declare it, `@odata.editLink`, `x@odata.type`, …) is ignored and not
+//!   stored, as OData's JSON format allows and as the official SDKs' read-modify-write needs.
 //!
 //! Schemas are read through `graph-spec`, exactly as the generator reads them, so whatever the
 //! slice says (a new property, a changed type, an enum) is what the emulator enforces.
@@ -10,26 +30,86 @@ use graph_spec::schema::{
     SchemaView, all_of, alternatives, declared_type, enum_values, is_null_member, is_unconstrained,
     items, object_parts, says_nullable,
 };
+use graph_spec::template::GRAPH_NAMESPACE;
 use serde_json::{Map, Value};
 
-/// The instance annotations only a server computes. A client that sends one back (typically
-/// after GET → change → PATCH) gets a 400.
-const SERVER_ANNOTATIONS: &[&str] = &[
-    "odata.context",
-    "odata.etag",
-    "odata.nextLink",
-    "odata.deltaLink",
-    "odata.count",
-    "odata.metadataEtag",
-    "odata.editLink",
-    "odata.readLink",
-    "odata.navigationLink",
-    "odata.associationLink",
-    "odata.mediaEditLink",
-    "odata.mediaReadLink",
-    "odata.mediaEtag",
-    "odata.mediaContentType",
+/// Graph's types that are *open* (`OpenType="true"` in Graph's CSDL, `$metadata`): they, and
+/// the types derived from them, take properties their schema does not declare. Microsoft's
+/// OpenAPI cannot say it (the PowerShell flavour puts `additionalProperties: {type: object}` on
+/// every schema, open or not), so the list is data from the CSDL; a schema whose
+/// `additionalProperties` says anything other than that blanket is open by its own words.
+pub(crate) const OPEN_TYPES: &[&str] = &[
+    "microsoft.graph.openTypeExtension",
+    "microsoft.graph.Dictionary",
+    "microsoft.graph.customSecurityAttributeValue",
+    "microsoft.graph.plannerAppliedCategories",
+    "microsoft.graph.plannerAssignments",
+    "microsoft.graph.plannerChecklistItems",
+    "microsoft.graph.plannerExternalReferences",
+    "microsoft.graph.plannerOrderHintsByAssignee",
+    "microsoft.graph.plannerUserIds",
+    "microsoft.graph.plannerFavoritePlanReferences",
+    "microsoft.graph.plannerRecentPlanReferences",
 ];
+
+/// What a request body's annotation (`@odata.etag`, `displayName@odata.type`) means on write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Annotation {
+    /// Not an annotation: a property name.
+    Property,
+    /// The instance's `@odata.type`: a type hint, checked and used.
+    TypeHint,
+    /// `@odata.bind` (instance or property): linking while writing, which the emulator does
+    /// not do: refused with a 400 that says so.
+    Bind,
+    /// Every other instance or property annotation (`@odata.context`, `@odata.etag`,
+    /// `@odata.id` where the body does not declare it, `@odata.editLink`, `@odata.readLink`,
+    /// `x@odata.type`, `@microsoft.graph.tips`, …): ignored and not stored. The OData JSON
+    /// format lets a request carry them (a context URL is allowed in a request payload, and a
+    /// receiver ignores annotations it does not act on), and Graph accepts the
+    /// read-modify-write round trip of the official SDKs, which send back what a GET gave.
+    Ignored,
+}
+
+/// Classifies a body member name.
+pub(crate) fn annotation(key: &str) -> Annotation {
+    let Some(at) = key.find('@') else {
+        return Annotation::Property;
+    };
+    let term = &key[at + 1..];
+    if at == 0 && term.eq_ignore_ascii_case("odata.type") {
+        Annotation::TypeHint
+    } else if term.eq_ignore_ascii_case("odata.bind") {
+        Annotation::Bind
+    } else {
+        Annotation::Ignored
+    }
+}
+
+/// Removes the ignored annotations (see [`Annotation::Ignored`]) from a validated body, at
+/// every depth, except the members the body's schema declares at its top (a reference body's
+/// `@odata.id`).
+pub(crate) fn strip_ignored_annotations(value: &mut Value, declared: &[String]) {
+    fn strip(value: &mut Value, declared: &[String]) {
+        match value {
+            Value::Object(map) => {
+                map.retain(|k, _| {
+                    annotation(k) != Annotation::Ignored || declared.iter().any(|d| d == k)
+                });
+                for v in map.values_mut() {
+                    strip(v, &[]);
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    strip(v, &[]);
+                }
+            }
+            _ => {}
+        }
+    }
+    strip(value, declared);
+}
 
 /// How deep `$ref`s and nested schemas may go before the document is deemed cyclic.
 const MAX_DEPTH: usize = 64;
@@ -110,6 +190,8 @@ struct ObjectView<'a> {
     properties: Vec<(&'a str, SchemaView<'a>, bool)>,
     required: Vec<&'a str>,
     additional: Additional<'a>,
+    /// The blanket `additionalProperties: {type: object}`, when that is all the schema says.
+    blanket: Option<SchemaView<'a>>,
     closed: bool,
     name: Option<String>,
 }
@@ -197,6 +279,13 @@ impl<'a> Validator<'a> {
             } else {
                 Err(type_error(at, &self.describe(view, depth)?, value))
             };
+        }
+        if let Some((derived, type_name)) = self.derived_schema(at.type_name.as_deref(), value) {
+            let at = At {
+                text: at.text.clone(),
+                type_name: Some(type_name),
+            };
+            return self.check(derived, value, &at, depth + 1);
         }
         let (_, members) = alternatives(schema);
         let real: Vec<SchemaView<'a>> = members
@@ -291,24 +380,23 @@ impl<'a> Validator<'a> {
                 self.check(*property, value, &at.property(key), depth + 1)?;
                 continue;
             }
-            if key == "@odata.type" {
-                if !value.is_string() {
-                    return Err(type_error(&at.property(key), "a string", value));
+            match annotation(key) {
+                Annotation::TypeHint => {
+                    if !value.is_string() {
+                        return Err(type_error(&at.property(key), "a string", value));
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if let Some(annotation) = key.strip_prefix('@') {
-                if SERVER_ANNOTATIONS
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(annotation))
-                {
+                Annotation::Ignored => continue,
+                Annotation::Bind => {
                     return Err(Violation {
                         message: format!(
-                            "Invalid request body: the instance annotation '{key}' is computed by the service and must not be sent."
+                            "Invalid request body: the annotation '{key}' (linking while writing) is not supported by the graph-emulator; add the reference with a separate $ref request."
                         ),
-                        target: key.clone(),
+                        target: at.property(key).text,
                     });
                 }
+                Annotation::Property => {}
             }
             match &view.additional {
                 Additional::Any => {}
@@ -361,10 +449,27 @@ impl<'a> Validator<'a> {
             properties: Vec::new(),
             required: Vec::new(),
             additional: Additional::Denied,
+            blanket: None,
             closed: false,
             name,
         };
         self.merge_into(&mut view, schema, depth)?;
+        if self.is_open_type(view.name.as_deref()) {
+            view.additional = Additional::Any;
+        } else if let (Some(blanket), Additional::Denied, false) =
+            (view.blanket, &view.additional, view.closed)
+        {
+            // The blanket on one of Graph's types is not an open type: Graph refuses a
+            // property the type does not declare. Elsewhere (a reference body, an action's
+            // parameters) it keeps its plain meaning.
+            if !view
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(GRAPH_NAMESPACE))
+            {
+                view.additional = Additional::Schema(blanket);
+            }
+        }
         // `{type: object}` with no declared properties is a free-form object.
         if view.properties.is_empty()
             && matches!(view.additional, Additional::Denied)
@@ -415,6 +520,9 @@ impl<'a> Validator<'a> {
             match parts.additional {
                 Some(AdditionalProperties::Any(true)) => view.additional = Additional::Any,
                 Some(AdditionalProperties::Any(false)) => view.closed = true,
+                Some(AdditionalProperties::Schema(extra)) if is_blanket(extra) => {
+                    view.blanket = Some(SchemaView::from(extra.as_ref()));
+                }
                 Some(AdditionalProperties::Schema(extra)) => {
                     let extra_view = SchemaView::from(extra.as_ref());
                     let free = matches!(extra_view, SchemaView::Item(s) if is_unconstrained(s));
@@ -431,6 +539,46 @@ impl<'a> Validator<'a> {
             self.merge_into(view, part.into(), depth + 1)?;
         }
         Ok(())
+    }
+
+    /// When an object's `@odata.type` names a type derived from `declared` (an
+    /// `openTypeExtension` sent where the spec says `extension`, an `application` where it says
+    /// `directoryObject`), the derived type's schema and location: the object is checked
+    /// against the type it says it is.
+    fn derived_schema(
+        &self,
+        declared: Option<&str>,
+        value: &Value,
+    ) -> Option<(SchemaView<'a>, String)> {
+        let declared = declared?;
+        let sent = value.get("@odata.type")?.as_str()?;
+        let derived = self.hierarchy.schema_for_odata_type(sent)?;
+        if derived == declared || !self.hierarchy.is_assignable(derived, declared) {
+            return None;
+        }
+        let schema = self.doc.components.as_ref()?.schemas.get(derived)?;
+        Some((SchemaView::from(schema), derived.to_owned()))
+    }
+
+    /// Whether `name` is one of [`OPEN_TYPES`] or derives from one.
+    fn is_open_type(&self, name: Option<&str>) -> bool {
+        name.is_some_and(|name| {
+            OPEN_TYPES
+                .iter()
+                .any(|open| name == *open || self.hierarchy.is_assignable(name, open))
+        })
+    }
+
+    /// The names of the properties `schema` declares (with its `allOf` parts).
+    pub(crate) fn declared_properties(&self, schema: SchemaView<'a>) -> Vec<String> {
+        self.view(schema, None, 0)
+            .map(|v| {
+                v.properties
+                    .iter()
+                    .map(|(n, _, _)| (*n).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn allows_null(&self, view: SchemaView<'a>, depth: usize) -> Result<bool, Violation> {
@@ -471,6 +619,21 @@ impl<'a> Validator<'a> {
             base.to_owned()
         })
     }
+}
+
+/// `{type: object}` and nothing else: the `additionalProperties` Microsoft's PowerShell-flavour
+/// OpenAPI puts on every schema.
+fn is_blanket(extra: &graph_spec::openapiv3::ReferenceOr<Schema>) -> bool {
+    let graph_spec::openapiv3::ReferenceOr::Item(schema) = extra else {
+        return false;
+    };
+    declared_type(schema) == Some("object")
+        && object_parts(schema).is_none_or(|p| {
+            p.properties.is_empty() && p.additional.is_none() && p.required.is_empty()
+        })
+        && all_of(schema).is_empty()
+        && alternatives(schema).1.is_empty()
+        && enum_values(schema).is_empty()
 }
 
 fn type_error(at: &At, expected: &str, value: &Value) -> Violation {
@@ -547,8 +710,16 @@ mod tests {
             "{}",
             err.message
         );
-        let err = check(&doc, lm, &json!({"@odata.context": "x"}), Purpose::Update).unwrap_err();
-        assert_eq!(err.target, "@odata.context");
+        // Instance annotations a GET gave are ignored on write; `@odata.bind` is refused.
+        check(
+            &doc,
+            lm,
+            &json!({"@odata.context": "x", "@odata.etag": "W/1", "groupId@odata.type": "#String"}),
+            Purpose::Update,
+        )
+        .unwrap();
+        let err = check(&doc, lm, &json!({"group@odata.bind": "x"}), Purpose::Update).unwrap_err();
+        assert_eq!(err.target, "group@odata.bind");
         let err = check(
             &doc,
             lm,

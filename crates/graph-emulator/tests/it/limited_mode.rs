@@ -130,14 +130,9 @@ async fn unknown_mistyped_and_read_only_properties_are_400() {
         ),
         (json!({"groupId": 7}), "groupId", "must be a string or null"),
         (
-            json!({"@odata.context": "https://graph.microsoft.com/beta/$metadata#copilot/admin/settings/limitedMode/$entity", "isEnabledForGroup": false}),
-            "@odata.context",
-            "must not be sent",
-        ),
-        (
-            json!({"@odata.etag": "W/\"1\""}),
-            "@odata.etag",
-            "must not be sent",
+            json!({"@odata.context": "https://graph.microsoft.com/beta/$metadata#copilot/admin/settings/limitedMode/$entity", "group@odata.bind": "x"}),
+            "group@odata.bind",
+            "not supported",
         ),
         (
             json!({"@odata.type": "#microsoft.graph.user"}),

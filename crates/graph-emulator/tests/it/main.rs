@@ -10,6 +10,7 @@ mod faults;
 mod identity;
 mod lifecycle;
 mod limited_mode;
+mod odata_kinds;
 mod owners;
 mod request_log;
 mod spec_driven;

@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::{Call, Place, broken, project};
+use super::{Call, Owner, Place, broken, project};
 use crate::odata::context;
 use crate::odata::query::{self, DEFAULT_PAGE_SIZE};
 use crate::odata::rules::is_of_type;
@@ -153,13 +153,9 @@ fn next_link(call: &Call<'_>, offset: usize) -> String {
     link
 }
 
-/// `POST` to a collection: a new entity with a new id, its type's defaults and `@odata.type`.
-pub(super) fn create(
-    call: &Call<'_>,
-    store: &mut Store,
-    set: &str,
-    type_name: Option<&str>,
-) -> Response {
+/// A new entity from the body: its type's defaults, the body (less `id`), a new id and its
+/// `@odata.type`, checked against the overlay rules.
+fn new_entity(call: &Call<'_>, store: &Store, type_name: Option<&str>) -> Result<Value, Response> {
     let type_name = call.body_type(type_name);
     let mut object = type_name
         .as_deref()
@@ -173,20 +169,67 @@ pub(super) fn create(
     object.insert("id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
     if let Some(t) = &type_name {
         object.insert("@odata.type".into(), Value::String(call.odata_type(t)));
-        if let Err(rule) = call.model.check_rules(t, &object, store) {
-            return broken(rule, call.ctx);
-        }
+        call.model
+            .check_rules(t, &object, store)
+            .map_err(|rule| broken(rule, call.ctx))?;
     }
-    let entity = Value::Object(object);
-    if store.insert(set, entity.clone()).is_err() {
-        return call.not_implemented("the new entity could not be stored");
-    }
+    Ok(Value::Object(object))
+}
+
+/// The answer to a create: the spec's status (201 by default) with the entity, or 204.
+fn created(call: &Call<'_>, entity: Value, context_name: &str) -> Response {
     let status = call.status(StatusCode::CREATED);
     if status == StatusCode::NO_CONTENT {
         return crate::response::no_content(call.ctx);
     }
-    let context = context::entity(&call.ctx.base_url, set, None);
+    let context = context::entity(&call.ctx.base_url, context_name, None);
     json_response(status, super::with_context(entity, context), call.ctx)
+}
+
+/// `POST` to a collection: a new entity with a new id, its type's defaults and `@odata.type`.
+pub(super) fn create(
+    call: &Call<'_>,
+    store: &mut Store,
+    set: &str,
+    type_name: Option<&str>,
+) -> Response {
+    let entity = match new_entity(call, store, type_name) {
+        Ok(entity) => entity,
+        Err(response) => return response,
+    };
+    if store.insert(set, entity.clone()).is_err() {
+        return call.not_implemented("the new entity could not be stored");
+    }
+    created(call, entity, set)
+}
+
+/// `POST` to a collection-valued navigation (`/applications/{id}/extensionProperties`): a new
+/// entity, as for an entity set, stored in the set named after the navigation's type
+/// (`extensionProperties`; the property's name when the type is unknown) and linked from the
+/// owner, so that it is listed, counted and reachable at `…/{navigation}/{new id}`.
+pub(super) fn create_in_navigation(
+    call: &Call<'_>,
+    store: &mut Store,
+    owner: &Owner,
+    property: &str,
+    type_name: Option<&str>,
+) -> Response {
+    let entity = match new_entity(call, store, type_name) {
+        Ok(entity) => entity,
+        Err(response) => return response,
+    };
+    let set = type_name.map_or_else(|| property.to_owned(), context::set_of_type);
+    let id = super::entity_id(&entity, "");
+    if store.insert(&set, entity.clone()).is_err() {
+        return call.not_implemented("the new entity could not be stored");
+    }
+    store.link(&owner.set, &owner.id, property, &id);
+    let quoted = owner.id.replace('\'', "''");
+    created(
+        call,
+        entity,
+        &format!("{}('{quoted}')/{property}", owner.set),
+    )
 }
 
 /// `$count`: the number of members after the cast, `$filter` and `$search`, as text.

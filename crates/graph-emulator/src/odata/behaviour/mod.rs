@@ -7,11 +7,21 @@
 //! | place | GET | POST | PATCH | PUT | DELETE |
 //! | --- | --- | --- | --- | --- | --- |
 //! | collection (entity set, navigation) | list, paged | create (set) | | | |
-//! | entity | read | | merge | | delete |
+//! | entity (by key or alternate key, also under a navigation) | read | | merge | | delete |
 //! | singleton (and single-valued containment) | read | | merge | replace | reset |
-//! | `$ref` of a collection navigation | list references | add a reference | | | |
+//! | single-valued reference navigation (`…/manager`) | the entity, 404 when unset | | | | |
+//! | `$ref` of a collection navigation | list references | add a reference | | | remove the one `$id` names |
 //! | `$ref` of one linked entity | | | | | remove the reference |
+//! | `$ref` of a single-valued navigation | `{"@odata.id"}`, 404 when unset | | | set | clear, 404 when unset |
 //! | `$count` | count (text) | | | | |
+//!
+//! Creating through a collection navigation (`POST /applications/{id}/extensionProperties`)
+//! stores the new entity in the set named after the navigation's type and links it from the
+//! owner, so it is listed, counted and reachable at `…/{navigation}/{new id}` (and by an
+//! alternate key, `…/federatedIdentityCredentials(name='…')`, which matches the named property
+//! among the owner's members). A reference URL (`@odata.id` of a `$ref` body, `$id` of a
+//! `DELETE …/$ref`) may name the target in any entity set or path the spec serves, absolute on
+//! Graph's hosts or the emulator's origin, or relative (see [`refs`]).
 //!
 //! Status codes come from the operation's success responses; anything else (an action or a
 //! function without a hook, a media stream) is a 501 naming the operation.
@@ -81,6 +91,20 @@ pub(crate) enum Place {
         property: String,
         set: String,
         id: String,
+        type_name: Option<String>,
+    },
+    /// A single-valued navigation that refers to an entity living elsewhere (one that the spec
+    /// also addresses with `/$ref`, such as `manager`): stored as a link with at most one
+    /// target.
+    LinkedSingle {
+        owner: Owner,
+        property: String,
+        type_name: Option<String>,
+    },
+    /// The reference of a single-valued navigation (`…/manager/$ref`).
+    SingleRef {
+        owner: Owner,
+        property: String,
         type_name: Option<String>,
     },
     /// A singleton or a single-valued containment path, stored by path.
@@ -171,6 +195,33 @@ impl Call<'_> {
             .unwrap_or_default()
     }
 
+    /// The first of `candidates` whose properties equal the alternate key's values (strings
+    /// compared case-insensitively, as Graph compares its keys).
+    fn by_alternate_key<'v>(
+        &self,
+        params: &[String],
+        mut candidates: impl Iterator<Item = &'v Value>,
+    ) -> Option<&'v Value> {
+        candidates.find(|e| {
+            params.iter().all(|p| {
+                let wanted = self.param(p);
+                match e.get(p.as_str()) {
+                    Some(Value::String(a)) => a.eq_ignore_ascii_case(wanted),
+                    Some(other @ (Value::Number(_) | Value::Bool(_))) => {
+                        serde_json::from_str::<Value>(wanted).ok().as_ref() == Some(other)
+                    }
+                    _ => false,
+                }
+            })
+        })
+    }
+
+    /// 404 naming the alternate key's values.
+    fn alternate_key_missing(&self, params: &[String]) -> Response {
+        let values: Vec<&str> = params.iter().map(|p| self.param(p)).collect();
+        not_found(&values.join(","), self.ctx)
+    }
+
     /// Walks the route's steps against the store.
     fn resolve(&self, store: &Store) -> Result<Place, Response> {
         let hierarchy = &self.model.hierarchy;
@@ -198,27 +249,37 @@ impl Call<'_> {
                     }
                 }
                 (Some(Place::Set { set, type_name, .. }), Step::AlternateKey { params }) => {
-                    let wanted: Vec<(&str, &str)> =
-                        params.iter().map(|p| (p.as_str(), self.param(p))).collect();
-                    let entity = store
-                        .entities(&set)
-                        .find(|e| {
-                            wanted.iter().all(|(k, v)| {
-                                e.get(*k)
-                                    .and_then(Value::as_str)
-                                    .is_some_and(|a| a.eq_ignore_ascii_case(v))
-                            })
-                        })
-                        .ok_or_else(|| {
-                            not_found(
-                                &wanted.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(","),
-                                self.ctx,
-                            )
-                        })?;
+                    let entity = self
+                        .by_alternate_key(params, store.entities(&set))
+                        .ok_or_else(|| self.alternate_key_missing(params))?;
                     Place::Entity {
                         id: entity_id(entity, ""),
                         type_name: entity_type(hierarchy, entity).or(type_name),
                         set,
+                    }
+                }
+                (
+                    Some(Place::Nav {
+                        owner,
+                        property,
+                        type_name,
+                        ..
+                    }),
+                    Step::AlternateKey { params },
+                ) => {
+                    let mut members = store
+                        .links(&owner.set, &owner.id, &property)
+                        .into_iter()
+                        .filter_map(|id| store.find(id));
+                    let (set, entity) = members
+                        .find(|(_, e)| self.by_alternate_key(params, std::iter::once(*e)).is_some())
+                        .ok_or_else(|| self.alternate_key_missing(params))?;
+                    Place::Linked {
+                        set: set.to_owned(),
+                        id: entity_id(entity, ""),
+                        type_name: entity_type(hierarchy, entity).or(type_name),
+                        owner,
+                        property,
                     }
                 }
                 (
@@ -308,9 +369,16 @@ impl Call<'_> {
                         property,
                         collection,
                         type_name,
+                        linked,
                     },
                 ) => {
-                    if *collection {
+                    if *linked {
+                        Place::LinkedSingle {
+                            owner: Owner { set, id },
+                            property: property.clone(),
+                            type_name: type_name.clone(),
+                        }
+                    } else if *collection {
                         Place::Nav {
                             owner: Owner { set, id },
                             property: property.clone(),
@@ -330,6 +398,7 @@ impl Call<'_> {
                         property,
                         collection,
                         type_name,
+                        ..
                     },
                 ) => {
                     if *collection {
@@ -370,6 +439,18 @@ impl Call<'_> {
                     owner,
                     property,
                     target: id,
+                },
+                (
+                    Some(Place::LinkedSingle {
+                        owner,
+                        property,
+                        type_name,
+                    }),
+                    Step::Ref,
+                ) => Place::SingleRef {
+                    owner,
+                    property,
+                    type_name,
                 },
                 (Some(collection @ (Place::Set { .. } | Place::Nav { .. })), Step::Count) => {
                     Place::Count(Box::new(collection))
@@ -461,6 +542,15 @@ pub(crate) fn serve(call: &Call<'_>, store: &mut Store) -> Response {
                 .map_or_else(|| property.clone(), super::context::set_of_type);
             collection::list(call, items, &name, type_name.as_deref(), cast.as_deref())
         }
+        (
+            "POST",
+            Place::Nav {
+                owner,
+                property,
+                type_name,
+                ..
+            },
+        ) => collection::create_in_navigation(call, store, &owner, &property, type_name.as_deref()),
         ("GET", Place::Count(inner)) => collection::count(call, store, &inner),
         ("GET", Place::Entity { set, id, .. }) => object::get_entity(call, store, &set, &id, &set),
         (
@@ -481,7 +571,32 @@ pub(crate) fn serve(call: &Call<'_>, store: &mut Store) -> Response {
                 set, id, type_name, ..
             },
         ) => object::patch_entity(call, store, &set, &id, type_name.as_deref()),
-        ("DELETE", Place::Entity { set, id, .. }) => object::delete_entity(call, store, &set, &id),
+        ("DELETE", Place::Entity { set, id, .. } | Place::Linked { set, id, .. }) => {
+            object::delete_entity(call, store, &set, &id)
+        }
+        (
+            "GET",
+            Place::LinkedSingle {
+                owner,
+                property,
+                type_name,
+            },
+        ) => refs::get_single_target(call, store, &owner, &property, type_name.as_deref()),
+        (
+            method,
+            Place::SingleRef {
+                owner,
+                property,
+                type_name,
+            },
+        ) => match method {
+            "GET" => refs::get_single_ref(call, store, &owner, &property, type_name.as_deref()),
+            "PUT" => refs::set_single(call, store, &owner, &property, type_name.as_deref()),
+            "DELETE" => refs::clear_single(call, store, &owner, &property),
+            other => call.not_implemented(&format!(
+                "{other} on the reference of a single-valued navigation is not a generic behaviour"
+            )),
+        },
         ("GET", Place::Single { key, type_name }) => {
             object::get_single(call, store, &key, type_name.as_deref())
         }
@@ -510,6 +625,14 @@ pub(crate) fn serve(call: &Call<'_>, store: &mut Store) -> Response {
         ) => refs::list(call, store, &owner, &property, type_name.as_deref()),
         (
             "DELETE",
+            Place::Refs {
+                owner,
+                property,
+                type_name,
+            },
+        ) => refs::remove_by_url(call, store, &owner, &property, type_name.as_deref()),
+        (
+            "DELETE",
             Place::LinkRef {
                 owner,
                 property,
@@ -531,6 +654,8 @@ fn describe(place: &Place) -> &'static str {
         Place::Nav { .. } => "a navigation collection",
         Place::Linked { .. } => "an entity reached through a navigation",
         Place::Single { .. } => "a singleton",
+        Place::LinkedSingle { .. } => "a single-valued navigation",
+        Place::SingleRef { .. } => "the reference of a single-valued navigation",
         Place::Refs { .. } => "the references of a navigation",
         Place::LinkRef { .. } => "one reference",
         Place::Count(_) => "a count",
