@@ -211,9 +211,13 @@ pub enum Error {
     /// The TLS certificate or key given to [`EmulatorBuilder::tls_identity`] is unusable.
     #[error("graph-emulator: TLS: {0}")]
     Tls(String),
-    /// A sign-in could not be approved, declined or expired (see [`Identity`]).
+    /// A sign-in could not be approved, declined or expired (see [`Identity`]), or
+    /// [`EmulatorBuilder::approve_device_codes_as`] names no seeded user.
     #[error("graph-emulator: sign-in: {0}")]
     SignIn(String),
+    /// The identity provider's token-signing key is unusable.
+    #[error("graph-emulator: token-signing key: {0}")]
+    Key(String),
     /// Binding the listening socket failed.
     #[error("graph-emulator: cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -244,6 +248,7 @@ pub struct EmulatorBuilder {
     hooks: hooks::Hooks,
     tls: Option<(String, String)>,
     identity: identity::Settings,
+    approve_as: Option<String>,
 }
 
 impl EmulatorBuilder {
@@ -308,6 +313,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Approves every device-code sign-in as this seeded user (an id) the moment it starts, so
+    /// that the client's first poll gets the user's token: for a client that cannot be driven
+    /// through [`Identity::approve`] or the `/devicelogin` page, such as a script in another
+    /// language. The standalone binary's `--approve-as USER`.
+    pub fn approve_device_codes_as(mut self, user: impl Into<String>) -> Self {
+        self.approve_as = Some(user.into());
+        self
+    }
+
     /// Registers an app with the identity provider; shorthand for
     /// `.seed(Seed::new().app(app))`.
     pub fn app(self, app: App) -> Self {
@@ -362,7 +376,12 @@ impl EmulatorBuilder {
         let shared = Arc::new(Shared {
             faults: Faults::new(model.operations()),
             model,
-            identity: Identity::new(Arc::clone(&store), self.identity, self.seed.apps().to_vec()),
+            identity: Identity::new(
+                Arc::clone(&store),
+                self.identity,
+                self.seed.apps().to_vec(),
+                self.approve_as.as_deref(),
+            )?,
             store,
             log: Mutex::new(Vec::new()),
             connections: Arc::default(),
