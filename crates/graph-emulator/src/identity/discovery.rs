@@ -15,8 +15,9 @@ pub(super) fn netloc(origin: &str) -> &str {
     origin.split_once("://").map_or(origin, |(_, rest)| rest)
 }
 
-/// The hosts that name this emulator: its own netloc and the same port on `localhost` (the test
-/// certificate covers both).
+/// The hosts that name this emulator: its own netloc first, then the same port on the other
+/// loopback name (the test certificate covers `127.0.0.1` and `localhost`), then both names
+/// without the port (MSAL names an instance by its host name alone).
 fn aliases(origin: &str) -> Vec<String> {
     let own = netloc(origin);
     let mut names = vec![own.to_owned()];
@@ -24,6 +25,12 @@ fn aliases(origin: &str) -> Vec<String> {
         for other in ["127.0.0.1", "localhost"] {
             if other != host {
                 names.push(format!("{other}:{port}"));
+            }
+        }
+        names.push(host.to_owned());
+        for other in ["127.0.0.1", "localhost"] {
+            if other != host {
+                names.push(other.to_owned());
             }
         }
     }

@@ -10,6 +10,7 @@ mod faults;
 mod identity;
 mod lifecycle;
 mod limited_mode;
+mod oidc_clients;
 mod owners;
 mod request_log;
 mod spec_driven;
