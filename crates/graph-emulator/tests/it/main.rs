@@ -5,6 +5,8 @@ mod auth;
 mod common;
 mod companions;
 mod conventions;
+mod device_login;
+mod discovery;
 mod engine;
 mod faults;
 mod identity;
