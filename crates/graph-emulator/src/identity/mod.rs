@@ -1,20 +1,64 @@
-//! The emulator as a local identity provider: Entra ID's token and device-code endpoints.
+//! The emulator as a local identity provider: Entra ID's endpoints, enough for Microsoft's own
+//! identity libraries to discover it and sign in, unmodified.
 //!
+//! Served on the emulator's origin (the *authority host*), for the tenant by id
+//! ([`EMULATOR_TENANT`]) or domain ([`EMULATOR_TENANT_DOMAIN`]), `common` or `organizations`:
+//!
+//! * `GET /{tenant}/v2.0/.well-known/openid-configuration`: the OpenID Provider configuration,
+//!   shaped like Entra's (`issuer` `{origin}/{tid}/v2.0`, or Entra's `{tenantid}` placeholder
+//!   for `common`/`organizations`; `token_endpoint`, `device_authorization_endpoint`,
+//!   `authorization_endpoint`, `end_session_endpoint`, `jwks_uri`, all on this origin;
+//!   `response_types_supported`, `scopes_supported`, `subject_types_supported`,
+//!   `id_token_signing_alg_values_supported` (`RS256`), `claims_supported`,
+//!   `tenant_region_scope`, `msgraph_host`, …). A domain name resolves to the tenant id in the
+//!   endpoints, as Entra's does.
+//! * `GET /{tenant}/discovery/v2.0/keys` (and `/common/discovery/keys`): the JSON Web Key Set
+//!   holding the public half of the token-signing key
+//!   ([`tls::TOKEN_SIGNING_TEST_KEY_PEM`](crate::tls::TOKEN_SIGNING_TEST_KEY_PEM), a committed
+//!   test key; `kid` is its RFC 7638 thumbprint).
+//! * `GET /common/discovery/instance?api-version=1.1&authorization_endpoint=…`: Entra's instance
+//!   discovery (`tenant_discovery_endpoint`, `api-version`, `metadata` with `preferred_network`,
+//!   `preferred_cache`, `aliases`: this origin's `host:port`, the other loopback name, and both
+//!   without the port); another host is Entra's `invalid_instance` (AADSTS50049). MSAL asks the
+//!   *public cloud* for this when it does not know the authority host, so MSAL clients are
+//!   configured with instance discovery off (`instance_discovery=False`,
+//!   `disable_instance_discovery=True`), as MSAL documents for private clouds.
 //! * `POST /{tenant}/oauth2/v2.0/token` with `grant_type` `client_credentials` (a client secret
 //!   in the form or HTTP Basic, or a client assertion), `refresh_token`, or
-//!   `urn:ietf:params:oauth:grant-type:device_code`;
-//! * `POST /{tenant}/oauth2/v2.0/devicecode`.
+//!   `urn:ietf:params:oauth:grant-type:device_code`; `POST /{tenant}/oauth2/v2.0/devicecode`.
+//! * `/devicelogin` (the device code's `verification_uri`): a small HTML form where a person
+//!   approves or declines a pending sign-in as one of the seeded users.
+//! * `/{tenant}/oauth2/v2.0/authorize` and `…/logout` are named in the configuration (clients
+//!   require them) but browser sign-in is not implemented: they answer 501.
 //!
-//! Tokens are unsigned JWTs with `aud`, `iss`, `tid`, `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`, and
-//! `roles` (app-only: the app registration's granted application permissions) or `scp`
-//! (delegated: the requested permissions the app has consent for), which the Graph routes check
-//! exactly like any other token. Refusals are Entra-shaped (`error`, `error_description` with
-//! `AADSTS…`, `error_codes`, `trace_id`, `correlation_id`): a wrong secret (AADSTS7000215), an
-//! unknown client (AADSTS700016), a scope the client credentials flow cannot take or the app has
-//! no consent for (AADSTS1002012, AADSTS70011), an unknown tenant (AADSTS90002), and the
-//! device-code states (`authorization_pending`, `slow_down`, `authorization_declined`,
-//! `expired_token`, `bad_verification_code`). A pending sign-in is approved or declined from the
-//! test with [`Identity::approve`] and [`Identity::decline`], as a seeded user.
+//! Every token is an RS256-signed JWT verifiable with the JWKS. Access tokens keep Graph's v1
+//! claims: `aud`, `iss` (`https://sts.windows.net/{tid}/`, as Graph's tokens carry), `tid`,
+//! `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`, and `roles` (app-only: the app registration's
+//! granted application permissions) or `scp` (delegated: the requested permissions the app has
+//! consent for), which the Graph routes check exactly like any other token (they never verify
+//! signatures, so hand-made unsigned tokens keep working). A delegated sign-in that asks for
+//! `openid` (MSAL always adds `openid profile offline_access`) also gets an `id_token` (`aud` =
+//! the client id, `iss` = the configuration's issuer, `iat`/`nbf`/`exp`, `oid`, `tid`, a
+//! pairwise `sub`, `preferred_username` = the user's `userPrincipalName` or
+//! `{id}@emulator.onmicrosoft.com`, `name` = `displayName`, `ver` 2.0, `nonce` when sent) and
+//! `client_info` (base64url `{"uid": oid, "utid": tid}`; also for `client_info=1`): what MSAL
+//! builds its cached account from and azure-identity its `AuthenticationRecord`. Renewals by
+//! refresh token carry them again.
+//!
+//! Refusals are Entra-shaped (`error`, `error_description` with `AADSTS…`, `error_codes`,
+//! `trace_id`, `correlation_id`): a wrong secret (AADSTS7000215), an unknown client
+//! (AADSTS700016), a scope the client credentials flow cannot take or the app has no consent
+//! for (AADSTS1002012, AADSTS70011), an unknown tenant on any endpoint (`invalid_tenant`,
+//! AADSTS90002), and the device-code states (`authorization_pending`, `slow_down`,
+//! `authorization_declined`, `expired_token`, `bad_verification_code`). A pending sign-in is
+//! approved or declined at `/devicelogin`, from the test with [`Identity::approve`] and
+//! [`Identity::decline`], or up front for every sign-in with
+//! [`EmulatorBuilder::approve_device_codes_as`](crate::EmulatorBuilder::approve_device_codes_as)
+//! (the binary's `--approve-as USER`).
+//!
+//! Not served: Entra's v1 endpoints (`/{tenant}/oauth2/token`, the v1
+//! `/{tenant}/.well-known/openid-configuration`), browser sign-in (authorization code, implicit),
+//! the userinfo endpoint.
 
 mod apps;
 mod device_login;
