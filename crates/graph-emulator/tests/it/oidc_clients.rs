@@ -7,13 +7,14 @@
 //! The interpreter is `$GRAPH_EMULATOR_PYTHON` (a virtualenv with the requirements installed).
 //! Without it the test says so and passes, except under CI (`CI` set), where it fails.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use graph_emulator::{
     App, EMULATOR_TENANT, EMULATOR_TENANT_DOMAIN, Emulator, Seed, ServicePrincipal, User, tls,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -57,6 +58,59 @@ fn uuid_like() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// What the script needs to know about a running emulator.
+fn description(authority_host: &str, base_url: &str, approved_up_front: bool) -> Value {
+    json!({
+        "authority_host": authority_host,
+        "tenant": EMULATOR_TENANT_DOMAIN,
+        "tenant_id": EMULATOR_TENANT,
+        "base_url": base_url,
+        "user": USER,
+        "user_principal_name": UPN,
+        "agent": AGENT,
+        "confidential_client_id": CONFIDENTIAL,
+        "secret": SECRET,
+        "public_client_id": PUBLIC,
+        "approved_up_front": approved_up_front,
+    })
+}
+
+/// Runs the script against the emulator `description` describes, trusting the test CA; its
+/// output, after asserting that it succeeded.
+async fn run_clients(python: &Path, description: &Value) -> String {
+    let ca = temp_path("test-ca.pem");
+    std::fs::write(&ca, tls::TEST_CA_PEM).unwrap();
+    let config = temp_path("oidc-clients.json");
+    std::fs::write(&config, description.to_string()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/oidc_clients.py");
+    let mut command = Command::new(python);
+    command
+        .arg(script)
+        .arg(&config)
+        .env("REQUESTS_CA_BUNDLE", &ca)
+        .env("SSL_CERT_FILE", &ca)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env_remove("AZURE_AUTHORITY_HOST");
+    // The script blocks; an in-process server keeps serving on this runtime meanwhile.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let _ = std::fs::remove_file(&ca);
+    let _ = std::fs::remove_file(&config);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the Python clients failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
 #[tokio::test]
 async fn msal_and_azure_identity_sign_in_unmodified() {
     let Some(python) = python() else {
@@ -89,52 +143,15 @@ async fn msal_and_azure_identity_sign_in_unmodified() {
         .start()
         .await
         .unwrap();
-    let ca = temp_path("test-ca.pem");
-    std::fs::write(&ca, tls::TEST_CA_PEM).unwrap();
-    let config = temp_path("oidc-clients.json");
     // Clients name the tenant by its domain, as people do; the provider answers with its id.
-    let description = json!({
-        "authority_host": graph.authority_host(),
-        "tenant": EMULATOR_TENANT_DOMAIN,
-        "tenant_id": EMULATOR_TENANT,
-        "base_url": graph.base_url(),
-        "user": USER,
-        "user_principal_name": UPN,
-        "agent": AGENT,
-        "confidential_client_id": CONFIDENTIAL,
-        "secret": SECRET,
-        "public_client_id": PUBLIC,
-    });
-    std::fs::write(&config, description.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/oidc_clients.py");
-    let mut command = Command::new(&python);
-    command
-        .arg(script)
-        .arg(&config)
-        .env("REQUESTS_CA_BUNDLE", &ca)
-        .env("SSL_CERT_FILE", &ca)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env_remove("AZURE_AUTHORITY_HOST");
-    // The script blocks; the server keeps serving on this runtime meanwhile.
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    let _ = std::fs::remove_file(&ca);
-    let _ = std::fs::remove_file(&config);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "the Python clients failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
+    let stdout = run_clients(
+        &python,
+        &description(graph.authority_host(), graph.base_url(), false),
+    )
+    .await;
     assert!(
         stdout.contains("oidc_clients: 6 passed, 0 failed"),
-        "{stdout}\n{stderr}"
+        "{stdout}"
     );
 
     // What the libraries did, as the emulator saw it: discovery first, then the token
@@ -165,4 +182,77 @@ async fn msal_and_azure_identity_sign_in_unmodified() {
         2
     );
     assert!(log.iter().any(|r| r.path == "/common/discovery/instance"));
+}
+
+/// A server process, killed if the test fails before stopping it.
+struct Running(Option<std::process::Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The standalone binary with `--https --approve-as USER`: the same script, with nobody at the
+/// device-login page.
+#[cfg(unix)]
+#[tokio::test]
+async fn msal_and_azure_identity_sign_in_to_the_binary_approving_as_a_user() {
+    let Some(python) = python() else {
+        return;
+    };
+    let seed = json!({
+        "users": [{"id": USER, "displayName": "Adele Vance", "userPrincipalName": UPN}],
+        "agentIdentities": [{"id": AGENT, "displayName": "Expense agent", "owners": [USER]}],
+        "apps": [
+            {"clientId": CONFIDENTIAL, "secrets": [SECRET],
+             "appRoles": ["AgentIdentity.Read.All", "AgentIdentity.ReadWrite.All"]},
+            {"clientId": PUBLIC, "publicClient": true,
+             "delegatedScopes": ["CopilotSettings-LimitedMode.ReadWrite"]},
+        ],
+    });
+    let seed_path = temp_path("binary-seed.json");
+    std::fs::write(&seed_path, seed.to_string()).unwrap();
+    let mut server = Running(Some(
+        Command::new(env!("CARGO_BIN_EXE_graph-emulator"))
+            .args(["--https", "--port", "0", "--approve-as", USER, "--seed"])
+            .arg(&seed_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let stdout = server.0.as_mut().unwrap().stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_file(&seed_path);
+    let base_url = first
+        .trim()
+        .strip_prefix("graph-emulator listening on ")
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .to_owned();
+    let authority_host = base_url.strip_suffix("/beta").unwrap().to_owned();
+    assert!(authority_host.starts_with("https://127.0.0.1:"));
+    let output = run_clients(&python, &description(&authority_host, &base_url, true)).await;
+    let mut child = server.0.take().unwrap();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        output.contains("oidc_clients: 6 passed, 0 failed"),
+        "{output}"
+    );
 }
