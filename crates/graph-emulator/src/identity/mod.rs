@@ -502,6 +502,10 @@ impl Endpoint {
 /// The identity endpoint a path names, with its tenant (the first segment) if it has one.
 pub(crate) fn route(segments: &[String]) -> Option<(Option<&str>, Endpoint)> {
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // Graph's routes (`/beta/…`) are never the identity provider's, whatever the spec holds.
+    if parts.first() == Some(&crate::API_VERSION) {
+        return None;
+    }
     let endpoint = match parts.as_slice() {
         ["devicelogin"] => return Some((None, Endpoint::DeviceLogin)),
         [_, "oauth2", "v2.0", "token"] => Endpoint::Token,
@@ -527,4 +531,58 @@ pub(crate) struct IdentityRequest<'a> {
     /// `http(s)://127.0.0.1:PORT`.
     pub(crate) origin: &'a str,
     pub(crate) request_id: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Endpoint, route};
+
+    fn routed(path: &str) -> Option<(Option<String>, Endpoint)> {
+        let segments: Vec<String> = path.split('/').skip(1).map(str::to_owned).collect();
+        route(&segments).map(|(tenant, endpoint)| (tenant.map(str::to_owned), endpoint))
+    }
+
+    #[test]
+    fn routes_identity_paths_and_leaves_graph_alone() {
+        let t = |tenant: &str| Some(tenant.to_owned());
+        assert_eq!(routed("/devicelogin"), Some((None, Endpoint::DeviceLogin)));
+        assert_eq!(
+            routed("/common/oauth2/v2.0/token"),
+            Some((t("common"), Endpoint::Token))
+        );
+        assert_eq!(
+            routed("/x/oauth2/v2.0/devicecode"),
+            Some((t("x"), Endpoint::DeviceCode))
+        );
+        assert_eq!(
+            routed("/x/oauth2/v2.0/logout"),
+            Some((t("x"), Endpoint::Interactive))
+        );
+        assert_eq!(
+            routed("/x/v2.0/.well-known/openid-configuration"),
+            Some((t("x"), Endpoint::OpenIdConfiguration))
+        );
+        assert_eq!(
+            routed("/x/discovery/v2.0/keys"),
+            Some((t("x"), Endpoint::Keys))
+        );
+        assert_eq!(
+            routed("/common/discovery/keys"),
+            Some((t("common"), Endpoint::Keys))
+        );
+        assert_eq!(
+            routed("/common/discovery/instance"),
+            Some((t("common"), Endpoint::InstanceDiscovery))
+        );
+        for other in [
+            "/beta/discovery/keys",
+            "/beta/oauth2/v2.0/token",
+            "/x/oauth2/token",
+            "/x/.well-known/openid-configuration",
+            "/devicelogin/x",
+            "/",
+        ] {
+            assert_eq!(routed(other), None, "{other}");
+        }
+    }
 }
