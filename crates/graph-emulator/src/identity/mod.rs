@@ -35,7 +35,8 @@
 //! claims: `aud`, `iss` (`https://sts.windows.net/{tid}/`, as Graph's tokens carry), `tid`,
 //! `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`, and `roles` (app-only: the app registration's
 //! granted application permissions) or `scp` (delegated: the requested permissions the app has
-//! consent for), which the Graph routes check exactly like any other token (they never verify
+//! consent for, with the user's `name` and `upn`), which the Graph routes check exactly like any
+//! other token (they never verify
 //! signatures, so hand-made unsigned tokens keep working). A delegated sign-in that asks for
 //! `openid` (MSAL always adds `openid profile offline_access`) also gets an `id_token` (`aud` =
 //! the client id, `iss` = the configuration's issuer, `iat`/`nbf`/`exp`, `oid`, `tid`, a
