@@ -6,7 +6,11 @@
 //! permissions) without `scp` an app-only call. Each is checked against the operation's permission
 //! lists from the spec; an empty list means "not supported". A token whose `tid` is the Microsoft
 //! account tenant (`9188040d-6c67-4c5b-b112-36a304b66dad`) is a personal-account caller, checked
-//! against `delegatedPersonal`. An `exp` in the past is refused.
+//! against `delegatedPersonal`. An `exp` in the past is refused, and so is a token for another
+//! resource: an `aud` that is neither Graph (`https://graph.microsoft.com`, or its application
+//! id `00000003-0000-0000-c000-000000000000`) nor the emulator's own origin is a 401
+//! `InvalidAuthenticationToken` "Access token validation failure. Invalid audience.", as Graph
+//! answers. A JWT without `aud` (a hand-made test token) is read as Graph's.
 //!
 //! In [`AuthMode::Lenient`] (the default) a token that is not a JWT (any opaque string) is accepted
 //! as all-powerful, so that a quickstart works with `StaticToken::new("t")`. [`AuthMode::StrictJwt`]
@@ -57,9 +61,33 @@ pub(crate) enum Caller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Unauthenticated(pub(crate) &'static str);
 
+/// The audiences of Microsoft Graph (its resource URI and application id).
+const GRAPH_AUDIENCES: &[&str] = &[
+    "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000",
+];
+
+/// Whether a token's `aud` (a string or an array of strings) names Graph or the emulator
+/// itself (`origin`, `http(s)://127.0.0.1:PORT`).
+fn for_graph(aud: &Value, origin: &str) -> bool {
+    let fits = |aud: &str| {
+        let aud = aud.trim_end_matches('/');
+        GRAPH_AUDIENCES.iter().any(|g| g.eq_ignore_ascii_case(aud))
+            || aud.eq_ignore_ascii_case(origin)
+            || aud.eq_ignore_ascii_case(&origin.replacen("https://", "http://", 1))
+    };
+    match aud {
+        Value::String(aud) => fits(aud),
+        Value::Array(items) => items.iter().filter_map(Value::as_str).any(fits),
+        _ => false,
+    }
+}
+
+/// Who the `Authorization` header says is calling, on an emulator serving at `origin`.
 pub(crate) fn authenticate(
     header: Option<&str>,
     mode: AuthMode,
+    origin: &str,
 ) -> Result<Caller, Unauthenticated> {
     let empty = Unauthenticated("Access token is empty.");
     let header = header.ok_or(empty.clone())?.trim();
@@ -88,6 +116,11 @@ pub(crate) fn authenticate(
                 "Lifetime validation failed, the token is expired.",
             ));
         }
+    }
+    if claims.get("aud").is_some_and(|aud| !for_graph(aud, origin)) {
+        return Err(Unauthenticated(
+            "Access token validation failure. Invalid audience.",
+        ));
     }
     if let Some(scp) = claims.get("scp").and_then(Value::as_str) {
         let personal = claims.get("tid").and_then(Value::as_str) == Some(PERSONAL_ACCOUNT_TENANT);
@@ -208,6 +241,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    const ORIGIN: &str = "https://127.0.0.1:8443";
+
     fn perms() -> Permissions {
         Permissions {
             delegated_work_or_school: vec!["A.ReadWrite.All".into()],
@@ -220,36 +255,74 @@ mod tests {
     #[test]
     fn parses_headers_and_tokens() {
         assert_eq!(
-            authenticate(None, AuthMode::Lenient),
+            authenticate(None, AuthMode::Lenient, ORIGIN),
             Err(Unauthenticated("Access token is empty."))
         );
-        assert!(authenticate(Some("Basic abc"), AuthMode::Lenient).is_err());
-        assert!(authenticate(Some("Bearer"), AuthMode::Lenient).is_err());
-        assert!(authenticate(Some("Bearer "), AuthMode::Lenient).is_err());
+        assert!(authenticate(Some("Basic abc"), AuthMode::Lenient, ORIGIN).is_err());
+        assert!(authenticate(Some("Bearer"), AuthMode::Lenient, ORIGIN).is_err());
+        assert!(authenticate(Some("Bearer "), AuthMode::Lenient, ORIGIN).is_err());
         assert_eq!(
-            authenticate(Some("Bearer t"), AuthMode::Lenient),
+            authenticate(Some("Bearer t"), AuthMode::Lenient, ORIGIN),
             Ok(Caller::AllPowerful)
         );
         assert_eq!(
-            authenticate(Some("bearer t"), AuthMode::Lenient),
+            authenticate(Some("bearer t"), AuthMode::Lenient, ORIGIN),
             Ok(Caller::AllPowerful)
         );
-        assert!(authenticate(Some("Bearer t"), AuthMode::StrictJwt).is_err());
+        assert!(authenticate(Some("Bearer t"), AuthMode::StrictJwt, ORIGIN).is_err());
         let t = token::delegated(&["A.ReadWrite.All", "User.Read"]);
-        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::StrictJwt).unwrap();
+        let caller =
+            authenticate(Some(&format!("Bearer {t}")), AuthMode::StrictJwt, ORIGIN).unwrap();
         assert!(authorized(&caller, Some(&perms())));
         let t = token::application(&["A.CreateAsManager"]);
-        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient).unwrap();
+        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient, ORIGIN).unwrap();
         assert!(authorized(&caller, Some(&perms())));
         let t = token::delegated_personal(&["A.ReadWrite.All"]);
-        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient).unwrap();
+        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient, ORIGIN).unwrap();
         assert!(!authorized(&caller, Some(&perms())));
         let t = token::expired(&["A.ReadWrite.All"]);
-        assert!(authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient).is_err());
+        assert!(authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient, ORIGIN).is_err());
         let t = token::unsigned_jwt(&serde_json::json!({"sub": "x"}));
-        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient).unwrap();
+        let caller = authenticate(Some(&format!("Bearer {t}")), AuthMode::Lenient, ORIGIN).unwrap();
         assert_eq!(caller, Caller::NoPermissions);
         assert!(!authorized(&caller, Some(&perms())));
         assert!(authorized(&caller, None));
+    }
+
+    #[test]
+    fn refuses_tokens_for_other_resources() {
+        let with_aud = |aud: serde_json::Value| {
+            let t =
+                token::unsigned_jwt(&serde_json::json!({"aud": aud, "roles": ["A.ReadWrite.All"]}));
+            authenticate(Some(&format!("Bearer {t}")), AuthMode::StrictJwt, ORIGIN)
+        };
+        for good in [
+            serde_json::json!("https://graph.microsoft.com"),
+            serde_json::json!("https://graph.microsoft.com/"),
+            serde_json::json!("00000003-0000-0000-c000-000000000000"),
+            serde_json::json!(ORIGIN),
+            serde_json::json!("http://127.0.0.1:8443"),
+            serde_json::json!([
+                "https://management.azure.com",
+                "https://graph.microsoft.com"
+            ]),
+        ] {
+            assert!(with_aud(good.clone()).is_ok(), "{good}");
+        }
+        for bad in [
+            serde_json::json!("https://management.azure.com"),
+            serde_json::json!("https://graph.microsoft.com.evil"),
+            serde_json::json!("https://127.0.0.1:9999"),
+            serde_json::json!([]),
+            serde_json::json!(7),
+        ] {
+            assert_eq!(
+                with_aud(bad.clone()),
+                Err(Unauthenticated(
+                    "Access token validation failure. Invalid audience."
+                )),
+                "{bad}"
+            );
+        }
     }
 }

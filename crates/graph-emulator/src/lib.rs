@@ -70,35 +70,58 @@
 //! # Authentication
 //!
 //! `Authorization: Bearer <token>` is required (else 401 `InvalidAuthenticationToken`). A token of
-//! the form `header.payload.signature` whose parts are base64url JSON is read as an (unsigned) JWT:
-//! its `scp` (delegated) or `roles` (app-only) must hold one of the operation's permissions, else
-//! 403 `Authorization_RequestDenied` ("Insufficient privileges to complete the operation."). Any
+//! the form `header.payload.signature` whose parts are base64url JSON is read as a JWT, signed or
+//! not (signatures are never checked): an `exp` in the past, or an `aud` that is not Graph's
+//! (`https://graph.microsoft.com` or its application id) nor this emulator's origin, is a 401
+//! `InvalidAuthenticationToken` as Graph answers it ("Access token validation failure. Invalid
+//! audience."; a JWT without `aud` is read as Graph's); its `scp` (delegated) or `roles`
+//! (app-only) must hold one of the operation's permissions, else 403
+//! `Authorization_RequestDenied` ("Insufficient privileges to complete the operation."). Any
 //! other token is, by default ([`AuthMode::Lenient`]), accepted as all-powerful, so a quickstart
-//! works with any string; [`AuthMode::StrictJwt`] refuses it. Signatures are never checked.
+//! works with any string; [`AuthMode::StrictJwt`] (the binary's `--strict-auth`) refuses it.
+//! JWTs are checked the same way in both modes.
 //!
 //! # Signing in: the emulator as a local identity provider
 //!
-//! The same server answers Entra ID's endpoints, `POST /{tenant}/oauth2/v2.0/token` and
-//! `POST /{tenant}/oauth2/v2.0/devicecode` ([`Emulator::authority_host`] is the authority; the
-//! tenant is [`EMULATOR_TENANT`], [`EMULATOR_TENANT_DOMAIN`], `organizations` or `common`), for
-//! the [`App`]s registered in the seed ([`Seed::app`], JSON key `apps`):
+//! The same server is an Entra ID identity provider ([`Emulator::authority_host`] is the
+//! authority; the tenant is [`EMULATOR_TENANT`], [`EMULATOR_TENANT_DOMAIN`], `organizations` or
+//! `common`) for the [`App`]s registered in the seed ([`Seed::app`], JSON key `apps`), complete
+//! enough that Microsoft's own libraries use it unmodified (tested with Python's `msal` 1.39.0
+//! and `azure-identity` 1.27.0, by `tests/it/oidc_clients.rs`):
 //!
+//! * OpenID discovery: `GET /{tenant}/v2.0/.well-known/openid-configuration` (Entra's fields,
+//!   every endpoint on this origin), the JWKS (`/{tenant}/discovery/v2.0/keys`) and Entra's
+//!   instance discovery (`/common/discovery/instance`);
 //! * client credentials, with a client secret (form or HTTP Basic) or a client assertion, for a
 //!   `{resource}/.default` scope, where the resource is Graph (`https://graph.microsoft.com`)
 //!   or this emulator's own origin: an app-only token whose `roles` are the app's
 //!   `app_roles`;
-//! * device code: the person's side is the test's, through [`Emulator::identity`]
+//! * device code: the person's side is a page, `/devicelogin` (the `verification_uri`: enter
+//!   the code, pick a seeded user), or the test's, through [`Emulator::identity`]
 //!   ([`Identity::approve`] as a seeded user, [`Identity::decline`], [`Identity::expire`],
-//!   [`Identity::slow_down`]); the token's `scp` holds the requested permissions the app has
-//!   consent for, and `offline_access` adds a refresh token;
+//!   [`Identity::slow_down`]), or nobody's with [`EmulatorBuilder::approve_device_codes_as`];
+//!   the token's `scp` holds the requested permissions the app has consent for,
+//!   `offline_access` adds a refresh token, and `openid` an `id_token` and `client_info`;
 //! * refresh token (revocable with [`Identity::revoke_refresh_tokens`]).
 //!
-//! Tokens are unsigned JWTs (`aud`, `iss`, `tid`, `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`,
-//! `roles` or `scp`) that the Graph routes check as described above, expiring after
-//! [`EmulatorBuilder::token_lifetime`]. Refusals are shaped like Entra's, with `AADSTS` codes,
-//! trace and correlation ids. The endpoints take faults under the route names `identity:token`
-//! and `identity:devicecode`, and are logged like every request. Clients that refuse a
-//! plain-http authority (`azure_identity`) need [`EmulatorBuilder::https`], with
+//! Not implemented: browser sign-in (`/oauth2/v2.0/authorize` and `…/logout` are in the
+//! configuration, as clients require, and answer 501), Entra's v1 endpoints and v1
+//! configuration, the userinfo endpoint. MSAL sends instance discovery for an authority host
+//! it does not know to Microsoft's public cloud, so MSAL-based clients turn it off
+//! (`instance_discovery=False` in `msal`, `disable_instance_discovery=True` in
+//! `azure-identity`), the documented setting for private clouds; the emulator answers instance
+//! discovery itself for clients that ask it.
+//!
+//! Tokens are JWTs signed (RS256) with a committed test key
+//! ([`tls::TOKEN_SIGNING_TEST_KEY_PEM`]) that the JWKS publishes: `id_token`s verify as a strict
+//! OpenID Connect client expects, and access tokens carry Graph's claims (`aud`, `iss`, `tid`,
+//! `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`, `roles` or `scp`), checked by the Graph routes
+//! as described above, expiring after [`EmulatorBuilder::token_lifetime`]. Refusals are shaped
+//! like Entra's, with `AADSTS` codes, trace and correlation ids (an unknown tenant is
+//! `invalid_tenant`, AADSTS90002, on every endpoint). The token and device-code endpoints take
+//! faults under the route names `identity:token` and `identity:devicecode`; all identity
+//! requests are logged like every request. Clients that refuse a plain-http authority
+//! (`azure_identity`, `azure-identity`, `msal`) need [`EmulatorBuilder::https`], with
 //! [`tls::TEST_CA_PEM`] trusted.
 //!
 //! # Example
@@ -228,9 +251,13 @@ pub enum Error {
     /// The TLS certificate or key given to [`EmulatorBuilder::tls_identity`] is unusable.
     #[error("graph-emulator: TLS: {0}")]
     Tls(String),
-    /// A sign-in could not be approved, declined or expired (see [`Identity`]).
+    /// A sign-in could not be approved, declined or expired (see [`Identity`]), or
+    /// [`EmulatorBuilder::approve_device_codes_as`] names no seeded user.
     #[error("graph-emulator: sign-in: {0}")]
     SignIn(String),
+    /// The identity provider's token-signing key is unusable.
+    #[error("graph-emulator: token-signing key: {0}")]
+    Key(String),
     /// Binding the listening socket failed.
     #[error("graph-emulator: cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -261,6 +288,7 @@ pub struct EmulatorBuilder {
     hooks: hooks::Hooks,
     tls: Option<(String, String)>,
     identity: identity::Settings,
+    approve_as: Option<String>,
 }
 
 impl EmulatorBuilder {
@@ -325,6 +353,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Approves every device-code sign-in as this seeded user (an id) the moment it starts, so
+    /// that the client's first poll gets the user's token: for a client that cannot be driven
+    /// through [`Identity::approve`] or the `/devicelogin` page, such as a script in another
+    /// language. The standalone binary's `--approve-as USER`.
+    pub fn approve_device_codes_as(mut self, user: impl Into<String>) -> Self {
+        self.approve_as = Some(user.into());
+        self
+    }
+
     /// Registers an app with the identity provider; shorthand for
     /// `.seed(Seed::new().app(app))`.
     pub fn app(self, app: App) -> Self {
@@ -350,7 +387,10 @@ impl EmulatorBuilder {
     ///
     /// [`Error::Spec`] for an unusable document, [`Error::Seed`] for a seed entity without an
     /// id, [`Error::UnknownHook`] for a hook on no operation, [`Error::Tls`] for an unusable
-    /// certificate or key, [`Error::Io`] when the address cannot be bound.
+    /// certificate or key, [`Error::SignIn`] when
+    /// [`approve_device_codes_as`](Self::approve_device_codes_as) names no seeded user,
+    /// [`Error::Key`] if the token-signing key is unusable, [`Error::Io`] when the address
+    /// cannot be bound.
     pub async fn start(self) -> Result<Emulator, Error> {
         let model = odata::Model::load(self.spec_yaml.as_deref().unwrap_or(DEFAULT_SPEC))
             .map_err(|e| Error::Spec(e.to_string()))?;
@@ -379,7 +419,12 @@ impl EmulatorBuilder {
         let shared = Arc::new(Shared {
             faults: Faults::new(model.operations()),
             model,
-            identity: Identity::new(Arc::clone(&store), self.identity, self.seed.apps().to_vec()),
+            identity: Identity::new(
+                Arc::clone(&store),
+                self.identity,
+                self.seed.apps().to_vec(),
+                self.approve_as.as_deref(),
+            )?,
             store,
             log: Mutex::new(Vec::new()),
             connections: Arc::default(),

@@ -1,7 +1,7 @@
 //! The request pipeline: read → log → route → faults → authenticate → route errors →
 //! authorize → query options → body → hook or generic behaviour → log the answer. Requests to
-//! the identity provider (`/{tenant}/oauth2/v2.0/…`) take faults and then go to
-//! [`Identity`](crate::Identity) instead.
+//! the identity provider (`/{tenant}/oauth2/v2.0/…`, discovery, `/devicelogin`) go to
+//! [`Identity`](crate::Identity) instead, after faults for the token and device-code endpoints.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::auth::{self, AuthMode};
 use crate::faults::{DropConnection, Fault, Faults};
 use crate::hooks::{HookRequest, HookResponse, Hooks};
-use crate::identity::{self, Identity, TokenEndpointRequest};
+use crate::identity::{self, Identity, IdentityRequest};
 use crate::log::RecordedRequest;
 use crate::odata::behaviour::{self, Call};
 use crate::odata::query::Query;
@@ -125,24 +125,24 @@ async fn process(
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
     if let Some((tenant, endpoint)) = identity::route(&segments) {
-        let fault_route = if endpoint == "token" {
-            "identity:token"
-        } else {
-            "identity:devicecode"
-        };
-        *operation_id = Some(fault_route.to_owned());
-        let applied = shared.faults.take_named(|key| key == fault_route, false);
-        if !applied.latency.is_zero() {
-            tokio::time::sleep(applied.latency).await;
+        *operation_id = Some(endpoint.log_name().to_owned());
+        if endpoint.takes_faults() {
+            let applied = shared
+                .faults
+                .take_named(|key| key == endpoint.log_name(), false);
+            if !applied.latency.is_zero() {
+                tokio::time::sleep(applied.latency).await;
+            }
+            if let Some(fault) = applied.terminal {
+                return crate::faults::respond(&fault, ctx);
+            }
         }
-        if let Some(fault) = applied.terminal {
-            return crate::faults::respond(&fault, ctx);
-        }
-        return shared.identity.handle(&TokenEndpointRequest {
-            tenant,
+        return shared.identity.handle(&IdentityRequest {
             endpoint,
+            tenant,
             method: &parts.method,
             headers: &parts.headers,
+            query: parts.uri.query(),
             body,
             origin: &shared.origin,
             request_id: &ctx.request_id,
@@ -194,7 +194,7 @@ fn serve_routed(
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let caller = match auth::authenticate(authorization, shared.auth) {
+    let caller = match auth::authenticate(authorization, shared.auth, &shared.origin) {
         Ok(caller) => caller,
         Err(auth::Unauthenticated(message)) => {
             let mut response = graph_error(

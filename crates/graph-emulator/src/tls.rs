@@ -5,7 +5,8 @@
 //! identity below: a certificate for `localhost` and `127.0.0.1`, signed by a test CA, both valid
 //! from 2000 to 2126 so no clock makes them expired. A client trusts it by adding [`TEST_CA_PEM`]
 //! as a root (for reqwest: `Certificate::from_pem`, `add_root_certificate`). The key is public: it
-//! protects nothing and must never be trusted outside tests.
+//! protects nothing and must never be trusted outside tests. The same holds for
+//! [`TOKEN_SIGNING_TEST_KEY_PEM`], the identity provider's token-signing key.
 
 use std::sync::Arc;
 
@@ -20,6 +21,10 @@ pub const TEST_CA_PEM: &str = include_str!("../tls/test-ca.pem");
 pub const TEST_CERT_PEM: &str = include_str!("../tls/localhost.pem");
 /// The built-in certificate's private key (a test fixture: public, protects nothing).
 pub const TEST_KEY_PEM: &str = include_str!("../tls/localhost.key");
+/// The identity provider's token-signing key: a 2048-bit RSA key (PKCS#8 PEM) that signs the
+/// `id_token`s and access tokens it issues with RS256, published (public half) at its JWKS
+/// endpoint. A test fixture like the others: public, protects nothing, never trust it elsewhere.
+pub const TOKEN_SIGNING_TEST_KEY_PEM: &str = include_str!("../tls/token-signing-test-key.pem");
 
 /// A TLS acceptor for a PEM certificate chain and key, with the `ring` provider (set
 /// explicitly, so it works whatever provider the process installed).

@@ -2,10 +2,13 @@
 //!
 //! ```text
 //! graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth] [--https]
+//!                [--approve-as USER]
 //! ```
 //!
-//! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves (and where its
-//! identity provider signs in), and stops cleanly on Ctrl-C (SIGINT).
+//! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves, then its
+//! identity provider's authority, discovery document and device-login page, and stops cleanly on
+//! Ctrl-C (SIGINT). A device-code sign-in is finished by a person at the `/devicelogin` page, or
+//! by nobody with `--approve-as USER` (every sign-in is approved as that seeded user).
 
 use std::process::ExitCode;
 
@@ -13,6 +16,7 @@ use graph_emulator::{Emulator, Seed};
 
 const USAGE: &str = "\
 usage: graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth] [--https]
+                      [--approve-as USER]
 
 Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 127.0.0.1.
 
@@ -21,9 +25,14 @@ Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 1
                   servicePrincipals, groups, limitedMode) and its app
                   registrations (apps) for the identity provider
   --spec FILE     OpenAPI YAML to serve instead of the embedded slice
-  --strict-auth   refuse bearer tokens that are not JWTs
+  --strict-auth   refuse bearer tokens that are not JWTs (by default an opaque
+                  token is all-powerful); JWTs are checked either way
   --https         serve HTTPS with the built-in test certificate (its CA is
                   crates/graph-emulator/tls/test-ca.pem; never trust it elsewhere)
+  --approve-as USER
+                  approve every device-code sign-in as this seeded user (an id)
+                  as soon as it starts; without it, a person approves each one
+                  at the /devicelogin page
   -h, --help      print this help
 ";
 
@@ -33,6 +42,7 @@ struct Options {
     spec: Option<String>,
     strict: bool,
     https: bool,
+    approve_as: Option<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -42,6 +52,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         spec: None,
         strict: false,
         https: false,
+        approve_as: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -66,6 +77,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--spec" => options.spec = Some(value("--spec")?),
             "--strict-auth" => options.strict = true,
             "--https" => options.https = true,
+            "--approve-as" => options.approve_as = Some(value("--approve-as")?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -128,16 +140,29 @@ async fn run(options: Options) -> Result<(), String> {
     if options.https {
         builder = builder.https();
     }
+    if let Some(user) = &options.approve_as {
+        builder = builder.approve_device_codes_as(user);
+    }
     let graph = builder.start().await.map_err(|e| e.to_string())?;
     // Listen for Ctrl-C before saying we serve, so that a signal sent right after the first
     // line is never missed.
     let stop = interrupted()?;
     // One write, and no panic if whoever started us stopped reading.
-    let banner = format!(
-        "graph-emulator listening on {}\nidentity provider: {}/{}/oauth2/v2.0/{{token,devicecode}}\n",
-        graph.base_url(),
+    let authority = format!(
+        "{}/{}",
         graph.authority_host(),
         graph_emulator::EMULATOR_TENANT
+    );
+    let approval = match &options.approve_as {
+        Some(user) => format!("every device-code sign-in is approved as {user}"),
+        None => format!(
+            "device-code sign-ins are approved at {}/devicelogin",
+            graph.authority_host()
+        ),
+    };
+    let banner = format!(
+        "graph-emulator listening on {}\nidentity provider: {authority}/oauth2/v2.0/{{token,devicecode}}\nOpenID configuration: {authority}/v2.0/.well-known/openid-configuration\n{approval}\n",
+        graph.base_url(),
     );
     let mut stdout = std::io::stdout();
     let _ = std::io::Write::write_all(&mut stdout, banner.as_bytes());

@@ -3,14 +3,15 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::errors::{Refusal, json as json_answer, refusal, respond};
+use super::errors::{Refusal, refusal};
+use super::id_token::{self, Person};
 use super::{
-    App, DeviceCode, DeviceState, EMULATOR_TENANT, EMULATOR_TENANT_DOMAIN, Grant, Identity,
+    App, DeviceCode, DeviceState, EMULATOR_TENANT, Endpoint, Grant, Identity, IdentityRequest,
+    OpenId,
 };
 use crate::sync::lock;
 
@@ -23,18 +24,6 @@ const GRAPH_RESOURCES: &[&str] = &[
 const OPENID: &[&str] = &["openid", "profile", "email", "offline_access"];
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-/// One request to an identity endpoint.
-pub(crate) struct TokenEndpointRequest<'a> {
-    pub(crate) tenant: &'a str,
-    pub(crate) endpoint: &'a str,
-    pub(crate) method: &'a Method,
-    pub(crate) headers: &'a HeaderMap,
-    pub(crate) body: &'a [u8],
-    /// `http(s)://127.0.0.1:PORT`.
-    pub(crate) origin: &'a str,
-    pub(crate) request_id: &'a str,
-}
 
 struct Form(Vec<(String, String)>);
 
@@ -74,6 +63,35 @@ fn app_object_id(client_id: &str) -> String {
         hasher.finish()
     };
     uuid::Uuid::from_u64_pair(half(1), half(2)).to_string()
+}
+
+/// The user side of a token answer.
+struct Delegation<'a> {
+    /// The user's object id.
+    user: &'a str,
+    /// Granted delegated scopes (short names).
+    scopes: &'a [String],
+    offline: bool,
+    /// `Some` when the sign-in asked for `openid`.
+    openid: Option<&'a OpenId>,
+    /// Whether the client asked for `client_info=1` (MSAL does).
+    client_info: bool,
+    /// `http(s)://127.0.0.1:PORT`, for the `id_token`'s issuer.
+    origin: &'a str,
+}
+
+/// Whether a form asks for Entra's `client_info`.
+fn wants_client_info(form: &Form) -> bool {
+    form.get("client_info") == Some("1")
+}
+
+/// The OpenID Connect part of a request: `Some` when `scope` holds `openid`.
+fn openid(form: &Form) -> Option<OpenId> {
+    form.get("scope")
+        .is_some_and(|s| s.split_whitespace().any(|s| s == "openid"))
+        .then(|| OpenId {
+            nonce: form.get("nonce").map(str::to_owned),
+        })
 }
 
 /// `HTTP Basic` client authentication: `(client id, secret)`, each form-decoded (RFC 6749 §2.3.1).
@@ -125,16 +143,15 @@ impl Identity {
         })
     }
 
-    /// Issues a token answer: access token, and a refresh token for a delegated grant with
-    /// `offline_access`.
+    /// Issues a token answer: an access token; for a user, a refresh token with `offline_access`,
+    /// and `id_token` and `client_info` when the sign-in asked for `openid`. Every token is signed
+    /// (RS256) with the key the JWKS endpoint publishes.
     fn issue(
         &self,
         app: &App,
         resource: &str,
-        user: Option<&str>,
-        scopes: &[String],
-        offline: bool,
-    ) -> Value {
+        user: Option<&Delegation<'_>>,
+    ) -> Result<Value, Refusal> {
         let now = now_secs();
         let lifetime = self.settings.token_lifetime.as_secs();
         let mut claims = json!({
@@ -160,35 +177,71 @@ impl Identity {
                 claims["roles"] = json!(app.app_roles);
                 claims["idtyp"] = json!("app");
             }
-            Some(user) => {
-                claims["oid"] = json!(user);
-                claims["scp"] = json!(scopes.join(" "));
+            Some(delegation) => {
+                let person = Person::from_user(
+                    delegation.user,
+                    lock(&self.store).entity(crate::tenant::USERS, delegation.user),
+                );
+                claims["oid"] = json!(delegation.user);
+                claims["scp"] = json!(delegation.scopes.join(" "));
                 claims["idtyp"] = json!("user");
+                if let Some(name) = &person.name {
+                    claims["name"] = json!(name);
+                }
+                claims["upn"] = json!(person.username);
                 answer["scope"] = json!(
-                    scopes
+                    delegation
+                        .scopes
                         .iter()
                         .map(|s| format!("{resource}/{s}"))
-                        .chain(offline.then(|| "offline_access".to_owned()))
+                        .chain(delegation.offline.then(|| "offline_access".to_owned()))
                         .collect::<Vec<_>>()
                         .join(" ")
                 );
-                if offline {
+                if delegation.offline {
                     let refresh = random_token();
                     lock(&self.state).refresh_tokens.insert(
                         refresh.clone(),
                         Grant {
                             client_id: app.client_id.clone(),
-                            user: user.to_owned(),
-                            scopes: scopes.to_vec(),
+                            user: delegation.user.to_owned(),
+                            scopes: delegation.scopes.to_vec(),
                             resource: resource.to_owned(),
+                            openid: delegation.openid.is_some(),
                         },
                     );
                     answer["refresh_token"] = json!(refresh);
                 }
+                if let Some(openid) = delegation.openid {
+                    let issuer = format!("{}/{EMULATOR_TENANT}/v2.0", delegation.origin);
+                    let id_claims = id_token::claims(
+                        &person,
+                        &app.client_id,
+                        &issuer,
+                        openid.nonce.as_deref(),
+                        now,
+                        lifetime,
+                    );
+                    answer["id_token"] = json!(self.sign(&id_claims)?);
+                }
+                if delegation.openid.is_some() || delegation.client_info {
+                    answer["client_info"] = json!(id_token::client_info(&person.id));
+                }
             }
         }
-        answer["access_token"] = json!(crate::auth::token::unsigned_jwt(&claims));
-        answer
+        answer["access_token"] = json!(self.sign(&claims)?);
+        Ok(answer)
+    }
+
+    fn sign(&self, claims: &Value) -> Result<String, Refusal> {
+        self.key.sign(claims).ok_or_else(|| {
+            refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "temporarily_unavailable",
+                50_000,
+                "There was an error issuing a token: the token could not be signed.",
+            )
+        })
     }
 
     /// The permissions of a delegated request: the resource, the granted short names (consented;
@@ -329,9 +382,9 @@ impl Identity {
     fn client_credentials(
         &self,
         form: &Form,
-        request: &TokenEndpointRequest<'_>,
+        request: &IdentityRequest<'_>,
     ) -> Result<Value, Refusal> {
-        let app = self.authenticate_client(form, request.headers, request.tenant)?;
+        let app = self.authenticate_client(form, request.headers, tenant_name(request))?;
         let scope = form.get("scope").unwrap_or_default();
         let resource = scope
             .strip_suffix("/.default")
@@ -345,12 +398,16 @@ impl Identity {
                 ),
             ));
         };
-        Ok(self.issue(&app, resource.trim_end_matches('/'), None, &[], false))
+        self.issue(&app, resource.trim_end_matches('/'), None)
     }
 
-    fn device_code_grant(&self, form: &Form, tenant: &str) -> Result<Value, Refusal> {
+    fn device_code_grant(
+        &self,
+        form: &Form,
+        request: &IdentityRequest<'_>,
+    ) -> Result<Value, Refusal> {
         let client_id = form.get("client_id").unwrap_or_default();
-        let app = self.app(client_id, tenant)?;
+        let app = self.app(client_id, tenant_name(request))?;
         let device_code = form.get("device_code").unwrap_or_default();
         let mut state = lock(&self.state);
         let Some(code) = state
@@ -400,13 +457,18 @@ impl Identity {
                 code.state = DeviceState::Used;
                 let code = code.clone();
                 drop(state);
-                Ok(self.issue(
+                self.issue(
                     &app,
                     &code.resource,
-                    Some(&user),
-                    &code.scopes,
-                    code.offline,
-                ))
+                    Some(&Delegation {
+                        user: &user,
+                        scopes: &code.scopes,
+                        offline: code.offline,
+                        openid: code.openid.as_ref(),
+                        client_info: wants_client_info(form),
+                        origin: request.origin,
+                    }),
+                )
             }
             DeviceState::Used => Err(bad_request(
                 "bad_verification_code",
@@ -416,11 +478,7 @@ impl Identity {
         }
     }
 
-    fn refresh_grant(
-        &self,
-        form: &Form,
-        request: &TokenEndpointRequest<'_>,
-    ) -> Result<Value, Refusal> {
+    fn refresh_grant(&self, form: &Form, request: &IdentityRequest<'_>) -> Result<Value, Refusal> {
         let client_id = form
             .get("client_id")
             .or_else(|| basic_auth(request.headers).map(|_| ""))
@@ -437,7 +495,7 @@ impl Identity {
                 "The refresh token has expired or was revoked. The user must sign in again.",
             ));
         };
-        let app = self.app(&grant.client_id, request.tenant)?;
+        let app = self.app(&grant.client_id, tenant_name(request))?;
         let scopes = match form.get("scope") {
             Some(scope) => {
                 let (_, requested, _) = self.delegated_scopes(&app, scope, request.origin)?;
@@ -456,16 +514,33 @@ impl Identity {
             }
             None => grant.scopes.clone(),
         };
-        Ok(self.issue(&app, &grant.resource, Some(&grant.user), &scopes, true))
+        // A renewal that names its scopes asks for `openid` again (MSAL does); one that does not
+        // gets what the sign-in had.
+        let openid = match form.get("scope") {
+            Some(_) => openid(form),
+            None => grant.openid.then(OpenId::default),
+        };
+        self.issue(
+            &app,
+            &grant.resource,
+            Some(&Delegation {
+                user: &grant.user,
+                scopes: &scopes,
+                offline: true,
+                openid: openid.as_ref(),
+                client_info: wants_client_info(form),
+                origin: request.origin,
+            }),
+        )
     }
 
     fn device_authorization(
         &self,
         form: &Form,
-        request: &TokenEndpointRequest<'_>,
+        request: &IdentityRequest<'_>,
     ) -> Result<Value, Refusal> {
         let client_id = form.get("client_id").unwrap_or_default();
-        let app = self.app(client_id, request.tenant)?;
+        let app = self.app(client_id, tenant_name(request))?;
         if !app.public_client {
             return Err(refusal(
                 StatusCode::UNAUTHORIZED,
@@ -488,6 +563,11 @@ impl Identity {
             .to_ascii_uppercase();
         let verification_uri = format!("{}/devicelogin", request.origin);
         let lifetime = self.settings.device_lifetime;
+        // `--approve-as`: the person has already said yes.
+        let state = match self.approve_as.as_deref().and_then(|u| self.user_id(u)) {
+            Some(user) => DeviceState::Approved { user },
+            None => DeviceState::Pending,
+        };
         lock(&self.state).device_codes.insert(
             device_code.clone(),
             DeviceCode {
@@ -496,8 +576,9 @@ impl Identity {
                 scopes,
                 resource,
                 offline,
+                openid: openid(form),
                 expires_at: Instant::now() + lifetime,
-                state: DeviceState::Pending,
+                state,
                 slow_down: false,
             },
         );
@@ -512,56 +593,22 @@ impl Identity {
     }
 }
 
-/// Answers one request to an identity endpoint.
-pub(super) fn handle(identity: &Identity, request: &TokenEndpointRequest<'_>) -> Response {
-    let correlation = request
-        .headers
-        .get("client-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    let answer = answer(identity, request);
-    match answer {
-        Ok(body) => json_answer(StatusCode::OK, &body, request.request_id, &correlation),
-        Err(refused) => respond(&refused, request.request_id, &correlation),
-    }
+/// The tenant segment a request named, for messages.
+fn tenant_name<'a>(request: &IdentityRequest<'a>) -> &'a str {
+    request.tenant.unwrap_or("common")
 }
 
-fn answer(identity: &Identity, request: &TokenEndpointRequest<'_>) -> Result<Value, Refusal> {
-    let known_tenant = [
-        EMULATOR_TENANT,
-        EMULATOR_TENANT_DOMAIN,
-        "organizations",
-        "common",
-    ]
-    .iter()
-    .any(|t| t.eq_ignore_ascii_case(request.tenant));
-    if !known_tenant {
-        return Err(bad_request(
-            "invalid_request",
-            90_002,
-            format!(
-                "Tenant '{}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
-                request.tenant
-            ),
-        ));
-    }
-    if request.method != Method::POST {
-        return Err(bad_request(
-            "invalid_request",
-            900_561,
-            "The endpoint only accepts POST requests.",
-        ));
-    }
+/// Answers a `POST` to the token or device-code endpoint (tenant and method already checked).
+pub(super) fn answer(identity: &Identity, request: &IdentityRequest<'_>) -> Result<Value, Refusal> {
     let form = Form(crate::odata::query::pairs(&String::from_utf8_lossy(
         request.body,
     )));
-    if request.endpoint == "devicecode" {
+    if request.endpoint == Endpoint::DeviceCode {
         return identity.device_authorization(&form, request);
     }
     match form.get("grant_type") {
         Some("client_credentials") => identity.client_credentials(&form, request),
-        Some(DEVICE_CODE_GRANT) => identity.device_code_grant(&form, request.tenant),
+        Some(DEVICE_CODE_GRANT) => identity.device_code_grant(&form, request),
         Some("refresh_token") => identity.refresh_grant(&form, request),
         Some(other) => Err(bad_request(
             "unsupported_grant_type",

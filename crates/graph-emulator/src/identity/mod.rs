@@ -1,32 +1,84 @@
-//! The emulator as a local identity provider: Entra ID's token and device-code endpoints.
+//! The emulator as a local identity provider: Entra ID's endpoints, enough for Microsoft's own
+//! identity libraries to discover it and sign in, unmodified.
 //!
+//! Served on the emulator's origin (the *authority host*), for the tenant by id
+//! ([`EMULATOR_TENANT`]) or domain ([`EMULATOR_TENANT_DOMAIN`]), `common` or `organizations`:
+//!
+//! * `GET /{tenant}/v2.0/.well-known/openid-configuration`: the OpenID Provider configuration,
+//!   shaped like Entra's (`issuer` `{origin}/{tid}/v2.0`, or Entra's `{tenantid}` placeholder
+//!   for `common`/`organizations`; `token_endpoint`, `device_authorization_endpoint`,
+//!   `authorization_endpoint`, `end_session_endpoint`, `jwks_uri`, all on this origin;
+//!   `response_types_supported`, `scopes_supported`, `subject_types_supported`,
+//!   `id_token_signing_alg_values_supported` (`RS256`), `claims_supported`,
+//!   `tenant_region_scope`, `msgraph_host`, …). A domain name resolves to the tenant id in the
+//!   endpoints, as Entra's does.
+//! * `GET /{tenant}/discovery/v2.0/keys` (and `/common/discovery/keys`): the JSON Web Key Set
+//!   holding the public half of the token-signing key
+//!   ([`tls::TOKEN_SIGNING_TEST_KEY_PEM`](crate::tls::TOKEN_SIGNING_TEST_KEY_PEM), a committed
+//!   test key; `kid` is its RFC 7638 thumbprint).
+//! * `GET /common/discovery/instance?api-version=1.1&authorization_endpoint=…`: Entra's instance
+//!   discovery (`tenant_discovery_endpoint`, `api-version`, `metadata` with `preferred_network`,
+//!   `preferred_cache`, `aliases`: this origin's `host:port`, the other loopback name, and both
+//!   without the port); another host is Entra's `invalid_instance` (AADSTS50049). MSAL asks the
+//!   *public cloud* for this when it does not know the authority host, so MSAL clients are
+//!   configured with instance discovery off (`instance_discovery=False`,
+//!   `disable_instance_discovery=True`), as MSAL documents for private clouds.
 //! * `POST /{tenant}/oauth2/v2.0/token` with `grant_type` `client_credentials` (a client secret
 //!   in the form or HTTP Basic, or a client assertion), `refresh_token`, or
-//!   `urn:ietf:params:oauth:grant-type:device_code`;
-//! * `POST /{tenant}/oauth2/v2.0/devicecode`.
+//!   `urn:ietf:params:oauth:grant-type:device_code`; `POST /{tenant}/oauth2/v2.0/devicecode`.
+//! * `/devicelogin` (the device code's `verification_uri`): a small HTML form where a person
+//!   approves or declines a pending sign-in as one of the seeded users.
+//! * `/{tenant}/oauth2/v2.0/authorize` and `…/logout` are named in the configuration (clients
+//!   require them) but browser sign-in is not implemented: they answer 501.
 //!
-//! Tokens are unsigned JWTs with `aud`, `iss`, `tid`, `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`, and
-//! `roles` (app-only: the app registration's granted application permissions) or `scp`
-//! (delegated: the requested permissions the app has consent for), which the Graph routes check
-//! exactly like any other token. Refusals are Entra-shaped (`error`, `error_description` with
-//! `AADSTS…`, `error_codes`, `trace_id`, `correlation_id`): a wrong secret (AADSTS7000215), an
-//! unknown client (AADSTS700016), a scope the client credentials flow cannot take or the app has
-//! no consent for (AADSTS1002012, AADSTS70011), an unknown tenant (AADSTS90002), and the
-//! device-code states (`authorization_pending`, `slow_down`, `authorization_declined`,
-//! `expired_token`, `bad_verification_code`). A pending sign-in is approved or declined from the
-//! test with [`Identity::approve`] and [`Identity::decline`], as a seeded user.
+//! Every token is an RS256-signed JWT verifiable with the JWKS. Access tokens keep Graph's v1
+//! claims: `aud`, `iss` (`https://sts.windows.net/{tid}/`, as Graph's tokens carry), `tid`,
+//! `oid`, `appid`, `iat`, `nbf`, `exp`, `uti`, and `roles` (app-only: the app registration's
+//! granted application permissions) or `scp` (delegated: the requested permissions the app has
+//! consent for, with the user's `name` and `upn`), which the Graph routes check exactly like any
+//! other token (they never verify
+//! signatures, so hand-made unsigned tokens keep working). A delegated sign-in that asks for
+//! `openid` (MSAL always adds `openid profile offline_access`) also gets an `id_token` (`aud` =
+//! the client id, `iss` = the configuration's issuer, `iat`/`nbf`/`exp`, `oid`, `tid`, a
+//! pairwise `sub`, `preferred_username` = the user's `userPrincipalName` or
+//! `{id}@emulator.onmicrosoft.com`, `name` = `displayName`, `ver` 2.0, `nonce` when sent) and
+//! `client_info` (base64url `{"uid": oid, "utid": tid}`; also for `client_info=1`): what MSAL
+//! builds its cached account from and azure-identity its `AuthenticationRecord`. Renewals by
+//! refresh token carry them again.
+//!
+//! Refusals are Entra-shaped (`error`, `error_description` with `AADSTS…`, `error_codes`,
+//! `trace_id`, `correlation_id`): a wrong secret (AADSTS7000215), an unknown client
+//! (AADSTS700016), a scope the client credentials flow cannot take or the app has no consent
+//! for (AADSTS1002012, AADSTS70011), an unknown tenant on any endpoint (`invalid_tenant`,
+//! AADSTS90002), and the device-code states (`authorization_pending`, `slow_down`,
+//! `authorization_declined`, `expired_token`, `bad_verification_code`). A pending sign-in is
+//! approved or declined at `/devicelogin`, from the test with [`Identity::approve`] and
+//! [`Identity::decline`], or up front for every sign-in with
+//! [`EmulatorBuilder::approve_device_codes_as`](crate::EmulatorBuilder::approve_device_codes_as)
+//! (the binary's `--approve-as USER`).
+//!
+//! Not served: Entra's v1 endpoints (`/{tenant}/oauth2/token`, the v1
+//! `/{tenant}/.well-known/openid-configuration`), browser sign-in (authorization code, implicit),
+//! the userinfo endpoint.
 
 mod apps;
+mod device_login;
+mod discovery;
 mod errors;
 mod grants;
+mod id_token;
+mod signing;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
 pub use apps::App;
+use errors::Refusal;
+use signing::SigningKey;
 
 use crate::Error;
 use crate::store::Store;
@@ -76,6 +128,8 @@ struct DeviceCode {
     scopes: Vec<String>,
     resource: String,
     offline: bool,
+    /// `Some` when `openid` was asked for: the answer carries an `id_token` (with this nonce).
+    openid: Option<OpenId>,
     expires_at: Instant,
     state: DeviceState,
     slow_down: bool,
@@ -88,6 +142,14 @@ struct Grant {
     user: String,
     scopes: Vec<String>,
     resource: String,
+    /// Whether the sign-in asked for `openid` (renewals carry an `id_token` too).
+    openid: bool,
+}
+
+/// An OpenID Connect sign-in: the `nonce` the client sent, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct OpenId {
+    nonce: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +179,9 @@ pub struct Identity {
     state: Arc<Mutex<State>>,
     store: Arc<Mutex<Store>>,
     settings: Settings,
+    key: Arc<SigningKey>,
+    /// A seeded user's id: every device-code sign-in is approved as that user when it starts.
+    approve_as: Option<String>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -133,21 +198,53 @@ impl std::fmt::Debug for Identity {
                     .count(),
             )
             .field("settings", &self.settings)
-            .finish()
+            .field("approve_as", &self.approve_as)
+            .finish_non_exhaustive()
     }
 }
 
 impl Identity {
-    pub(crate) fn new(store: Arc<Mutex<Store>>, settings: Settings, apps: Vec<App>) -> Self {
-        let identity = Self {
+    /// The identity provider of a tenant. `approve_as` names a seeded user who approves every
+    /// device-code sign-in as it starts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SignIn`] when `approve_as` names no seeded user; [`Error::Key`] if the
+    /// token-signing key is unusable.
+    pub(crate) fn new(
+        store: Arc<Mutex<Store>>,
+        settings: Settings,
+        apps: Vec<App>,
+        approve_as: Option<&str>,
+    ) -> Result<Self, Error> {
+        let mut identity = Self {
             state: Arc::default(),
             store,
             settings,
+            key: SigningKey::test_key().map_err(Error::Key)?,
+            approve_as: None,
         };
+        if let Some(user) = approve_as {
+            let id = identity.user_id(user).ok_or_else(|| {
+                Error::SignIn(format!(
+                    "cannot approve sign-ins as {user:?}: no seeded user has that id"
+                ))
+            })?;
+            identity.approve_as = Some(id);
+        }
         for app in apps {
             identity.register(app);
         }
-        identity
+        Ok(identity)
+    }
+
+    /// The stored id of the seeded user with this id (ids compare as stored).
+    fn user_id(&self, user: &str) -> Option<String> {
+        lock(&self.store)
+            .entity(crate::tenant::USERS, user)
+            .and_then(|u| u.get("id"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
     }
 
     /// Adds (or replaces) an app registration.
@@ -200,11 +297,8 @@ impl Identity {
     ///
     /// [`Error::SignIn`] when no sign-in waits on that code or no user has that id.
     pub fn approve(&self, user_code: &str, user: &str) -> Result<(), Error> {
-        let id = lock(&self.store)
-            .entity(crate::tenant::USERS, user)
-            .and_then(|u| u.get("id"))
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
+        let id = self
+            .user_id(user)
             .ok_or_else(|| Error::SignIn(format!("no user has the id {user:?}")))?;
         self.with_pending(user_code, |d| d.state = DeviceState::Approved { user: id })
     }
@@ -241,24 +335,255 @@ impl Identity {
         lock(&self.state).refresh_tokens.clear();
     }
 
-    /// Answers a request to `/{tenant}/oauth2/v2.0/{endpoint}`.
-    pub(crate) fn handle(&self, request: &grants::TokenEndpointRequest<'_>) -> Response {
-        grants::handle(self, request)
-    }
-}
-
-/// `(tenant, endpoint)` of an identity path: `/{tenant}/oauth2/v2.0/{token|devicecode}`.
-pub(crate) fn route(segments: &[String]) -> Option<(&str, &str)> {
-    match segments {
-        [tenant, oauth2, version, endpoint]
-            if oauth2 == "oauth2"
-                && version == "v2.0"
-                && (endpoint == "token" || endpoint == "devicecode") =>
-        {
-            Some((tenant.as_str(), endpoint.as_str()))
+    /// Answers a request to one of the identity provider's endpoints.
+    pub(crate) fn handle(&self, request: &IdentityRequest<'_>) -> Response {
+        if request.endpoint == Endpoint::DeviceLogin {
+            return device_login::page(self, request);
         }
-        _ => None,
+        let correlation = request
+            .headers
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        if request.endpoint == Endpoint::Interactive {
+            let body = serde_json::json!({
+                "error": "unsupported_response_type",
+                "error_description": "The graph-emulator's identity provider does not implement interactive (browser) sign-in or sign-out: use the device code flow (its page is /devicelogin) or client credentials.",
+            });
+            return errors::json(
+                StatusCode::NOT_IMPLEMENTED,
+                &body,
+                request.request_id,
+                &correlation,
+            );
+        }
+        match self.answer(request) {
+            Ok(body) => errors::json(StatusCode::OK, &body, request.request_id, &correlation),
+            Err(refused) => errors::respond(&refused, request.request_id, &correlation),
+        }
+    }
+
+    fn answer(&self, request: &IdentityRequest<'_>) -> Result<serde_json::Value, Refusal> {
+        let tenant = match request.tenant {
+            Some(name) => Tenant::parse(name).ok_or_else(|| Tenant::unknown(name))?,
+            None => Tenant::Common,
+        };
+        let only = |method: Method| {
+            if *request.method == method {
+                Ok(())
+            } else {
+                Err(errors::refusal(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    900_561,
+                    format!(
+                        "The endpoint only accepts {method} requests. Received a {} request.",
+                        request.method
+                    ),
+                ))
+            }
+        };
+        match request.endpoint {
+            Endpoint::Token | Endpoint::DeviceCode => {
+                only(Method::POST)?;
+                grants::answer(self, request)
+            }
+            Endpoint::OpenIdConfiguration => {
+                only(Method::GET)?;
+                Ok(discovery::openid_configuration(tenant, request.origin))
+            }
+            Endpoint::Keys => {
+                only(Method::GET)?;
+                Ok(self.jwks())
+            }
+            Endpoint::InstanceDiscovery => {
+                only(Method::GET)?;
+                discovery::instance(request)
+            }
+            Endpoint::DeviceLogin | Endpoint::Interactive => Err(errors::refusal(
+                StatusCode::NOT_FOUND,
+                "invalid_request",
+                900_561,
+                "The endpoint is not served here.",
+            )),
+        }
     }
 }
 
-pub(crate) use grants::TokenEndpointRequest;
+/// A tenant the identity provider answers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tenant {
+    /// The emulated tenant, by id ([`EMULATOR_TENANT`]) or domain ([`EMULATOR_TENANT_DOMAIN`]).
+    Emulated,
+    /// `common`: any account.
+    Common,
+    /// `organizations`: work or school accounts.
+    Organizations,
+}
+
+impl Tenant {
+    /// The tenant a path segment names, if the emulator knows it.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        if name.eq_ignore_ascii_case(EMULATOR_TENANT)
+            || name.eq_ignore_ascii_case(EMULATOR_TENANT_DOMAIN)
+        {
+            Some(Self::Emulated)
+        } else if name.eq_ignore_ascii_case("common") {
+            Some(Self::Common)
+        } else if name.eq_ignore_ascii_case("organizations") {
+            Some(Self::Organizations)
+        } else {
+            None
+        }
+    }
+
+    /// The segment endpoints carry: the tenant id for the emulated tenant (whichever name the
+    /// client used, as Entra does), else `common`/`organizations`.
+    pub(crate) fn path_segment(self) -> &'static str {
+        match self {
+            Self::Emulated => EMULATOR_TENANT,
+            Self::Common => "common",
+            Self::Organizations => "organizations",
+        }
+    }
+
+    /// Entra's answer for a tenant it does not know: `invalid_tenant`, AADSTS90002.
+    pub(crate) fn unknown(name: &str) -> Refusal {
+        errors::refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90_002,
+            format!(
+                "Tenant '{name}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
+        )
+    }
+}
+
+/// The identity provider's endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// `POST /{tenant}/oauth2/v2.0/token`.
+    Token,
+    /// `POST /{tenant}/oauth2/v2.0/devicecode`.
+    DeviceCode,
+    /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
+    OpenIdConfiguration,
+    /// `GET /{tenant}/discovery/v2.0/keys` (and Entra's tenant-less `/common/discovery/keys`).
+    Keys,
+    /// `GET /{tenant}/discovery/instance`.
+    InstanceDiscovery,
+    /// `/devicelogin`: the person's side of a device-code sign-in.
+    DeviceLogin,
+    /// `/{tenant}/oauth2/v2.0/authorize` and `…/logout`: browser sign-in, not implemented.
+    Interactive,
+}
+
+impl Endpoint {
+    /// The fault route of the endpoint, if it takes faults, and the name the request log shows.
+    pub(crate) fn log_name(self) -> &'static str {
+        match self {
+            Self::Token => "identity:token",
+            Self::DeviceCode => "identity:devicecode",
+            Self::OpenIdConfiguration | Self::Keys | Self::InstanceDiscovery => {
+                "identity:discovery"
+            }
+            Self::DeviceLogin => "identity:devicelogin",
+            Self::Interactive => "identity:interactive",
+        }
+    }
+
+    /// Whether faults scripted under [`Endpoint::log_name`] apply (see [`FAULT_ROUTES`]).
+    pub(crate) fn takes_faults(self) -> bool {
+        FAULT_ROUTES.contains(&self.log_name())
+    }
+}
+
+/// The identity endpoint a path names, with its tenant (the first segment) if it has one.
+pub(crate) fn route(segments: &[String]) -> Option<(Option<&str>, Endpoint)> {
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // Graph's routes (`/beta/…`) are never the identity provider's, whatever the spec holds.
+    if parts.first() == Some(&crate::API_VERSION) {
+        return None;
+    }
+    let endpoint = match parts.as_slice() {
+        ["devicelogin"] => return Some((None, Endpoint::DeviceLogin)),
+        [_, "oauth2", "v2.0", "token"] => Endpoint::Token,
+        [_, "oauth2", "v2.0", "devicecode"] => Endpoint::DeviceCode,
+        [_, "oauth2", "v2.0", "authorize" | "logout"] => Endpoint::Interactive,
+        [_, "v2.0", ".well-known", "openid-configuration"] => Endpoint::OpenIdConfiguration,
+        [_, "discovery", "v2.0", "keys"] | [_, "discovery", "keys"] => Endpoint::Keys,
+        [_, "discovery", "instance"] => Endpoint::InstanceDiscovery,
+        _ => return None,
+    };
+    Some((segments.first().map(String::as_str), endpoint))
+}
+
+/// One request to an identity endpoint.
+pub(crate) struct IdentityRequest<'a> {
+    pub(crate) endpoint: Endpoint,
+    /// The tenant segment of the path (`None` for `/devicelogin`).
+    pub(crate) tenant: Option<&'a str>,
+    pub(crate) method: &'a Method,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) body: &'a [u8],
+    /// `http(s)://127.0.0.1:PORT`.
+    pub(crate) origin: &'a str,
+    pub(crate) request_id: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Endpoint, route};
+
+    fn routed(path: &str) -> Option<(Option<String>, Endpoint)> {
+        let segments: Vec<String> = path.split('/').skip(1).map(str::to_owned).collect();
+        route(&segments).map(|(tenant, endpoint)| (tenant.map(str::to_owned), endpoint))
+    }
+
+    #[test]
+    fn routes_identity_paths_and_leaves_graph_alone() {
+        let t = |tenant: &str| Some(tenant.to_owned());
+        assert_eq!(routed("/devicelogin"), Some((None, Endpoint::DeviceLogin)));
+        assert_eq!(
+            routed("/common/oauth2/v2.0/token"),
+            Some((t("common"), Endpoint::Token))
+        );
+        assert_eq!(
+            routed("/x/oauth2/v2.0/devicecode"),
+            Some((t("x"), Endpoint::DeviceCode))
+        );
+        assert_eq!(
+            routed("/x/oauth2/v2.0/logout"),
+            Some((t("x"), Endpoint::Interactive))
+        );
+        assert_eq!(
+            routed("/x/v2.0/.well-known/openid-configuration"),
+            Some((t("x"), Endpoint::OpenIdConfiguration))
+        );
+        assert_eq!(
+            routed("/x/discovery/v2.0/keys"),
+            Some((t("x"), Endpoint::Keys))
+        );
+        assert_eq!(
+            routed("/common/discovery/keys"),
+            Some((t("common"), Endpoint::Keys))
+        );
+        assert_eq!(
+            routed("/common/discovery/instance"),
+            Some((t("common"), Endpoint::InstanceDiscovery))
+        );
+        for other in [
+            "/beta/discovery/keys",
+            "/beta/oauth2/v2.0/token",
+            "/x/oauth2/token",
+            "/x/.well-known/openid-configuration",
+            "/devicelogin/x",
+            "/",
+        ] {
+            assert_eq!(routed(other), None, "{other}");
+        }
+    }
+}

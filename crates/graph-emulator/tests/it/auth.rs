@@ -189,3 +189,49 @@ async fn personal_accounts_tokens_without_claims_and_expired_tokens_are_refused(
     assert!(message.contains("expired"), "{message}");
     assert!(graph.state().owners_of(AGENT).is_empty());
 }
+
+#[tokio::test]
+async fn tokens_for_another_resource_are_refused_like_graph() {
+    let lenient = seeded().await;
+    let strict = Emulator::builder()
+        .seed(tenant())
+        .strict_auth()
+        .start()
+        .await
+        .unwrap();
+    for graph in [&lenient, &strict] {
+        let send = |aud: serde_json::Value| {
+            let token = token::unsigned_jwt(&json!({
+                "aud": aud,
+                "tid": graph_emulator::EMULATOR_TENANT,
+                "scp": OWNERS_SCOPE,
+            }));
+            client()
+                .post(owners_url(graph, AGENT))
+                .bearer_auth(token)
+                .json(&v1_ref(USER))
+        };
+        let refused = send(json!("https://management.azure.com"))
+            .send()
+            .await
+            .unwrap();
+        assert!(refused.headers().contains_key("www-authenticate"));
+        let message = expect_error(refused, 401, "InvalidAuthenticationToken").await;
+        assert_eq!(
+            message,
+            "Access token validation failure. Invalid audience."
+        );
+        assert!(graph.state().owners_of(AGENT).is_empty());
+        // Graph's application id and the emulator's own origin are Graph here.
+        for aud in [
+            json!("00000003-0000-0000-c000-000000000000"),
+            json!(graph.authority_host()),
+        ] {
+            let response = send(aud.clone()).send().await.unwrap();
+            assert_eq!(response.status(), 204, "{aud}");
+            graph.update_state(|store| {
+                store.unlink("servicePrincipals", AGENT, "owners", USER);
+            });
+        }
+    }
+}

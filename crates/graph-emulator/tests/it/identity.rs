@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use crate::common::*;
 
-const CONFIDENTIAL: &str = "3f1d1b2a-0c4e-4e5f-8a6b-7c8d9e0f1a2b";
-const PUBLIC: &str = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
-const SECRET: &str = "emulator~secret.value_1";
+pub(crate) const CONFIDENTIAL: &str = "3f1d1b2a-0c4e-4e5f-8a6b-7c8d9e0f1a2b";
+pub(crate) const PUBLIC: &str = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
+pub(crate) const SECRET: &str = "emulator~secret.value_1";
 
-fn apps() -> [App; 2] {
+pub(crate) fn apps() -> [App; 2] {
     [
         App::confidential(CONFIDENTIAL, SECRET, &["AgentIdentity.ReadWrite.All"])
             .display_name("Owner sync"),
@@ -27,7 +27,7 @@ fn apps() -> [App; 2] {
     ]
 }
 
-async fn identity_provider() -> Emulator {
+pub(crate) async fn identity_provider() -> Emulator {
     let [a, b] = apps();
     Emulator::builder()
         .seed(tenant())
@@ -39,11 +39,11 @@ async fn identity_provider() -> Emulator {
         .unwrap()
 }
 
-fn token_url(graph: &Emulator, tenant: &str) -> String {
+pub(crate) fn token_url(graph: &Emulator, tenant: &str) -> String {
     format!("{}/{tenant}/oauth2/v2.0/token", graph.authority_host())
 }
 
-fn claims(token: &str) -> Value {
+pub(crate) fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -54,7 +54,7 @@ fn claims(token: &str) -> Value {
 }
 
 /// `application/x-www-form-urlencoded`, as OAuth clients send it.
-trait Form {
+pub(crate) trait Form {
     fn form_pairs<K: AsRef<str>, V: AsRef<str>>(self, pairs: &[(K, V)]) -> Self;
 }
 
@@ -68,13 +68,13 @@ impl Form for reqwest::RequestBuilder {
     }
 }
 
-async fn post_form(http: &Client, url: &str, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn post_form(http: &Client, url: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let response = http.post(url).form_pairs(form).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
 }
 
-fn aadsts(body: &Value) -> u64 {
+pub(crate) fn aadsts(body: &Value) -> u64 {
     body["error_codes"][0].as_u64().unwrap()
 }
 
@@ -312,7 +312,7 @@ async fn client_assertions_authenticate_apps_that_accept_them() {
     }
 }
 
-async fn start_device_code(http: &Client, graph: &Emulator, scope: &str) -> Value {
+pub(crate) async fn start_device_code(http: &Client, graph: &Emulator, scope: &str) -> Value {
     let (status, body) = post_form(
         http,
         &format!(
@@ -326,7 +326,7 @@ async fn start_device_code(http: &Client, graph: &Emulator, scope: &str) -> Valu
     body
 }
 
-async fn poll(http: &Client, graph: &Emulator, device_code: &str) -> (u16, Value) {
+pub(crate) async fn poll(http: &Client, graph: &Emulator, device_code: &str) -> (u16, Value) {
     post_form(
         http,
         &token_url(graph, EMULATOR_TENANT),
