@@ -187,6 +187,7 @@ use tokio::task::JoinHandle;
 
 mod accept;
 mod auth;
+mod connections;
 mod faults;
 mod hooks;
 mod identity;

@@ -36,7 +36,7 @@ pub(crate) struct Shared {
     pub(crate) identity: Identity,
     pub(crate) faults: Faults,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
-    pub(crate) connections: Arc<crate::accept::ConnectionStats>,
+    pub(crate) connections: Arc<crate::connections::ConnectionStats>,
     pub(crate) auth: AuthMode,
     pub(crate) hooks: Hooks,
     /// `http://127.0.0.1:PORT` (`https://…` with TLS).
