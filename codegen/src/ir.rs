@@ -280,7 +280,7 @@ pub enum IntKind {
 
 /// HTTP methods, in the order operations are emitted on a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Method {
+pub enum HttpMethod {
     /// GET
     Get,
     /// PUT
@@ -293,37 +293,37 @@ pub enum Method {
     Delete,
 }
 
-impl Method {
+impl HttpMethod {
     /// Lowercase name, also the builder method's name.
     pub fn lower(self) -> &'static str {
         match self {
-            Method::Get => "get",
-            Method::Put => "put",
-            Method::Post => "post",
-            Method::Patch => "patch",
-            Method::Delete => "delete",
+            HttpMethod::Get => "get",
+            HttpMethod::Put => "put",
+            HttpMethod::Post => "post",
+            HttpMethod::Patch => "patch",
+            HttpMethod::Delete => "delete",
         }
     }
 
     /// Uppercase HTTP token.
     pub fn upper(self) -> &'static str {
         match self {
-            Method::Get => "GET",
-            Method::Put => "PUT",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Post => "POST",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
         }
     }
 
     /// The runtime's `HttpMethod` variant name.
     pub fn variant(self) -> &'static str {
         match self {
-            Method::Get => "Get",
-            Method::Put => "Put",
-            Method::Post => "Post",
-            Method::Patch => "Patch",
-            Method::Delete => "Delete",
+            HttpMethod::Get => "Get",
+            HttpMethod::Put => "Put",
+            HttpMethod::Post => "Post",
+            HttpMethod::Patch => "Patch",
+            HttpMethod::Delete => "Delete",
         }
     }
 }
@@ -412,7 +412,7 @@ pub use graph_spec::extensions::NationalCloud;
 
 /// An operation's kind, as far as retrying it is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OperationShape {
+pub enum OperationKind {
     /// `POST …/$ref`: adds a reference; meeting "already exist" after a retried 504 means the
     /// earlier attempt added it.
     AddReference,
@@ -423,18 +423,18 @@ pub enum OperationShape {
     Other,
 }
 
-impl OperationShape {
-    /// The shape of `method` on a path whose last segment is `last`.
-    pub fn of(method: Method, last: Option<&Segment>) -> Self {
+impl OperationKind {
+    /// The kind of `method` on a path whose last segment is `last`.
+    pub fn of(method: HttpMethod, last: Option<&Segment>) -> Self {
         let reference = matches!(last, Some(Segment::Literal(l)) if l == "$ref");
         match (method, reference) {
-            (Method::Post, true) => Self::AddReference,
-            (Method::Delete, true) => Self::RemoveReference,
+            (HttpMethod::Post, true) => Self::AddReference,
+            (HttpMethod::Delete, true) => Self::RemoveReference,
             _ => Self::Other,
         }
     }
 
-    /// The name of the matching `graph_core::OperationShape` variant.
+    /// The name of the matching `graph_core::OperationKind` variant.
     pub fn variant(self) -> &'static str {
         match self {
             Self::AddReference => "AddReference",
@@ -452,7 +452,7 @@ pub struct Operation {
     /// Name of its `static` metadata item.
     pub meta_ident: String,
     /// HTTP method.
-    pub method: Method,
+    pub method: HttpMethod,
     /// The spec's path template, verbatim.
     pub path_template: String,
     /// Parsed path.
@@ -485,7 +485,7 @@ pub struct Operation {
     /// The API area (Cargo feature) it belongs to.
     pub area: String,
     /// What kind of change it makes, for the retry decision.
-    pub shape: OperationShape,
+    pub kind: OperationKind,
     /// Tags.
     pub tags: Vec<String>,
     /// JSON pointer of the operation.

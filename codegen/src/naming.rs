@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::{Method, Segment};
+use crate::ir::{HttpMethod, Segment};
 
 /// Rust keywords (strict, reserved and 2018+) that cannot be used as plain
 /// identifiers; they get a trailing underscore.
@@ -309,7 +309,7 @@ pub fn area_name(segment: &Segment) -> String {
 /// The request wrapper of an operation with optional parameters or pages:
 /// `ServicePrincipalsItemAgentIdentityOwnersRequestBuilder` + GET →
 /// `ServicePrincipalsItemAgentIdentityOwnersGetRequest`.
-pub fn wrapper_type(builder: &str, method: Method) -> String {
+pub fn wrapper_type(builder: &str, method: HttpMethod) -> String {
     format!(
         "{}{}Request",
         builder.trim_end_matches("RequestBuilder"),
@@ -407,7 +407,7 @@ mod tests {
             "CopilotItemRequestBuilder"
         );
         assert_eq!(
-            wrapper_type("OwnersRequestBuilder", Method::Get),
+            wrapper_type("OwnersRequestBuilder", HttpMethod::Get),
             "OwnersGetRequest"
         );
         assert_eq!(polymorphic_type("DirectoryObject"), "AnyDirectoryObject");

@@ -225,7 +225,7 @@ fn diff_builders(old: &Api, new: &Api, report: &mut Report) {
             );
         }
     }
-    let wrappers = |api: &Api| -> BTreeMap<(crate::ir::Method, String), Option<String>> {
+    let wrappers = |api: &Api| -> BTreeMap<(crate::ir::HttpMethod, String), Option<String>> {
         api.operations
             .iter()
             .map(|op| ((op.method, op.path_template.clone()), op.wrapper.clone()))

@@ -78,7 +78,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         path: &str,
         item: &'a PathItem,
-        method: crate::ir::Method,
+        method: crate::ir::HttpMethod,
         op: &'a OaOperation,
         at: &Pointer,
     ) -> Result<Operation, CodegenError> {
@@ -207,7 +207,7 @@ impl<'a> Lowerer<'a> {
         });
         extensions::operation_rules(ext, at)?;
 
-        let shape = crate::ir::OperationShape::of(method, segments.last());
+        let kind = crate::ir::OperationKind::of(method, segments.last());
         Ok(Operation {
             id,
             meta_ident: String::new(),
@@ -227,7 +227,7 @@ impl<'a> Lowerer<'a> {
             local_extension,
             wrapper: None,
             area: String::new(),
-            shape,
+            kind,
             tags: op.tags.clone(),
             pointer: at.as_str().to_owned(),
         })
@@ -436,14 +436,14 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-fn methods(item: &PathItem) -> Vec<(&'static str, crate::ir::Method, &OaOperation)> {
-    use crate::ir::Method;
+fn methods(item: &PathItem) -> Vec<(&'static str, crate::ir::HttpMethod, &OaOperation)> {
+    use crate::ir::HttpMethod;
     [
-        ("get", Method::Get, &item.get),
-        ("put", Method::Put, &item.put),
-        ("post", Method::Post, &item.post),
-        ("patch", Method::Patch, &item.patch),
-        ("delete", Method::Delete, &item.delete),
+        ("get", HttpMethod::Get, &item.get),
+        ("put", HttpMethod::Put, &item.put),
+        ("post", HttpMethod::Post, &item.post),
+        ("patch", HttpMethod::Patch, &item.patch),
+        ("delete", HttpMethod::Delete, &item.delete),
     ]
     .into_iter()
     .filter_map(|(n, m, op)| op.as_ref().map(|op| (n, m, op)))

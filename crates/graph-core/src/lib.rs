@@ -15,7 +15,7 @@
 //! - refusing operations documented as unavailable in the configured national cloud.
 //!
 //! ```no_run
-//! use graph_core::{decode, CoreClient, HttpMethod, OperationMeta, OperationShape, RequestPath, StaticToken};
+//! use graph_core::{decode, CoreClient, HttpMethod, OperationMeta, OperationKind, RequestPath, StaticToken};
 //!
 //! static ADD_OWNER: OperationMeta = OperationMeta {
 //!     operation_id: "servicePrincipals.agentIdentity.CreateRefOwners",
@@ -24,7 +24,7 @@
 //!     permissions: None,
 //!     national_clouds: None,
 //!     docs_url: None,
-//!     shape: OperationShape::AddReference,
+//!     kind: OperationKind::AddReference,
 //! };
 //!
 //! # async fn run() -> Result<(), graph_core::Error> {
@@ -96,7 +96,7 @@ pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};
 pub use defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
-pub use operation::{HttpMethod, OperationMeta, OperationShape, Permissions};
+pub use operation::{HttpMethod, OperationKind, OperationMeta, Permissions};
 pub use page::Page;
 pub use paging::{Items, PagedRequest, Pages};
 pub use path::RequestPath;

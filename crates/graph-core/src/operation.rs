@@ -87,7 +87,7 @@ impl fmt::Display for Permissions {
 /// `static` per operation.
 ///
 /// ```
-/// use graph_core::{HttpMethod, NationalCloud, OperationMeta, OperationShape, Permissions};
+/// use graph_core::{HttpMethod, NationalCloud, OperationMeta, OperationKind, Permissions};
 ///
 /// static UPDATE_LIMITED_MODE: OperationMeta = OperationMeta {
 ///     operation_id: "copilot.admin.settings.UpdateLimitedMode",
@@ -100,7 +100,7 @@ impl fmt::Display for Permissions {
 ///     }),
 ///     national_clouds: Some(&[NationalCloud::Global]),
 ///     docs_url: None,
-///     shape: OperationShape::Other,
+///     kind: OperationKind::Other,
 /// };
 /// assert!(UPDATE_LIMITED_MODE.is_available_in(NationalCloud::Global));
 /// assert!(!UPDATE_LIMITED_MODE.is_available_in(NationalCloud::China));
@@ -123,14 +123,14 @@ pub struct OperationMeta {
     /// A link to the operation's documentation.
     pub docs_url: Option<&'static str>,
     /// What kind of change the operation makes, for the retry decision.
-    pub shape: OperationShape,
+    pub kind: OperationKind,
 }
 
 /// An operation's kind, as far as retrying it is concerned (see
 /// [`retry::decide`](crate::retry::decide)). The generator derives it from the path and method.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum OperationShape {
+pub enum OperationKind {
     /// `POST …/$ref`: adds a reference. Graph answers a duplicate with 400 "One or more added
     /// object references already exist"; after a retried 504 that means the earlier attempt
     /// added it.

@@ -187,7 +187,7 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
 
     /// Every page, fetched lazily.
     pub fn pages(self) -> Pages<T> {
-        enum Step<T> {
+        enum PageState<T> {
             Send(FirstRequest<T>),
             Fail(Error),
             Done,
@@ -195,27 +195,27 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         let (start, replay) = self.start();
         let replay = Arc::new(replay);
         let first = match start {
-            Ok(request) => Step::Send(request),
-            Err(e) => Step::Fail(e),
+            Ok(request) => PageState::Send(request),
+            Err(e) => PageState::Fail(e),
         };
         let stream = futures_util::stream::unfold(first, move |step| {
             let replay = Arc::clone(&replay);
             async move {
                 match step {
-                    Step::Done => None,
-                    Step::Fail(e) => Some((Err(e), Step::Done)),
-                    Step::Send(request) => match request.send().await {
+                    PageState::Done => None,
+                    PageState::Fail(e) => Some((Err(e), PageState::Done)),
+                    PageState::Send(request) => match request.send().await {
                         Ok(page) => {
                             let next = match &page.next_link {
-                                None => Step::Done,
+                                None => PageState::Done,
                                 Some(link) => match replay.request(link) {
-                                    Ok(request) => Step::Send(Box::new(request)),
-                                    Err(e) => Step::Fail(e),
+                                    Ok(request) => PageState::Send(Box::new(request)),
+                                    Err(e) => PageState::Fail(e),
                                 },
                             };
                             Some((Ok(page), next))
                         }
-                        Err(e) => Some((Err(e), Step::Done)),
+                        Err(e) => Some((Err(e), PageState::Done)),
                     },
                 }
             }

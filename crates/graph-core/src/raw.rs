@@ -22,7 +22,7 @@ pub use serde::de::DeserializeOwned;
 
 use crate::client::CoreClient;
 use crate::decode::{self, DecodeError};
-use crate::operation::{HttpMethod, OperationMeta, OperationShape};
+use crate::operation::{HttpMethod, OperationKind, OperationMeta};
 use crate::paging::PagedRequest;
 use crate::path::RequestPath;
 use crate::request::Request;
@@ -210,9 +210,9 @@ fn placeholders(segment: &'static str) -> Result<Vec<&'static str>, String> {
     }
 }
 
-/// The static description of raw calls by method and retry shape.
+/// The static description of raw calls by method and retry kind.
 fn meta(method: HttpMethod, template: &str) -> &'static OperationMeta {
-    const fn raw(method: HttpMethod, shape: OperationShape) -> OperationMeta {
+    const fn raw(method: HttpMethod, kind: OperationKind) -> OperationMeta {
         OperationMeta {
             operation_id: "raw",
             method,
@@ -220,17 +220,17 @@ fn meta(method: HttpMethod, template: &str) -> &'static OperationMeta {
             permissions: None,
             national_clouds: None,
             docs_url: None,
-            shape,
+            kind,
         }
     }
-    static GET: OperationMeta = raw(HttpMethod::Get, OperationShape::Other);
-    static POST: OperationMeta = raw(HttpMethod::Post, OperationShape::Other);
-    static ADD_REFERENCE: OperationMeta = raw(HttpMethod::Post, OperationShape::AddReference);
-    static PUT: OperationMeta = raw(HttpMethod::Put, OperationShape::Other);
-    static PATCH: OperationMeta = raw(HttpMethod::Patch, OperationShape::Other);
-    static DELETE: OperationMeta = raw(HttpMethod::Delete, OperationShape::Other);
+    static GET: OperationMeta = raw(HttpMethod::Get, OperationKind::Other);
+    static POST: OperationMeta = raw(HttpMethod::Post, OperationKind::Other);
+    static ADD_REFERENCE: OperationMeta = raw(HttpMethod::Post, OperationKind::AddReference);
+    static PUT: OperationMeta = raw(HttpMethod::Put, OperationKind::Other);
+    static PATCH: OperationMeta = raw(HttpMethod::Patch, OperationKind::Other);
+    static DELETE: OperationMeta = raw(HttpMethod::Delete, OperationKind::Other);
     static REMOVE_REFERENCE: OperationMeta =
-        raw(HttpMethod::Delete, OperationShape::RemoveReference);
+        raw(HttpMethod::Delete, OperationKind::RemoveReference);
     let reference = template.trim_end_matches('/').ends_with("/$ref");
     match (method, reference) {
         (HttpMethod::Get, _) => &GET,
@@ -299,20 +299,17 @@ mod tests {
     #[test]
     fn references_get_the_reference_shapes() {
         assert_eq!(
-            meta(HttpMethod::Post, "/groups/{}/owners/$ref").shape,
-            OperationShape::AddReference
+            meta(HttpMethod::Post, "/groups/{}/owners/$ref").kind,
+            OperationKind::AddReference
         );
         assert_eq!(
-            meta(HttpMethod::Delete, "/groups/{}/owners/{}/$ref").shape,
-            OperationShape::RemoveReference
+            meta(HttpMethod::Delete, "/groups/{}/owners/{}/$ref").kind,
+            OperationKind::RemoveReference
         );
+        assert_eq!(meta(HttpMethod::Post, "/groups").kind, OperationKind::Other);
         assert_eq!(
-            meta(HttpMethod::Post, "/groups").shape,
-            OperationShape::Other
-        );
-        assert_eq!(
-            meta(HttpMethod::Get, "/groups/{}/owners/$ref").shape,
-            OperationShape::Other
+            meta(HttpMethod::Get, "/groups/{}/owners/$ref").kind,
+            OperationKind::Other
         );
     }
 

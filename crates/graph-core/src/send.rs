@@ -69,7 +69,7 @@ enum Failure {
 }
 
 /// What the send loop does after an attempt.
-enum Step<T> {
+enum AfterAttempt<T> {
     /// Return this.
     Done(Result<T, Error>),
     /// Wait, then try again.
@@ -235,9 +235,9 @@ impl<T> Prepared<T> {
                 .attempt(self.authorization(&token)?, history.retries, span)
                 .await;
             match self.conclude(attempt, &mut history) {
-                Step::Done(result) => return result,
-                Step::Wait(after) => tokio::time::sleep(after).await,
-                Step::Reauthenticate(claims) => {
+                AfterAttempt::Done(result) => return result,
+                AfterAttempt::Wait(after) => tokio::time::sleep(after).await,
+                AfterAttempt::Reauthenticate(claims) => {
                     tracing::debug!("claims challenge received; retrying with a new token");
                     let request = claims_request.insert(TokenRequest {
                         scopes: inner.token_request.scopes.clone(),
@@ -304,13 +304,13 @@ impl<T> Prepared<T> {
 
     /// What follows an attempt, as [`retry::decide`] says: the result, a wait before the next
     /// attempt, or a new token for a claims challenge.
-    fn conclude(&self, attempt: Attempt, history: &mut History) -> Step<T> {
+    fn conclude(&self, attempt: Attempt, history: &mut History) -> AfterAttempt<T> {
         let failure = match attempt {
             Attempt::Success { status, body } => {
                 let decision = retry::decide(
                     &self.retry_policy,
                     self.method,
-                    self.operation.shape,
+                    self.operation.kind,
                     history,
                     &Outcome::Success,
                 );
@@ -325,9 +325,9 @@ impl<T> Prepared<T> {
                     );
                 }
                 tracing::debug!(status, "request succeeded");
-                return Step::Done(self.decode(status, &body));
+                return AfterAttempt::Done(self.decode(status, &body));
             }
-            Attempt::SuccessBodyFailed(e) => return Step::Done(Err(self.transport(e))),
+            Attempt::SuccessBodyFailed(e) => return AfterAttempt::Done(Err(self.transport(e))),
             Attempt::Failed(failure) => failure,
         };
         let answer = match &failure {
@@ -352,7 +352,7 @@ impl<T> Prepared<T> {
         let decision = retry::decide(
             &self.retry_policy,
             self.method,
-            self.operation.shape,
+            self.operation.kind,
             history,
             &outcome,
         );
@@ -365,9 +365,9 @@ impl<T> Prepared<T> {
                     delay_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
                     "retrying"
                 );
-                Step::Wait(after)
+                AfterAttempt::Wait(after)
             }
-            Decision::RetryWithClaims(claims) => Step::Reauthenticate(claims),
+            Decision::RetryWithClaims(claims) => AfterAttempt::Reauthenticate(claims),
             Decision::AlreadyApplied { status } => {
                 tracing::warn!(
                     status,
@@ -376,7 +376,7 @@ impl<T> Prepared<T> {
                     "an earlier attempt timed out at the gateway (504) but was applied: the service now reports \
                      the operation's own effect, so the request has reached the state asked for"
                 );
-                Step::Done(self.decode(status, &[]))
+                AfterAttempt::Done(self.decode(status, &[]))
             }
             Decision::Succeed { .. } | Decision::GiveUp(_) => {
                 if let Decision::GiveUp(reason) = decision {
@@ -387,12 +387,12 @@ impl<T> Prepared<T> {
                     );
                 }
                 let answer = match failure {
-                    Failure::Transport(e) => return Step::Done(Err(self.transport(e))),
+                    Failure::Transport(e) => return AfterAttempt::Done(Err(self.transport(e))),
                     Failure::Answered(answer) => answer,
                 };
                 tracing::debug!(status = answer.status, "request failed");
                 let history = std::mem::take(history);
-                Step::Done(Err(self.service_error(answer, graph_error, history)))
+                AfterAttempt::Done(Err(self.service_error(answer, graph_error, history)))
             }
         }
     }

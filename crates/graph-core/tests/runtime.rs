@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use graph_core::{
     AccessToken, Cloud, CoreClient, Credential, CredentialError, Error, HttpMethod, NationalCloud,
-    OperationMeta, OperationShape, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture,
+    OperationKind, OperationMeta, Permissions, RequestPath, RetryPolicy, StaticToken, TokenFuture,
     TokenRequest, decode,
 };
 use serde::{Deserialize, Serialize};
@@ -29,7 +29,7 @@ static ADD_OWNER: OperationMeta = OperationMeta {
     }),
     national_clouds: None,
     docs_url: None,
-    shape: OperationShape::AddReference,
+    kind: OperationKind::AddReference,
 };
 
 static UPDATE_LIMITED_MODE: OperationMeta = OperationMeta {
@@ -45,7 +45,7 @@ static UPDATE_LIMITED_MODE: OperationMeta = OperationMeta {
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-update?view=graph-rest-beta",
     ),
-    shape: OperationShape::Other,
+    kind: OperationKind::Other,
 };
 
 static GET_LIMITED_MODE: OperationMeta = OperationMeta {
@@ -55,7 +55,7 @@ static GET_LIMITED_MODE: OperationMeta = OperationMeta {
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: OperationShape::Other,
+    kind: OperationKind::Other,
 };
 
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use graph_core::{
-    CoreClient, HttpMethod, OperationMeta, OperationShape, RequestPath, RetryPolicy, StaticToken,
+    CoreClient, HttpMethod, OperationKind, OperationMeta, RequestPath, RetryPolicy, StaticToken,
     decode,
 };
 use tracing::field::{Field, Visit};
@@ -26,7 +26,7 @@ static ADD_OWNER: OperationMeta = OperationMeta {
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: OperationShape::AddReference,
+    kind: OperationKind::AddReference,
 };
 
 type Fields = Vec<(String, String)>;

@@ -26,7 +26,7 @@ pub static COPILOT_ADMIN_SETTINGS_GET_LIMITED_MODE: graph_core::OperationMeta = 
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-get?view=graph-rest-beta",
     ),
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `PATCH /copilot/admin/settings/limitedMode`
@@ -46,7 +46,7 @@ pub static COPILOT_ADMIN_SETTINGS_UPDATE_LIMITED_MODE: graph_core::OperationMeta
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/copilotadminlimitedmode-update?view=graph-rest-beta",
     ),
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners`
@@ -70,7 +70,7 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_LIST_OWNERS: graph_core::OperationM
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/agentidentity-list-owners?view=graph-rest-beta",
     ),
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `POST /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/$ref`
@@ -90,7 +90,7 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_CREATE_REF_OWNERS: graph_core::Oper
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/agentidentity-post-owners?view=graph-rest-beta",
     ),
-    shape: graph_core::OperationShape::AddReference,
+    kind: graph_core::OperationKind::AddReference,
 };
 
 /// `DELETE /servicePrincipals/{servicePrincipal-id}/microsoft.graph.agentIdentity/owners/{directoryObject-id}/$ref`
@@ -110,7 +110,7 @@ pub static SERVICE_PRINCIPALS_AGENT_IDENTITY_OWNERS_DELETE_REF_DIRECTORY_OBJECT:
     docs_url: Some(
         "https://learn.microsoft.com/graph/api/agentidentity-delete-owners?view=graph-rest-beta",
     ),
-    shape: graph_core::OperationShape::RemoveReference,
+    kind: graph_core::OperationKind::RemoveReference,
 };
 
 /// Every operation of the enabled API areas, sorted by path template then method.

@@ -17,7 +17,7 @@ pub static THINGS_LIST_THINGS: graph_core::OperationMeta = graph_core::Operation
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /type`
@@ -31,7 +31,7 @@ pub static TYPE_GET: graph_core::OperationMeta = graph_core::OperationMeta {
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /widgets`
@@ -45,7 +45,7 @@ pub static WIDGETS_LIST_WIDGET: graph_core::OperationMeta = graph_core::Operatio
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `POST /widgets`
@@ -59,7 +59,7 @@ pub static WIDGETS_CREATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /widgets(serial='{serial}')`
@@ -73,7 +73,7 @@ pub static WIDGETS_GET_BY_SERIAL: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /widgets/$count`
@@ -87,7 +87,7 @@ pub static WIDGETS_GET_COUNT: graph_core::OperationMeta = graph_core::OperationM
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /widgets/$count/text`
@@ -101,7 +101,7 @@ pub static WIDGETS_GET_COUNT_TEXT: graph_core::OperationMeta = graph_core::Opera
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /widgets/{widget-id}`
@@ -115,7 +115,7 @@ pub static WIDGETS_GET_WIDGET: graph_core::OperationMeta = graph_core::Operation
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `PATCH /widgets/{widget-id}`
@@ -129,7 +129,7 @@ pub static WIDGETS_UPDATE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `DELETE /widgets/{widget-id}`
@@ -143,7 +143,7 @@ pub static WIDGETS_DELETE_WIDGET: graph_core::OperationMeta = graph_core::Operat
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `POST /widgets/{widget-id}/microsoft.graph.gadget/parts/$ref`
@@ -163,7 +163,7 @@ pub static WIDGETS_GADGET_CREATE_REF_PARTS: graph_core::OperationMeta = graph_co
         &[graph_core::NationalCloud::Global, graph_core::NationalCloud::UsGovL4],
     ),
     docs_url: None,
-    shape: graph_core::OperationShape::AddReference,
+    kind: graph_core::OperationKind::AddReference,
 };
 
 /// `GET /widgets/{widget-id}/parts/{part-id}`
@@ -177,7 +177,7 @@ pub static WIDGETS_GET_WIDGET_2: graph_core::OperationMeta = graph_core::Operati
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `GET /widgets/{widget-id}/photo/$value`
@@ -191,7 +191,7 @@ pub static WIDGETS_GET_PHOTO_CONTENT: graph_core::OperationMeta = graph_core::Op
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// `PUT /widgets/{widget-id}/photo/$value`
@@ -205,7 +205,7 @@ pub static WIDGETS_UPDATE_PHOTO_CONTENT: graph_core::OperationMeta = graph_core:
     permissions: None,
     national_clouds: None,
     docs_url: None,
-    shape: graph_core::OperationShape::Other,
+    kind: graph_core::OperationKind::Other,
 };
 
 /// Every operation of the enabled API areas, sorted by path template then method.

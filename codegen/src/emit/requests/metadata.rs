@@ -22,7 +22,7 @@ pub(super) fn emit(api: &Api, areas: &crate::emit::areas::Areas) -> TokenStream 
         let id = &op.id;
         let template = &op.path_template;
         let method = format_ident!("{}", op.method.variant());
-        let shape = format_ident!("{}", op.shape.variant());
+        let kind = format_ident!("{}", op.kind.variant());
         let permissions = match &op.permissions {
             None => quote!(None),
             Some(p) => {
@@ -68,7 +68,7 @@ pub(super) fn emit(api: &Api, areas: &crate::emit::areas::Areas) -> TokenStream 
                 permissions: #permissions,
                 national_clouds: #clouds,
                 docs_url: #docs_url,
-                shape: graph_core::OperationShape::#shape,
+                kind: graph_core::OperationKind::#kind,
             };
         }
     });

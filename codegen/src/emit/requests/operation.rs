@@ -46,8 +46,8 @@ fn apply_param(param: &Param, request: TokenStream, ident: &Ident) -> TokenStrea
     }
 }
 
-/// The runtime request type an operation builds and the result it resolves to.
-struct Shape {
+/// How an operation calls the runtime: the request type it builds, the result it resolves to, the client method and the decoder.
+struct CallPlan {
     /// `graph_core::Request<T>` or `graph_core::PagedRequest<T>`.
     request: TokenStream,
     /// What `.await` gives.
@@ -59,9 +59,9 @@ struct Shape {
     item: Option<TokenStream>,
 }
 
-fn shape(op: &Operation) -> Shape {
+fn call_plan(op: &Operation) -> CallPlan {
     let models = quote!(graph_models);
-    let plain = |output: TokenStream, decoder: TokenStream| Shape {
+    let plain = |output: TokenStream, decoder: TokenStream| CallPlan {
         request: quote!(graph_core::Request<#output>),
         output,
         start: format_ident!("request"),
@@ -85,7 +85,7 @@ fn shape(op: &Operation) -> Shape {
         }
         Success::Page { item, .. } => {
             let t = type_tokens(item, &models);
-            Shape {
+            CallPlan {
                 request: quote!(graph_core::PagedRequest<#t>),
                 output: quote!(graph_core::Page<#t>),
                 start: format_ident!("paged"),
@@ -102,13 +102,13 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
     let method = format_ident!("{}", op.method.lower());
     let meta = format_ident!("{}", op.meta_ident);
     let models = quote!(graph_models);
-    let Shape {
+    let CallPlan {
         request: request_ty,
         output,
         start,
         decoder,
         item,
-    } = shape(op);
+    } = call_plan(op);
     let mut args = Vec::new();
     let mut request =
         quote!(self.client.#start(&crate::operations::#meta, self.path.clone(), #decoder));

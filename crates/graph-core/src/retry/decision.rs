@@ -1,6 +1,6 @@
 //! The one place that decides what happens after an attempt: [`decide`].
 //!
-//! It takes the operation (method and [`OperationShape`]), the policy, what the attempts so far
+//! It takes the operation (method and [`OperationKind`]), the policy, what the attempts so far
 //! came to ([`History`]) and the outcome of the latest ([`Outcome`]), and returns a
 //! [`Decision`]. It does no I/O and reads no clock, so it is tested as a table.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{RetryPolicy, is_retryable_status};
 use crate::error::GraphError;
-use crate::operation::{HttpMethod, OperationShape};
+use crate::operation::{HttpMethod, OperationKind};
 
 /// What one attempt came to.
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +148,7 @@ fn is_already_exists(error: Option<&GraphError>) -> bool {
 pub fn decide(
     policy: &RetryPolicy,
     method: HttpMethod,
-    shape: OperationShape,
+    kind: OperationKind,
     history: &History,
     outcome: &Outcome<'_>,
 ) -> Decision {
@@ -174,10 +174,10 @@ pub fn decide(
                 }
             }
             if history.had_gateway_timeout() {
-                let own_effect = match shape {
-                    OperationShape::AddReference => status == 400 && is_already_exists(error),
-                    OperationShape::RemoveReference => status == 404,
-                    OperationShape::Other => false,
+                let own_effect = match kind {
+                    OperationKind::AddReference => status == 400 && is_already_exists(error),
+                    OperationKind::RemoveReference => status == 404,
+                    OperationKind::Other => false,
                 };
                 if own_effect {
                     return Decision::AlreadyApplied { status };
@@ -209,7 +209,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{HttpMethod::*, OperationShape::*};
+    use crate::operation::{HttpMethod::*, OperationKind::*};
 
     fn policy() -> RetryPolicy {
         RetryPolicy {
@@ -254,7 +254,7 @@ mod tests {
     fn statuses_as_a_table() {
         let p = policy();
         let none = history(0, &[]);
-        // (method, shape, status, retried?)
+        // (method, kind, status, retried?)
         let table = [
             (Get, Other, 429, true),
             (Post, AddReference, 429, true),
@@ -269,14 +269,14 @@ mod tests {
             (Get, Other, 403, false),
             (Delete, RemoveReference, 404, false),
         ];
-        for (method, shape, code, retried) in table {
-            let d = decide(&p, method, shape, &none, &status(code));
-            assert_eq!(is_retry(&d), retried, "{method} {shape:?} {code}: {d:?}");
+        for (method, kind, code, retried) in table {
+            let d = decide(&p, method, kind, &none, &status(code));
+            assert_eq!(is_retry(&d), retried, "{method} {kind:?} {code}: {d:?}");
             if !retried {
                 assert_eq!(
                     d,
                     Decision::GiveUp(GiveUpReason::NotRetryable),
-                    "{method} {shape:?} {code}"
+                    "{method} {kind:?} {code}"
                 );
             }
         }
@@ -436,7 +436,7 @@ mod tests {
             ),
             Decision::GiveUp(GiveUpReason::NotRetryable)
         );
-        // Other 400s, other shapes and other methods keep the honest error.
+        // Other 400s, other kinds and other methods keep the honest error.
         let other = GraphError {
             message: "Invalid URL format specified in payload.".into(),
             ..GraphError::default()
