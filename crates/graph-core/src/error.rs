@@ -304,7 +304,7 @@ pub struct GraphError {
         alias = "innererror",
         deserialize_with = "lenient_inner"
     )]
-    pub inner_error: Option<InnerError>,
+    pub inner_error: Option<GraphInnerError>,
 }
 
 /// One entry of [`GraphError::details`].
@@ -325,7 +325,7 @@ pub struct ErrorDetail {
 /// The `innerError` member of a Graph error.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct InnerError {
+pub struct GraphInnerError {
     /// `request-id`
     #[serde(rename = "request-id", deserialize_with = "lenient_opt_string")]
     pub request_id: Option<String>,
@@ -368,7 +368,7 @@ fn lenient_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ErrorDetail>, D::E
     Ok(serde_json::from_value(v).unwrap_or_default())
 }
 
-fn lenient_inner<'de, D: Deserializer<'de>>(d: D) -> Result<Option<InnerError>, D::Error> {
+fn lenient_inner<'de, D: Deserializer<'de>>(d: D) -> Result<Option<GraphInnerError>, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
     Ok(serde_json::from_value(v).ok())
 }

@@ -95,7 +95,7 @@ pub use client::{ClientBuilder, CoreClient};
 pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};
 pub use defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
-pub use error::{Error, ErrorDetail, GraphError, InnerError, ServiceError};
+pub use error::{Error, ErrorDetail, GraphError, GraphInnerError, ServiceError};
 pub use operation::{HttpMethod, OperationKind, OperationMeta, Permissions};
 pub use page::Page;
 pub use paging::{Items, PagedRequest, Pages};
