@@ -10,6 +10,7 @@ mod faults;
 mod identity;
 mod lifecycle;
 mod limited_mode;
+mod navigation_members;
 mod owners;
 mod request_log;
 mod spec_driven;

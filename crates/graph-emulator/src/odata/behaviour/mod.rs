@@ -7,7 +7,7 @@
 //! | place | GET | POST | PATCH | PUT | DELETE |
 //! | --- | --- | --- | --- | --- | --- |
 //! | collection (entity set, navigation) | list, paged | create (set) | | | |
-//! | entity | read | | merge | | delete |
+//! | entity (by key, or through a navigation) | read | | merge | | delete |
 //! | singleton (and single-valued containment) | read | | merge | replace | reset |
 //! | `$ref` of a collection navigation | list references | add a reference | | | |
 //! | `$ref` of one linked entity | | | | | remove the reference |
@@ -481,7 +481,11 @@ pub(crate) fn serve(call: &Call<'_>, store: &mut Store) -> Response {
                 set, id, type_name, ..
             },
         ) => object::patch_entity(call, store, &set, &id, type_name.as_deref()),
-        ("DELETE", Place::Entity { set, id, .. }) => object::delete_entity(call, store, &set, &id),
+        // OData: DELETE on a member's URL, canonical or through a (containment) navigation,
+        // deletes the entity; the store then drops every link to it.
+        ("DELETE", Place::Entity { set, id, .. } | Place::Linked { set, id, .. }) => {
+            object::delete_entity(call, store, &set, &id)
+        }
         ("GET", Place::Single { key, type_name }) => {
             object::get_single(call, store, &key, type_name.as_deref())
         }
