@@ -429,7 +429,7 @@ impl Emulator {
         format!(
             "{}/directoryObjects/{}",
             self.base_url,
-            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+            odata::context::key_segment(id)
         )
     }
 

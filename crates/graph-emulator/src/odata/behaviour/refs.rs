@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use super::{Call, Owner};
@@ -115,10 +115,14 @@ pub(super) fn list(
         .into_iter()
         .map(|id| {
             let set = type_name.map_or_else(
-                || store.find(id).map_or_else(|| property.to_owned(), |(s, _)| s.to_owned()),
+                || {
+                    store
+                        .find(id)
+                        .map_or_else(|| property.to_owned(), |(s, _)| s.to_owned())
+                },
                 set_of_type,
             );
-            json!({"@odata.id": format!("{base}/{set}/{}", utf8_percent_encode(id, NON_ALPHANUMERIC))})
+            json!({"@odata.id": format!("{base}/{set}/{}", context::key_segment(id))})
         })
         .collect();
     json_response(
