@@ -85,12 +85,15 @@ impl Outcome {
 
 /// A parent that could not be made: the status its create answered (0 when there is no way to
 /// make one) and why.
-type ParentError = (u16, String);
+pub type ParentError = (u16, String);
 
 /// Drives collections against one emulator.
 pub struct Driver<'a> {
     spec: &'a Spec,
-    graph: &'a Emulator,
+    base_url: String,
+    /// The in-process emulator, to seed parents the module cannot create (`None` when driving
+    /// a separate process).
+    seeder: Option<&'a Emulator>,
     http: Client,
     token: String,
     targets: &'a [Target],
@@ -127,7 +130,7 @@ fn scrub(text: &str) -> String {
 }
 
 /// A failure from an unexpected answer.
-fn unexpected(status: u16, body: &Value, wanted: &str) -> Failure {
+pub fn unexpected(status: u16, body: &Value, wanted: &str) -> Failure {
     let reason = match body.get("error") {
         Some(e) => format!(
             "{}: {}",
@@ -142,7 +145,7 @@ fn unexpected(status: u16, body: &Value, wanted: &str) -> Failure {
     }
 }
 
-fn fail(status: u16, reason: impl Into<String>) -> Failure {
+pub fn fail(status: u16, reason: impl Into<String>) -> Failure {
     Failure {
         status,
         reason: scrub(&reason.into()),
@@ -152,14 +155,16 @@ fn fail(status: u16, reason: impl Into<String>) -> Failure {
 impl<'a> Driver<'a> {
     pub fn new(
         spec: &'a Spec,
-        graph: &'a Emulator,
+        base_url: String,
+        seeder: Option<&'a Emulator>,
         http: Client,
         token: String,
         targets: &'a [Target],
     ) -> Self {
         Self {
             spec,
-            graph,
+            base_url,
+            seeder,
             http,
             token,
             targets,
@@ -168,12 +173,22 @@ impl<'a> Driver<'a> {
         }
     }
 
-    fn unique(&mut self) -> String {
+    /// The service root driven.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The in-process emulator, if any.
+    pub fn seeder(&self) -> Option<&'a Emulator> {
+        self.seeder
+    }
+
+    pub fn unique(&mut self) -> String {
         self.counter += 1;
         format!("drive{}", self.counter)
     }
 
-    async fn send(&self, method: Method, url: &str, body: Option<&Value>) -> (u16, Value) {
+    pub async fn send(&self, method: Method, url: &str, body: Option<&Value>) -> (u16, Value) {
         let mut request = self
             .http
             .request(method, url)
@@ -193,16 +208,17 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// The URL of `template` with every key filled by a parent's id (or `own` for a key that
-    /// is the template's last segment).
-    fn fill(&self, template: &str, own: Option<&str>) -> Result<String, ParentError> {
+    /// The URL of `template` with every key filled by a parent's id, or by `own` for the last
+    /// key.
+    pub fn fill(&self, template: &str, own: Option<&str>) -> Result<String, ParentError> {
         let segs = segments(template);
-        let mut url = self.graph.base_url().to_owned();
+        let last_key = segs.iter().rposition(|s| matches!(s, Seg::Key(_)));
+        let mut url = self.base_url.clone();
         for (i, seg) in segs.iter().enumerate() {
             url.push('/');
             match seg {
                 Seg::Lit(l) | Seg::Other(l) => url.push_str(l),
-                Seg::Key(_) if i + 1 == segs.len() && own.is_some() => {
+                Seg::Key(_) if Some(i) == last_key && own.is_some() => {
                     url.push_str(own.unwrap_or_default());
                 }
                 Seg::Key(_) => {
@@ -219,7 +235,7 @@ impl<'a> Driver<'a> {
     }
 
     /// Makes sure every key of `template` has a live parent, outermost first.
-    async fn ensure_parents(&mut self, template: &str) {
+    pub async fn ensure_parents(&mut self, template: &str) {
         let segs = segments(template);
         for (i, seg) in segs.iter().enumerate() {
             let Seg::Key(param) = seg else { continue };
@@ -251,8 +267,11 @@ impl<'a> Driver<'a> {
                 .spec
                 .key_type(param)
                 .ok_or_else(|| none(format!("no x-ms-docs-key-type for {param}")))?;
+            let seeder = self
+                .seeder
+                .ok_or_else(|| none("cannot seed an emulator in another process".to_owned()))?;
             let id = uuid::Uuid::new_v4().to_string();
-            self.graph
+            seeder
                 .seed(Seed::new().entity(
                     set,
                     json!({"id": id, "@odata.type": format!("#microsoft.graph.{type_name}")}),

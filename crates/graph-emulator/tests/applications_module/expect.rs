@@ -1,29 +1,42 @@
-//! The committed expectation: one line per driven collection with how far it gets today.
+//! The committed expectation: one line per driven collection or reference navigation with how
+//! far it gets today.
 //!
 //! ```text
 //! <template> TAB <result> TAB <alternate keys> [TAB <reason, for people>]
 //! ```
 //!
 //! `<result>` is `pass` or `fail <step> <status>`; `<alternate keys>` is `-` (none), `untried` (the
-//! drive stopped before), `pass` or `fail <status>`. Only these three columns are compared: a collection that passed must keep
-//! passing, and one recorded as failing must fail at the same step with the same status (so a
-//! fix shows up as a mismatch and the file is brought up to date with `UPDATE_EXPECT=1`).
+//! drive stopped before), `pass` or `fail <status>`. Only these three columns are compared: a
+//! path that passed must keep passing, and one recorded as failing must fail at the same step
+//! with the same status (so a fix shows up as a mismatch, and the file is brought up to date
+//! with `UPDATE_EXPECT=1`).
 
 use std::collections::BTreeMap;
 
-use crate::drive::Outcome;
+use crate::drive::{Failure, Outcome};
+use crate::references::RefOutcome;
 
-/// The compared columns of one line.
-pub type Line = (String, String);
+/// One line.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub template: String,
+    /// The compared columns.
+    pub columns: (String, String),
+    pub reason: String,
+}
 
-/// The compared columns and the reason for an outcome.
-pub fn columns(outcome: &Outcome) -> (Line, String) {
+fn failed(step: &str, f: &Failure) -> (String, String) {
+    (
+        format!("fail {step} {}", f.status),
+        format!("{step}: {}", f.reason),
+    )
+}
+
+/// The row of a collection's drive.
+pub fn collection_row(template: &str, outcome: &Outcome) -> Row {
     let (result, mut reason) = match &outcome.failed {
         None => ("pass".to_owned(), String::new()),
-        Some((step, f)) => (
-            format!("fail {} {}", step.name(), f.status),
-            format!("{}: {}", step.name(), f.reason),
-        ),
+        Some((step, f)) => failed(step.name(), f),
     };
     let alternate = match &outcome.alternate_key {
         None if outcome.has_alternate_keys => "untried".to_owned(),
@@ -37,11 +50,28 @@ pub fn columns(outcome: &Outcome) -> (Line, String) {
             format!("fail {}", f.status)
         }
     };
-    ((result, alternate), reason.replace(['\t', '\n'], " "))
+    Row {
+        template: template.to_owned(),
+        columns: (result, alternate),
+        reason: reason.replace(['\t', '\n'], " "),
+    }
+}
+
+/// The row of a reference navigation's drive (keyed by its `$ref` template).
+pub fn reference_row(template: &str, outcome: &RefOutcome) -> Row {
+    let (result, reason) = match outcome {
+        None => ("pass".to_owned(), String::new()),
+        Some((step, f)) => failed(step.name(), f),
+    };
+    Row {
+        template: format!("{template}/$ref"),
+        columns: (result, "-".to_owned()),
+        reason: reason.replace(['\t', '\n'], " "),
+    }
 }
 
 /// Parses the file: template → compared columns.
-pub fn parse(text: &str) -> BTreeMap<String, Line> {
+pub fn parse(text: &str) -> BTreeMap<String, (String, String)> {
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .filter_map(|l| {
@@ -56,20 +86,21 @@ pub fn parse(text: &str) -> BTreeMap<String, Line> {
 
 const HEADER: &str = "\
 # The Applications module drive (tests/applications_module): how far each collection with a
-# create gets on the emulator today. Compared: the first three columns. Regenerate with
+# create, and each navigation whose references can be added, gets on the emulator today.
+# Compared: the first three columns. Regenerate with
 #   UPDATE_EXPECT=1 cargo test -p graph-emulator --test applications_module
 # template\tresult (pass | fail <step> <status>)\talternate keys (- | untried | pass | fail <status>)\treason
 ";
 
-/// The file's text for these outcomes, in drive order.
-pub fn render(outcomes: &[(String, Outcome)]) -> String {
+/// The file's text for these rows.
+pub fn render(rows: &[Row]) -> String {
     let mut out = HEADER.to_owned();
-    for (template, outcome) in outcomes {
-        let ((result, alternate), reason) = columns(outcome);
-        out.push_str(&format!("{template}\t{result}\t{alternate}"));
-        if !reason.is_empty() {
+    for row in rows {
+        let (result, alternate) = &row.columns;
+        out.push_str(&format!("{}\t{result}\t{alternate}", row.template));
+        if !row.reason.is_empty() {
             out.push('\t');
-            out.push_str(&reason);
+            out.push_str(&row.reason);
         }
         out.push('\n');
     }
@@ -77,30 +108,30 @@ pub fn render(outcomes: &[(String, Outcome)]) -> String {
 }
 
 /// Every difference between the expectation and today, as readable lines.
-pub fn differences(
-    expected: &BTreeMap<String, Line>,
-    outcomes: &[(String, Outcome)],
-) -> Vec<String> {
+pub fn differences(expected: &BTreeMap<String, (String, String)>, rows: &[Row]) -> Vec<String> {
     let mut out = Vec::new();
-    for (template, outcome) in outcomes {
-        let (actual, reason) = columns(outcome);
-        match expected.get(template) {
+    for row in rows {
+        let actual = &row.columns;
+        match expected.get(&row.template) {
             None => out.push(format!(
-                "{template}: not in the expectation; today {actual:?} {reason}"
+                "{}: not in the expectation; today {actual:?} {}",
+                row.template, row.reason
             )),
-            Some(wanted) if *wanted != actual => {
+            Some(wanted) if wanted != actual => {
                 let regression = wanted.0 == "pass" && actual.0 != "pass"
                     || wanted.1 == "pass" && actual.1 != "pass";
                 out.push(format!(
-                    "{template}: expected {wanted:?}, today {actual:?}{} {reason}",
-                    if regression { " (REGRESSION)" } else { "" }
+                    "{}: expected {wanted:?}, today {actual:?}{} {}",
+                    row.template,
+                    if regression { " (REGRESSION)" } else { "" },
+                    row.reason
                 ));
             }
             Some(_) => {}
         }
     }
     for template in expected.keys() {
-        if !outcomes.iter().any(|(t, _)| t == template) {
+        if !rows.iter().any(|r| &r.template == template) {
             out.push(format!("{template}: expected but no longer driven"));
         }
     }

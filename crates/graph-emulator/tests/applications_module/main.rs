@@ -1,18 +1,29 @@
 //! Microsoft's whole Applications module (PowerShell flavour, 320 paths, 475 operations) served
-//! by the emulator, and driven from the spec itself: every collection with a create is walked
-//! through create → read → `PATCH` → read → paging → delete → 404, its parents created first.
+//! by the emulator, and driven from the spec itself:
 //!
-//! The outcome per collection is compared with `expected.tsv` beside this file (see
-//! [`expect`]); `UPDATE_EXPECT=1` rewrites it. A per-shape table is printed (`--nocapture`).
+//! * every collection with a create (`POST` to an entity set or a collection navigation) is
+//!   walked through create (two members) → read by key → alternate keys → `PATCH` → read →
+//!   `$top=1` paging with `@odata.nextLink` until the member shows → `DELETE` → 404, its
+//!   parents created first ([`drive`]);
+//! * every navigation whose references can be added (`POST …/$ref`) is walked through add →
+//!   `GET $ref` → `GET` → `DELETE …/{id}/$ref` → gone → `DELETE …/$ref?$id=` ([`references`]).
+//!
+//! The outcome per path is compared with `expected.tsv` beside this file (see [`expect`]);
+//! `UPDATE_EXPECT=1` rewrites it. Per-shape tables are printed (`--nocapture`).
 //!
 //! The module lives outside the repository, at `../shared/upstream/` from the workspace root.
 //! Without it the test passes with a note, except under CI (`CI` set), where it fails.
+//!
+//! `APPS_DRIVE_URL=http://127.0.0.1:PORT/beta` drives an emulator in another process instead
+//! (the collections only, `APPS_DRIVE_ROUNDS` times, nothing compared): how the memory figures
+//! of `docs/scale.md` were taken.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bodies;
 mod drive;
 mod expect;
+mod references;
 mod spec;
 
 use std::path::PathBuf;
@@ -21,7 +32,8 @@ use graph_emulator::{Emulator, token};
 use serde_json::Value;
 
 use drive::{Driver, Outcome, Step};
-use spec::{Shape, Spec};
+use references::{RefOutcome, RefStep, RefTarget};
+use spec::{Shape, Spec, Target};
 
 const MODULE: &str = "msgraph-sdk-powershell.openApiDocs.beta.Applications.yml";
 
@@ -40,49 +52,84 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-/// The per-shape table: how many collections pass each step.
-fn table(targets: &[spec::Target], outcomes: &[(String, Outcome)]) -> String {
-    let mut out = String::from("| shape | collections |");
-    for step in Step::ALL {
-        out.push_str(&format!(" {} |", step.name()));
+/// One path in a table: its shape, whether it passed each step, and its alternate keys
+/// (`None`: it has none; `Some(passed)`).
+type TableRow = (Shape, Vec<bool>, Option<bool>);
+
+/// A per-shape table: how many paths pass each step.
+fn table(steps: &[&str], rows: &[TableRow], alternate_keys: bool) -> String {
+    let mut out = String::from("| shape | paths |");
+    for step in steps {
+        out.push_str(&format!(" {step} |"));
     }
-    out.push_str(" alternate key |\n| --- | --- |");
-    for _ in Step::ALL {
-        out.push_str(" --- |");
+    if alternate_keys {
+        out.push_str(" alternate key |");
     }
-    out.push_str(" --- |\n");
-    let mut rows: Vec<(String, Vec<&Outcome>)> = Shape::ALL
+    out.push_str("\n| --- | ---: |");
+    for _ in 0..steps.len() + usize::from(alternate_keys) {
+        out.push_str(" ---: |");
+    }
+    out.push('\n');
+    let mut groups: Vec<(&str, Vec<&TableRow>)> = Shape::ALL
         .iter()
         .map(|shape| {
-            let members = targets
-                .iter()
-                .zip(outcomes)
-                .filter(|(t, _)| t.shape == *shape)
-                .map(|(_, (_, o))| o)
-                .collect();
-            (shape.label().to_owned(), members)
+            let members = rows.iter().filter(|(s, _, _)| s == shape).collect();
+            (shape.label(), members)
         })
         .collect();
-    rows.push(("all".to_owned(), outcomes.iter().map(|(_, o)| o).collect()));
-    for (label, members) in rows {
+    groups.push(("all", rows.iter().collect()));
+    for (label, members) in groups {
         out.push_str(&format!("| {label} | {} |", members.len()));
-        for step in Step::ALL {
-            let n = members.iter().filter(|o| o.passed(step)).count();
+        for i in 0..steps.len() {
+            let n = members.iter().filter(|(_, passed, _)| passed[i]).count();
             out.push_str(&format!(" {n} |"));
         }
-        let with = members.iter().filter(|o| o.has_alternate_keys).count();
-        let passing = members
-            .iter()
-            .filter(|o| matches!(o.alternate_key, Some(Ok(()))))
-            .count();
-        out.push_str(&format!(" {passing} of {with} |\n"));
+        if alternate_keys {
+            let with = members.iter().filter(|(_, _, a)| a.is_some()).count();
+            let passing = members.iter().filter(|(_, _, a)| *a == Some(true)).count();
+            out.push_str(&format!(" {passing} of {with} |"));
+        }
+        out.push('\n');
     }
     out
 }
 
-/// Real authentication in strict mode: no token and an opaque token are refused; the drive
-/// then uses a delegated JWT. (The upstream module carries no permissions, so any JWT is
-/// authorized: the emulator checks scopes only where `x-graph-rs-permissions` says which.)
+fn collection_table(targets: &[Target], outcomes: &[Outcome]) -> String {
+    let steps: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
+    let rows: Vec<TableRow> = targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| {
+            let passed = Step::ALL.iter().map(|s| o.passed(*s)).collect();
+            let alternate = o
+                .has_alternate_keys
+                .then_some(matches!(o.alternate_key, Some(Ok(()))));
+            (t.shape, passed, alternate)
+        })
+        .collect();
+    table(&steps, &rows, true)
+}
+
+fn reference_table(targets: &[RefTarget], outcomes: &[RefOutcome]) -> String {
+    let steps: Vec<&str> = RefStep::ALL.iter().map(|s| s.name()).collect();
+    let rows: Vec<TableRow> = targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| {
+            let passed = RefStep::ALL
+                .iter()
+                .map(|s| o.as_ref().is_none_or(|(failed, _)| s < failed))
+                .collect();
+            (t.shape, passed, None)
+        })
+        .collect();
+    table(&steps, &rows, false)
+}
+
+/// Real authentication in strict mode: no token, an opaque token and an expired JWT are
+/// refused; the drive then uses a delegated JWT. (The upstream module carries no permissions,
+/// so any valid JWT is authorized: the emulator checks scopes only where
+/// `x-graph-rs-permissions` says which.)
 async fn check_authentication(graph: &Emulator) {
     let http = client();
     let url = format!("{}/applications", graph.base_url());
@@ -99,8 +146,37 @@ async fn check_authentication(graph: &Emulator) {
     assert_eq!(expired.status(), 401);
 }
 
+fn drive_token() -> String {
+    token::delegated(&["Application.ReadWrite.All", "Directory.ReadWrite.All"])
+}
+
+/// Drives an emulator in another process, `APPS_DRIVE_ROUNDS` times.
+async fn drive_elsewhere(spec: &Spec, targets: &[Target], base_url: String) {
+    let rounds: usize = std::env::var("APPS_DRIVE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let mut outcomes = Vec::new();
+    for _ in 0..rounds {
+        let mut driver = Driver::new(
+            spec,
+            base_url.clone(),
+            None,
+            client(),
+            drive_token(),
+            targets,
+        );
+        outcomes.clear();
+        for target in targets {
+            outcomes.push(driver.drive(target).await);
+        }
+    }
+    println!("{base_url}, {rounds} rounds; the last:");
+    println!("{}", collection_table(targets, &outcomes));
+}
+
 #[tokio::test]
-async fn the_whole_applications_module_is_served_collection_by_collection() {
+async fn the_whole_applications_module_is_served_path_by_path() {
     let path = module_path();
     let Ok(yaml) = std::fs::read_to_string(&path) else {
         assert!(
@@ -117,11 +193,17 @@ async fn the_whole_applications_module_is_served_collection_by_collection() {
     let doc: Value = graph_spec::load::parse_value(&yaml).expect("the module parses");
     let spec = Spec::new(doc);
     let targets = spec.targets();
+    let ref_targets = references::targets(&spec);
     assert!(
-        targets.len() >= 30,
-        "only {} collections with a create found; the discovery broke",
-        targets.len()
+        targets.len() >= 30 && ref_targets.len() >= 10,
+        "only {} collections with a create and {} reference navigations found; the discovery broke",
+        targets.len(),
+        ref_targets.len()
     );
+    if let Ok(base_url) = std::env::var("APPS_DRIVE_URL") {
+        drive_elsewhere(&spec, &targets, base_url).await;
+        return;
+    }
 
     let graph = Emulator::builder()
         .spec_yaml(yaml)
@@ -131,29 +213,55 @@ async fn the_whole_applications_module_is_served_collection_by_collection() {
         .expect("the emulator serves the whole module");
     check_authentication(&graph).await;
 
-    let token = token::delegated(&["Application.ReadWrite.All", "Directory.ReadWrite.All"]);
-    let mut driver = Driver::new(&spec, &graph, client(), token, &targets);
+    let mut driver = Driver::new(
+        &spec,
+        graph.base_url().to_owned(),
+        Some(&graph),
+        client(),
+        drive_token(),
+        &targets,
+    );
     let mut outcomes = Vec::new();
     for target in &targets {
-        let outcome = driver.drive(target).await;
-        outcomes.push((target.template.clone(), outcome));
+        outcomes.push(driver.drive(target).await);
+    }
+    let mut ref_outcomes = Vec::new();
+    for target in &ref_targets {
+        ref_outcomes.push(references::drive(&mut driver, target).await);
     }
     graph.shutdown().await;
 
-    println!("{}", table(&targets, &outcomes));
-    for (template, outcome) in &outcomes {
-        let ((result, alternate), reason) = expect::columns(outcome);
-        println!("{template}\t{result}\t{alternate}\t{reason}");
+    println!(
+        "Collections with a create:\n{}",
+        collection_table(&targets, &outcomes)
+    );
+    println!(
+        "References:\n{}",
+        reference_table(&ref_targets, &ref_outcomes)
+    );
+    let rows: Vec<expect::Row> = targets
+        .iter()
+        .zip(&outcomes)
+        .map(|(t, o)| expect::collection_row(&t.template, o))
+        .chain(
+            ref_targets
+                .iter()
+                .zip(&ref_outcomes)
+                .map(|(t, o)| expect::reference_row(&t.navigation, o)),
+        )
+        .collect();
+    for row in &rows {
+        println!("{}\t{:?}\t{}", row.template, row.columns, row.reason);
     }
 
-    let rendered = expect::render(&outcomes);
+    let rendered = expect::render(&rows);
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(expected_path(), rendered).unwrap();
         println!("wrote {}", expected_path().display());
         return;
     }
     let expected = std::fs::read_to_string(expected_path()).unwrap_or_default();
-    let differences = expect::differences(&expect::parse(&expected), &outcomes);
+    let differences = expect::differences(&expect::parse(&expected), &rows);
     assert!(
         differences.is_empty(),
         "the drive differs from {} (run with UPDATE_EXPECT=1 to accept an improvement):\n{}",

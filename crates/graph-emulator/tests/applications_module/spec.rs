@@ -196,7 +196,8 @@ impl Spec {
     }
 }
 
-fn shape(segs: &[Seg]) -> Shape {
+/// The shape of a collection's template.
+pub fn shape(segs: &[Seg]) -> Shape {
     let before = &segs[..segs.len() - 1];
     if before.is_empty() {
         return Shape::EntitySet;
