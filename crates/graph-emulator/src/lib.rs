@@ -244,6 +244,7 @@ pub struct EmulatorBuilder {
     hooks: hooks::Hooks,
     tls: Option<(String, String)>,
     identity: identity::Settings,
+    without_request_log: bool,
 }
 
 impl EmulatorBuilder {
@@ -308,6 +309,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps no request log ([`Emulator::requests`] stays empty). For a long-running server whose
+    /// log nobody reads, such as the standalone binary: the log keeps every request, headers and
+    /// body, for the emulator's lifetime.
+    pub fn without_request_log(mut self) -> Self {
+        self.without_request_log = true;
+        self
+    }
+
     /// Registers an app with the identity provider; shorthand for
     /// `.seed(Seed::new().app(app))`.
     pub fn app(self, app: App) -> Self {
@@ -365,6 +374,7 @@ impl EmulatorBuilder {
             identity: Identity::new(Arc::clone(&store), self.identity, self.seed.apps().to_vec()),
             store,
             log: Mutex::new(Vec::new()),
+            keep_log: !self.without_request_log,
             connections: Arc::default(),
             auth: self.auth,
             hooks: self.hooks,
@@ -487,7 +497,8 @@ impl Emulator {
         self.shared.connections.now()
     }
 
-    /// Every request received so far, oldest first.
+    /// Every request received so far, oldest first (none after
+    /// [`EmulatorBuilder::without_request_log`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).clone()
     }
