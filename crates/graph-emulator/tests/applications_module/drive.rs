@@ -101,6 +101,8 @@ pub struct Driver<'a> {
     /// none.
     parents: HashMap<String, Result<String, ParentError>>,
     counter: usize,
+    /// Requests sent so far.
+    sent: std::cell::Cell<usize>,
 }
 
 /// A body's first 160 characters, with UUIDs replaced by `<id>` so that reasons are stable.
@@ -170,7 +172,13 @@ impl<'a> Driver<'a> {
             targets,
             parents: HashMap::new(),
             counter: 0,
+            sent: std::cell::Cell::new(0),
         }
+    }
+
+    /// How many requests this driver has sent.
+    pub fn sent(&self) -> usize {
+        self.sent.get()
     }
 
     /// The service root driven.
@@ -197,6 +205,7 @@ impl<'a> Driver<'a> {
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.sent.set(self.sent.get() + 1);
         match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();

@@ -157,6 +157,7 @@ async fn drive_elsewhere(spec: &Spec, targets: &[Target], base_url: String) {
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
     let mut outcomes = Vec::new();
+    let mut sent = 0;
     for _ in 0..rounds {
         let mut driver = Driver::new(
             spec,
@@ -170,8 +171,9 @@ async fn drive_elsewhere(spec: &Spec, targets: &[Target], base_url: String) {
         for target in targets {
             outcomes.push(driver.drive(target).await);
         }
+        sent += driver.sent();
     }
-    println!("{base_url}, {rounds} rounds; the last:");
+    println!("{base_url}, {rounds} rounds, {sent} requests; the last round:");
     println!("{}", collection_table(targets, &outcomes));
 }
 
@@ -229,8 +231,11 @@ async fn the_whole_applications_module_is_served_path_by_path() {
     for target in &ref_targets {
         ref_outcomes.push(references::drive(&mut driver, target).await);
     }
+    let sent = driver.sent();
+    drop(driver);
     graph.shutdown().await;
 
+    println!("{sent} requests");
     println!(
         "Collections with a create:\n{}",
         collection_table(&targets, &outcomes)
