@@ -105,8 +105,19 @@ pub struct Driver<'a> {
     sent: std::cell::Cell<usize>,
 }
 
-/// A body's first 160 characters, with UUIDs replaced by `<id>` so that reasons are stable.
+/// A body's first 160 characters, with UUIDs replaced by `<id>` and the port by `PORT` so
+/// that reasons are stable.
 fn scrub(text: &str) -> String {
+    const HOST: &str = "127.0.0.1:";
+    let text = match text.find(HOST) {
+        Some(at) => {
+            let start = at + HOST.len();
+            let digits = text[start..].bytes().take_while(u8::is_ascii_digit).count();
+            let port = &text[start..start + digits];
+            text.replace(&format!("{HOST}{port}"), &format!("{HOST}PORT"))
+        }
+        None => text.to_owned(),
+    };
     let mut out = String::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -179,6 +190,11 @@ impl<'a> Driver<'a> {
     /// How many requests this driver has sent.
     pub fn sent(&self) -> usize {
         self.sent.get()
+    }
+
+    /// The document driven.
+    pub fn spec(&self) -> &'a Spec {
+        self.spec
     }
 
     /// The service root driven.

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::drive::{Failure, Outcome};
 use crate::references::RefOutcome;
+use crate::singles::{Kind, SingleOutcome};
 
 /// One line.
 #[derive(Debug, Clone)]
@@ -70,6 +71,23 @@ pub fn reference_row(template: &str, outcome: &RefOutcome) -> Row {
     }
 }
 
+/// The row of a single-valued navigation's drive (a reference one keyed by its `$ref`
+/// template).
+pub fn single_row(template: &str, kind: Kind, outcome: &SingleOutcome) -> Row {
+    let (result, reason) = match outcome {
+        None => ("pass".to_owned(), String::new()),
+        Some((step, f)) => failed(step.name(), f),
+    };
+    Row {
+        template: match kind {
+            Kind::Reference => format!("{template}/$ref"),
+            Kind::Contained { .. } => template.to_owned(),
+        },
+        columns: (result, "-".to_owned()),
+        reason: reason.replace(['\t', '\n'], " "),
+    }
+}
+
 /// Parses the file: template → compared columns.
 pub fn parse(text: &str) -> BTreeMap<String, (String, String)> {
     text.lines()
@@ -86,7 +104,8 @@ pub fn parse(text: &str) -> BTreeMap<String, (String, String)> {
 
 const HEADER: &str = "\
 # The Applications module drive (tests/applications_module): how far each collection with a
-# create, and each navigation whose references can be added, gets on the emulator today.
+# create, each navigation whose references can be added and each writable single-valued
+# navigation gets on the emulator today.
 # Compared: the first three columns. Regenerate with
 #   UPDATE_EXPECT=1 cargo test -p graph-emulator --test applications_module
 # template\tresult (pass | fail <step> <status>)\talternate keys (- | untried | pass | fail <status>)\treason

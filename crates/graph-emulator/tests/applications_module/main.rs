@@ -6,7 +6,9 @@
 //!   `$top=1` paging with `@odata.nextLink` until the member shows → `DELETE` → 404, its
 //!   parents created first ([`drive`]);
 //! * every navigation whose references can be added (`POST …/$ref`) is walked through add →
-//!   `GET $ref` → `GET` → `DELETE …/{id}/$ref` → gone → `DELETE …/$ref?$id=` ([`references`]).
+//!   `GET $ref` → `GET` → `DELETE …/{id}/$ref` → gone → `DELETE …/$ref?$id=` ([`references`]);
+//! * every single-valued navigation that can be written (`PATCH`/`PUT`, or `PUT …/$ref`) is
+//!   written → read → deleted → 404 ([`singles`]).
 //!
 //! The outcome per path is compared with `expected.tsv` beside this file (see [`expect`]);
 //! `UPDATE_EXPECT=1` rewrites it. Per-shape tables are printed (`--nocapture`).
@@ -24,6 +26,7 @@ mod bodies;
 mod drive;
 mod expect;
 mod references;
+mod singles;
 mod spec;
 
 use std::path::PathBuf;
@@ -33,6 +36,7 @@ use serde_json::Value;
 
 use drive::{Driver, Outcome, Step};
 use references::{RefOutcome, RefStep, RefTarget};
+use singles::{SingleOutcome, SingleStep, SingleTarget};
 use spec::{Shape, Spec, Target};
 
 const MODULE: &str = "msgraph-sdk-powershell.openApiDocs.beta.Applications.yml";
@@ -78,6 +82,8 @@ fn table(steps: &[&str], rows: &[TableRow], alternate_keys: bool) -> String {
         })
         .collect();
     groups.push(("all", rows.iter().collect()));
+    // Shapes this kind of path never takes are left out.
+    groups.retain(|(_, members)| !members.is_empty());
     for (label, members) in groups {
         out.push_str(&format!("| {label} | {} |", members.len()));
         for i in 0..steps.len() {
@@ -117,6 +123,22 @@ fn reference_table(targets: &[RefTarget], outcomes: &[RefOutcome]) -> String {
         .zip(outcomes)
         .map(|(t, o)| {
             let passed = RefStep::ALL
+                .iter()
+                .map(|s| o.as_ref().is_none_or(|(failed, _)| s < failed))
+                .collect();
+            (t.shape, passed, None)
+        })
+        .collect();
+    table(&steps, &rows, false)
+}
+
+fn single_table(targets: &[SingleTarget], outcomes: &[SingleOutcome]) -> String {
+    let steps: Vec<&str> = SingleStep::ALL.iter().map(|s| s.name()).collect();
+    let rows: Vec<TableRow> = targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| {
+            let passed = SingleStep::ALL
                 .iter()
                 .map(|s| o.as_ref().is_none_or(|(failed, _)| s < failed))
                 .collect();
@@ -196,6 +218,7 @@ async fn the_whole_applications_module_is_served_path_by_path() {
     let spec = Spec::new(doc);
     let targets = spec.targets();
     let ref_targets = references::targets(&spec);
+    let single_targets = singles::targets(&spec);
     assert!(
         targets.len() >= 30 && ref_targets.len() >= 10,
         "only {} collections with a create and {} reference navigations found; the discovery broke",
@@ -231,6 +254,10 @@ async fn the_whole_applications_module_is_served_path_by_path() {
     for target in &ref_targets {
         ref_outcomes.push(references::drive(&mut driver, target).await);
     }
+    let mut single_outcomes = Vec::new();
+    for target in &single_targets {
+        single_outcomes.push(singles::drive(&mut driver, target).await);
+    }
     let sent = driver.sent();
     drop(driver);
     graph.shutdown().await;
@@ -244,6 +271,10 @@ async fn the_whole_applications_module_is_served_path_by_path() {
         "References:\n{}",
         reference_table(&ref_targets, &ref_outcomes)
     );
+    println!(
+        "Single-valued navigations:\n{}",
+        single_table(&single_targets, &single_outcomes)
+    );
     let rows: Vec<expect::Row> = targets
         .iter()
         .zip(&outcomes)
@@ -253,6 +284,12 @@ async fn the_whole_applications_module_is_served_path_by_path() {
                 .iter()
                 .zip(&ref_outcomes)
                 .map(|(t, o)| expect::reference_row(&t.navigation, o)),
+        )
+        .chain(
+            single_targets
+                .iter()
+                .zip(&single_outcomes)
+                .map(|(t, o)| expect::single_row(&t.template, t.kind, o)),
         )
         .collect();
     for row in &rows {

@@ -111,7 +111,7 @@ pub fn targets(spec: &Spec) -> Vec<RefTarget> {
 
 /// The entity-set name of a type, as the engine's `@odata.id` URLs use it
 /// (`directoryObject` → `directoryObjects`, `appManagementPolicy` → `appManagementPolicies`).
-fn plural(type_name: &str) -> String {
+pub fn plural(type_name: &str) -> String {
     if type_name.ends_with('s') {
         type_name.to_owned()
     } else if let Some(stem) = type_name

@@ -66,9 +66,9 @@ impl Shape {
     pub fn label(self) -> &'static str {
         match self {
             Shape::EntitySet => "entity set",
-            Shape::NavUnderKey => "collection navigation under a key",
-            Shape::NavUnderCast => "collection navigation under a cast",
-            Shape::NavUnderSingle => "collection under a single-valued navigation",
+            Shape::NavUnderKey => "navigation under a key",
+            Shape::NavUnderCast => "navigation under a cast",
+            Shape::NavUnderSingle => "under a single-valued navigation",
             Shape::Nested => "nested: two keys or more deep",
         }
     }
@@ -223,7 +223,7 @@ pub fn shape(segs: &[Seg]) -> Shape {
 }
 
 /// The component schema name of an operation's JSON request body.
-fn body_schema(op: &Value) -> Option<String> {
+pub fn body_schema(op: &Value) -> Option<String> {
     let content = op["requestBody"]["content"].as_object()?;
     let (_, media) = content
         .iter()
