@@ -13,7 +13,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::drive::{Failure, Outcome};
+use crate::collections::Outcome;
+use crate::driver::Failure;
 use crate::references::RefOutcome;
 use crate::singles::{Kind, SingleOutcome};
 

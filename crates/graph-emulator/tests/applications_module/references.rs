@@ -7,7 +7,7 @@ use graph_emulator::Seed;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::drive::{Driver, Failure, fail, unexpected};
+use crate::driver::{Driver, Failure, fail, unexpected};
 use crate::spec::{Seg, Shape, Spec, segments, shape};
 
 /// A navigation whose references can be added.

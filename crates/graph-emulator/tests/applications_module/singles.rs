@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use crate::bodies;
-use crate::drive::{Driver, Failure, fail, unexpected};
+use crate::driver::{Driver, Failure, fail, unexpected};
 use crate::spec::{Seg, Shape, Spec, body_schema, segments, shape};
 
 /// How a single-valued navigation is written.
