@@ -290,6 +290,7 @@ pub struct EmulatorBuilder {
     tls: Option<(String, String)>,
     identity: identity::Settings,
     approve_as: Option<String>,
+    without_request_log: bool,
 }
 
 impl EmulatorBuilder {
@@ -363,6 +364,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps no request log ([`Emulator::requests`] stays empty). For a long-running server whose
+    /// log nobody reads, such as the standalone binary: the log keeps every request, headers and
+    /// body, for the emulator's lifetime.
+    pub fn without_request_log(mut self) -> Self {
+        self.without_request_log = true;
+        self
+    }
+
     /// Registers an app with the identity provider; shorthand for
     /// `.seed(Seed::new().app(app))`.
     pub fn app(self, app: App) -> Self {
@@ -428,6 +437,7 @@ impl EmulatorBuilder {
             )?,
             store,
             log: Mutex::new(Vec::new()),
+            keep_log: !self.without_request_log,
             connections: Arc::default(),
             auth: self.auth,
             hooks: self.hooks,
@@ -492,7 +502,7 @@ impl Emulator {
         format!(
             "{}/directoryObjects/{}",
             self.base_url,
-            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+            odata::context::key_segment(id)
         )
     }
 
@@ -550,7 +560,8 @@ impl Emulator {
         self.shared.connections.now()
     }
 
-    /// Every request received so far, oldest first.
+    /// Every request received so far, oldest first (none after
+    /// [`EmulatorBuilder::without_request_log`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).clone()
     }

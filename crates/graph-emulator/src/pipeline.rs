@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) identity: Identity,
     pub(crate) faults: Faults,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    /// Whether requests are appended to `log`.
+    pub(crate) keep_log: bool,
     pub(crate) connections: Arc<crate::connections::ConnectionStats>,
     pub(crate) auth: AuthMode,
     pub(crate) hooks: Hooks,
@@ -106,7 +108,9 @@ pub(crate) async fn handle(
     if response.extensions().get::<DropConnection>().is_none() {
         record.status = Some(response.status().as_u16());
     }
-    lock(&shared.log).push(record);
+    if shared.keep_log {
+        lock(&shared.log).push(record);
+    }
     response
 }
 

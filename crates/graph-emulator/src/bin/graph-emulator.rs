@@ -125,7 +125,8 @@ fn interrupted() -> Result<impl std::future::Future<Output = ()>, String> {
 }
 
 async fn run(options: Options) -> Result<(), String> {
-    let mut builder = Emulator::builder().port(options.port);
+    // Nothing reads the request log of this process: keeping it would only grow its memory.
+    let mut builder = Emulator::builder().port(options.port).without_request_log();
     if let Some(path) = &options.seed {
         builder = builder.seed(Seed::from_file(path).map_err(|e| e.to_string())?);
     }

@@ -1,4 +1,17 @@
-//! `@odata.context` from the path, as Graph writes it: `{root}/$metadata#{what}`.
+//! `@odata.context` from the path, as Graph writes it: `{root}/$metadata#{what}`; and the key
+//! segment of an entity's URL (`@odata.id`).
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a key segment escapes: everything but letters, digits and the unreserved `-`, `_`,
+/// `~` (RFC 3986 § 2.3: a producer does not escape those, so a GUID stays as Graph writes it).
+/// `.` stays escaped so that an id `.` or `..` is never a dot segment.
+const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
+
+/// An entity id as a URL path segment.
+pub(crate) fn key_segment(id: &str) -> String {
+    utf8_percent_encode(id, KEY_SEGMENT).to_string()
+}
 
 /// `…/$metadata#users` for a collection, with `(a,b)` after it under `$select`.
 pub(crate) fn collection(base_url: &str, name: &str, select: Option<&[String]>) -> String {
@@ -62,5 +75,16 @@ mod tests {
         );
         assert_eq!(set_of_type("microsoft.graph.policy"), "policies");
         assert_eq!(set_of_type("microsoft.graph.survey"), "surveys");
+    }
+
+    #[test]
+    fn key_segments_keep_unreserved_characters() {
+        assert_eq!(
+            key_segment("1511d5e7-c324-4362-ad4b-16c20076e5aa"),
+            "1511d5e7-c324-4362-ad4b-16c20076e5aa"
+        );
+        assert_eq!(key_segment("a_b~c"), "a_b~c");
+        assert_eq!(key_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(key_segment(".."), "%2E%2E");
     }
 }

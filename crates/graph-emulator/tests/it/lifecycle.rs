@@ -22,6 +22,11 @@ async fn base_url_is_the_service_root_with_the_version() {
         graph.directory_object_url("a b"),
         format!("http://127.0.0.1:{port}/beta/directoryObjects/a%20b")
     );
+    // A GUID is written as Graph writes it: its hyphens are not escaped.
+    assert_eq!(
+        graph.directory_object_url(USER),
+        format!("http://127.0.0.1:{port}/beta/directoryObjects/{USER}")
+    );
     assert_eq!(graph.state(), graph_emulator::State::default());
 }
 

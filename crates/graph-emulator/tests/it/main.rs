@@ -12,6 +12,7 @@ mod faults;
 mod identity;
 mod lifecycle;
 mod limited_mode;
+mod navigation_members;
 mod odata_kinds;
 mod oidc_clients;
 mod owners;

@@ -77,3 +77,17 @@ async fn unrouted_requests_are_logged_too() {
     assert_eq!(log[0].status, Some(401));
     assert!(log[0].body.is_empty());
 }
+
+#[tokio::test]
+async fn without_request_log_nothing_is_kept_and_requests_are_still_served() {
+    let graph = graph_emulator::Emulator::builder()
+        .seed(tenant())
+        .without_request_log()
+        .start()
+        .await
+        .unwrap();
+    let response = add_owner(&graph, AGENT, &v1_ref(USER)).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(graph.state().owners_of(AGENT), [USER]);
+    assert!(graph.requests().is_empty());
+}

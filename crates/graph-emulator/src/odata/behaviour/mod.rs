@@ -571,6 +571,8 @@ pub(crate) fn serve(call: &Call<'_>, store: &mut Store) -> Response {
                 set, id, type_name, ..
             },
         ) => object::patch_entity(call, store, &set, &id, type_name.as_deref()),
+        // OData: DELETE on a member's URL, canonical or through a (containment) navigation,
+        // deletes the entity; the store then drops every link to it.
         ("DELETE", Place::Entity { set, id, .. } | Place::Linked { set, id, .. }) => {
             object::delete_entity(call, store, &set, &id)
         }

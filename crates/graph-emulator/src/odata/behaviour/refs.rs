@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use super::{Call, Owner, Place};
@@ -24,14 +24,6 @@ const GRAPH_HOSTS: &[&str] = &[
     "dod-graph.microsoft.us",
     "microsoftgraph.chinacloudapi.cn",
 ];
-
-/// What a key is escaped of in an `@odata.id` the emulator writes: everything but RFC 3986's
-/// unreserved characters (a GUID stays as it is).
-const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The API versions a reference URL may name.
 const VERSIONS: &[&str] = &["v1.0", "beta"];
@@ -217,7 +209,7 @@ pub(super) fn list(
                 },
                 set_of_type,
             );
-            json!({"@odata.id": format!("{base}/{set}/{}", utf8_percent_encode(id, KEY_SEGMENT))})
+            json!({"@odata.id": format!("{base}/{set}/{}", context::key_segment(id))})
         })
         .collect();
     json_response(
@@ -322,7 +314,7 @@ pub(super) fn get_single_ref(
         StatusCode::OK,
         json!({
             "@odata.context": format!("{base}/$metadata#$ref"),
-            "@odata.id": format!("{base}/{set}/{}", utf8_percent_encode(&id, KEY_SEGMENT)),
+            "@odata.id": format!("{base}/{set}/{}", context::key_segment(&id)),
         }),
         call.ctx,
     )

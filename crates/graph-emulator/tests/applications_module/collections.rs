@@ -1,0 +1,249 @@
+//! The drive of one collection over HTTP: create two members → read one by key → (its
+//! alternate keys) → `PATCH` it → read the change → find it by paging with `$top=1` and
+//! `@odata.nextLink` → delete it → its read answers 404. Parents are created first, once.
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+use crate::driver::{Driver, Failure, fail, unexpected};
+use crate::spec::Target;
+
+/// The steps of the drive, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// Every parent the path's keys need could be made.
+    Parent,
+    Create,
+    Read,
+    Patch,
+    ReadPatched,
+    Page,
+    Delete,
+    Gone,
+}
+
+impl Step {
+    pub const ALL: [Step; 8] = [
+        Step::Parent,
+        Step::Create,
+        Step::Read,
+        Step::Patch,
+        Step::ReadPatched,
+        Step::Page,
+        Step::Delete,
+        Step::Gone,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Parent => "parent",
+            Step::Create => "create",
+            Step::Read => "read",
+            Step::Patch => "patch",
+            Step::ReadPatched => "read-patched",
+            Step::Page => "page",
+            Step::Delete => "delete",
+            Step::Gone => "gone",
+        }
+    }
+}
+
+/// What happened to one collection.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The first failing step, if any (the steps after it were not attempted).
+    pub failed: Option<(Step, Failure)>,
+    /// Whether the spec gives the members an alternate key.
+    pub has_alternate_keys: bool,
+    /// `None` when the collection has no alternate key or the drive did not get that far.
+    pub alternate_key: Option<Result<(), Failure>>,
+}
+
+impl Outcome {
+    pub fn passed(&self, step: Step) -> bool {
+        self.failed.as_ref().is_none_or(|(s, _)| step < *s)
+    }
+}
+
+/// Drives one collection.
+pub async fn drive(driver: &mut Driver<'_>, target: &Target) -> Outcome {
+    let mut outcome = Outcome {
+        failed: None,
+        has_alternate_keys: !target.alternate_keys.is_empty(),
+        alternate_key: None,
+    };
+    if let Err((step, failure)) = steps(driver, target, &mut outcome).await {
+        outcome.failed = Some((step, failure));
+    }
+    outcome
+}
+
+async fn steps(
+    driver: &mut Driver<'_>,
+    target: &Target,
+    outcome: &mut Outcome,
+) -> Result<(), (Step, Failure)> {
+    driver.ensure_parents(&target.template).await;
+    let collection = driver
+        .fill(&target.template, None)
+        .map_err(|(status, why)| (Step::Parent, fail(status, why)))?;
+    let first = driver.unique();
+    let second = driver.unique();
+    let (id, body, patch) = driver
+        .create(target, &collection, &first)
+        .await
+        .map_err(|f| (Step::Create, f))?;
+    let (other, _, _) = driver
+        .create(target, &collection, &second)
+        .await
+        .map_err(|f| (Step::Create, f))?;
+    if other == id {
+        return Err((Step::Create, fail(201, "two creates answered the same id")));
+    }
+
+    let Some(item_template) = &target.item else {
+        return Err((Step::Read, fail(0, "the spec has no GET on a member")));
+    };
+    let item = driver
+        .fill(item_template, Some(&id))
+        .map_err(|(status, why)| (Step::Read, fail(status, why)))?;
+    read(driver, &item, &id, &body)
+        .await
+        .map_err(|f| (Step::Read, f))?;
+
+    if !target.alternate_keys.is_empty() {
+        outcome.alternate_key = Some(alternate_keys(driver, target, &id, &body).await);
+    }
+
+    let Some(patch) = patch else {
+        return Err((
+            Step::Patch,
+            fail(0, "the schema has no writable string or boolean property"),
+        ));
+    };
+    let change = json!({ patch.name.clone(): patch.second.clone() });
+    let (status, answer) = driver.send(Method::PATCH, &item, Some(&change)).await;
+    if !matches!(status, 200 | 204) {
+        return Err((Step::Patch, unexpected(status, &answer, "200 or 204")));
+    }
+    let mut patched = body.clone();
+    patched.insert(patch.name.clone(), patch.second.clone());
+    read(driver, &item, &id, &patched)
+        .await
+        .map_err(|f| (Step::ReadPatched, f))?;
+
+    page(driver, &collection, &id)
+        .await
+        .map_err(|f| (Step::Page, f))?;
+
+    let (status, answer) = driver.send(Method::DELETE, &item, None).await;
+    if status != 204 {
+        return Err((Step::Delete, unexpected(status, &answer, "204")));
+    }
+    let (status, answer) = driver.send(Method::GET, &item, None).await;
+    if status != 404 {
+        return Err((Step::Gone, unexpected(status, &answer, "404")));
+    }
+    Ok(())
+}
+
+/// GET a member: 200, the id, and every property in `expected`.
+async fn read(
+    driver: &Driver<'_>,
+    url: &str,
+    id: &str,
+    expected: &Map<String, Value>,
+) -> Result<(), Failure> {
+    let (status, answer) = driver.send(Method::GET, url, None).await;
+    if status != 200 {
+        return Err(unexpected(status, &answer, "200"));
+    }
+    if answer["id"].as_str() != Some(id) {
+        return Err(fail(
+            status,
+            format!("read id {}, wanted the created one", answer["id"]),
+        ));
+    }
+    for (name, value) in expected {
+        if answer.get(name) != Some(value) {
+            return Err(fail(
+                status,
+                format!("read {name} is {:?}, wanted {value}", answer.get(name)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every alternate key of the collection finds the member.
+async fn alternate_keys(
+    driver: &Driver<'_>,
+    target: &Target,
+    id: &str,
+    body: &Map<String, Value>,
+) -> Result<(), Failure> {
+    for (template, params) in &target.alternate_keys {
+        let mut concrete = template.clone();
+        for param in params {
+            let Some(value) = body.get(param).and_then(Value::as_str) else {
+                return Err(fail(
+                    0,
+                    format!("the schema has no string property {param}"),
+                ));
+            };
+            concrete = concrete.replace(&format!("{{{param}}}"), value);
+        }
+        // The keys before the alternate key are parents; fill them as a template.
+        let url = driver
+            .fill(&concrete, None)
+            .map_err(|(status, why)| fail(status, why))?;
+        let (status, answer) = driver.send(Method::GET, &url, None).await;
+        if status != 200 {
+            return Err(unexpected(status, &answer, "200"));
+        }
+        if answer["id"].as_str() != Some(id) {
+            return Err(fail(
+                status,
+                format!("{template} found id {}", answer["id"]),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lists with `$top=1` and follows `@odata.nextLink` until the member shows up.
+async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<(), Failure> {
+    let mut url = format!("{collection}?$top=1");
+    for page in 0..200 {
+        let (status, answer) = driver.send(Method::GET, &url, None).await;
+        if status != 200 {
+            return Err(unexpected(status, &answer, "200"));
+        }
+        let Some(items) = answer["value"].as_array() else {
+            return Err(fail(status, format!("page {page} has no value array")));
+        };
+        if items.len() > 1 {
+            return Err(fail(
+                status,
+                format!("$top=1 answered {} members", items.len()),
+            ));
+        }
+        let next = answer["@odata.nextLink"].as_str();
+        if page == 0 && next.is_none() {
+            return Err(fail(
+                status,
+                "first $top=1 page of two or more members has no @odata.nextLink",
+            ));
+        }
+        if items.iter().any(|item| item["id"].as_str() == Some(id)) {
+            return Ok(());
+        }
+        match next {
+            Some(next) => url = next.to_owned(),
+            None => {
+                return Err(fail(status, format!("not found after {} pages", page + 1)));
+            }
+        }
+    }
+    Err(fail(200, "not found in 200 pages"))
+}
