@@ -72,6 +72,13 @@ impl User {
         self
     }
 
+    /// Sets the user principal name (`adele@contoso.com`).
+    #[must_use]
+    pub fn user_principal_name(mut self, upn: impl Into<String>) -> Self {
+        self.user_principal_name = Some(upn.into());
+        self
+    }
+
     /// The stored JSON.
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();

@@ -300,6 +300,9 @@ pub struct SchemaRules {
     pub required_when: Vec<RequiredWhen>,
     /// `references`: properties whose value must be the id of an existing object.
     pub references: Vec<PropertyReference>,
+    /// `keyAlso`: properties whose value also addresses an entity of this type in a key
+    /// segment, besides its id (Graph reads `/users/{id | userPrincipalName}`).
+    pub key_also: Vec<String>,
 }
 
 /// One `requiredWhen` rule: `property` must not be absent or `null` when `when` equals
@@ -346,7 +349,11 @@ pub fn schema_rules(ext: &Extensions, at: &Pointer) -> Result<Option<SchemaRules
     };
     let at = at.push("x-graph-rs-rules");
     let map = object(v, &at)?;
-    refuse_unknown_keys(map, &["defaults", "requiredWhen", "references"], &at)?;
+    refuse_unknown_keys(
+        map,
+        &["defaults", "requiredWhen", "references", "keyAlso"],
+        &at,
+    )?;
     let defaults = match map.get("defaults") {
         None => Map::new(),
         Some(d) => object(d, &at.push("defaults"))?.clone(),
@@ -400,10 +407,28 @@ pub fn schema_rules(ext: &Extensions, at: &Pointer) -> Result<Option<SchemaRules
             });
         }
     }
+    let mut key_also = Vec::new();
+    if let Some(list) = map.get("keyAlso") {
+        let list_at = at.push("keyAlso");
+        for (i, item) in list
+            .as_array()
+            .ok_or_else(|| list_at.error("expected a list"))?
+            .iter()
+            .enumerate()
+        {
+            let name = item.as_str().ok_or_else(|| {
+                list_at
+                    .push(&i.to_string())
+                    .error("expected a property name")
+            })?;
+            key_also.push(name.to_owned());
+        }
+    }
     Ok(Some(SchemaRules {
         defaults,
         required_when,
         references,
+        key_also,
     }))
 }
 
@@ -508,7 +533,8 @@ mod tests {
             &ext(json!({"x-graph-rs-rules": {
                 "defaults": {"isEnabledForGroup": false},
                 "requiredWhen": [{"property": "groupId", "when": "isEnabledForGroup", "equals": true, "message": "m"}],
-                "references": [{"property": "groupId", "type": "microsoft.graph.group"}]
+                "references": [{"property": "groupId", "type": "microsoft.graph.group"}],
+                "keyAlso": ["userPrincipalName"]
             }})),
             &at,
         )
@@ -516,6 +542,10 @@ mod tests {
         .unwrap();
         assert_eq!(rules.required_when[0].equals, json!(true));
         assert_eq!(rules.references[0].type_name, "microsoft.graph.group");
+        assert_eq!(rules.key_also, ["userPrincipalName"]);
+        let err =
+            schema_rules(&ext(json!({"x-graph-rs-rules": {"keyAlso": [3]}})), &at).unwrap_err();
+        assert_eq!(err.pointer, "/x-graph-rs-rules/keyAlso/0");
         let err =
             schema_rules(&ext(json!({"x-graph-rs-rules": {"requiredwhen": []}})), &at).unwrap_err();
         assert_eq!(err.pointer, "/x-graph-rs-rules/requiredwhen");

@@ -1,7 +1,7 @@
 //! The rules the spec cannot say, read from the overlay data the slice carries as
 //! `x-graph-rs-rules` (see `specs/overlays/emulator-rules.yaml`): defaults of a type, properties
-//! required when another has a value, properties that must name an existing object, and the
-//! types a reference may target.
+//! required when another has a value, properties that must name an existing object, properties
+//! that address an entity in a key segment besides its id, and the types a reference may target.
 
 use graph_spec::hierarchy::{Hierarchy, same_odata_type};
 use serde_json::{Map, Value};
@@ -31,6 +31,17 @@ impl Model {
             }
         }
         out
+    }
+
+    /// The properties besides `id` that address an entity of `type_name` in a key segment
+    /// (`keyAlso` of the type and its bases), e.g. a user's `userPrincipalName`.
+    pub(crate) fn key_also(&self, type_name: &str) -> Vec<&str> {
+        self.hierarchy
+            .ancestors(type_name)
+            .into_iter()
+            .filter_map(|a| self.schema_rules.get(a))
+            .flat_map(|r| r.key_also.iter().map(String::as_str))
+            .collect()
     }
 
     /// Checks an object of `type_name` as it would be stored.

@@ -1,6 +1,6 @@
 //! Behaviour that follows the spec text, not code: a property added to the slice is accepted.
 
-use graph_emulator::{DEFAULT_SPEC, Emulator, Error, HookResponse};
+use graph_emulator::{DEFAULT_SPEC, Emulator, Error, HookResponse, Seed};
 use serde_json::json;
 
 use crate::common::*;
@@ -145,4 +145,56 @@ async fn an_unusable_spec_is_an_error() {
             other => panic!("{yaml:?}: {other:?}"),
         }
     }
+}
+
+/// The slice plus Graph's `GET /users/{user-id}` (the shape of Microsoft's canonical
+/// description), a route outside the slice that a test can serve by extending the spec.
+pub(crate) fn spec_with_get_user() -> String {
+    DEFAULT_SPEC.replacen(
+        "paths:\n",
+        "paths:\n  '/users/{user-id}':\n    get:\n      tags:\n        - users.user\n      summary: Get user\n      operationId: users.user.GetUser\n      parameters:\n        - name: user-id\n          in: path\n          description: The unique identifier of user\n          required: true\n          schema:\n            type: string\n          x-ms-docs-key-type: user\n      responses:\n        2XX:\n          description: Retrieved entity\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/microsoft.graph.user'\n        4XX:\n          $ref: '#/components/responses/error'\n        5XX:\n          $ref: '#/components/responses/error'\n",
+        1,
+    )
+}
+
+#[tokio::test]
+async fn a_user_is_addressed_by_id_or_by_user_principal_name() {
+    // The rules overlay says `keyAlso: [userPrincipalName]` for microsoft.graph.user, as Graph
+    // reads `/users/{id | userPrincipalName}`; other sets keep ids only.
+    let graph = Emulator::builder()
+        .spec_yaml(spec_with_get_user())
+        .seed(
+            Seed::new().add_user(
+                graph_emulator::User::new(USER)
+                    .display_name("Adele Vance")
+                    .user_principal_name("AdeleV@contoso.com"),
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    for key in [
+        USER,
+        "AdeleV@contoso.com",
+        "adelev@CONTOSO.com",
+        "AdeleV%40contoso.com",
+    ] {
+        let response = client()
+            .get(format!("{}/users/{key}", graph.base_url()))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{key}");
+        let body = body_json(response).await;
+        assert_eq!(body["id"], USER, "{key}");
+        assert_eq!(body["userPrincipalName"], "AdeleV@contoso.com");
+    }
+    let response = client()
+        .get(format!("{}/users/nobody@contoso.com", graph.base_url()))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 404, "Request_ResourceNotFound").await;
 }

@@ -216,6 +216,27 @@ impl Call<'_> {
         })
     }
 
+    /// The entity a key segment names by a `keyAlso` property of the set's type (a user by
+    /// `userPrincipalName`, compared as Graph does, without regard to case).
+    fn by_key_also<'v>(
+        &self,
+        type_name: Option<&str>,
+        value: &str,
+        mut candidates: impl Iterator<Item = &'v Value>,
+    ) -> Option<&'v Value> {
+        let properties = self.model.key_also(type_name?);
+        if properties.is_empty() {
+            return None;
+        }
+        candidates.find(|e| {
+            properties.iter().any(|p| {
+                e.get(*p)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+        })
+    }
+
     /// 404 naming the alternate key's values.
     fn alternate_key_missing(&self, params: &[String]) -> Response {
         let values: Vec<&str> = params.iter().map(|p| self.param(p)).collect();
@@ -241,6 +262,9 @@ impl Call<'_> {
                     let id = self.param(param);
                     let entity = store
                         .entity(&set, id)
+                        .or_else(|| {
+                            self.by_key_also(type_name.as_deref(), id, store.entities(&set))
+                        })
                         .ok_or_else(|| not_found(id, self.ctx))?;
                     Place::Entity {
                         id: entity_id(entity, id),
