@@ -38,20 +38,18 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::error::{CodegenError, Pointer};
+use graph_spec::{Pointer, SpecError};
 
 pub use config::{
     CONFIG, Config, ConfigOutput, Excerpt, ExcerptOutcome, Input, Upstream, load_config,
-    lock_mismatch, provenance_of, run_config, run_excerpts,
+    run_config, run_excerpts,
 };
+pub use graph_spec::extensions::SLICE_PROVENANCE as PROVENANCE_KEY;
 pub use render::{parse_yaml, render};
 pub use select::Selector;
 
 use overlay::apply_overlay;
 use select::{matches, no_match_error, op_label};
-
-/// The member of `info` where a slice records how it was made.
-pub const PROVENANCE_KEY: &str = "x-graph-rs-slice";
 
 /// Operation methods of a path item, in OpenAPI's order.
 pub const METHODS: &[&str] = &[
@@ -225,9 +223,9 @@ pub struct Sliced {
 // ---------------------------------------------------------------------------
 // The slicer proper.
 
-fn obj<'v>(v: &'v Value, at: &str, what: &str) -> Result<&'v Map<String, Value>, CodegenError> {
+fn obj<'v>(v: &'v Value, at: &str, what: &str) -> Result<&'v Map<String, Value>, SpecError> {
     v.as_object()
-        .ok_or_else(|| CodegenError::new(at, format!("{what} must be a mapping")))
+        .ok_or_else(|| SpecError::new(at, format!("{what} must be a mapping")))
 }
 
 /// Every string `$ref` under `v` with its JSON pointer. Discriminator
@@ -272,7 +270,7 @@ fn component_of(reference: &str) -> Option<(String, String)> {
 }
 
 /// Component pool: upstream components, then overlay additions.
-pub(super) type Pool = Vec<(String, Vec<(String, Value)>)>;
+pub(crate) type Pool = Vec<(String, Vec<(String, Value)>)>;
 
 fn pool_get<'p>(pool: &'p Pool, kind: &str, name: &str) -> Option<&'p Value> {
     pool.iter()
@@ -294,23 +292,32 @@ fn pool_index(pool: &Pool) -> BTreeMap<(String, String), usize> {
     idx
 }
 
-pub(super) fn is_method(key: &str) -> bool {
+/// Lowercase hex sha256 of an input, as the provenance records it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(crate) fn is_method(key: &str) -> bool {
     METHODS.contains(&key)
 }
 
 /// Cuts a slice out of `input` (an OpenAPI 3.0 document as JSON).
-pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
+pub fn slice(input: &Value, request: &Request) -> Result<Sliced, SpecError> {
     let doc = obj(input, "", "the OpenAPI document")?;
     match doc.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0.") => {}
         Some(v) => {
-            return Err(CodegenError::new(
+            return Err(SpecError::new(
                 "/openapi",
                 format!("OpenAPI {v} is not supported; expected 3.0.x"),
             ));
         }
         None => {
-            return Err(CodegenError::new(
+            return Err(SpecError::new(
                 "/openapi",
                 "missing `openapi` version field",
             ));
@@ -347,7 +354,7 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
         let at = Pointer::root().push("paths").push(path);
         let item = obj(item, at.as_str(), "a path item")?;
         if item.contains_key("$ref") {
-            return Err(CodegenError::new(
+            return Err(SpecError::new(
                 at.as_str(),
                 "path item `$ref` is not supported",
             ));
@@ -391,7 +398,7 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
     }
     let mut tag_decls: Vec<Value> = match doc.get("tags") {
         Some(Value::Array(tags)) => tags.clone(),
-        Some(_) => return Err(CodegenError::new("/tags", "`tags` must be a list")),
+        Some(_) => return Err(SpecError::new("/tags", "`tags` must be a list")),
         None => Vec::new(),
     };
     // Components that are kept whatever references them.
@@ -400,7 +407,7 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
 
     for name in &request.schemas {
         if pool_get(&pool, "schemas", name).is_none() {
-            return Err(CodegenError::new(
+            return Err(SpecError::new(
                 "/schemas",
                 format!("schema `{name}` is not in the upstream file"),
             ));
@@ -445,13 +452,13 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
                 } else {
                     "an external $ref"
                 };
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     site,
                     format!("`{reference}` is {what}; a slice must be self-contained"),
                 ));
             };
             let Some(target) = pool_get(&pool, &key.0, &key.1) else {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     site,
                     format!("dangling $ref `{reference}`: no such component"),
                 ));
@@ -460,7 +467,7 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
             let tail = &reference["#/components/".len()..];
             let deeper: String = tail.split('/').skip(2).map(|t| format!("/{t}")).collect();
             if !deeper.is_empty() && target.pointer(&deeper).is_none() {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     site,
                     format!("dangling $ref `{reference}`: no such node"),
                 ));
@@ -488,7 +495,7 @@ pub fn slice(input: &Value, request: &Request) -> Result<Sliced, CodegenError> {
         .iter()
         .find(|n| !kept_schemas.contains(n.as_str()))
     {
-        return Err(CodegenError::new(
+        return Err(SpecError::new(
             "/schemas",
             format!("an overlay extends schema `{unkept}`, which the slice does not keep"),
         ));
@@ -688,9 +695,9 @@ fn drop_navigation_properties(
 /// (the same operation in two inputs is an error), components and tags of later inputs are
 /// added unless an earlier input has one of that name. Returns the document and the
 /// components of later inputs so left out (`kind/name`).
-pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenError> {
+pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), SpecError> {
     let Some((first, rest)) = inputs.split_first() else {
-        return Err(CodegenError::new("", "no input to slice"));
+        return Err(SpecError::new("", "no input to slice"));
     };
     let mut merged = obj(first, "", "the OpenAPI document")?.clone();
     let mut shadowed = Vec::new();
@@ -703,7 +710,7 @@ pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenErr
                 .entry("paths")
                 .or_insert_with(|| Value::Object(Map::new()));
             let Value::Object(target) = target else {
-                return Err(CodegenError::new("/paths", "`paths` must be a mapping"));
+                return Err(SpecError::new("/paths", "`paths` must be a mapping"));
             };
             for (path, item) in paths {
                 let item = obj(item, &format!("{at}/paths/{path}"), "a path item")?;
@@ -716,7 +723,7 @@ pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenErr
                 for (key, value) in item {
                     match existing.get(key) {
                         Some(_) if is_method(key) => {
-                            return Err(CodegenError::new(
+                            return Err(SpecError::new(
                                 "",
                                 format!(
                                     "{} {path} is in more than one input",
@@ -738,7 +745,7 @@ pub fn merge_inputs(inputs: &[Value]) -> Result<(Value, Vec<String>), CodegenErr
                 .entry("components")
                 .or_insert_with(|| Value::Object(Map::new()));
             let Value::Object(target) = target else {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     "/components",
                     "`components` must be a mapping",
                 ));

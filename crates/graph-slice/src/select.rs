@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::METHODS;
-use crate::error::CodegenError;
+use crate::METHODS;
+use graph_spec::SpecError;
 
 /// One operation selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,16 +18,16 @@ pub enum Selector {
 
 impl Selector {
     /// Parses `METHOD /path` (any case) or an operationId.
-    pub fn parse(text: &str) -> Result<Self, CodegenError> {
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(CodegenError::new("", "empty operation selector"));
+            return Err(SpecError::new("", "empty operation selector"));
         }
         if let Some((method, path)) = text.split_once(char::is_whitespace) {
             let method = method.to_ascii_lowercase();
             let path = path.trim();
             if !METHODS.contains(&method.as_str()) {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     "",
                     format!(
                         "selector `{text}`: `{method}` is not an HTTP method (expected `METHOD /path` or an operationId)"
@@ -35,7 +35,7 @@ impl Selector {
                 ));
             }
             if !path.starts_with('/') {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     "",
                     format!("selector `{text}`: the path must start with `/`"),
                 ));
@@ -56,7 +56,7 @@ impl fmt::Display for Selector {
 }
 
 /// `METHOD /path (operationId)`, for summaries and errors.
-pub(super) fn op_label(method: &str, path: &str, op: &Value) -> String {
+pub(crate) fn op_label(method: &str, path: &str, op: &Value) -> String {
     let id = op
         .get("operationId")
         .and_then(Value::as_str)
@@ -65,7 +65,7 @@ pub(super) fn op_label(method: &str, path: &str, op: &Value) -> String {
 }
 
 /// `(path, method)` of every operation `sel` names in `paths`.
-pub(super) fn matches(paths: &Map<String, Value>, sel: &Selector) -> Vec<(String, String)> {
+pub(crate) fn matches(paths: &Map<String, Value>, sel: &Selector) -> Vec<(String, String)> {
     let mut out = Vec::new();
     match sel {
         Selector::MethodPath(m, p) => {
@@ -115,11 +115,11 @@ fn path_shape(path: &str) -> String {
     out
 }
 
-pub(super) fn no_match_error(
+pub(crate) fn no_match_error(
     paths: &Map<String, Value>,
     sel: &Selector,
     context: &str,
-) -> CodegenError {
+) -> SpecError {
     let mut hint = String::new();
     if let Selector::MethodPath(_, p) = sel {
         if let Some(item) = paths.get(p) {
@@ -149,7 +149,7 @@ pub(super) fn no_match_error(
             }
         }
     }
-    CodegenError::new(
+    SpecError::new(
         "",
         format!("selector `{sel}` matches no operation in {context}{hint}"),
     )

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::select::{Selector, matches, no_match_error, op_label};
-use super::{Overlay, Pool, Summary, is_method};
-use crate::error::{CodegenError, Pointer};
+use crate::select::{Selector, matches, no_match_error, op_label};
+use crate::{Overlay, Pool, Summary, is_method};
+use graph_spec::{Pointer, SpecError};
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn apply_overlay(
+pub(crate) fn apply_overlay(
     overlay: &Overlay,
     upstream_paths: &Map<String, Value>,
     paths: &mut Map<String, Value>,
@@ -19,10 +19,10 @@ pub(super) fn apply_overlay(
     roots: &mut BTreeSet<(String, String)>,
     extended_schemas: &mut BTreeSet<String>,
     summary: &mut Summary,
-) -> Result<(), CodegenError> {
+) -> Result<(), SpecError> {
     let name = &overlay.name;
     let err = |pointer: &str, message: String| {
-        CodegenError::new(pointer, format!("overlay {name}: {message}"))
+        SpecError::new(pointer, format!("overlay {name}: {message}"))
     };
     let doc = overlay
         .doc

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{Overlay, PROVENANCE_KEY, Request, Summary, parse_yaml, render, slice};
-use crate::error::CodegenError;
+use crate::{Overlay, Request, Summary, parse_yaml, render, slice};
+use graph_spec::SpecError;
 
 /// The committed slice configuration, relative to the workspace root.
 pub const CONFIG: &str = "specs/slice.yaml";
@@ -59,18 +59,18 @@ pub struct Config {
 }
 
 /// Reads and checks `specs/slice.yaml` (or another config file).
-pub fn load_config(path: &Path) -> Result<Config, CodegenError> {
+pub fn load_config(path: &Path) -> Result<Config, SpecError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CodegenError::new("", format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| SpecError::new("", format!("cannot read {}: {e}", path.display())))?;
     let value = parse_yaml(&text, &path.display().to_string())?;
     let config: Config = serde_json::from_value(value).map_err(|e| {
-        CodegenError::new(
+        SpecError::new(
             "",
             format!("{} is not a valid slice config: {e}", path.display()),
         )
     })?;
     if config.keep.is_empty() {
-        return Err(CodegenError::new(
+        return Err(SpecError::new(
             "/keep",
             format!("{}: `keep` lists no operation", path.display()),
         ));
@@ -138,7 +138,7 @@ pub enum ExcerptOutcome {
 
 /// Cuts every excerpt whose source is present. A source whose sha256 differs from the
 /// recorded one is an error (the record would lie).
-pub fn run_excerpts(root: &Path) -> Result<Vec<ExcerptOutcome>, CodegenError> {
+pub fn run_excerpts(root: &Path) -> Result<Vec<ExcerptOutcome>, SpecError> {
     let config = load_config(&root.join(CONFIG))?;
     let mut outcomes = Vec::new();
     for excerpt in &config.excerpts {
@@ -150,9 +150,9 @@ pub fn run_excerpts(root: &Path) -> Result<Vec<ExcerptOutcome>, CodegenError> {
             });
             continue;
         };
-        let actual = crate::workspace::sha256_hex(&bytes);
+        let actual = crate::sha256_hex(&bytes);
         if actual != excerpt.sha256 {
-            return Err(CodegenError::new(
+            return Err(SpecError::new(
                 "",
                 format!(
                     "{}: sha256 is {actual}, but {CONFIG} records {} for it",
@@ -161,10 +161,10 @@ pub fn run_excerpts(root: &Path) -> Result<Vec<ExcerptOutcome>, CodegenError> {
             ));
         }
         let text = String::from_utf8(bytes)
-            .map_err(|_| CodegenError::new("", format!("{} is not UTF-8", excerpt.from)))?;
+            .map_err(|_| SpecError::new("", format!("{} is not UTF-8", excerpt.from)))?;
         let input = parse_yaml(&text, &excerpt.from)?;
         let upstream = serde_json::to_value(&excerpt.upstream)
-            .map_err(|e| CodegenError::new("", e.to_string()))?;
+            .map_err(|e| SpecError::new("", e.to_string()))?;
         let request = Request {
             keep: excerpt.keep.clone(),
             schemas: excerpt.schemas.clone(),
@@ -210,15 +210,15 @@ pub struct ConfigOutput {
     pub slice_seconds: f64,
 }
 
-fn read_text(root: &Path, rel: &str) -> Result<String, CodegenError> {
+fn read_text(root: &Path, rel: &str) -> Result<String, SpecError> {
     std::fs::read_to_string(root.join(rel))
-        .map(|text| crate::workspace::normalize_newlines(&text))
-        .map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+        .map(|text| graph_spec::load::normalize_newlines(&text))
+        .map_err(|e| SpecError::new("", format!("cannot read {rel}: {e}")))
 }
 
 /// Slices as `specs/slice.yaml` (at `root`) says; paths in it are relative
 /// to `root`. Pure apart from reading files: nothing is written.
-pub fn run_config(root: &Path) -> Result<ConfigOutput, CodegenError> {
+pub fn run_config(root: &Path) -> Result<ConfigOutput, SpecError> {
     let config = load_config(&root.join(CONFIG))?;
     let started = std::time::Instant::now();
     let input_text = read_text(root, &config.from)?;
@@ -229,21 +229,21 @@ pub fn run_config(root: &Path) -> Result<ConfigOutput, CodegenError> {
         let text = read_text(root, &extra.from)?;
         input_records.push(serde_json::json!({
             "path": extra.from,
-            "sha256": crate::workspace::sha256_hex(text.as_bytes()),
+            "sha256": crate::sha256_hex(text.as_bytes()),
             "upstream": extra.upstream,
             "keep": extra.keep,
         }));
         inputs.push(parse_yaml(&text, &extra.from)?);
         keep.extend(extra.keep.iter().cloned());
     }
-    let (input, shadowed) = super::merge_inputs(&inputs)?;
+    let (input, shadowed) = crate::merge_inputs(&inputs)?;
     let mut overlays = Vec::new();
     let mut overlay_records = Vec::new();
     for rel in &config.overlays {
         let text = read_text(root, rel)?;
         overlay_records.push(serde_json::json!({
             "path": rel,
-            "sha256": crate::workspace::sha256_hex(text.as_bytes()),
+            "sha256": crate::sha256_hex(text.as_bytes()),
         }));
         overlays.push(Overlay {
             name: rel.clone(),
@@ -259,14 +259,14 @@ pub fn run_config(root: &Path) -> Result<ConfigOutput, CodegenError> {
     );
     if let Some(up) = &config.upstream {
         let up =
-            serde_json::to_value(up).map_err(|e| CodegenError::new("/upstream", e.to_string()))?;
+            serde_json::to_value(up).map_err(|e| SpecError::new("/upstream", e.to_string()))?;
         provenance.insert("upstream".into(), up);
     }
     provenance.insert(
         "input".into(),
         serde_json::json!({
             "path": config.from,
-            "sha256": crate::workspace::sha256_hex(input_text.as_bytes()),
+            "sha256": crate::sha256_hex(input_text.as_bytes()),
         }),
     );
     provenance.insert("keep".into(), Value::from(config.keep.clone()));
@@ -299,36 +299,5 @@ pub fn run_config(root: &Path) -> Result<ConfigOutput, CodegenError> {
         summary: sliced.summary,
         parse_seconds,
         slice_seconds: started.elapsed().as_secs_f64(),
-    })
-}
-
-/// The provenance a slice records in `info.x-graph-rs-slice`, if any.
-pub fn provenance_of(spec: &Value) -> Option<&Value> {
-    spec.get("info")?.get(PROVENANCE_KEY)
-}
-
-/// When the committed lock records another spec hash than the spec has (a
-/// spec edited without `cargo xtask codegen`), says so in words.
-pub fn lock_mismatch(root: &Path) -> Option<String> {
-    use crate::workspace::{LOCK, SPEC};
-    let spec = std::fs::read(root.join(SPEC)).ok()?;
-    let Ok(lock) = std::fs::read_to_string(root.join(LOCK)) else {
-        return Some(format!("{LOCK} is missing; run `cargo xtask codegen`"));
-    };
-    let recorded = serde_json::from_str::<Value>(&lock)
-        .ok()
-        .and_then(|v| v.get("sha256").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_default();
-    let actual = crate::workspace::sha256_hex(&spec);
-    (recorded != actual).then(|| {
-        format!(
-            "{SPEC} was edited without regenerating: its sha256 is {actual} but {LOCK} records {}; \
-             run `cargo xtask codegen` and commit the result",
-            if recorded.is_empty() {
-                "none"
-            } else {
-                &recorded
-            }
-        )
     })
 }
