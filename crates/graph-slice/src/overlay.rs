@@ -1,25 +1,26 @@
 //! Overlays: local extension operations, the components they need, and vendor extensions
 //! merged into operations of the slice.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value};
 
-use crate::select::{Selector, matches, no_match_error, op_label};
-use crate::{Overlay, Pool, Summary, is_method};
+use crate::draft::Draft;
+use crate::pool;
+use crate::request::Overlay;
+use crate::select::{Selector, is_method, matches, no_match_error, op_label};
 use graph_spec::{Pointer, SpecError};
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn apply_overlay(
-    overlay: &Overlay,
-    upstream_paths: &Map<String, Value>,
-    paths: &mut Map<String, Value>,
-    pool: &mut Pool,
-    tag_decls: &mut Vec<Value>,
-    roots: &mut BTreeSet<(String, String)>,
-    extended_schemas: &mut BTreeSet<String>,
-    summary: &mut Summary,
-) -> Result<(), SpecError> {
+/// Applies one overlay to the slice being cut.
+pub(crate) fn apply(overlay: &Overlay, draft: &mut Draft<'_>) -> Result<(), SpecError> {
+    let Draft {
+        upstream_paths,
+        paths,
+        pool,
+        tag_decls,
+        roots,
+        extended_schemas,
+        summary,
+    } = draft;
+    let upstream_paths: &Map<String, Value> = upstream_paths;
     let name = &overlay.name;
     let err = |pointer: &str, message: String| {
         SpecError::new(pointer, format!("overlay {name}: {message}"))
@@ -240,14 +241,7 @@ pub(crate) fn apply_overlay(
                     "a components section must be a mapping".to_owned(),
                 )
             })?;
-            let section = match pool.iter().position(|(k, _)| k == kind) {
-                Some(i) => &mut pool[i].1,
-                None => {
-                    pool.push((kind.clone(), Vec::new()));
-                    let last = pool.len() - 1;
-                    &mut pool[last].1
-                }
-            };
+            let section = pool::section_mut(pool, kind);
             for (entry_name, value) in entries {
                 match section.iter().find(|(n, _)| n == entry_name) {
                     Some((_, existing)) if existing != value => {
@@ -301,12 +295,7 @@ pub(crate) fn apply_overlay(
                     format!("only vendor extensions (`x-…`) may be merged, not `{bad}`"),
                 ));
             }
-            let Some(Value::Object(schema)) = pool
-                .iter_mut()
-                .find(|(k, _)| k == "schemas")
-                .and_then(|(_, entries)| entries.iter_mut().find(|(n, _)| n == schema_name))
-                .map(|(_, v)| v)
-            else {
+            let Some(Value::Object(schema)) = pool::get_mut(pool, "schemas", schema_name) else {
                 return Err(err(
                     at.as_str(),
                     format!("no component schema `{schema_name}` to extend"),

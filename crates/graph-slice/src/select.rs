@@ -4,8 +4,17 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::METHODS;
 use graph_spec::SpecError;
+
+/// Operation methods of a path item, in OpenAPI's order.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Whether a path-item member is an operation.
+pub(crate) fn is_method(key: &str) -> bool {
+    METHODS.contains(&key)
+}
 
 /// One operation selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +124,8 @@ fn path_shape(path: &str) -> String {
     out
 }
 
+/// The error for a selector that matches nothing in `paths` (`context` names them), with a
+/// hint: the methods the path has, or paths of the same shape.
 pub(crate) fn no_match_error(
     paths: &Map<String, Value>,
     sel: &Selector,
