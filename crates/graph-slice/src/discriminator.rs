@@ -49,3 +49,60 @@ fn mapping_target(target: &Value) -> Option<String> {
         None => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mapping_targets_are_schema_refs_or_bare_names() {
+        assert_eq!(
+            mapping_target(&json!("#/components/schemas/a~1b")).as_deref(),
+            Some("a/b")
+        );
+        assert_eq!(
+            mapping_target(&json!("#/components/schemas/a/properties/x")).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            mapping_target(&json!("bare.name")).as_deref(),
+            Some("bare.name")
+        );
+        for other in [
+            json!("#/components/responses/a"),
+            json!("#/components/schemas/"),
+            json!("other.yaml#/a"),
+            json!(3),
+        ] {
+            assert_eq!(mapping_target(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn entries_naming_unkept_schemas_are_pruned_outside_examples() {
+        let mut v = json!({
+            "discriminator": {"mapping": {
+                "#k": "#/components/schemas/k",
+                "#u": "#/components/schemas/u",
+                "#r": "#/components/responses/k",
+            }},
+            "example": {"discriminator": {"mapping": {"#u": "#/components/schemas/u"}}},
+            "allOf": [{"discriminator": {"mapping": {"#u": "u", "#k": "k"}}}],
+        });
+        let kept = BTreeSet::from(["k"]);
+        assert_eq!(prune_mappings(&mut v, &kept), 3);
+        assert_eq!(
+            v["discriminator"]["mapping"],
+            json!({"#k": "#/components/schemas/k"})
+        );
+        assert_eq!(
+            v["allOf"][0]["discriminator"]["mapping"],
+            json!({"#k": "k"})
+        );
+        assert_eq!(
+            v["example"]["discriminator"]["mapping"]["#u"],
+            "#/components/schemas/u"
+        );
+    }
+}

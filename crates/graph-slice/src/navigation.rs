@@ -98,3 +98,55 @@ fn drop_navigation_properties(
     }
     dropped
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema(base: Option<&str>, properties: Value) -> Value {
+        match base {
+            Some(b) => json!({"allOf": [
+                {"$ref": format!("#/components/schemas/{b}")},
+                {"type": "object", "properties": properties},
+            ]}),
+            None => json!({"type": "object", "properties": properties}),
+        }
+    }
+
+    #[test]
+    fn marked_and_entity_valued_properties_of_entities_are_dropped() {
+        let mut section = vec![
+            (
+                "microsoft.graph.entity".to_owned(),
+                schema(None, json!({"id": {"type": "string"}})),
+            ),
+            (
+                "microsoft.graph.user".to_owned(),
+                schema(
+                    Some("microsoft.graph.entity"),
+                    json!({
+                        "name": {"type": "string"},
+                        "manager": {"$ref": "#/components/schemas/microsoft.graph.user"},
+                        "owners": {"type": "array", "items": {"$ref": "#/components/schemas/microsoft.graph.user"}},
+                        "marked": {"type": "string", "x-ms-navigationProperty": true},
+                        "address": {"$ref": "#/components/schemas/microsoft.graph.address"},
+                    }),
+                ),
+            ),
+            (
+                "microsoft.graph.userCollectionResponse".to_owned(),
+                schema(
+                    None,
+                    json!({"value": {"type": "array", "items": {"$ref": "#/components/schemas/microsoft.graph.user"}}}),
+                ),
+            ),
+        ];
+        assert_eq!(drop_from_schemas(&mut section), 3);
+        let user_props = &section[1].1["allOf"][1]["properties"];
+        let kept: Vec<&String> = user_props.as_object().unwrap().keys().collect();
+        assert_eq!(kept, ["name", "address"]);
+        // A complex type holds entities structurally: untouched.
+        assert!(section[2].1["properties"].get("value").is_some());
+    }
+}
