@@ -39,6 +39,14 @@ struct Rule<'v> {
     spec: &'v Map<String, Value>,
 }
 
+/// The upstream operation a rule copies.
+struct Source<'u> {
+    /// Its path item.
+    item: &'u Map<String, Value>,
+    /// The operation.
+    op: &'u Map<String, Value>,
+}
+
 /// Adds every operation the overlay derives from an upstream one.
 pub(super) fn derive_operations(
     cx: &Context<'_>,
@@ -114,40 +122,10 @@ fn parse_rule<'v>(
 /// must not, and the slice must not have it yet. Path-level members of the source's path item
 /// join the target's where it lacks them.
 fn derive_one(cx: &Context<'_>, rule: &Rule<'_>, draft: &mut Draft<'_>) -> Result<(), SpecError> {
-    let from_at = rule.at.push("from");
-    let source_item = draft
-        .upstream_paths
-        .get(&rule.from_path)
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            cx.err(
-                from_at.as_str(),
-                format!("`{}` is not an upstream path", rule.from_path),
-            )
-        })?;
-    let source = source_item
-        .get(&rule.from_method)
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            cx.err(
-                from_at.as_str(),
-                format!("upstream has no {}", rule.from_text),
-            )
-        })?;
-    if draft
-        .upstream_paths
-        .get(&rule.path)
-        .and_then(|i| i.get(&rule.method))
-        .is_some()
-    {
-        return Err(cx.err(
-            rule.at.as_str(),
-            format!(
-                "{} exists upstream: select it with `keep` instead",
-                rule.target_text
-            ),
-        ));
-    }
+    let Source {
+        item: source_item,
+        op: source,
+    } = upstream_source(cx, rule, draft.upstream_paths)?;
     let label = op_label(
         &rule.from_method,
         &rule.from_path,
@@ -175,6 +153,51 @@ fn derive_one(cx: &Context<'_>, rule: &Rule<'_>, draft: &mut Draft<'_>) -> Resul
     ));
     target.insert(rule.method.clone(), op);
     Ok(())
+}
+
+/// The upstream path item and operation `rule` copies; the operation it adds must not exist
+/// upstream.
+fn upstream_source<'u>(
+    cx: &Context<'_>,
+    rule: &Rule<'_>,
+    upstream_paths: &'u Map<String, Value>,
+) -> Result<Source<'u>, SpecError> {
+    let from_at = rule.at.push("from");
+    let source_item = upstream_paths
+        .get(&rule.from_path)
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            cx.err(
+                from_at.as_str(),
+                format!("`{}` is not an upstream path", rule.from_path),
+            )
+        })?;
+    let source = source_item
+        .get(&rule.from_method)
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            cx.err(
+                from_at.as_str(),
+                format!("upstream has no {}", rule.from_text),
+            )
+        })?;
+    if upstream_paths
+        .get(&rule.path)
+        .and_then(|i| i.get(&rule.method))
+        .is_some()
+    {
+        return Err(cx.err(
+            rule.at.as_str(),
+            format!(
+                "{} exists upstream: select it with `keep` instead",
+                rule.target_text
+            ),
+        ));
+    }
+    Ok(Source {
+        item: source_item,
+        op: source,
+    })
 }
 
 /// The upstream operation `source` with `set` applied and the marker (`derivedFrom: label`,
