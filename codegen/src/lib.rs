@@ -12,10 +12,10 @@ pub mod emit;
 pub mod error;
 pub mod ir;
 pub mod load;
+pub mod lock;
 pub mod lower;
 pub mod naming;
 pub mod scratch;
-pub mod slice;
 pub mod spec_diff;
 pub mod workspace;
 

@@ -43,7 +43,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::error::CodegenError;
-use crate::ir::{Api, Field, Model, ModelKind, Operation, Param, Success};
+use crate::ir::{
+    Api, EnumModel, Field, Model, ModelKind, Operation, Param, PolymorphicModel, StructModel,
+    Success,
+};
 
 /// Whether a change can break code written against the old crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -318,6 +321,7 @@ fn diff_operations(old: &Api, new: &Api, report: &mut Report) {
     }
 }
 
+/// What changed in one operation (old `o`, new `n`).
 fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
     let subject = op_subject(n);
     let s = subject.as_str();
@@ -328,6 +332,18 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
             format!("operationId changed from `{}` to `{}`", o.id, n.id),
         );
     }
+    diff_body(o, n, s, report);
+    diff_success(o, n, s, report);
+    diff_path_params(o, n, s, report);
+    diff_params(o, n, s, report);
+    diff_clouds(o, n, s, report);
+    if o.permissions != n.permissions {
+        report.push(Impact::Additive, s, "documented permissions changed".into());
+    }
+}
+
+/// The request body of an operation: added, removed, media type, type, requiredness.
+fn diff_body(o: &Operation, n: &Operation, s: &str, report: &mut Report) {
     match (&o.body, &n.body) {
         (None, None) => {}
         (None, Some(b)) => report.push(
@@ -382,6 +398,10 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
             }
         }
     }
+}
+
+/// The success type of an operation, and whether it accepts a `{"value": …}` wrapper.
+fn diff_success(o: &Operation, n: &Operation, s: &str, report: &mut Report) {
     match (&o.success, &n.success) {
         (
             Success::Json {
@@ -417,7 +437,10 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
         ),
         _ => {}
     }
-    // Path parameters, by position.
+}
+
+/// Path parameters, by position.
+fn diff_path_params(o: &Operation, n: &Operation, s: &str, report: &mut Report) {
     for (a, b) in o.path_params.iter().zip(&n.path_params) {
         if a.ty != b.ty || a.rust_name != b.rust_name {
             report.push(
@@ -434,6 +457,10 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
             );
         }
     }
+}
+
+/// Query and header parameters, by location and wire name.
+fn diff_params(o: &Operation, n: &Operation, s: &str, report: &mut Report) {
     // Query and header parameters, by location and wire name.
     let pkey = |p: &Param| (p.location, p.name.clone());
     let old_params: BTreeMap<_, &Param> = o.params.iter().map(|p| (pkey(p), p)).collect();
@@ -504,6 +531,10 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
             report.push(Impact::Additive, s, format!("optional {what}"));
         }
     }
+}
+
+/// National clouds an operation is restricted to.
+fn diff_clouds(o: &Operation, n: &Operation, s: &str, report: &mut Report) {
     // Clouds and permissions.
     let clouds = |op: &Operation| op.national_clouds.clone();
     match (clouds(o), clouds(n)) {
@@ -532,9 +563,6 @@ fn diff_operation(o: &Operation, n: &Operation, report: &mut Report) {
             }
         }
         (None, None) => {}
-    }
-    if o.permissions != n.permissions {
-        report.push(Impact::Additive, s, "documented permissions changed".into());
     }
 }
 
@@ -570,105 +598,10 @@ fn diff_models(old: &Api, new: &Api, report: &mut Report) {
 
 fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
     match (&o.kind, &n.kind) {
-        (ModelKind::Struct(a), ModelKind::Struct(b)) => {
-            if a.odata_type != b.odata_type {
-                report.push(
-                    Impact::Breaking,
-                    subject,
-                    format!(
-                        "@odata.type changed from {:?} to {:?}",
-                        a.odata_type, b.odata_type
-                    ),
-                );
-            }
-            let new_fields: BTreeMap<&str, &Field> =
-                b.fields.iter().map(|f| (f.json_name.as_str(), f)).collect();
-            let old_fields: BTreeSet<&str> =
-                a.fields.iter().map(|f| f.json_name.as_str()).collect();
-            for f in &a.fields {
-                let Some(g) = new_fields.get(f.json_name.as_str()) else {
-                    report.push(
-                        Impact::Breaking,
-                        subject,
-                        format!(
-                            "field `{}` ({}: {}) removed",
-                            f.json_name,
-                            f.rust_name,
-                            field_type(f)
-                        ),
-                    );
-                    continue;
-                };
-                diff_field(subject, f, g, report);
-            }
-            for g in &b.fields {
-                if !old_fields.contains(g.json_name.as_str()) {
-                    report.push(
-                        Impact::Additive,
-                        subject,
-                        format!(
-                            "field `{}` ({}: {}) added",
-                            g.json_name,
-                            g.rust_name,
-                            field_type(g)
-                        ),
-                    );
-                }
-            }
-        }
-        (ModelKind::Enum(a), ModelKind::Enum(b)) => {
-            for v in &a.variants {
-                match b.variants.iter().find(|w| w.value == v.value) {
-                    None => report.push(
-                        Impact::Breaking,
-                        subject,
-                        format!("enum member `{}` ({}) removed", v.value, v.rust_name),
-                    ),
-                    Some(w) if w.rust_name != v.rust_name => report.push(
-                        Impact::Breaking,
-                        subject,
-                        format!(
-                            "enum member `{}` renamed from {} to {}",
-                            v.value, v.rust_name, w.rust_name
-                        ),
-                    ),
-                    Some(_) => {}
-                }
-            }
-            for w in &b.variants {
-                if !a.variants.iter().any(|v| v.value == w.value) {
-                    report.push(
-                        Impact::Additive,
-                        subject,
-                        format!("enum member `{}` ({}) added", w.value, w.rust_name),
-                    );
-                }
-            }
-        }
+        (ModelKind::Struct(a), ModelKind::Struct(b)) => diff_struct(subject, a, b, report),
+        (ModelKind::Enum(a), ModelKind::Enum(b)) => diff_enum(subject, a, b, report),
         (ModelKind::Polymorphic(a), ModelKind::Polymorphic(b)) => {
-            // The enums are `#[non_exhaustive]`: a new derived type is additive.
-            for v in &a.variants {
-                if !b
-                    .variants
-                    .iter()
-                    .any(|w| w.rust_name == v.rust_name && w.model == v.model)
-                {
-                    report.push(
-                        Impact::Breaking,
-                        subject,
-                        format!("variant {} ({}) removed", v.rust_name, v.odata_type),
-                    );
-                }
-            }
-            for w in &b.variants {
-                if !a.variants.iter().any(|v| v.rust_name == w.rust_name) {
-                    report.push(
-                        Impact::Additive,
-                        subject,
-                        format!("variant {} ({}) added", w.rust_name, w.odata_type),
-                    );
-                }
-            }
+            diff_polymorphic(subject, a, b, report)
         }
         (ModelKind::Alias(a), ModelKind::Alias(b)) => {
             if a != b {
@@ -688,6 +621,116 @@ fn diff_model(subject: &str, o: &Model, n: &Model, report: &mut Report) {
             subject,
             format!("changed from a {} to a {}", kind_name(o), kind_name(n)),
         ),
+    }
+}
+
+/// A struct's `@odata.type` and fields, by JSON name.
+fn diff_struct(subject: &str, a: &StructModel, b: &StructModel, report: &mut Report) {
+    if a.odata_type != b.odata_type {
+        report.push(
+            Impact::Breaking,
+            subject,
+            format!(
+                "@odata.type changed from {:?} to {:?}",
+                a.odata_type, b.odata_type
+            ),
+        );
+    }
+    let new_fields: BTreeMap<&str, &Field> =
+        b.fields.iter().map(|f| (f.json_name.as_str(), f)).collect();
+    let old_fields: BTreeSet<&str> = a.fields.iter().map(|f| f.json_name.as_str()).collect();
+    for f in &a.fields {
+        let Some(g) = new_fields.get(f.json_name.as_str()) else {
+            report.push(
+                Impact::Breaking,
+                subject,
+                format!(
+                    "field `{}` ({}: {}) removed",
+                    f.json_name,
+                    f.rust_name,
+                    field_type(f)
+                ),
+            );
+            continue;
+        };
+        diff_field(subject, f, g, report);
+    }
+    for g in &b.fields {
+        if !old_fields.contains(g.json_name.as_str()) {
+            report.push(
+                Impact::Additive,
+                subject,
+                format!(
+                    "field `{}` ({}: {}) added",
+                    g.json_name,
+                    g.rust_name,
+                    field_type(g)
+                ),
+            );
+        }
+    }
+}
+
+/// An enum's members, by value.
+fn diff_enum(subject: &str, a: &EnumModel, b: &EnumModel, report: &mut Report) {
+    for v in &a.variants {
+        match b.variants.iter().find(|w| w.value == v.value) {
+            None => report.push(
+                Impact::Breaking,
+                subject,
+                format!("enum member `{}` ({}) removed", v.value, v.rust_name),
+            ),
+            Some(w) if w.rust_name != v.rust_name => report.push(
+                Impact::Breaking,
+                subject,
+                format!(
+                    "enum member `{}` renamed from {} to {}",
+                    v.value, v.rust_name, w.rust_name
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for w in &b.variants {
+        if !a.variants.iter().any(|v| v.value == w.value) {
+            report.push(
+                Impact::Additive,
+                subject,
+                format!("enum member `{}` ({}) added", w.value, w.rust_name),
+            );
+        }
+    }
+}
+
+/// A polymorphic enum's variants (the enums are `#[non_exhaustive]`: a new derived type is
+/// additive).
+fn diff_polymorphic(
+    subject: &str,
+    a: &PolymorphicModel,
+    b: &PolymorphicModel,
+    report: &mut Report,
+) {
+    for v in &a.variants {
+        if !b
+            .variants
+            .iter()
+            .any(|w| w.rust_name == v.rust_name && w.model == v.model)
+        {
+            report.push(
+                Impact::Breaking,
+                subject,
+                format!("variant {} ({}) removed", v.rust_name, v.odata_type),
+            );
+        }
+    }
+    for w in &b.variants {
+        if !a.variants.iter().any(|v| v.rust_name == w.rust_name) {
+            report.push(
+                Impact::Additive,
+                subject,
+                format!("variant {} ({}) added", w.rust_name, w.odata_type),
+            );
+        }
     }
 }
 

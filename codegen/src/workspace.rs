@@ -5,16 +5,13 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::{CodegenError, GeneratedFile, Strictness};
 
 use crate::Layout;
+use crate::lock::{self, Recorded};
 
 /// The slice, relative to the workspace root.
 pub const SPEC: &str = "specs/graph-beta.yaml";
-/// The lock file recording the slice's hash and what was generated from it.
-pub const LOCK: &str = "specs/graph-beta.lock.json";
 /// The generator's kitchen-sink fixture: every supported construct.
 pub const SNAPSHOT_SPEC: &str = "codegen/tests/fixtures/kitchen-sink.yaml";
 /// What generating the fixture reports (skips and approximations).
@@ -88,15 +85,7 @@ fn read(root: &Path, rel: &str) -> Result<String, CodegenError> {
         .map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
 }
 
-/// `\r\n` → `\n`: a checkout that converts line endings (Git's `core.autocrlf` on Windows)
-/// reads, hashes and compares like a plain one. Generated files are always written with `\n`.
-pub fn normalize_newlines(text: &str) -> String {
-    if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text.to_owned()
-    }
-}
+pub use graph_spec::load::normalize_newlines;
 
 /// The workspace root (the parent of `codegen/`).
 pub fn root() -> PathBuf {
@@ -104,14 +93,6 @@ pub fn root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
-}
-
-/// Lowercase hex sha256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Everything `cargo xtask codegen` writes: both crates' sources and the
@@ -168,43 +149,27 @@ fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     ] {
         files.push(manifest_with_areas(root, manifest, &output.areas, forward)?);
     }
-    let mut lock = serde_json::json!({
-        "spec": SPEC,
-        "sha256": sha256_hex(spec_text.as_bytes()),
-        "generator": format!("codegen {}", env!("CARGO_PKG_VERSION")),
-        "operations": output.operations,
-        "models": output.models,
-        "files": files.iter().map(|f| match areas_section(&f.contents) {
-            // A manifest is handwritten but for its area features: only those are
-            // recorded, so editing its dependencies does not make the lock stale.
-            Some(section) => serde_json::json!({
-                "path": f.path,
-                "section": "area features",
-                "sha256": sha256_hex(section.as_bytes()),
-            }),
-            None => serde_json::json!({
-                "path": f.path,
-                "sha256": sha256_hex(f.contents.as_bytes()),
-            }),
-        }).collect::<Vec<_>>(),
-    });
-    // Upstream provenance as the slicer recorded it in the spec (upstream
-    // repository/path/commit/date, the input file and its sha256, overlays):
-    // read from the spec itself so the lock depends on nothing else.
-    let spec_value = graph_spec::load::parse_value(&spec_text).unwrap_or_default();
-    if let (Some(p), Some(map)) = (
-        crate::slice::provenance_of(&spec_value),
-        lock.as_object_mut(),
-    ) {
-        map.insert("slice".to_owned(), p.clone());
-    }
-    let mut lock_text = serde_json::to_string_pretty(&lock)
-        .map_err(|e| CodegenError::new("", format!("cannot render {LOCK}: {e}")))?;
-    lock_text.push('\n');
-    files.push(GeneratedFile {
-        path: LOCK.to_owned(),
-        contents: lock_text,
-    });
+    let recorded: Vec<Recorded<'_>> = files
+        .iter()
+        .map(|f| match areas_section(&f.contents) {
+            Some(section) => Recorded::AreaFeatures {
+                path: &f.path,
+                section,
+            },
+            None => Recorded::Whole {
+                path: &f.path,
+                contents: &f.contents,
+            },
+        })
+        .collect();
+    let lock = lock::render(
+        SPEC,
+        &spec_text,
+        output.operations,
+        output.models,
+        &recorded,
+    )?;
+    files.push(lock);
     Ok(files)
 }
 

@@ -18,12 +18,9 @@ fn lock_records_the_spec_hash() {
     let root = codegen::workspace::root();
     let spec = std::fs::read_to_string(root.join(codegen::workspace::SPEC)).expect("spec");
     let spec = codegen::workspace::normalize_newlines(&spec);
-    let lock = std::fs::read_to_string(root.join(codegen::workspace::LOCK)).expect("lock");
+    let lock = std::fs::read_to_string(root.join(codegen::lock::LOCK)).expect("lock");
     let lock: serde_json::Value = serde_json::from_str(&lock).expect("lock is JSON");
-    assert_eq!(
-        lock["sha256"],
-        codegen::workspace::sha256_hex(spec.as_bytes())
-    );
+    assert_eq!(lock["sha256"], codegen::lock::sha256_hex(spec.as_bytes()));
 }
 
 #[test]
@@ -202,4 +199,41 @@ fn a_crlf_checkout_is_not_stale() {
         codegen::workspace::check(&copy).unwrap_or_else(|e| panic!("generation failed: {e}"));
     let _ = std::fs::remove_dir_all(&copy);
     assert!(drift.is_empty(), "a CRLF checkout looks stale:\n{drift:?}");
+}
+
+#[test]
+fn an_edited_spec_without_regeneration_is_named() {
+    let scratch =
+        std::env::temp_dir().join(format!("graph-beta-rs-slice-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(scratch.join("specs")).expect("mkdir");
+    for rel in [codegen::workspace::SPEC, codegen::lock::LOCK] {
+        std::fs::copy(codegen::workspace::root().join(rel), scratch.join(rel)).expect("copy");
+    }
+    assert_eq!(
+        codegen::lock::mismatch(&scratch, codegen::workspace::SPEC),
+        None
+    );
+    let spec = std::fs::read_to_string(codegen::workspace::root().join(codegen::workspace::SPEC))
+        .expect("spec")
+        .replace("Update copilotAdminLimitedMode", "Update limited mode");
+    std::fs::write(scratch.join(codegen::workspace::SPEC), spec).expect("write");
+    let note =
+        codegen::lock::mismatch(&scratch, codegen::workspace::SPEC).expect("mismatch reported");
+    assert!(
+        note.contains("specs/graph-beta.yaml was edited without regenerating"),
+        "{note}"
+    );
+    assert!(note.contains("cargo xtask codegen"), "{note}");
+    let drift = codegen::workspace::check(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    // The generated-file comparison flags the lock as well (or fails to read the rest of the tree).
+    if let Ok(drift) = drift {
+        assert!(
+            drift
+                .iter()
+                .any(|d| d.to_string().contains("graph-beta.lock.json")),
+            "{drift:?}"
+        );
+    }
 }

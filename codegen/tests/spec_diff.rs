@@ -3,8 +3,8 @@
 
 mod common;
 
-use codegen::slice;
 use codegen::spec_diff::{self, Impact};
+use graph_slice as slice;
 use serde_json::{Value, json};
 
 fn committed_spec() -> String {

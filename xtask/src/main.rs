@@ -65,7 +65,7 @@ fn codegen(check: bool) -> ExitCode {
         }
         Ok(drift) if check => {
             let mut failed = false;
-            if let Some(note) = codegen::slice::lock_mismatch(&root) {
+            if let Some(note) = codegen::lock::mismatch(&root, codegen::workspace::SPEC) {
                 eprintln!("{note}");
                 failed = true;
             }
@@ -113,27 +113,27 @@ fn codegen(check: bool) -> ExitCode {
 /// When `specs/slice.yaml` exists and re-cutting gives other bytes than the
 /// committed output.
 fn slice_drift(root: &Path) -> Result<Option<String>, codegen::CodegenError> {
-    if !root.join(codegen::slice::CONFIG).exists() {
+    if !root.join(graph_slice::CONFIG).exists() {
         return Ok(None);
     }
-    for outcome in codegen::slice::run_excerpts(root)? {
-        if let codegen::slice::ExcerptOutcome::Cut { out, text, .. } = outcome {
+    for outcome in graph_slice::run_excerpts(root)? {
+        if let graph_slice::ExcerptOutcome::Cut { out, text, .. } = outcome {
             if std::fs::read(root.join(&out)).unwrap_or_default() != text.as_bytes() {
                 return Ok(Some(format!(
                     "{out} is not what {} cuts from its source; run `cargo xtask slice` then `cargo xtask codegen`",
-                    codegen::slice::CONFIG
+                    graph_slice::CONFIG
                 )));
             }
         }
     }
-    let out = codegen::slice::run_config(root)?;
+    let out = graph_slice::run_config(root)?;
     let committed = std::fs::read(root.join(&out.out)).unwrap_or_default();
     Ok((committed != out.text.as_bytes()).then(|| {
         format!(
             "{} is not what {} cuts from its inputs (edited by hand, or inputs changed); \
              run `cargo xtask slice` then `cargo xtask codegen`",
             out.out,
-            codegen::slice::CONFIG
+            graph_slice::CONFIG
         )
     }))
 }
@@ -141,14 +141,14 @@ fn slice_drift(root: &Path) -> Result<Option<String>, codegen::CodegenError> {
 /// Cuts (or, with `check`, compares) the committed excerpts whose source is present.
 fn excerpts(root: &Path, check: bool) -> Result<bool, String> {
     let mut fresh = true;
-    for outcome in codegen::slice::run_excerpts(root).map_err(|e| e.to_string())? {
+    for outcome in graph_slice::run_excerpts(root).map_err(|e| e.to_string())? {
         match outcome {
-            codegen::slice::ExcerptOutcome::SourceAbsent { out, from } => {
+            graph_slice::ExcerptOutcome::SourceAbsent { out, from } => {
                 eprintln!(
                     "{out}: its source {from} is not here; the committed excerpt is used as it is"
                 );
             }
-            codegen::slice::ExcerptOutcome::Cut { out, text, summary } => {
+            graph_slice::ExcerptOutcome::Cut { out, text, summary } => {
                 eprintln!("{out}:\n{summary}");
                 let target = root.join(&out);
                 if std::fs::read(&target).unwrap_or_default() == text.as_bytes() {
@@ -156,7 +156,7 @@ fn excerpts(root: &Path, check: bool) -> Result<bool, String> {
                 } else if check {
                     eprintln!(
                         "{out} differs from what {} cuts from its source",
-                        codegen::slice::CONFIG
+                        graph_slice::CONFIG
                     );
                     fresh = false;
                 } else {
@@ -181,7 +181,7 @@ fn slice_config(check: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let out = match codegen::slice::run_config(&root) {
+    let out = match graph_slice::run_config(&root) {
         Ok(out) => out,
         Err(e) => {
             eprintln!("error: {e}");
@@ -198,14 +198,14 @@ fn slice_config(check: bool) -> ExitCode {
     let target = root.join(&out.out);
     let committed = std::fs::read(&target).unwrap_or_default();
     if committed == out.text.as_bytes() {
-        println!("{} is up to date with {}", out.out, codegen::slice::CONFIG);
+        println!("{} is up to date with {}", out.out, graph_slice::CONFIG);
         return ExitCode::SUCCESS;
     }
     if check {
         eprintln!(
             "{} differs from what {} cuts; run `cargo xtask slice` then `cargo xtask codegen`",
             out.out,
-            codegen::slice::CONFIG
+            graph_slice::CONFIG
         );
         return ExitCode::FAILURE;
     }
@@ -254,7 +254,7 @@ fn slice_cli(args: &[&str]) -> ExitCode {
     let Some(from) = from else {
         eprintln!(
             "error: --from is required (or run `cargo xtask slice` alone to use {})",
-            codegen::slice::CONFIG
+            graph_slice::CONFIG
         );
         return usage();
     };
@@ -280,24 +280,24 @@ fn run_cli(
     let started = Instant::now();
     let text = std::fs::read_to_string(from).map_err(|e| format!("cannot read {from}: {e}"))?;
     let read = started.elapsed();
-    let input = codegen::slice::parse_yaml(&text, from).map_err(|e| e.to_string())?;
+    let input = graph_slice::parse_yaml(&text, from).map_err(|e| e.to_string())?;
     let parsed = started.elapsed();
-    let mut request = codegen::slice::Request {
+    let mut request = graph_slice::Request {
         keep,
         ..Default::default()
     };
     for path in overlays {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        let doc = codegen::slice::parse_yaml(&text, path).map_err(|e| e.to_string())?;
-        request.overlays.push(codegen::slice::Overlay {
+        let doc = graph_slice::parse_yaml(&text, path).map_err(|e| e.to_string())?;
+        request.overlays.push(graph_slice::Overlay {
             name: path.clone(),
             doc,
         });
     }
-    let sliced = codegen::slice::slice(&input, &request).map_err(|e| e.to_string())?;
+    let sliced = graph_slice::slice(&input, &request).map_err(|e| e.to_string())?;
     let cut = started.elapsed();
     let header = format!("# @generated by `cargo xtask slice --from {from}`\n");
-    let yaml = codegen::slice::render(&sliced.doc, &header).map_err(|e| e.to_string())?;
+    let yaml = graph_slice::render(&sliced.doc, &header).map_err(|e| e.to_string())?;
     match out {
         Some(path) => {
             std::fs::write(path, &yaml).map_err(|e| format!("cannot write {path}: {e}"))?

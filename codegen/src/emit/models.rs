@@ -488,61 +488,11 @@ fn emit_polymorphic(
         .map(|f| format_ident!("{}", f.rust_name));
     let base = format_ident!("{}", p.base);
     let fallback = format_ident!("{}", p.fallback);
-    let variants = p.variants.iter().map(|v| {
-        let ident = format_ident!("{}", v.rust_name);
-        let model = format_ident!("{}", v.model);
-        let doc = format!(" `@odata.type` {}.", docs::code(&v.odata_type));
-        quote!(#[doc = #doc] #ident(Box<crate::#model>),)
-    });
-    let keys = p.variants.iter().map(|v| {
-        let ident = format_ident!("{}", v.rust_name);
-        let key = graph_types_key(&v.odata_type);
-        quote!(Some(t) if is_type(t, #key) => Self::#ident(read_boxed(map)?),)
-    });
-    let serialize = p.variants.iter().map(|v| {
-        let ident = format_ident!("{}", v.rust_name);
-        let model = format_ident!("{}", v.model);
-        let odata_type = &v.odata_type;
-        match &v.odata_type_field {
-            Some(field) => {
-                let field = format_ident!("{}", field);
-                quote! {
-                    Self::#ident(v) if v.#field.is_none() => crate::#model { #field: Some(#odata_type.to_owned()), ..(**v).clone() }.serialize(serializer),
-                    Self::#ident(v) => v.serialize(serializer),
-                }
-            }
-            None => quote!(Self::#ident(v) => v.serialize(serializer),),
-        }
-    });
-    let as_variant = p.variants.iter().map(|v| {
-        let ident = format_ident!("{}", v.rust_name);
-        let model = format_ident!("{}", v.model);
-        let method = format_ident!("as_{}", crate::naming::snake(&v.rust_name));
-        let doc = format!(
-            " The [`{}`](crate::{}) inside, when this is one.",
-            v.model, v.model
-        );
-        quote! {
-            #[doc = #doc]
-            pub fn #method(&self) -> Option<&crate::#model> {
-                match self {
-                    Self::#ident(v) => Some(&**v),
-                    _ => None,
-                }
-            }
-        }
-    });
-    let odata_type_arms = p.variants.iter().map(|v| {
-        let ident = format_ident!("{}", v.rust_name);
-        let odata_type = &v.odata_type;
-        match &v.odata_type_field {
-            Some(field) => {
-                let field = format_ident!("{}", field);
-                quote!(Self::#ident(v) => v.#field.as_deref().or(Some(#odata_type)),)
-            }
-            None => quote!(Self::#ident(_) => Some(#odata_type),),
-        }
-    });
+    let variants = variant_decls(p);
+    let keys = read_arms(p);
+    let serialize = serialize_arms(p);
+    let as_variant = as_variant_methods(p);
+    let odata_type_arms = odata_type_arms(p);
     let fallback_odata_type = match &base_odata_field {
         Some(field) => quote!(v.#field.as_deref()),
         None => quote!({
@@ -618,6 +568,96 @@ fn emit_polymorphic(
             }
         }
     }
+}
+
+/// The enum variants, one per derived type.
+fn variant_decls(p: &PolymorphicModel) -> Vec<TokenStream> {
+    p.variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust_name);
+            let model = format_ident!("{}", v.model);
+            let doc = format!(" `@odata.type` {}.", docs::code(&v.odata_type));
+            quote!(#[doc = #doc] #ident(Box<crate::#model>),)
+        })
+        .collect()
+}
+
+/// The `read_variant` arms: derived type by `@odata.type` key.
+fn read_arms(p: &PolymorphicModel) -> Vec<TokenStream> {
+    p.variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust_name);
+            let key = graph_types_key(&v.odata_type);
+            quote!(Some(t) if is_type(t, #key) => Self::#ident(read_boxed(map)?),)
+        })
+        .collect()
+}
+
+/// The `serialize` arms: each variant writes its object, with its `@odata.type` when the value lacks one.
+fn serialize_arms(p: &PolymorphicModel) -> Vec<TokenStream> {
+    p.variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust_name);
+            let model = format_ident!("{}", v.model);
+            let odata_type = &v.odata_type;
+            match &v.odata_type_field {
+                Some(field) => {
+                    let field = format_ident!("{}", field);
+                    quote! {
+                        Self::#ident(v) if v.#field.is_none() => crate::#model { #field: Some(#odata_type.to_owned()), ..(**v).clone() }.serialize(serializer),
+                        Self::#ident(v) => v.serialize(serializer),
+                    }
+                }
+                None => quote!(Self::#ident(v) => v.serialize(serializer),),
+            }
+        })
+        .collect()
+}
+
+/// The `as_…` accessors, one per variant.
+fn as_variant_methods(p: &PolymorphicModel) -> Vec<TokenStream> {
+    p.variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust_name);
+            let model = format_ident!("{}", v.model);
+            let method = format_ident!("as_{}", crate::naming::snake(&v.rust_name));
+            let doc = format!(
+                " The [`{}`](crate::{}) inside, when this is one.",
+                v.model, v.model
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> Option<&crate::#model> {
+                    match self {
+                        Self::#ident(v) => Some(&**v),
+                        _ => None,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// The `odata_type` arms of the derived variants.
+fn odata_type_arms(p: &PolymorphicModel) -> Vec<TokenStream> {
+    p.variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust_name);
+            let odata_type = &v.odata_type;
+            match &v.odata_type_field {
+                Some(field) => {
+                    let field = format_ident!("{}", field);
+                    quote!(Self::#ident(v) => v.#field.as_deref().or(Some(#odata_type)),)
+                }
+                None => quote!(Self::#ident(_) => Some(#odata_type),),
+            }
+        })
+        .collect()
 }
 
 /// The match key of an `@odata.type` (as `graph_types::polymorphic::odata_type_key` computes it).

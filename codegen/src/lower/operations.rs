@@ -87,99 +87,10 @@ impl<'a> Lowerer<'a> {
             .clone()
             .unwrap_or_else(|| format!("{}{}", method.lower(), naming::pascal(path)));
         let segments = parse_path(path, at)?;
-
-        // Operation parameters override path-item ones with the same name and location.
-        let mut merged: Vec<(&'a Parameter, Pointer)> = Vec::new();
-        for (i, p) in item.parameters.iter().enumerate() {
-            let p_at = Pointer::root()
-                .push("paths")
-                .push(path)
-                .push("parameters")
-                .push(&i.to_string());
-            merged.push((self.resolve_parameter(p, &p_at)?, p_at));
-        }
-        for (i, p) in op.parameters.iter().enumerate() {
-            let p_at = at.push("parameters").push(&i.to_string());
-            let resolved = self.resolve_parameter(p, &p_at)?;
-            let key = param_key(resolved);
-            merged.retain(|(existing, _)| param_key(existing) != key);
-            merged.push((resolved, p_at));
-        }
-
+        let merged = self.merged_parameters(path, item, op, at)?;
         let hint = naming::pascal_words(&id);
-        let mut scope = Scope::new();
-        for reserved in ["body", "self_"] {
-            scope.reserve(reserved);
-        }
-        let mut params = Vec::new();
-        let mut path_params = Vec::new();
-        for (p, p_at) in &merged {
-            let (data, location) = match p {
-                Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
-                Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
-                Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
-                Parameter::Cookie { parameter_data, .. } => {
-                    if parameter_data.required {
-                        return Err(p_at.error("required cookie parameters are not supported"));
-                    }
-                    self.diagnostic(
-                        p_at.as_str(),
-                        format!("cookie parameter `{}` not generated", parameter_data.name),
-                    );
-                    continue;
-                }
-            };
-            let ty = match &data.format {
-                ParameterSchemaOrContent::Schema(s) => {
-                    let param_hint = format!("{hint}{}", naming::pascal_words(&data.name));
-                    self.lower_type(SchemaView::from(s), &p_at.push("schema"), &param_hint)?
-                        .ty
-                }
-                ParameterSchemaOrContent::Content(_) => TypeRef::String,
-            };
-            if !param_type_supported(&ty, self) {
-                return Err(p_at.error(format!(
-                    "parameter `{}` has a type that cannot be sent as text",
-                    data.name
-                )));
-            }
-            let param = Param {
-                name: data.name.clone(),
-                rust_name: scope.unique_snake(naming::snake(&data.name)),
-                location,
-                required: data.required || location == ParamLocation::Path,
-                ty,
-                docs: data.description.clone(),
-            };
-            if location == ParamLocation::Path {
-                path_params.push(param);
-            } else {
-                params.push(param);
-            }
-        }
-        // Every `{name}` segment needs a declared path parameter, and vice versa.
-        let mut declared: BTreeSet<&str> = path_params.iter().map(|p| p.name.as_str()).collect();
-        let mut ordered = Vec::new();
-        let in_path = segments.iter().flat_map(|segment| match segment {
-            Segment::Param(name) => vec![name.clone()],
-            Segment::Template { params, .. } => params.clone(),
-            Segment::Literal(_) => Vec::new(),
-        });
-        for name in in_path {
-            if !declared.remove(name.as_str()) {
-                return Err(at.error(format!(
-                    "path segment `{{{name}}}` has no path parameter declared"
-                )));
-            }
-            if let Some(p) = path_params.iter().find(|p| p.name == name) {
-                ordered.push(p.clone());
-            }
-        }
-        if let Some(extra) = declared.into_iter().next() {
-            return Err(at.error(format!(
-                "path parameter `{extra}` does not appear in the path"
-            )));
-        }
+        let (params, path_params) = self.lower_parameters(&merged, &hint)?;
+        let ordered = order_path_params(&segments, &path_params, at)?;
 
         let body = match &op.request_body {
             None => None,
@@ -231,6 +142,95 @@ impl<'a> Lowerer<'a> {
             tags: op.tags.clone(),
             pointer: at.as_str().to_owned(),
         })
+    }
+
+    /// The parameters of an operation: the path item's, then the operation's, which override
+    /// path-item ones with the same name and location.
+    fn merged_parameters(
+        &self,
+        path: &str,
+        item: &'a PathItem,
+        op: &'a OaOperation,
+        at: &Pointer,
+    ) -> Result<Vec<(&'a Parameter, Pointer)>, CodegenError> {
+        let mut merged: Vec<(&'a Parameter, Pointer)> = Vec::new();
+        for (i, p) in item.parameters.iter().enumerate() {
+            let p_at = Pointer::root()
+                .push("paths")
+                .push(path)
+                .push("parameters")
+                .push(&i.to_string());
+            merged.push((self.resolve_parameter(p, &p_at)?, p_at));
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            let p_at = at.push("parameters").push(&i.to_string());
+            let resolved = self.resolve_parameter(p, &p_at)?;
+            let key = param_key(resolved);
+            merged.retain(|(existing, _)| param_key(existing) != key);
+            merged.push((resolved, p_at));
+        }
+
+        Ok(merged)
+    }
+
+    /// Lowers merged parameters (`hint` names inline types): query and header ones, then path
+    /// ones in declaration order. Optional cookie parameters are skipped with a diagnostic.
+    fn lower_parameters(
+        &mut self,
+        merged: &[(&'a Parameter, Pointer)],
+        hint: &str,
+    ) -> Result<(Vec<Param>, Vec<Param>), CodegenError> {
+        let mut scope = Scope::new();
+        for reserved in ["body", "self_"] {
+            scope.reserve(reserved);
+        }
+        let mut params = Vec::new();
+        let mut path_params = Vec::new();
+        for (p, p_at) in merged {
+            let (data, location) = match p {
+                Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
+                Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
+                Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
+                Parameter::Cookie { parameter_data, .. } => {
+                    if parameter_data.required {
+                        return Err(p_at.error("required cookie parameters are not supported"));
+                    }
+                    self.diagnostic(
+                        p_at.as_str(),
+                        format!("cookie parameter `{}` not generated", parameter_data.name),
+                    );
+                    continue;
+                }
+            };
+            let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(s) => {
+                    let param_hint = format!("{hint}{}", naming::pascal_words(&data.name));
+                    self.lower_type(SchemaView::from(s), &p_at.push("schema"), &param_hint)?
+                        .ty
+                }
+                ParameterSchemaOrContent::Content(_) => TypeRef::String,
+            };
+            if !param_type_supported(&ty, self) {
+                return Err(p_at.error(format!(
+                    "parameter `{}` has a type that cannot be sent as text",
+                    data.name
+                )));
+            }
+            let param = Param {
+                name: data.name.clone(),
+                rust_name: scope.unique_snake(naming::snake(&data.name)),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                ty,
+                docs: data.description.clone(),
+            };
+            if location == ParamLocation::Path {
+                path_params.push(param);
+            } else {
+                params.push(param);
+            }
+        }
+        Ok((params, path_params))
     }
 
     fn resolve_parameter(
@@ -482,4 +482,36 @@ fn json_media(content: &IndexMap<String, MediaType>) -> Option<(&String, &MediaT
         .iter()
         .find(|(k, _)| k.as_str() == "application/json")
         .or_else(|| content.iter().find(|(k, _)| k.contains("json")))
+}
+
+/// The path parameters in the order the path names them. Every `{name}` segment needs a
+/// declared path parameter, and vice versa.
+fn order_path_params(
+    segments: &[Segment],
+    path_params: &[Param],
+    at: &Pointer,
+) -> Result<Vec<Param>, CodegenError> {
+    let mut declared: BTreeSet<&str> = path_params.iter().map(|p| p.name.as_str()).collect();
+    let mut ordered = Vec::new();
+    let in_path = segments.iter().flat_map(|segment| match segment {
+        Segment::Param(name) => vec![name.clone()],
+        Segment::Template { params, .. } => params.clone(),
+        Segment::Literal(_) => Vec::new(),
+    });
+    for name in in_path {
+        if !declared.remove(name.as_str()) {
+            return Err(at.error(format!(
+                "path segment `{{{name}}}` has no path parameter declared"
+            )));
+        }
+        if let Some(p) = path_params.iter().find(|p| p.name == name) {
+            ordered.push(p.clone());
+        }
+    }
+    if let Some(extra) = declared.into_iter().next() {
+        return Err(at.error(format!(
+            "path parameter `{extra}` does not appear in the path"
+        )));
+    }
+    Ok(ordered)
 }

@@ -364,24 +364,7 @@ impl<'a> Lowerer<'a> {
             return self.lower_alternatives(schema, alts_kind.keyword(), alts, at, hint);
         }
         match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) => {
-                if !s.enumeration.is_empty() {
-                    let has_null = s.enumeration.iter().any(Option::is_none);
-                    let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
-                    if values.is_empty() {
-                        return Ok(Lowered {
-                            ty: TypeRef::Json,
-                            nullable: true,
-                        });
-                    }
-                    let ty = self.inline_enum(hint, &values, at, docs_of(schema));
-                    return Ok(Lowered {
-                        ty,
-                        nullable: nullable || has_null,
-                    });
-                }
-                plain(TypeRef::String)
-            }
+            SchemaKind::Type(Type::String(s)) => self.lower_string(schema, s, at, hint),
             SchemaKind::Type(Type::Boolean(_)) => plain(TypeRef::Bool),
             SchemaKind::Type(Type::Integer(i)) => {
                 let kind = match &i.format {
@@ -411,59 +394,96 @@ impl<'a> Lowerer<'a> {
                 self.diagnostic(at.as_str(), "`not` schema lowered to serde_json::Value");
                 plain(TypeRef::Json)
             }
-            SchemaKind::Any(a) => {
-                if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null()) {
-                    return Ok(Lowered {
-                        ty: TypeRef::Json,
-                        nullable: true,
-                    });
-                }
-                if !a.enumeration.is_empty()
-                    && a.enumeration.iter().all(|v| v.is_string() || v.is_null())
-                {
-                    let values: Vec<String> = a
-                        .enumeration
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect();
-                    let has_null = a.enumeration.iter().any(|v| v.is_null());
-                    let ty = self.inline_enum(hint, &values, at, docs_of(schema));
-                    return Ok(Lowered {
-                        ty,
-                        nullable: nullable || has_null,
-                    });
-                }
-                match a.typ.as_deref() {
-                    Some("string") => plain(TypeRef::String),
-                    Some("boolean") => plain(TypeRef::Bool),
-                    Some("integer") => plain(TypeRef::Int(int_kind(a.format.as_deref()))),
-                    Some("number") => plain(number_type(a.format.as_deref())),
-                    Some("array") | None if a.items.is_some() => {
-                        let items = a.items.as_ref().map(SchemaView::from);
-                        let item = match items {
-                            Some(v) => {
-                                self.lower_type(v, &at.push("items"), &format!("{hint}Item"))?
-                            }
-                            None => Lowered {
-                                ty: TypeRef::Json,
-                                nullable: true,
-                            },
-                        };
-                        plain(TypeRef::Array(Box::new(item.ty), item.nullable))
-                    }
-                    Some("object") | None if object_parts(schema).is_some() => {
-                        plain(self.object_type(schema, at, hint)?)
-                    }
-                    Some("array") => plain(TypeRef::Array(Box::new(TypeRef::Json), true)),
-                    Some(other) if other != "object" => {
-                        Err(at.error(format!("unknown schema type `{other}`")))
-                    }
-                    _ => plain(TypeRef::Json),
-                }
-            }
+            SchemaKind::Any(a) => self.lower_any(schema, a, at, hint),
             SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::AllOf { .. } => {
                 plain(TypeRef::Json)
             }
+        }
+    }
+
+    /// A string schema: a string, or an inline enum named after `hint` when it lists values
+    /// (`null` among them makes it nullable; only `null` makes it a JSON value).
+    fn lower_string(
+        &mut self,
+        schema: &'a Schema,
+        s: &'a openapiv3::StringType,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<Lowered, CodegenError> {
+        let nullable = schema.schema_data.nullable;
+        let plain = |ty| Ok(Lowered { ty, nullable });
+        if !s.enumeration.is_empty() {
+            let has_null = s.enumeration.iter().any(Option::is_none);
+            let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
+            if values.is_empty() {
+                return Ok(Lowered {
+                    ty: TypeRef::Json,
+                    nullable: true,
+                });
+            }
+            let ty = self.inline_enum(hint, &values, at, docs_of(schema));
+            return Ok(Lowered {
+                ty,
+                nullable: nullable || has_null,
+            });
+        }
+        plain(TypeRef::String)
+    }
+
+    /// A schema without `type` (or with one `openapiv3` reads as "any"): `null`-only and
+    /// string enums, then by its `type` and shape.
+    fn lower_any(
+        &mut self,
+        schema: &'a Schema,
+        a: &'a openapiv3::AnySchema,
+        at: &Pointer,
+        hint: &str,
+    ) -> Result<Lowered, CodegenError> {
+        let nullable = schema.schema_data.nullable;
+        let plain = |ty| Ok(Lowered { ty, nullable });
+        if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null()) {
+            return Ok(Lowered {
+                ty: TypeRef::Json,
+                nullable: true,
+            });
+        }
+        if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_string() || v.is_null()) {
+            let values: Vec<String> = a
+                .enumeration
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            let has_null = a.enumeration.iter().any(|v| v.is_null());
+            let ty = self.inline_enum(hint, &values, at, docs_of(schema));
+            return Ok(Lowered {
+                ty,
+                nullable: nullable || has_null,
+            });
+        }
+        match a.typ.as_deref() {
+            Some("string") => plain(TypeRef::String),
+            Some("boolean") => plain(TypeRef::Bool),
+            Some("integer") => plain(TypeRef::Int(int_kind(a.format.as_deref()))),
+            Some("number") => plain(number_type(a.format.as_deref())),
+            Some("array") | None if a.items.is_some() => {
+                let items = a.items.as_ref().map(SchemaView::from);
+                let item = match items {
+                    Some(v) => self.lower_type(v, &at.push("items"), &format!("{hint}Item"))?,
+                    None => Lowered {
+                        ty: TypeRef::Json,
+                        nullable: true,
+                    },
+                };
+                plain(TypeRef::Array(Box::new(item.ty), item.nullable))
+            }
+            Some("object") | None if object_parts(schema).is_some() => {
+                plain(self.object_type(schema, at, hint)?)
+            }
+            Some("array") => plain(TypeRef::Array(Box::new(TypeRef::Json), true)),
+            Some(other) if other != "object" => {
+                Err(at.error(format!("unknown schema type `{other}`")))
+            }
+            _ => plain(TypeRef::Json),
         }
     }
 

@@ -7,6 +7,7 @@
 //! * `x-graph-rs-permissions` (operation): [`Permissions`];
 //! * `x-graph-rs-national-clouds` (operation): [`NationalCloud`]s;
 //! * `x-graph-rs-local-extension` (operation): [`LocalExtension`];
+//! * `x-graph-rs-slice` (`info`): how the slicer cut the document, see [`slice_provenance`];
 //! * `x-graph-rs-rules` (schema or operation): behaviour the emulator enforces that the
 //!   OpenAPI vocabulary cannot say, see [`SchemaRules`] and [`OperationRules`].
 //!
@@ -18,6 +19,15 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Pointer, SpecError};
+
+/// The member of `info` where the slicer (`cargo xtask slice`) records how a document was cut:
+/// upstream repository, path, commit and date, the input files and their sha256, overlays.
+pub const SLICE_PROVENANCE: &str = "x-graph-rs-slice";
+
+/// The provenance a sliced document records in `info.x-graph-rs-slice`, if any.
+pub fn slice_provenance(doc: &Value) -> Option<&Value> {
+    doc.get("info")?.get(SLICE_PROVENANCE)
+}
 
 /// Extension maps as `openapiv3` stores them.
 pub type Extensions = IndexMap<String, Value>;

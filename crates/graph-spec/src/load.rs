@@ -18,6 +18,16 @@ pub fn parse_value(text: &str) -> Result<Value, SpecError> {
     })
 }
 
+/// `\r\n` → `\n`: a checkout that converts line endings (Git's `core.autocrlf` on Windows)
+/// reads, hashes and compares like a plain one.
+pub fn normalize_newlines(text: &str) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Parses an OpenAPI 3.0.x document from YAML (JSON is valid YAML too).
 ///
 /// OpenAPI 3.1 documents are refused: Microsoft publishes 3.0.x only and the project's

@@ -5,6 +5,49 @@ use openapiv3::{OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema};
 
 use crate::error::{Pointer, SpecError};
 
+/// The prefix of every local reference to a component.
+pub const COMPONENTS_PREFIX: &str = "#/components/";
+
+/// A local `$ref` into `#/components/…`, parsed: `#/components/{kind}/{name}[/{below}]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentRef {
+    /// The components section (`schemas`, `parameters`, …), unescaped.
+    pub kind: String,
+    /// The component's name, unescaped.
+    pub name: String,
+    /// The JSON pointer of the node below the component that the reference names, still
+    /// escaped (`/properties/id`); empty when it names the component itself.
+    pub below: String,
+}
+
+/// One JSON-pointer reference token unescaped (RFC 6901: `~1` is `/`, then `~0` is `~`).
+pub fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// Parses a local reference into `#/components/…`. `None` for an external reference, a local
+/// one elsewhere in the document, or one without a kind or a name.
+pub fn component_ref(reference: &str) -> Option<ComponentRef> {
+    let rest = reference.strip_prefix(COMPONENTS_PREFIX)?;
+    let mut tokens = rest.split('/');
+    let kind = unescape_token(tokens.next()?);
+    let name = unescape_token(tokens.next()?);
+    if kind.is_empty() || name.is_empty() {
+        return None;
+    }
+    let below = tokens.map(|t| format!("/{t}")).collect();
+    Some(ComponentRef { kind, name, below })
+}
+
+/// The name of the component schema a reference names as a whole
+/// (`#/components/schemas/{name}`, unescaped); `None` for anything else, including a node
+/// below a schema.
+pub fn schema_ref_name(reference: &str) -> Option<String> {
+    component_ref(reference)
+        .filter(|r| r.kind == "schemas" && r.below.is_empty())
+        .map(|r| r.name)
+}
+
 /// The prefix of a reference to a component schema.
 pub const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
@@ -196,6 +239,34 @@ components:
                 .1,
             "b"
         );
+    }
+
+    #[test]
+    fn component_refs_parse_and_unescape() {
+        let r = component_ref("#/components/schemas/a~1b~0c/properties/x~1y").unwrap();
+        assert_eq!(r.kind, "schemas");
+        assert_eq!(r.name, "a/b~c");
+        assert_eq!(r.below, "/properties/x~1y");
+        assert_eq!(
+            component_ref("#/components/parameters/top").unwrap().below,
+            ""
+        );
+        assert_eq!(unescape_token("~01"), "~1");
+        for bad in [
+            "other.yaml#/components/schemas/a",
+            "#/paths/x",
+            "#/components/schemas/",
+            "#/components/",
+            "#/components//a",
+        ] {
+            assert_eq!(component_ref(bad), None, "{bad}");
+        }
+        assert_eq!(
+            schema_ref_name("#/components/schemas/a~1b").as_deref(),
+            Some("a/b")
+        );
+        assert_eq!(schema_ref_name("#/components/schemas/a/properties/b"), None);
+        assert_eq!(schema_ref_name("#/components/responses/a"), None);
     }
 
     #[test]

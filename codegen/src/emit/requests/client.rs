@@ -18,23 +18,18 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
         .iter()
         .filter_map(|c| c.top.as_ref().map(|t| (c, t)))
         .collect();
-    let accessors = tops.iter().map(|(c, top)| {
-        let cfg = cfg_one(&top.area);
-        let accessor = super::builders::accessor(c, &quote!(graph_core::RequestPath::new()));
-        quote!(#cfg #accessor)
-    });
+    (lib_rs(api, &tops), client_rs(&tops))
+}
+
+/// `lib.rs`: crate docs, module declarations (one per top-level segment, behind its area's
+/// feature) and re-exports.
+fn lib_rs(api: &Api, tops: &[(&UrlNode, &TopLevel)]) -> TokenStream {
     let mod_idents = tops.iter().map(|(_, top)| {
         let m = format_ident!("{}", top.module);
         let cfg = cfg_one(&top.area);
         // One public module per API area (its builders and request types); laid out by
         // prettyplease when generated, so `cargo fmt` leaves the file alone.
         quote!(#cfg #[rustfmt::skip] pub mod #m;)
-    });
-    let imports = tops.iter().map(|(c, top)| {
-        let m = format_ident!("{}", top.module);
-        let builder = format_ident!("{}", c.builder);
-        let cfg = cfg_one(&top.area);
-        quote!(#cfg use crate::#m::#builder;)
     });
     let op_count = api.operations.len();
     let inner_docs = docs::inner_attrs(&[
@@ -52,7 +47,7 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
          default through `all-areas`), so a program can compile only the areas it calls."
             .to_owned(),
     ]);
-    let lib = quote! {
+    quote! {
         #inner_docs
         #![warn(missing_docs)]
         #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
@@ -65,8 +60,23 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
         #(#mod_idents)*
 
         pub use client::GraphClient;
-    };
-    let client = quote! {
+    }
+}
+
+/// `client.rs`: `GraphClient`, with one accessor per top-level segment.
+fn client_rs(tops: &[(&UrlNode, &TopLevel)]) -> TokenStream {
+    let accessors = tops.iter().map(|(c, top)| {
+        let cfg = cfg_one(&top.area);
+        let accessor = super::builders::accessor(c, &quote!(graph_core::RequestPath::new()));
+        quote!(#cfg #accessor)
+    });
+    let imports = tops.iter().map(|(c, top)| {
+        let m = format_ident!("{}", top.module);
+        let builder = format_ident!("{}", c.builder);
+        let cfg = cfg_one(&top.area);
+        quote!(#cfg use crate::#m::#builder;)
+    });
+    quote! {
         //! The root of the URL tree: [`GraphClient`].
 
         use graph_core::{ClientBuilder, CoreClient, Credential};
@@ -137,6 +147,5 @@ pub(super) fn emit(api: &Api) -> (TokenStream, TokenStream) {
                 Self::from_core(client)
             }
         }
-    };
-    (lib, client)
+    }
 }

@@ -96,12 +96,9 @@ fn call_plan(op: &Operation) -> CallPlan {
     }
 }
 
-/// The builder method for one operation, and (when it has optional parameters or pages) the
-/// request wrapper type.
+/// The builder method for one operation, and the operation's request type.
 pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<TokenStream>) {
     let method = format_ident!("{}", op.method.lower());
-    let meta = format_ident!("{}", op.meta_ident);
-    let models = quote!(graph_models);
     let CallPlan {
         request: request_ty,
         output,
@@ -109,6 +106,37 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
         decoder,
         item,
     } = call_plan(op);
+    let (args, request) = request_and_args(op, &start, &decoder);
+    let doc_attrs = docs::attrs(&method_docs(op, example));
+    let Some(wrapper) = &op.wrapper else {
+        let method_tokens = quote! {
+            #doc_attrs
+            pub fn #method(&self, #(#args),*) -> #request_ty {
+                #request
+            }
+        };
+        return (method_tokens, Vec::new());
+    };
+    let wrapper = format_ident!("{}", wrapper);
+    let wrapper_tokens = wrapper_type(op, &wrapper, &request_ty, &output, item.as_ref());
+    let method_tokens = quote! {
+        #doc_attrs
+        pub fn #method(&self, #(#args),*) -> #wrapper {
+            #wrapper(#request)
+        }
+    };
+    (method_tokens, vec![wrapper_tokens])
+}
+
+/// The builder method's arguments (body, then required parameters) and the expression that
+/// builds its runtime request.
+fn request_and_args(
+    op: &Operation,
+    start: &Ident,
+    decoder: &TokenStream,
+) -> (Vec<TokenStream>, TokenStream) {
+    let meta = format_ident!("{}", op.meta_ident);
+    let models = quote!(graph_models);
     let mut args = Vec::new();
     let mut request =
         quote!(self.client.#start(&crate::operations::#meta, self.path.clone(), #decoder));
@@ -136,6 +164,11 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
         args.push(quote!(#ident: #ty));
         request = apply_param(p, request, &ident);
     }
+    (args, request)
+}
+
+/// The builder method's doc lines: the operation's docs, then its required parameters.
+fn method_docs(op: &Operation, example: &Example) -> Vec<String> {
     let mut method_docs = super::docs::operation_docs(op);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     if !required.is_empty() {
@@ -153,17 +186,18 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
         }
     }
     method_docs.extend(example_docs(op, example));
-    let doc_attrs = docs::attrs(&method_docs);
-    let Some(wrapper) = &op.wrapper else {
-        let method_tokens = quote! {
-            #doc_attrs
-            pub fn #method(&self, #(#args),*) -> #request_ty {
-                #request
-            }
-        };
-        return (method_tokens, Vec::new());
-    };
-    let wrapper = format_ident!("{}", wrapper);
+    method_docs
+}
+
+/// The operation's request type: setters for its optional parameters, the runtime request's
+/// options, paging (pageable operations), `send` and `IntoFuture`.
+fn wrapper_type(
+    op: &Operation,
+    wrapper: &Ident,
+    request_ty: &TokenStream,
+    output: &TokenStream,
+    item: Option<&TokenStream>,
+) -> TokenStream {
     let wrapper_doc = format!(
         " A {} request (operation {}): set options, then `.await` it or call `send`.",
         docs::code(&format!("{} {}", op.method.upper(), op.path_template)),
@@ -208,7 +242,7 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
             }
         }
     });
-    let wrapper_tokens = quote! {
+    quote! {
         #[doc = #wrapper_doc]
         #[derive(Debug)]
         #[must_use = "a request does nothing until it is awaited or sent"]
@@ -256,14 +290,7 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
                 self.0.into_future()
             }
         }
-    };
-    let method_tokens = quote! {
-        #doc_attrs
-        pub fn #method(&self, #(#args),*) -> #wrapper {
-            #wrapper(#request)
-        }
-    };
-    (method_tokens, vec![wrapper_tokens])
+    }
 }
 
 /// An example value for a required argument of the builder method.

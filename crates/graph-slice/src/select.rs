@@ -4,8 +4,17 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::METHODS;
-use crate::error::CodegenError;
+use graph_spec::SpecError;
+
+/// Operation methods of a path item, in OpenAPI's order.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Whether a path-item member is an operation.
+pub(crate) fn is_method(key: &str) -> bool {
+    METHODS.contains(&key)
+}
 
 /// One operation selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,16 +27,16 @@ pub enum Selector {
 
 impl Selector {
     /// Parses `METHOD /path` (any case) or an operationId.
-    pub fn parse(text: &str) -> Result<Self, CodegenError> {
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(CodegenError::new("", "empty operation selector"));
+            return Err(SpecError::new("", "empty operation selector"));
         }
         if let Some((method, path)) = text.split_once(char::is_whitespace) {
             let method = method.to_ascii_lowercase();
             let path = path.trim();
             if !METHODS.contains(&method.as_str()) {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     "",
                     format!(
                         "selector `{text}`: `{method}` is not an HTTP method (expected `METHOD /path` or an operationId)"
@@ -35,7 +44,7 @@ impl Selector {
                 ));
             }
             if !path.starts_with('/') {
-                return Err(CodegenError::new(
+                return Err(SpecError::new(
                     "",
                     format!("selector `{text}`: the path must start with `/`"),
                 ));
@@ -56,7 +65,7 @@ impl fmt::Display for Selector {
 }
 
 /// `METHOD /path (operationId)`, for summaries and errors.
-pub(super) fn op_label(method: &str, path: &str, op: &Value) -> String {
+pub(crate) fn op_label(method: &str, path: &str, op: &Value) -> String {
     let id = op
         .get("operationId")
         .and_then(Value::as_str)
@@ -65,7 +74,7 @@ pub(super) fn op_label(method: &str, path: &str, op: &Value) -> String {
 }
 
 /// `(path, method)` of every operation `sel` names in `paths`.
-pub(super) fn matches(paths: &Map<String, Value>, sel: &Selector) -> Vec<(String, String)> {
+pub(crate) fn matches(paths: &Map<String, Value>, sel: &Selector) -> Vec<(String, String)> {
     let mut out = Vec::new();
     match sel {
         Selector::MethodPath(m, p) => {
@@ -115,11 +124,13 @@ fn path_shape(path: &str) -> String {
     out
 }
 
-pub(super) fn no_match_error(
+/// The error for a selector that matches nothing in `paths` (`context` names them), with a
+/// hint: the methods the path has, or paths of the same shape.
+pub(crate) fn no_match_error(
     paths: &Map<String, Value>,
     sel: &Selector,
     context: &str,
-) -> CodegenError {
+) -> SpecError {
     let mut hint = String::new();
     if let Selector::MethodPath(_, p) = sel {
         if let Some(item) = paths.get(p) {
@@ -149,7 +160,7 @@ pub(super) fn no_match_error(
             }
         }
     }
-    CodegenError::new(
+    SpecError::new(
         "",
         format!("selector `{sel}` matches no operation in {context}{hint}"),
     )

@@ -2,12 +2,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::CodegenError;
+use graph_spec::SpecError;
 
 /// Parses YAML (or JSON) into a JSON value; `name` is used in errors.
-pub fn parse_yaml(text: &str, name: &str) -> Result<Value, CodegenError> {
+pub fn parse_yaml(text: &str, name: &str) -> Result<Value, SpecError> {
     graph_spec::load::parse_value(text)
-        .map_err(|e| CodegenError::new(e.pointer, format!("{name}: {}", e.message)))
+        .map_err(|e| SpecError::new(e.pointer, format!("{name}: {}", e.message)))
 }
 
 /// Renders a slice as YAML, after `header` (comment lines, may be empty).
@@ -17,7 +17,7 @@ pub fn parse_yaml(text: &str, name: &str) -> Result<Value, CodegenError> {
 /// and the hand-written slice look); every scalar and key is quoted by
 /// `serde_yaml_ng`, so it reads back as the same JSON value. Strings with
 /// line breaks are written JSON-style in double quotes.
-pub fn render(doc: &Value, header: &str) -> Result<String, CodegenError> {
+pub fn render(doc: &Value, header: &str) -> Result<String, SpecError> {
     let mut out = String::from(header);
     match doc {
         Value::Object(map) if !map.is_empty() => render_map(map, 0, &mut out)?,
@@ -30,20 +30,20 @@ pub fn render(doc: &Value, header: &str) -> Result<String, CodegenError> {
     Ok(out)
 }
 
-fn scalar(v: &Value) -> Result<String, CodegenError> {
+fn scalar(v: &Value) -> Result<String, SpecError> {
     match v {
         Value::Object(m) if m.is_empty() => Ok("{}".into()),
         Value::Array(a) if a.is_empty() => Ok("[]".into()),
         Value::String(s) if s.contains(['\n', '\r']) => serde_json::to_string(s)
-            .map_err(|e| CodegenError::new("", format!("cannot render a string: {e}"))),
+            .map_err(|e| SpecError::new("", format!("cannot render a string: {e}"))),
         _ => {
             let text = serde_yaml_ng::to_string(v)
-                .map_err(|e| CodegenError::new("", format!("cannot render YAML: {e}")))?;
+                .map_err(|e| SpecError::new("", format!("cannot render YAML: {e}")))?;
             let text = text.strip_suffix('\n').unwrap_or(&text);
             if text.contains('\n') {
                 // Never expected for a one-line scalar; stay correct anyway.
                 return serde_json::to_string(v)
-                    .map_err(|e| CodegenError::new("", format!("cannot render: {e}")));
+                    .map_err(|e| SpecError::new("", format!("cannot render: {e}")));
             }
             Ok(text.to_owned())
         }
@@ -58,11 +58,7 @@ fn is_block(v: &Value) -> bool {
     }
 }
 
-fn render_map(
-    map: &Map<String, Value>,
-    indent: usize,
-    out: &mut String,
-) -> Result<(), CodegenError> {
+fn render_map(map: &Map<String, Value>, indent: usize, out: &mut String) -> Result<(), SpecError> {
     for (key, value) in map {
         out.push_str(&" ".repeat(indent));
         out.push_str(&scalar(&Value::String(key.clone()))?);
@@ -73,7 +69,7 @@ fn render_map(
 }
 
 /// After `key:` or `-`: a scalar on the same line, or a block below.
-fn render_value(value: &Value, indent: usize, out: &mut String) -> Result<(), CodegenError> {
+fn render_value(value: &Value, indent: usize, out: &mut String) -> Result<(), SpecError> {
     match value {
         Value::Object(m) if !m.is_empty() => {
             out.push('\n');
@@ -92,7 +88,7 @@ fn render_value(value: &Value, indent: usize, out: &mut String) -> Result<(), Co
     }
 }
 
-fn render_seq(items: &[Value], indent: usize, out: &mut String) -> Result<(), CodegenError> {
+fn render_seq(items: &[Value], indent: usize, out: &mut String) -> Result<(), SpecError> {
     for item in items {
         if is_block(item) {
             // Render the item two columns in, then put the dash on its first line.
