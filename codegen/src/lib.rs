@@ -20,7 +20,7 @@ pub mod spec_diff;
 pub mod workspace;
 
 pub use emit::GeneratedFile;
-pub use error::CodegenError;
+pub use error::SpecError;
 
 /// How strict generation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,7 +78,7 @@ pub fn generate(
     spec_text: &str,
     spec_path: &str,
     strictness: Strictness,
-) -> Result<Output, CodegenError> {
+) -> Result<Output, SpecError> {
     generate_into(spec_text, spec_path, strictness, &Layout::default())
 }
 
@@ -88,18 +88,18 @@ pub fn generate_into(
     spec_path: &str,
     strictness: Strictness,
     layout: &Layout,
-) -> Result<Output, CodegenError> {
+) -> Result<Output, SpecError> {
     let api = lower_spec(spec_text)?;
     if strictness == Strictness::Strict {
         if let Some(d) = api.diagnostics.first() {
-            return Err(CodegenError::new(d.pointer.clone(), d.message.clone()));
+            return Err(SpecError::new(d.pointer.clone(), d.message.clone()));
         }
     }
     generate_from_ir(&api, spec_path, layout)
 }
 
 /// Parses and lowers spec text to the IR.
-pub fn lower_spec(spec_text: &str) -> Result<ir::Api, CodegenError> {
+pub fn lower_spec(spec_text: &str) -> Result<ir::Api, SpecError> {
     let doc = load::parse(spec_text)?;
     lower::lower(&doc)
 }
@@ -109,7 +109,7 @@ pub fn generate_from_ir(
     api: &ir::Api,
     spec_path: &str,
     layout: &Layout,
-) -> Result<Output, CodegenError> {
+) -> Result<Output, SpecError> {
     let areas = emit::areas::compute(api);
     let mut files = emit::models::emit(api, &areas, &layout.models_dir, spec_path)?;
     files.extend(emit::requests::emit(api, &areas, layout, spec_path)?);

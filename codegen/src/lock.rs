@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{CodegenError, GeneratedFile};
+use crate::{GeneratedFile, SpecError};
 
 /// The lock file, relative to the workspace root.
 pub const LOCK: &str = "specs/graph-beta.lock.json";
@@ -72,7 +72,7 @@ pub fn render(
     operations: usize,
     models: usize,
     files: &[Recorded<'_>],
-) -> Result<GeneratedFile, CodegenError> {
+) -> Result<GeneratedFile, SpecError> {
     let mut lock = serde_json::json!({
         "spec": spec,
         "sha256": spec_sha256(spec_text),
@@ -92,7 +92,7 @@ pub fn render(
         map.insert("slice".to_owned(), p.clone());
     }
     let mut lock_text = serde_json::to_string_pretty(&lock)
-        .map_err(|e| CodegenError::new("", format!("cannot render {LOCK}: {e}")))?;
+        .map_err(|e| SpecError::new("", format!("cannot render {LOCK}: {e}")))?;
     lock_text.push('\n');
     Ok(GeneratedFile {
         path: LOCK.to_owned(),

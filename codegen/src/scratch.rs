@@ -8,13 +8,13 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{CodegenError, Layout, Output, Strictness};
+use crate::{Layout, Output, SpecError, Strictness};
 
 /// Generates `spec_path` (lenient: skipped constructs are reported, not
 /// fatal) into `out/models` and `out/requests`, with manifests, and returns
 /// the generator's output (files, diagnostics, counts).
-pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Output, CodegenError> {
-    let io = |what: &str, e: std::io::Error| CodegenError::new("", format!("{what}: {e}"));
+pub fn generate_scratch(root: &Path, spec_path: &Path, out: &Path) -> Result<Output, SpecError> {
+    let io = |what: &str, e: std::io::Error| SpecError::new("", format!("{what}: {e}"));
     let text = fs::read_to_string(spec_path)
         .map_err(|e| io(&format!("cannot read {}", spec_path.display()), e))?;
     let layout = Layout {

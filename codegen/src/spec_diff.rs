@@ -42,7 +42,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::error::CodegenError;
+use crate::error::SpecError;
 use crate::ir::{
     Api, EnumModel, Field, Model, ModelKind, Operation, Param, PolymorphicModel, StructModel,
     Success,
@@ -164,11 +164,11 @@ impl Report {
 }
 
 /// Lowers both spec texts and compares them.
-pub fn diff_texts(old: &str, new: &str) -> Result<Report, CodegenError> {
+pub fn diff_texts(old: &str, new: &str) -> Result<Report, SpecError> {
     let old_api = crate::lower_spec(old)
-        .map_err(|e| CodegenError::new(e.pointer, format!("old spec: {}", e.message)))?;
+        .map_err(|e| SpecError::new(e.pointer, format!("old spec: {}", e.message)))?;
     let new_api = crate::lower_spec(new)
-        .map_err(|e| CodegenError::new(e.pointer, format!("new spec: {}", e.message)))?;
+        .map_err(|e| SpecError::new(e.pointer, format!("new spec: {}", e.message)))?;
     Ok(diff(&old_api, &new_api))
 }
 

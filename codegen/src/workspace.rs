@@ -5,7 +5,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{CodegenError, GeneratedFile, Strictness};
+use crate::{GeneratedFile, SpecError, Strictness};
 
 use crate::Layout;
 use crate::lock::{self, Recorded};
@@ -45,16 +45,16 @@ fn manifest_with_areas(
     rel: &str,
     areas: &[String],
     forward: Option<&str>,
-) -> Result<GeneratedFile, CodegenError> {
+) -> Result<GeneratedFile, SpecError> {
     let text = read(root, rel)?;
     let (Some(begin), Some(end)) = (text.find(AREAS_BEGIN), text.find(AREAS_END)) else {
-        return Err(CodegenError::new(
+        return Err(SpecError::new(
             "",
             format!("{rel} lacks the `{AREAS_BEGIN}` … `{AREAS_END}` lines under [features]"),
         ));
     };
     if end < begin {
-        return Err(CodegenError::new(
+        return Err(SpecError::new(
             "",
             format!("{rel}: area markers are out of order"),
         ));
@@ -79,10 +79,10 @@ fn areas_section(text: &str) -> Option<&str> {
     Some(&text[begin..end])
 }
 
-fn read(root: &Path, rel: &str) -> Result<String, CodegenError> {
+fn read(root: &Path, rel: &str) -> Result<String, SpecError> {
     fs::read_to_string(root.join(rel))
         .map(|text| normalize_newlines(&text))
-        .map_err(|e| CodegenError::new("", format!("cannot read {rel}: {e}")))
+        .map_err(|e| SpecError::new("", format!("cannot read {rel}: {e}")))
 }
 
 pub use graph_spec::load::normalize_newlines;
@@ -99,7 +99,7 @@ pub fn root() -> PathBuf {
 /// lock from the slice (strict: any diagnostic is an error), and the
 /// snapshot crates from the kitchen-sink fixture (lenient, with its
 /// diagnostics written down).
-pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, SpecError> {
     let mut files = plan_slice(root)?;
     let fixture = read(root, SNAPSHOT_SPEC)?;
     let snapshot = crate::generate_into(
@@ -108,7 +108,7 @@ pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
         Strictness::Lenient,
         &snapshot_layout(),
     )
-    .map_err(|e| CodegenError::new(e.pointer, format!("{SNAPSHOT_SPEC}: {}", e.message)))?;
+    .map_err(|e| SpecError::new(e.pointer, format!("{SNAPSHOT_SPEC}: {}", e.message)))?;
     files.extend(snapshot.files);
     let snapshot_areas = &snapshot.areas;
     files.push(manifest_with_areas(
@@ -138,7 +138,7 @@ pub fn plan(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     Ok(files)
 }
 
-fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+fn plan_slice(root: &Path) -> Result<Vec<GeneratedFile>, SpecError> {
     let spec_text = read(root, SPEC)?;
     let output = crate::generate(&spec_text, SPEC, Strictness::Strict)?;
     let mut files = output.files;
@@ -243,18 +243,17 @@ pub fn diff(root: &Path, files: &[GeneratedFile]) -> Vec<Drift> {
 }
 
 /// `cargo xtask codegen --check`: what is stale, if anything.
-pub fn check(root: &Path) -> Result<Vec<Drift>, CodegenError> {
+pub fn check(root: &Path) -> Result<Vec<Drift>, SpecError> {
     Ok(diff(root, &plan(root)?))
 }
 
 /// `cargo xtask codegen`: writes changed files, removes ones no longer
 /// generated, and returns what changed.
-pub fn write(root: &Path) -> Result<Vec<Drift>, CodegenError> {
+pub fn write(root: &Path) -> Result<Vec<Drift>, SpecError> {
     let files = plan(root)?;
     let drift = diff(root, &files);
     for d in &drift {
-        let io =
-            |e: std::io::Error, p: &str| CodegenError::new("", format!("cannot write {p}: {e}"));
+        let io = |e: std::io::Error, p: &str| SpecError::new("", format!("cannot write {p}: {e}"));
         match d {
             Drift::Modified(p) | Drift::Missing(p) => {
                 let Some(f) = files.iter().find(|f| &f.path == p) else {

@@ -28,7 +28,7 @@ pub fn lower(text: &str) -> Api {
     codegen::lower_spec(text).unwrap_or_else(|e| panic!("lowering failed: {e}\n{text}"))
 }
 
-pub fn lower_err(text: &str) -> codegen::CodegenError {
+pub fn lower_err(text: &str) -> codegen::SpecError {
     match codegen::lower_spec(text) {
         Ok(_) => panic!("expected an error for\n{text}"),
         Err(e) => e,

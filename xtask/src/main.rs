@@ -112,7 +112,7 @@ fn codegen(check: bool) -> ExitCode {
 
 /// When `specs/slice.yaml` exists and re-cutting gives other bytes than the
 /// committed output.
-fn slice_drift(root: &Path) -> Result<Option<String>, codegen::CodegenError> {
+fn slice_drift(root: &Path) -> Result<Option<String>, codegen::SpecError> {
     if !root.join(graph_slice::CONFIG).exists() {
         return Ok(None);
     }

@@ -9,7 +9,7 @@ pub mod requests;
 
 use proc_macro2::TokenStream;
 
-use crate::error::CodegenError;
+use crate::error::SpecError;
 
 /// One file the generator writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +33,9 @@ pub fn render(
     path: String,
     spec_path: &str,
     tokens: TokenStream,
-) -> Result<GeneratedFile, CodegenError> {
+) -> Result<GeneratedFile, SpecError> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        CodegenError::new(
+        SpecError::new(
             "",
             format!("internal error: generated {path} does not parse: {e}"),
         )

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{GeneratedFile, docs, render};
-use crate::error::CodegenError;
+use crate::error::SpecError;
 use crate::ir::{
     Api, EnumModel, Field, IntKind, Model, ModelKind, PolymorphicModel, StructModel, TypeRef,
 };
@@ -54,7 +54,7 @@ pub fn emit(
     areas: &super::areas::Areas,
     dir: &str,
     spec_path: &str,
-) -> Result<Vec<GeneratedFile>, CodegenError> {
+) -> Result<Vec<GeneratedFile>, SpecError> {
     let mut files = Vec::with_capacity(api.models.len() + 1);
     files.push(emit_lib(api, areas, dir, spec_path)?);
     files.push(render(
@@ -103,7 +103,7 @@ fn emit_lib(
     areas: &super::areas::Areas,
     dir: &str,
     spec_path: &str,
-) -> Result<GeneratedFile, CodegenError> {
+) -> Result<GeneratedFile, SpecError> {
     let inner_docs = docs::inner_attrs(&[
         format!("Serde models for {}.", docs::clean(&api.title)),
         String::new(),

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 
 use openapiv3::OpenAPI;
 
-use crate::error::CodegenError;
+use crate::error::SpecError;
 use crate::ir::{Api, Diagnostic, Model};
 use crate::naming::{self, Scope};
 
 /// Lowers a parsed document. Problems confined to one operation are
 /// recorded in [`Api::diagnostics`] and that operation is skipped; problems
 /// in shared schemas are errors.
-pub fn lower(doc: &OpenAPI) -> Result<Api, CodegenError> {
+pub fn lower(doc: &OpenAPI) -> Result<Api, SpecError> {
     let mut lowerer = Lowerer::new(doc);
     lowerer.lower_components()?;
     let mut operations = lowerer.lower_operations()?;

@@ -13,14 +13,14 @@ use graph_spec::{extensions, refs};
 
 use super::Lowerer;
 use super::schemas::SchemaView;
-use crate::error::{CodegenError, Pointer};
+use crate::error::{Pointer, SpecError};
 use crate::ir::{Body, ModelKind, Operation, Param, ParamLocation, Segment, Success, TypeRef};
 use crate::naming::{self, Scope};
 
 impl<'a> Lowerer<'a> {
     /// Lowers every operation; one that cannot be expressed is skipped and
     /// reported as a diagnostic.
-    pub(crate) fn lower_operations(&mut self) -> Result<Vec<Operation>, CodegenError> {
+    pub(crate) fn lower_operations(&mut self) -> Result<Vec<Operation>, SpecError> {
         let mut ops = Vec::new();
         let mut ids = Scope::new();
         let mut statics = Scope::new();
@@ -81,7 +81,7 @@ impl<'a> Lowerer<'a> {
         method: crate::ir::HttpMethod,
         op: &'a OaOperation,
         at: &Pointer,
-    ) -> Result<Operation, CodegenError> {
+    ) -> Result<Operation, SpecError> {
         let id = op
             .operation_id
             .clone()
@@ -152,7 +152,7 @@ impl<'a> Lowerer<'a> {
         item: &'a PathItem,
         op: &'a OaOperation,
         at: &Pointer,
-    ) -> Result<Vec<(&'a Parameter, Pointer)>, CodegenError> {
+    ) -> Result<Vec<(&'a Parameter, Pointer)>, SpecError> {
         let mut merged: Vec<(&'a Parameter, Pointer)> = Vec::new();
         for (i, p) in item.parameters.iter().enumerate() {
             let p_at = Pointer::root()
@@ -179,7 +179,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         merged: &[(&'a Parameter, Pointer)],
         hint: &str,
-    ) -> Result<(Vec<Param>, Vec<Param>), CodegenError> {
+    ) -> Result<(Vec<Param>, Vec<Param>), SpecError> {
         let mut scope = Scope::new();
         for reserved in ["body", "self_"] {
             scope.reserve(reserved);
@@ -237,7 +237,7 @@ impl<'a> Lowerer<'a> {
         &self,
         p: &'a ReferenceOr<Parameter>,
         at: &Pointer,
-    ) -> Result<&'a Parameter, CodegenError> {
+    ) -> Result<&'a Parameter, SpecError> {
         refs::parameter(self.doc, p, at)
     }
 
@@ -246,7 +246,7 @@ impl<'a> Lowerer<'a> {
         b: &'a ReferenceOr<RequestBody>,
         at: &Pointer,
         hint: &str,
-    ) -> Result<Body, CodegenError> {
+    ) -> Result<Body, SpecError> {
         let (body, body_at) = refs::request_body(self.doc, b, at)?;
         let Some((media_key, media)) = json_media(&body.content) else {
             let raw = body.content.keys().next().ok_or_else(|| {
@@ -286,7 +286,7 @@ impl<'a> Lowerer<'a> {
         &self,
         r: &'a ReferenceOr<Response>,
         at: &Pointer,
-    ) -> Result<(&'a Response, Pointer), CodegenError> {
+    ) -> Result<(&'a Response, Pointer), SpecError> {
         refs::response(self.doc, r, at)
     }
 
@@ -299,7 +299,7 @@ impl<'a> Lowerer<'a> {
         default: Option<&'a ReferenceOr<Response>>,
         at: &Pointer,
         hint: &str,
-    ) -> Result<(Success, Vec<String>), CodegenError> {
+    ) -> Result<(Success, Vec<String>), SpecError> {
         let mut success_entries = Vec::new();
         let mut errors = Vec::new();
         for (code, r) in responses {
@@ -399,7 +399,7 @@ impl<'a> Lowerer<'a> {
         response: &'a Response,
         at: &Pointer,
         hint: &str,
-    ) -> Result<Success, CodegenError> {
+    ) -> Result<Success, SpecError> {
         if let Some(media) = response.content.get("text/plain") {
             let media_at = at.push("content").push("text/plain");
             let ty = match &media.schema {
@@ -490,7 +490,7 @@ fn order_path_params(
     segments: &[Segment],
     path_params: &[Param],
     at: &Pointer,
-) -> Result<Vec<Param>, CodegenError> {
+) -> Result<Vec<Param>, SpecError> {
     let mut declared: BTreeSet<&str> = path_params.iter().map(|p| p.name.as_str()).collect();
     let mut ordered = Vec::new();
     let in_path = segments.iter().flat_map(|segment| match segment {

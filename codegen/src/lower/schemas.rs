@@ -9,7 +9,7 @@ use openapiv3::{
 };
 
 use super::Lowerer;
-use crate::error::{CodegenError, Pointer};
+use crate::error::{Pointer, SpecError};
 use crate::ir::{EnumModel, Field, IntKind, Model, ModelKind, StructModel, TypeRef, Variant};
 use crate::naming::{self, Scope};
 
@@ -103,7 +103,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The Rust name a schema reference lowers to.
-    fn named(&self, reference: &str, at: &Pointer) -> Result<TypeRef, CodegenError> {
+    fn named(&self, reference: &str, at: &Pointer) -> Result<TypeRef, SpecError> {
         let name = schema_name(reference).ok_or_else(|| {
             at.error(format!(
                 "unsupported $ref `{reference}`: only `{SCHEMA_PREFIX}…` can name a schema"
@@ -116,7 +116,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers every component schema to a model.
-    pub(crate) fn lower_components(&mut self) -> Result<(), CodegenError> {
+    pub(crate) fn lower_components(&mut self) -> Result<(), SpecError> {
         let Some(components) = self.doc.components.as_ref() else {
             return Ok(());
         };
@@ -137,7 +137,7 @@ impl<'a> Lowerer<'a> {
         rust_name: &str,
         view: SchemaView<'a>,
         at: &Pointer,
-    ) -> Result<Model, CodegenError> {
+    ) -> Result<Model, SpecError> {
         let module = self.module_for(rust_name);
         let (docs, kind) = match view {
             SchemaView::Ref(r) => {
@@ -178,7 +178,7 @@ impl<'a> Lowerer<'a> {
         rust_name: &str,
         schema: &'a Schema,
         at: &Pointer,
-    ) -> Result<StructModel, CodegenError> {
+    ) -> Result<StructModel, SpecError> {
         let mut raw = Vec::new();
         let mut bases = Vec::new();
         let mut visiting = Vec::new();
@@ -248,7 +248,7 @@ impl<'a> Lowerer<'a> {
         out: &mut Vec<RawField>,
         bases: &mut Vec<String>,
         visiting: &mut Vec<String>,
-    ) -> Result<(), CodegenError> {
+    ) -> Result<(), SpecError> {
         let schema = match view {
             SchemaView::Ref(r) => {
                 let name = r.strip_prefix(SCHEMA_PREFIX).unwrap_or(r).to_owned();
@@ -333,7 +333,7 @@ impl<'a> Lowerer<'a> {
         view: SchemaView<'a>,
         at: &Pointer,
         hint: &str,
-    ) -> Result<Lowered, CodegenError> {
+    ) -> Result<Lowered, SpecError> {
         let schema = match view {
             SchemaView::Ref(r) => {
                 let named = self.named(r, at)?;
@@ -409,7 +409,7 @@ impl<'a> Lowerer<'a> {
         s: &'a openapiv3::StringType,
         at: &Pointer,
         hint: &str,
-    ) -> Result<Lowered, CodegenError> {
+    ) -> Result<Lowered, SpecError> {
         let nullable = schema.schema_data.nullable;
         let plain = |ty| Ok(Lowered { ty, nullable });
         if !s.enumeration.is_empty() {
@@ -438,7 +438,7 @@ impl<'a> Lowerer<'a> {
         a: &'a openapiv3::AnySchema,
         at: &Pointer,
         hint: &str,
-    ) -> Result<Lowered, CodegenError> {
+    ) -> Result<Lowered, SpecError> {
         let nullable = schema.schema_data.nullable;
         let plain = |ty| Ok(Lowered { ty, nullable });
         if !a.enumeration.is_empty() && a.enumeration.iter().all(|v| v.is_null()) {
@@ -496,7 +496,7 @@ impl<'a> Lowerer<'a> {
         alts: &'a [ReferenceOr<Schema>],
         at: &Pointer,
         hint: &str,
-    ) -> Result<Lowered, CodegenError> {
+    ) -> Result<Lowered, SpecError> {
         let mut nullable = schema.schema_data.nullable;
         let mut real = Vec::new();
         for (i, alt) in alts.iter().enumerate() {
@@ -541,7 +541,7 @@ impl<'a> Lowerer<'a> {
         schema: &'a Schema,
         at: &Pointer,
         hint: &str,
-    ) -> Result<TypeRef, CodegenError> {
+    ) -> Result<TypeRef, SpecError> {
         let Some(parts) = object_parts(schema) else {
             return Ok(TypeRef::Json);
         };
@@ -571,7 +571,7 @@ impl<'a> Lowerer<'a> {
         schema: &'a Schema,
         at: &Pointer,
         hint: &str,
-    ) -> Result<TypeRef, CodegenError> {
+    ) -> Result<TypeRef, SpecError> {
         if let Some(done) = self.inline_cache.get(at.as_str()) {
             return Ok(done.clone());
         }

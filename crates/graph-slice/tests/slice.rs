@@ -800,7 +800,7 @@ fn rendering_round_trips_awkward_scalars() {
 
 // --- Errors ------------------------------------------------------------------
 
-fn slice_err(input: &Value, req: &Request) -> codegen::CodegenError {
+fn slice_err(input: &Value, req: &Request) -> codegen::SpecError {
     match slice::slice(input, req) {
         Ok(s) => panic!("expected an error, got {}", s.summary),
         Err(e) => e,

@@ -15,7 +15,7 @@ mod operation;
 use quote::quote;
 
 use super::{GeneratedFile, render};
-use crate::error::CodegenError;
+use crate::error::SpecError;
 use crate::ir::Api;
 
 /// Every file of the requests crate, in `layout`'s requests directory (relative to the workspace
@@ -25,7 +25,7 @@ pub fn emit(
     areas: &super::areas::Areas,
     layout: &crate::Layout,
     spec_path: &str,
-) -> Result<Vec<GeneratedFile>, CodegenError> {
+) -> Result<Vec<GeneratedFile>, SpecError> {
     let dir = &layout.requests_dir;
     let mut files = Vec::new();
     for top in &api.tree.children {
