@@ -187,8 +187,10 @@ use tokio::task::JoinHandle;
 
 mod accept;
 mod auth;
+mod batch;
 mod connections;
 mod faults;
+mod handler;
 mod hooks;
 mod identity;
 mod log;
@@ -200,6 +202,7 @@ mod state;
 mod store;
 mod sync;
 mod tenant;
+mod throttle;
 pub mod tls;
 
 pub use auth::{AuthMode, EMULATOR_TENANT, PERSONAL_ACCOUNT_TENANT, token};
@@ -213,6 +216,9 @@ pub use store::{Store, StoreError};
 pub use tenant::{
     AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode,
     SERVICE_PRINCIPAL_TYPE, ServicePrincipal, USER_TYPE, User,
+};
+pub use throttle::{
+    CostTable, CostTableError, OPAQUE_TOKEN_APP_ID, ParseThrottlingError, TenantSize, Throttling,
 };
 
 use pipeline::Shared;
@@ -291,6 +297,7 @@ pub struct EmulatorBuilder {
     identity: identity::Settings,
     approve_as: Option<String>,
     without_request_log: bool,
+    throttling: Option<Throttling>,
 }
 
 impl EmulatorBuilder {
@@ -372,6 +379,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Throttles Graph requests like Microsoft Entra, by this model (off by default): token
+    /// buckets per application and tenant, per application and per tenant, the costs of a
+    /// [`CostTable`], a time-scaled clock, and Graph's throttling headers on every answer. See
+    /// [Throttling like Entra](crate#throttling-like-entra). The standalone binary's
+    /// `--throttling small|medium|large[:SCALE]`.
+    pub fn throttling(mut self, throttling: Throttling) -> Self {
+        self.throttling = Some(throttling);
+        self
+    }
+
     /// Registers an app with the identity provider; shorthand for
     /// `.seed(Seed::new().app(app))`.
     pub fn app(self, app: App) -> Self {
@@ -443,6 +460,7 @@ impl EmulatorBuilder {
             hooks: self.hooks,
             origin,
             base_url: base_url.clone(),
+            throttle: self.throttling.map(throttle::Throttler::new),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept::serve(listener, tls, Arc::clone(&shared), stopped));
