@@ -18,3 +18,4 @@ mod oidc_clients;
 mod owners;
 mod request_log;
 mod spec_driven;
+mod throttling;
