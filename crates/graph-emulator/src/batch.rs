@@ -13,11 +13,16 @@
 //! (`/users/{id}` or `users/{id}`, query included), it carries its own headers plus the batch's
 //! `Authorization` (and the batch's `x-ms-throttle-priority` when it names none), and meets
 //! faults, authentication, throttling (charged its own resource units), authorization and
-//! validation like any request, and is logged on its own, before the batch itself. An item with a
-//! `body` must say `Content-Type` in its headers (else that item answers 400); a JSON body is sent
-//! as JSON, a string body with another content type as the string's bytes. An item whose
-//! dependency answered anything but 2xx answers `424 Failed Dependency` without running. An
-//! item's failure never fails its siblings; a fault that drops the connection drops the batch's.
+//! validation like any request, and is logged on its own (also when it did not run), before the
+//! batch itself. An item with a `body` must say `Content-Type` in its headers (else that item
+//! answers 400); a JSON body is sent as JSON, a string body with another content type as the
+//! string's bytes. An item whose dependency answered anything but 2xx answers `424 Failed
+//! Dependency` in Graph's error shape without running. An item's failure never fails its
+//! siblings; a fault that drops the connection drops the batch's.
+//!
+//! With throttling on, the batch's own answer carries the sum of its items'
+//! `x-ms-resource-unit` and the highest `x-ms-throttle-limit-percentage` among them; the batch
+//! itself costs nothing, is not throttled and meets no faults (it is no operation of the spec).
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header, request::Parts};
@@ -77,13 +82,15 @@ pub(crate) async fn serve(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx
         let response = match failed {
             Some(dep) => {
                 let item_ctx = pipeline::context(shared, &HeaderMap::new());
-                graph_error(
+                let response = graph_error(
                     StatusCode::FAILED_DEPENDENCY,
                     "FailedDependency",
                     format!("The request depends on request '{dep}' of the batch, which failed."),
                     None,
                     &item_ctx,
-                )
+                );
+                pipeline::log(shared, record_of(item), &response);
+                response
             }
             None => run(shared, parts, item).await,
         };
@@ -123,7 +130,9 @@ async fn run(shared: &Shared, batch: &Parts, item: &Item) -> Response {
         Ok(request) => request,
         Err(message) => {
             let ctx = pipeline::context(shared, &HeaderMap::new());
-            return graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, None, &ctx);
+            let response = graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, None, &ctx);
+            pipeline::log(shared, record_of(item), &response);
+            return response;
         }
     };
     let mut ctx = pipeline::context(shared, &parts.headers);
@@ -132,6 +141,40 @@ async fn run(shared: &Shared, batch: &Parts, item: &Item) -> Response {
         pipeline::answer(shared, &parts, &body, &mut ctx, &mut record.operation_id).await;
     pipeline::log(shared, record, &response);
     response
+}
+
+/// The log entry of an item that did not run (its dependency failed, or it is malformed): as the
+/// batch gave it.
+fn record_of(item: &Item) -> RecordedRequest {
+    let relative = item.url.trim_start_matches('/');
+    let (path, query) = match relative.split_once('?') {
+        Some((path, query)) => (path, Some(query.to_owned())),
+        None => (relative, None),
+    };
+    RecordedRequest {
+        method: item.method.clone(),
+        path: format!("/{}/{path}", crate::API_VERSION),
+        query,
+        headers: item
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_ascii_lowercase(),
+                    value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned),
+                )
+            })
+            .collect(),
+        body: item
+            .body
+            .as_ref()
+            .map(|b| b.to_string().into_bytes())
+            .unwrap_or_default(),
+        operation_id: None,
+        status: None,
+    }
 }
 
 /// The request an item stands for: method, URI under the version root, headers (the item's,

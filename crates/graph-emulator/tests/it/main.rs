@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod batch;
 mod common;
 mod companions;
 mod conventions;
