@@ -76,7 +76,7 @@ impl TenantSize {
     }
 }
 
-/// The throttling model's configuration; see [the module docs](self) and
+/// The throttling model's configuration; see [Throttling like Entra](crate#throttling-like-entra) and
 /// [`EmulatorBuilder::throttling`](crate::EmulatorBuilder::throttling).
 ///
 /// ```
@@ -111,7 +111,7 @@ impl Throttling {
         Self {
             size,
             time_scale: 1.0,
-            seed: 0x656e_7472_61,
+            seed: 0x0065_6e74_7261,
             costs: CostTable::default(),
         }
     }
