@@ -258,7 +258,7 @@ async fn answer_of(id: &str, response: Response) -> Value {
     for (name, value) in &parts.headers {
         if let Ok(value) = value.to_str() {
             headers
-                .entry(name.as_str())
+                .entry(header_name(name.as_str()))
                 .or_insert_with(|| Value::String(value.to_owned()));
         }
     }
@@ -279,6 +279,28 @@ async fn answer_of(id: &str, response: Response) -> Value {
         answer["body"] = body;
     }
     answer
+}
+
+/// A header name as Graph spells it in a batch answer: the standard ones capitalised
+/// (`Retry-After`, `Content-Type`, `OData-Version`), its own (`x-ms-…`, `request-id`,
+/// `client-request-id`) in lower case. JSON keys are case-sensitive: clients should still
+/// compare them ignoring case, as Graph is not consistent.
+fn header_name(name: &str) -> String {
+    if name.starts_with("x-ms-") || name.ends_with("request-id") {
+        return name.to_owned();
+    }
+    if name == "odata-version" {
+        return "OData-Version".to_owned();
+    }
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Reads and checks the batch's body.
@@ -395,6 +417,16 @@ mod tests {
 
     fn items(body: Value) -> Result<Vec<Item>, String> {
         read(body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn spells_header_names_as_graph_does() {
+        assert_eq!(header_name("retry-after"), "Retry-After");
+        assert_eq!(header_name("content-type"), "Content-Type");
+        assert_eq!(header_name("odata-version"), "OData-Version");
+        assert_eq!(header_name("x-ms-resource-unit"), "x-ms-resource-unit");
+        assert_eq!(header_name("client-request-id"), "client-request-id");
+        assert_eq!(header_name("location"), "Location");
     }
 
     #[test]

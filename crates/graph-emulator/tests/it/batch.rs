@@ -81,7 +81,7 @@ async fn items_answer_on_their_own_and_a_failed_dependency_gives_424() {
     let answers = by_id(&answer);
     assert_eq!(answers.len(), 8);
     assert_eq!(status(&answers, "faulted"), 503);
-    assert_eq!(answers["faulted"]["headers"]["retry-after"], "1");
+    assert_eq!(answers["faulted"]["headers"]["Retry-After"], "1");
     assert_graph_error(&answers["faulted"]["body"], "ServiceNotAvailable");
     assert_eq!(status(&answers, "add"), 204);
     assert!(answers["add"].get("body").is_none());
@@ -96,6 +96,12 @@ async fn items_answer_on_their_own_and_a_failed_dependency_gives_424() {
     assert_eq!(status(&answers, "after-missing"), 424);
     assert_graph_error(&answers["after-missing"]["body"], "FailedDependency");
     assert_eq!(status(&answers, "read"), 200);
+    assert!(
+        answers["read"]["headers"]["Content-Type"]
+            .as_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     assert_eq!(
         answers["read"]["body"]["@odata.type"],
         "#microsoft.graph.copilotAdminLimitedMode"
@@ -235,7 +241,7 @@ async fn items_are_throttled_one_by_one_inside_a_200() {
     for id in ["4", "5"] {
         assert_eq!(status(&answers, id), 429, "{id}");
         let item_headers = &answers[id]["headers"];
-        let retry_after: f64 = item_headers["retry-after"]
+        let retry_after: f64 = item_headers["Retry-After"]
             .as_str()
             .unwrap()
             .parse()
