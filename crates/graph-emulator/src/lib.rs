@@ -628,7 +628,8 @@ impl Emulator {
     }
 
     /// Every request received so far, oldest first (none after
-    /// [`EmulatorBuilder::without_request_log`]).
+    /// [`EmulatorBuilder::without_request_log`]); the items of a `$batch` each on their own,
+    /// before the batch itself.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).clone()
     }

@@ -275,7 +275,15 @@ async fn a_throttled_request_is_served_after_its_retry_after() {
     )
     .await;
     assert_eq!(get_limited_mode(&graph, "t", None).await.status(), 200);
-    let refused = get_limited_mode(&graph, "t", None).await;
+    // The next one is refused unless a whole (scaled) second passed since; a loaded machine
+    // gets a few tries.
+    let mut refused = get_limited_mode(&graph, "t", None).await;
+    for _ in 0..4 {
+        if refused.status() == 429 {
+            break;
+        }
+        refused = get_limited_mode(&graph, "t", None).await;
+    }
     let retry_after = expect_throttled(
         refused,
         &format!(
