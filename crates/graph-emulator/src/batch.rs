@@ -54,6 +54,18 @@ struct Item {
 
 /// Answers `POST /beta/$batch` (`parts` and `body` are the batch's, `ctx` its context).
 pub(crate) async fn serve(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx) -> Response {
+    let mut response = serve_items(shared, parts, body, ctx).await;
+    // With throttling on, every Graph answer says what it cost: a batch none of whose items ran
+    // cost nothing.
+    if shared.throttle.is_some() && !response.headers().contains_key("x-ms-resource-unit") {
+        response
+            .headers_mut()
+            .insert("x-ms-resource-unit", HeaderValue::from_static("0"));
+    }
+    response
+}
+
+async fn serve_items(shared: &Shared, parts: &Parts, body: &[u8], ctx: &Ctx) -> Response {
     let items = match read(body) {
         Ok(items) => items,
         Err(message) => {

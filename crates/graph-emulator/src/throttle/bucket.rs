@@ -33,8 +33,8 @@ pub(crate) struct Level {
 pub(crate) enum Verdict {
     /// The request fits; the bucket's level once it is counted.
     Admit(Level),
-    /// It does not: seconds of model time until it would, and `used + cost` as a share of the
-    /// capacity (over 1 when the limit itself is exceeded).
+    /// It does not: seconds of model time until it would, and `used + cost` as a share of what
+    /// the request may use of the capacity (always over 1).
     Refuse { wait_secs: f64, share: f64 },
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn decide(level: Level, limit: Limit, now: f64, cost: f64, reserve: f
     } else {
         Verdict::Refuse {
             wait_secs: (current.used - target) / limit.rate(),
-            share: (current.used + cost) / limit.capacity,
+            share: (current.used + cost) / allowed.max(f64::MIN_POSITIVE),
         }
     }
 }
@@ -154,7 +154,11 @@ mod tests {
             Verdict::Admit(_)
         ));
         match decide(level, RU, 0.0, 200.0, 0.2) {
-            Verdict::Refuse { wait_secs, .. } => assert!(close(wait_secs, 100.0 / 350.0)),
+            Verdict::Refuse { wait_secs, share } => {
+                assert!(close(wait_secs, 100.0 / 350.0));
+                // Of the 2,800 it may use.
+                assert!(close(share, 2900.0 / 2800.0));
+            }
             other => panic!("{other:?}"),
         }
     }

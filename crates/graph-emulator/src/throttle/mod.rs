@@ -344,7 +344,7 @@ impl Throttler {
             return (
                 Charge {
                     ru: cost.ru,
-                    share: Some(share.max(1.0)),
+                    share: Some(share),
                 },
                 Some(refusal),
             );

@@ -231,6 +231,9 @@ async fn items_are_throttled_one_by_one_inside_a_200() {
          "headers": {"Content-Type": "application/json"},
          "body": {"isEnabledForGroup": true, "groupId": GROUP}},
     ]});
+    let (code, headers, answer) = send_batch(&graph, Some("t"), &json!({"requests": []})).await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(headers["x-ms-resource-unit"], "0");
     let (code, headers, answer) = send_batch(&graph, Some("t"), &body).await;
     assert_eq!(code, 200, "{answer}");
     let answers = by_id(&answer);
