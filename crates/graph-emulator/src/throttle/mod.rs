@@ -84,7 +84,7 @@ impl TenantSize {
 ///
 /// // Entra's limits for a small tenant, on a clock ten times faster than real time.
 /// let throttling = Throttling::entra(TenantSize::Small).time_scale(10.0).seed(7);
-/// assert_eq!(throttling.get_time_scale(), 10.0);
+/// assert_eq!(throttling.scale(), 10.0);
 /// let parsed: Throttling = "medium:100".parse().unwrap();
 /// assert_eq!(parsed.tenant_size(), TenantSize::Medium);
 /// ```
@@ -146,7 +146,7 @@ impl Throttling {
     }
 
     /// The clock's speed-up over real time.
-    pub fn get_time_scale(&self) -> f64 {
+    pub fn scale(&self) -> f64 {
         self.time_scale
     }
 
@@ -514,15 +514,9 @@ mod tests {
     #[test]
     fn parses_the_binary_flag() {
         let t: Throttling = "large:10".parse().unwrap();
-        assert_eq!(
-            (t.tenant_size(), t.get_time_scale()),
-            (TenantSize::Large, 10.0)
-        );
+        assert_eq!((t.tenant_size(), t.scale()), (TenantSize::Large, 10.0));
         let t: Throttling = "Small".parse().unwrap();
-        assert_eq!(
-            (t.tenant_size(), t.get_time_scale()),
-            (TenantSize::Small, 1.0)
-        );
+        assert_eq!((t.tenant_size(), t.scale()), (TenantSize::Small, 1.0));
         for bad in [
             "",
             "huge",
