@@ -283,3 +283,57 @@ async fn items_are_throttled_one_by_one_inside_a_200() {
         .unwrap();
     assert_eq!(response.status(), 429);
 }
+
+#[tokio::test]
+async fn items_take_the_batch_priority_unless_they_say_their_own() {
+    let costs = CostTable::from_yaml(
+        "default: {read: 1, write: 1, writes: 1}\npaths: [{method: GET, path: copilot/admin/settings/limitedMode, cost: 1000}]",
+    )
+    .unwrap();
+    let graph = Emulator::builder()
+        .seed(tenant())
+        .throttling(
+            Throttling::entra(TenantSize::Small)
+                .time_scale(0.001)
+                .costs(costs),
+        )
+        .start()
+        .await
+        .unwrap();
+    let get =
+        |id: &str| json!({"id": id, "method": "GET", "url": "/copilot/admin/settings/limitedMode"});
+    let body = json!({"requests": [
+        get("1"), get("2"), get("3"),
+        {"id": "normal", "method": "GET", "url": "/copilot/admin/settings/limitedMode",
+         "headers": {"x-ms-throttle-priority": "normal"}, "dependsOn": ["3"]},
+    ]});
+    let response = client()
+        .post(batch_url(&graph))
+        .bearer_auth("t")
+        .header("x-ms-throttle-priority", "low")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answers = by_id(&body_json(response).await);
+    // Low priority keeps 700 of 3,500 free: the third read of 1,000 waits…
+    assert_eq!(status(&answers, "1"), 200);
+    assert_eq!(status(&answers, "2"), 200);
+    assert_eq!(status(&answers, "3"), 429);
+    // … and so does what depends on it, though a normal read would have fitted.
+    assert_eq!(status(&answers, "normal"), 424);
+    let normal = json!({"requests": [
+        {"id": "normal", "method": "GET", "url": "/copilot/admin/settings/limitedMode",
+         "headers": {"x-ms-throttle-priority": "normal"}},
+    ]});
+    let response = client()
+        .post(batch_url(&graph))
+        .bearer_auth("t")
+        .header("x-ms-throttle-priority", "low")
+        .json(&normal)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&by_id(&body_json(response).await), "normal"), 200);
+}

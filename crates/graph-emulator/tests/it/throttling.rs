@@ -470,3 +470,36 @@ async fn the_binary_takes_a_throttling_flag() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn concurrent_writes_never_overrun_the_quota() {
+    // 100 writes a PATCH: the quota of 3,000 takes exactly 30 of 64 sent at once.
+    let graph = start(
+        Throttling::entra(TenantSize::Small)
+            .time_scale(FROZEN / 1000.0)
+            .costs(costs(&[&format!(
+                "{{method: PATCH, path: {LIMITED_MODE_PATH}, cost: 1, writes: 100}}"
+            )])),
+    )
+    .await;
+    let http = client();
+    let url = limited_mode_url(&graph);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let (http, url) = (http.clone(), url.clone());
+        tasks.spawn(async move {
+            http.patch(url)
+                .bearer_auth("t")
+                .json(&json!({"isEnabledForGroup": true, "groupId": GROUP}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let mut statuses = tasks.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 30);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 34);
+}
