@@ -14,7 +14,8 @@ use tokio_rustls::TlsAcceptor;
 use tower_service::Service as _;
 
 use crate::faults::DropConnection;
-use crate::pipeline::{Shared, handle};
+use crate::handler::handle;
+use crate::pipeline::Shared;
 
 /// How long a graceful shutdown waits for open requests before cutting connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

@@ -141,6 +141,29 @@ pub(crate) fn authenticate(
     Ok(Caller::Application { roles })
 }
 
+/// Whom the throttling model charges for a request with this `Authorization` header: the
+/// token's application (`appid`, else `azp`, else `default_app`) and tenant (`tid`, else
+/// [`EMULATOR_TENANT`]).
+pub(crate) fn app_and_tenant(header: Option<&str>, default_app: &str) -> (String, String) {
+    let claims = header
+        .and_then(|h| h.trim().split_once(' '))
+        .and_then(|(_, token)| decode_jwt(token.trim()));
+    let claim = |name: &str| {
+        claims
+            .as_ref()
+            .and_then(|c| c.get(name))
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    (
+        claim("appid")
+            .or_else(|| claim("azp"))
+            .unwrap_or_else(|| default_app.to_owned()),
+        claim("tid").unwrap_or_else(|| EMULATOR_TENANT.to_owned()),
+    )
+}
+
 /// Whether the caller holds one of the permissions the operation accepts. An operation without
 /// `x-graph-rs-permissions` accepts every authenticated caller.
 pub(crate) fn authorized(caller: &Caller, permissions: Option<&Permissions>) -> bool {

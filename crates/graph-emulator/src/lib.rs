@@ -67,6 +67,55 @@
 //! ([`Faults`]: queued, permanent, or at a seeded rate); and the request log
 //! ([`Emulator::requests`]).
 //!
+//! # Throttling like Entra
+//!
+//! Off by default; [`EmulatorBuilder::throttling`] (the binary's
+//! `--throttling small|medium|large[:SCALE]`) switches on a model of Microsoft Entra's
+//! documented limits for identity and access requests ([`Throttling::entra`] with a
+//! [`TenantSize`]). Token buckets, each draining continuously over its window:
+//!
+//! * per application and tenant: 3,500 / 5,000 / 8,000 resource units (RU) per 10 s for a
+//!   small / medium / large tenant, and 3,000 writes per 150 s;
+//! * per application, over all tenants: 150,000 RU per 20 s and 70,000 writes per 5 min;
+//! * per tenant, over all applications: 18,000 writes per 5 min.
+//!
+//! The application is the token's `appid` (else `azp`, else [`OPAQUE_TOKEN_APP_ID`]), the
+//! tenant its `tid` (else [`EMULATOR_TENANT`]). What a request costs is data, a [`CostTable`]
+//! (embedded `src/throttle/costs.yaml`, replaced with [`Throttling::costs`]): a GET 1 RU
+//! (`GET users` and `GET applications` 2, `GET groups/{id}/members` 3,
+//! `GET groups/{id}/transitiveMembers` 5, `POST directoryObjects/getByIds` 3 and no write), a
+//! POST, PATCH, PUT or DELETE 1 RU and 1 write; `$select` −1, `$expand` +1, `$top` under 20 −1,
+//! never below 1; `me/…` costs as `users/{id}/…`.
+//!
+//! Every Graph request is charged after authentication and routing, before authorization and
+//! before it runs: one that fits every bucket it touches is counted in all of them; one that
+//! does not is refused, with no effect, by Graph's 429 (`TooManyRequests`, "Please retry again
+//! later."), a decimal `Retry-After` (the model time until the fullest bucket can take it,
+//! divided by the time scale, rounded up to the millisecond, plus a seeded jitter of up to 5 %;
+//! e.g. `0.214`), `x-ms-throttle-scope` (`Tenant_Application/ReadWrite/{appId}/{tenantId}` for
+//! resource units, `…/Write/…` for writes, `Application/…` and `Tenant/…` likewise) and
+//! `x-ms-throttle-information` (`ResourceUnitLimitExceeded` or `WriteLimitExceeded`). Every
+//! Graph answer, refused, faulted or served, carries `x-ms-resource-unit` (the request's cost),
+//! and once a bucket the request was charged to is over 80 % full,
+//! `x-ms-throttle-limit-percentage` (its share of the limit, up to 1.8). A request with
+//! `x-ms-throttle-priority: low` must leave 20 % of every bucket free, so it is refused first;
+//! the limits themselves do not change. [`Throttling::time_scale`] runs the model's clock
+//! faster (10.0: buckets drain ten times faster and `Retry-After` is a tenth) so that a test
+//! meets the limits in seconds; it is monotonic and starts with the emulator. The scripted and
+//! rate-based [`Faults`] stay, for chaos tests, and come first.
+//!
+//! # JSON batching
+//!
+//! `POST /beta/$batch` takes Graph's `{"requests": [{"id", "method", "url", "headers"?,
+//! "body"?, "dependsOn"?}]}` and answers `200 {"responses": [{"id", "status", "headers",
+//! "body"?}]}` in the order the items completed. Each item, a URL relative to the version root,
+//! is answered by the same pipeline as a request of its own (the batch's `Authorization`,
+//! faults, throttling at its own cost, validation, logging), one at a time and after the items
+//! it depends on; one whose dependency answered anything but 2xx answers 424 without running,
+//! and an item's failure never fails its siblings. Graph's limits are kept: more than 20 items,
+//! a duplicate id, an item without `id`, `method` or `url`, or a `dependsOn` outside the batch
+//! make the whole batch a 400; an item with a body but no `Content-Type` is a 400 on its own.
+//!
 //! # Authentication
 //!
 //! `Authorization: Bearer <token>` is required (else 401 `InvalidAuthenticationToken`). A token of
@@ -187,8 +236,10 @@ use tokio::task::JoinHandle;
 
 mod accept;
 mod auth;
+mod batch;
 mod connections;
 mod faults;
+mod handler;
 mod hooks;
 mod identity;
 mod log;
@@ -200,6 +251,7 @@ mod state;
 mod store;
 mod sync;
 mod tenant;
+mod throttle;
 pub mod tls;
 
 pub use auth::{AuthMode, EMULATOR_TENANT, PERSONAL_ACCOUNT_TENANT, token};
@@ -213,6 +265,9 @@ pub use store::{Store, StoreError};
 pub use tenant::{
     AGENT_IDENTITY_TYPE, DirectoryObject, GROUP_TYPE, Group, LIMITED_MODE_TYPE, LimitedMode,
     SERVICE_PRINCIPAL_TYPE, ServicePrincipal, USER_TYPE, User,
+};
+pub use throttle::{
+    CostTable, CostTableError, OPAQUE_TOKEN_APP_ID, ParseThrottlingError, TenantSize, Throttling,
 };
 
 use pipeline::Shared;
@@ -291,6 +346,7 @@ pub struct EmulatorBuilder {
     identity: identity::Settings,
     approve_as: Option<String>,
     without_request_log: bool,
+    throttling: Option<Throttling>,
 }
 
 impl EmulatorBuilder {
@@ -372,6 +428,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Throttles Graph requests like Microsoft Entra, by this model (off by default): token
+    /// buckets per application and tenant, per application and per tenant, the costs of a
+    /// [`CostTable`], a time-scaled clock, and Graph's throttling headers on every answer. See
+    /// [Throttling like Entra](crate#throttling-like-entra). The standalone binary's
+    /// `--throttling small|medium|large[:SCALE]`.
+    pub fn throttling(mut self, throttling: Throttling) -> Self {
+        self.throttling = Some(throttling);
+        self
+    }
+
     /// Registers an app with the identity provider; shorthand for
     /// `.seed(Seed::new().app(app))`.
     pub fn app(self, app: App) -> Self {
@@ -443,6 +509,7 @@ impl EmulatorBuilder {
             hooks: self.hooks,
             origin,
             base_url: base_url.clone(),
+            throttle: self.throttling.map(throttle::Throttler::new),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept::serve(listener, tls, Arc::clone(&shared), stopped));
@@ -561,7 +628,8 @@ impl Emulator {
     }
 
     /// Every request received so far, oldest first (none after
-    /// [`EmulatorBuilder::without_request_log`]).
+    /// [`EmulatorBuilder::without_request_log`]); the items of a `$batch` each on their own,
+    /// before the batch itself.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).clone()
     }

@@ -81,6 +81,28 @@ impl std::fmt::Debug for Bytes {
 }
 
 impl RecordedRequest {
+    /// A request as received, not yet answered.
+    pub(crate) fn of(parts: &axum::http::request::Parts, body: &[u8]) -> Self {
+        Self {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: body.to_vec(),
+            operation_id: None,
+            status: None,
+        }
+    }
+
     /// The first value of a header (name compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -1,12 +1,13 @@
-//! The request pipeline: read → log → route → faults → authenticate → route errors →
-//! authorize → query options → body → hook or generic behaviour → log the answer. Requests to
-//! the identity provider (`/{tenant}/oauth2/v2.0/…`, discovery, `/devicelogin`) go to
-//! [`Identity`](crate::Identity) instead, after faults for the token and device-code endpoints.
+//! The request pipeline, for one request: route → faults → authenticate → route errors →
+//! throttle → authorize → query options → body → hook or generic behaviour. [`answer`] runs it
+//! for a request received over HTTP ([`crate::handler`]) and for an item of a `$batch`
+//! ([`crate::batch`]) alike. Requests to the identity provider (`/{tenant}/oauth2/v2.0/…`,
+//! discovery, `/devicelogin`) go to [`Identity`](crate::Identity) instead, after faults for the
+//! token and device-code endpoints.
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Request, State as AxumState};
-use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -18,15 +19,13 @@ use crate::identity::{self, Identity, IdentityRequest};
 use crate::log::RecordedRequest;
 use crate::odata::behaviour::{self, Call};
 use crate::odata::query::Query;
-use crate::odata::shapes::Step;
+use crate::odata::shapes::{Bound, Step};
 use crate::odata::validate::{Purpose, Validator};
 use crate::odata::{Model, Route, RouteMatch, RouteOperation};
 use crate::response::{Ctx, empty, graph_error, json_response};
 use crate::store::Store;
 use crate::sync::lock;
-
-/// The largest request body read.
-const MAX_BODY: usize = 16 * 1024 * 1024;
+use crate::throttle::{self, Ask, Throttler};
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -45,76 +44,39 @@ pub(crate) struct Shared {
     pub(crate) origin: String,
     /// `{origin}/beta`.
     pub(crate) base_url: String,
+    /// The throttling model, when on.
+    pub(crate) throttle: Option<Throttler>,
 }
 
-/// Answers one request and logs it.
-pub(crate) async fn handle(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    request: Request,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY).await;
+/// Per-request facts for the answer to a request with these headers: a new `request-id`, and
+/// the caller's `client-request-id` (or the request id).
+pub(crate) fn context(shared: &Shared, headers: &HeaderMap) -> Ctx {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let client_request_id = parts
-        .headers
+    let client_request_id = headers
         .get("client-request-id")
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| request_id.clone(), str::to_owned);
-    let mut ctx = Ctx {
+    Ctx {
         request_id,
         client_request_id,
         base_url: shared.base_url.clone(),
         wrap_in_value: false,
-    };
-    let mut record = RecordedRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: body.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
-        operation_id: None,
-        status: None,
-    };
-    let response = match body {
-        Ok(_) => {
-            process(
-                &shared,
-                &parts,
-                &record.body,
-                &mut ctx,
-                &mut record.operation_id,
-            )
-            .await
-        }
-        Err(_) => graph_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BadRequest",
-            format!(
-                "The request body is larger than the emulator's limit of {MAX_BODY} bytes, or could not be read."
-            ),
-            None,
-            &ctx,
-        ),
-    };
+    }
+}
+
+/// Appends a request to the log with the status of its answer (none for a dropped connection).
+pub(crate) fn log(shared: &Shared, mut record: RecordedRequest, response: &Response) {
     if response.extensions().get::<DropConnection>().is_none() {
         record.status = Some(response.status().as_u16());
     }
     if shared.keep_log {
         lock(&shared.log).push(record);
     }
-    response
 }
 
-async fn process(
+/// Answers one request (method, URI and headers in `parts`), whether it came over HTTP or in a
+/// `$batch`; sets `operation_id` to what it was routed to.
+pub(crate) async fn answer(
     shared: &Shared,
     parts: &Parts,
     body: &[u8],
@@ -162,6 +124,31 @@ async fn process(
     // further on stands where a key or a name should be (`/servicePrincipals//owners`), and
     // is refused as a segment no template takes.
     let rest = &rest[rest.iter().take_while(|s| s.is_empty()).count()..];
+    let mut response = answer_graph(shared, parts, body, ctx, operation_id, version, rest).await;
+    // With throttling on, every Graph answer says what the request costs, charged or not.
+    let uncharged = !response.headers().contains_key("x-ms-resource-unit");
+    if let (Some(throttler), true) = (&shared.throttle, uncharged) {
+        let query = parts.uri.query().map(crate::odata::query::pairs);
+        let charge = throttler.cost(
+            parts.method.as_str(),
+            rest,
+            query.as_deref().unwrap_or_default(),
+        );
+        throttle::add_headers(&mut response, &charge);
+    }
+    response
+}
+
+/// [`answer`] for a request to Graph's API: `version` is the first segment, `rest` the others.
+async fn answer_graph(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    ctx: &mut Ctx,
+    operation_id: &mut Option<String>,
+    version: &str,
+    rest: &[String],
+) -> Response {
     let route =
         (version == crate::API_VERSION).then(|| shared.model.route(parts.method.as_str(), rest));
 
@@ -177,11 +164,11 @@ async fn process(
         }
         if let Some(retry_after_secs) = applied.timeout_after_applying {
             // Whatever the service answered is lost behind the gateway's 504.
-            let _served = serve_routed(shared, parts, body, ctx, version, route);
+            let _served = serve_routed(shared, parts, body, ctx, (version, rest), route);
             return crate::faults::respond(&Fault::GatewayTimeout { retry_after_secs }, ctx);
         }
     }
-    serve_routed(shared, parts, body, ctx, version, route)
+    serve_routed(shared, parts, body, ctx, (version, rest), route)
 }
 
 /// Authenticates, authorizes, validates and executes a request; `route` is `None` for a version
@@ -191,7 +178,7 @@ fn serve_routed(
     parts: &Parts,
     body: &[u8],
     ctx: &Ctx,
-    version: &str,
+    (version, rest): (&str, &[String]),
     route: Option<RouteMatch<'_>>,
 ) -> Response {
     let authorization = parts
@@ -260,7 +247,41 @@ fn serve_routed(
         Some(RouteMatch::Found(route, op, params)) => (route, op, params),
     };
 
-    if !auth::authorized(&caller, op.permissions.as_ref()) {
+    let Some(throttler) = &shared.throttle else {
+        return execute(shared, parts, body, ctx, (&caller, route, op, &params));
+    };
+    // Charged before it runs: a request over a limit has no effect.
+    let (app, tenant) = auth::app_and_tenant(authorization, throttle::OPAQUE_TOKEN_APP_ID);
+    let query = parts.uri.query().map(crate::odata::query::pairs);
+    let (charge, refusal) = throttler.charge(&Ask {
+        app: &app,
+        tenant: &tenant,
+        method: parts.method.as_str(),
+        path: rest,
+        query: query.as_deref().unwrap_or_default(),
+        low_priority: parts
+            .headers
+            .get("x-ms-throttle-priority")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("low")),
+    });
+    let mut response = match refusal {
+        Some(refusal) => throttle::too_many_requests(&refusal, ctx),
+        None => execute(shared, parts, body, ctx, (&caller, route, op, &params)),
+    };
+    throttle::add_headers(&mut response, &charge);
+    response
+}
+
+/// Authorizes, validates and executes a routed request.
+fn execute(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    ctx: &Ctx,
+    (caller, route, op, params): (&auth::Caller, &Route, &RouteOperation, &Bound),
+) -> Response {
+    if !auth::authorized(caller, op.permissions.as_ref()) {
         return graph_error(
             StatusCode::FORBIDDEN,
             "Authorization_RequestDenied",
@@ -284,7 +305,7 @@ fn serve_routed(
         let request = HookRequest {
             operation_id: op.operation_id.as_deref().unwrap_or_default(),
             method: op.method,
-            path_params: &params,
+            path_params: params,
             query: &query.raw,
             body: json_body.as_ref(),
         };
@@ -315,7 +336,7 @@ fn serve_routed(
         model: &shared.model,
         route,
         op,
-        params: &params,
+        params,
         query: &query,
         headers: &parts.headers,
         body: json_body.as_ref(),

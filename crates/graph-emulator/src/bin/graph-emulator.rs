@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth] [--https]
-//!                [--approve-as USER]
+//!                [--approve-as USER] [--throttling small|medium|large[:SCALE]]
 //! ```
 //!
 //! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves, then its
@@ -12,11 +12,11 @@
 
 use std::process::ExitCode;
 
-use graph_emulator::{Emulator, Seed};
+use graph_emulator::{Emulator, Seed, Throttling};
 
 const USAGE: &str = "\
 usage: graph-emulator [--port PORT] [--seed FILE] [--spec FILE] [--strict-auth] [--https]
-                      [--approve-as USER]
+                      [--approve-as USER] [--throttling small|medium|large[:SCALE]]
 
 Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 127.0.0.1.
 
@@ -33,6 +33,11 @@ Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 1
                   approve every device-code sign-in as this seeded user (an id)
                   as soon as it starts; without it, a person approves each one
                   at the /devicelogin page
+  --throttling small|medium|large[:SCALE]
+                  throttle like Microsoft Entra for a tenant of this size
+                  (3,500 / 5,000 / 8,000 resource units per 10 s per app and
+                  tenant, 3,000 writes per 150 s, ...), on a clock SCALE times
+                  faster than real time (default 1); off by default
   -h, --help      print this help
 ";
 
@@ -43,6 +48,7 @@ struct Options {
     strict: bool,
     https: bool,
     approve_as: Option<String>,
+    throttling: Option<Throttling>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -53,6 +59,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         strict: false,
         https: false,
         approve_as: None,
+        throttling: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -78,6 +85,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--strict-auth" => options.strict = true,
             "--https" => options.https = true,
             "--approve-as" => options.approve_as = Some(value("--approve-as")?),
+            "--throttling" => {
+                let v = value("--throttling")?;
+                options.throttling = Some(v.parse().map_err(|e| format!("{e}"))?);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -143,6 +154,9 @@ async fn run(options: Options) -> Result<(), String> {
     }
     if let Some(user) = &options.approve_as {
         builder = builder.approve_device_codes_as(user);
+    }
+    if let Some(throttling) = options.throttling {
+        builder = builder.throttling(throttling);
     }
     let graph = builder.start().await.map_err(|e| e.to_string())?;
     // Listen for Ctrl-C before saying we serve, so that a signal sent right after the first

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod batch;
 mod common;
 mod companions;
 mod conventions;
@@ -18,3 +19,4 @@ mod oidc_clients;
 mod owners;
 mod request_log;
 mod spec_driven;
+mod throttling;
