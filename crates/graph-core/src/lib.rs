@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod batch;
 mod client;
 mod cloud;
 pub mod decode;
@@ -91,6 +92,7 @@ pub use azure_core;
 /// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
 #[cfg(feature = "azure-identity")]
 pub use azure_identity;
+pub use batch::{Batch, BatchItem, BatchItemId, BatchResults, IntoBatchRequest};
 pub use client::{ClientBuilder, CoreClient};
 pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};
