@@ -72,7 +72,7 @@ fn add_owner_request(client: &Client, agent: &str) -> graph_beta::runtime::Reque
         .agent_identity()
         .owners()
         .ref_()
-        .post(&ReferenceCreate::directory_object(client, OWNER_ID).unwrap())
+        .post(&ReferenceCreate::directory_object(client, OWNER_ID).expect("a reference"))
         .into_request()
 }
 

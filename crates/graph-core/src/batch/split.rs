@@ -43,13 +43,13 @@ pub(crate) fn next_chunk<'a>(
     // Groups in the order of their first items, members in ascending order.
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut group_of_root: HashMap<usize, usize> = HashMap::new();
-    for p in 0..ready.len() {
+    for (p, &item) in ready.iter().enumerate() {
         let r = root(&mut parent, p);
         let g = *group_of_root.entry(r).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });
-        groups[g].push(ready[p]);
+        groups[g].push(item);
     }
     let mut chunk = Vec::new();
     for group in groups {
