@@ -3,7 +3,7 @@
 //! Any request the SDK can send goes into a [`Batch`]: a generated operation's request
 //! (`.into_request()` gives its [`Request`]), a raw call ([`CoreClient::raw`]), or the first page
 //! of a pageable one ([`PagedRequest`], whose later pages are not fetched: the item's result is
-//! the first [`Page`](crate::Page), and its `next_link` can be followed with
+//! the first [`Page`], and its `next_link` can be followed with
 //! [`PagedRequest::resume`]). Adding one gives a typed handle, a [`BatchItem<T>`]; after
 //! [`Batch::send`], [`BatchResults::get`] decodes that item's answer with the request's own
 //! decoder and returns what the single call would have: the value, or the same [`Error`] (a
@@ -43,7 +43,7 @@
 //! # Splitting and `dependsOn`
 //!
 //! A batch of any size is sent as requests of at most [`MAX_ITEMS`] (20) items, one request at
-//! a time (see [`split`](self) rules): items linked by `dependsOn` travel in one request when
+//! a time: items linked by `dependsOn` travel in one request when
 //! they fit in one; a longer chain is cut in the order the items were added, and an item whose
 //! dependency went in an earlier request is sent only after it succeeded. If a dependency fails
 //! for good, the item is answered by the service with `424 Failed Dependency` (same request) or
