@@ -762,3 +762,123 @@ async fn handles_of_another_batch_are_refused() {
     assert_eq!(results.http_requests(), 0);
     assert!(matches!(results.get(&a), Err(Error::InvalidInput { .. })));
 }
+
+#[tokio::test]
+async fn a_504_of_the_batch_request_reaches_each_item_as_its_own_504() {
+    let server = MockServer::start().await;
+    let exists = graph_error(
+        "Request_BadRequest",
+        "One or more added object references already exist for the following modified properties: 'owners'.",
+    );
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    Mock::given(method("POST"))
+        .and(path(BATCH_PATH))
+        .respond_with(move |request: &Request| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                return ResponseTemplate::new(504).set_body_string("<html>Gateway Timeout</html>");
+            }
+            answer(
+                items_of(request)
+                    .iter()
+                    .map(|i| match i["method"].as_str().unwrap() {
+                        "POST" => json!({"id": i["id"], "status": 400,
+                                         "headers": {"Content-Type": "application/json"}, "body": exists.clone()}),
+                        _ => json!({"id": i["id"], "status": 200,
+                                    "headers": {"Content-Type": "application/json"},
+                                    "body": {"isEnabledForGroup": false}}),
+                    })
+                    .collect(),
+            )
+        })
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+    let mut batch = client.core().batch();
+    let add = batch.add(add_owner_request(&client, AGENT_ID)).unwrap();
+    let read = batch
+        .add(
+            client
+                .copilot()
+                .admin()
+                .settings()
+                .limited_mode()
+                .get()
+                .into_request(),
+        )
+        .unwrap();
+    let results = bounded(batch).await.unwrap();
+    // The add may have been applied by the timed-out request: meeting it again is success.
+    results.get(&add).expect("its own earlier effect");
+    assert_eq!(
+        results.get(&read).unwrap().is_enabled_for_group,
+        Nullable::Value(false)
+    );
+    assert_eq!(results.attempts(add.id()), 2);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the 504 itself is not resent by the send loop"
+    );
+    assert_eq!(results.http_requests(), 2);
+
+    // With a policy that does not resend a POST after a 504, the add gets the 504 back.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(BATCH_PATH))
+        .respond_with(ResponseTemplate::new(504))
+        .mount(&server)
+        .await;
+    let client = client_with(
+        &server,
+        RetryPolicy {
+            retry_post_after_gateway_timeout: false,
+            ..fast_retries(3)
+        },
+    );
+    let mut batch = client.core().batch();
+    let add = batch.add(add_owner_request(&client, AGENT_ID)).unwrap();
+    let results = bounded(batch).await.unwrap();
+    let err = results.get(&add).unwrap_err();
+    assert_eq!(service(&err).status, 504);
+    assert!(service(&err).may_have_been_applied());
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_requests_never_split_a_dependency_between_them() {
+    let server = MockServer::start().await;
+    mount_batch(&server, |_, items| {
+        answer(
+            items
+                .iter()
+                .map(|i| json!({"id": i["id"], "status": 204}))
+                .collect(),
+        )
+    })
+    .await;
+    let client = client_for(&server);
+    let mut batch = client.core().batch().concurrency(3);
+    // A chain of 25, then 10 independent items.
+    let mut all: Vec<BatchItem<()>> = Vec::new();
+    for i in 0..25 {
+        let after: Vec<_> = all.last().map(|p| p.id()).into_iter().collect();
+        all.push(
+            batch
+                .add_after(add_owner_request(&client, &agent(i)), &after)
+                .unwrap(),
+        );
+    }
+    for i in 25..35 {
+        all.push(batch.add(add_owner_request(&client, &agent(i))).unwrap());
+    }
+    let results = bounded(batch).await.unwrap();
+    assert!(all.iter().all(|item| results.get(item).is_ok()));
+    assert_eq!(results.http_requests(), 3);
+    let sent = batches(&server).await;
+    let mut sizes: Vec<usize> = sent.iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [5, 10, 20]);
+    // The rest of the chain went last, after the request holding its dependency was answered.
+    assert_eq!(ids(&sent[2]), ["21", "22", "23", "24", "25"]);
+}

@@ -42,12 +42,14 @@
 //!
 //! # Splitting and `dependsOn`
 //!
-//! A batch of any size is sent as requests of at most [`MAX_ITEMS`] (20) items, one request at
-//! a time: items linked by `dependsOn` travel in one request when
-//! they fit in one; a longer chain is cut in the order the items were added, and an item whose
-//! dependency went in an earlier request is sent only after it succeeded. If a dependency fails
-//! for good, the item is answered by the service with `424 Failed Dependency` (same request) or
-//! not sent at all ([`Error::BatchItemNotRun`], earlier request).
+//! A batch of any size is sent as requests of at most [`MAX_ITEMS`] (20) items, one at a time
+//! by default ([`Batch::concurrency`] sends several together). Items linked by `dependsOn`
+//! travel in one request when they fit in one (Graph only honours `dependsOn` within a
+//! request); a longer chain is cut in the order the items were added, and an item whose
+//! dependency went in an earlier request is sent only after that one succeeded, never in a
+//! request running beside it. If a dependency fails for good, the item is answered by the
+//! service with `424 Failed Dependency` (same request) or not sent at all
+//! ([`Error::BatchItemNotRun`], earlier request).
 //!
 //! # Retries
 //!
@@ -56,14 +58,23 @@
 //! 200 batch answer is sent again in a later batch request after its own `Retry-After` (item
 //! headers) or the policy's backoff, while its siblings' results stand; after a retried 504, a
 //! reference add meeting "already exist" (or a remove meeting 404) counts as done. Items that
-//! failed only because a retried dependency had not run (424) go again with it. The batch
-//! request itself goes through the normal send loop (credential, retries of 429/503/504 and
-//! connection failures, tracing as operation `$batch`); if it finally fails, every item it
-//! carried gets that failure: the same [`Error::Service`], [`Error::Decode`] (a malformed batch
-//! answer) or, for a failure without an answer (transport, timeout, credential),
-//! [`Error::BatchItemNotRun`] whose source is that error. An answer naming an id that was not
-//! sent is ignored and reported ([`BatchResults::unexpected_ids`]); an item missing from the
-//! answer gets [`Error::Decode`].
+//! failed only because a retried dependency had not run (424) go again with it, without using
+//! their retries.
+//!
+//! The batch request itself goes through the normal send loop (credential, retries of 429,
+//! 503 and connection failures, tracing as operation `$batch`), except that a 504 of it is not
+//! resent as a whole: each item it carried takes it as its own 504 and decides as above (so a
+//! reference add whose first try may have been applied is recognised when it meets itself). If
+//! the batch request finally fails otherwise, every item it carried gets that failure: the
+//! same [`Error::Service`], [`Error::Decode`] (a malformed batch answer) or, for a failure
+//! without an answer (transport, timeout, credential), [`Error::BatchItemNotRun`] whose source
+//! is that error. An answer naming an id that was not sent is ignored and reported
+//! ([`BatchResults::unexpected_ids`]); an item missing from the answer gets [`Error::Decode`]
+//! (an `@odata.nextLink` in a batch answer is not followed).
+//!
+//! Answers that are not JSON come back as a JSON string in the batch answer: a `text/plain`
+//! one is given to the decoder as that text; a binary one (base64 in the batch answer) is given
+//! as its base64 text, not decoded.
 //!
 //! Before each batch request the client's throttle governor admits the classes (reads, writes)
 //! of its items, and it observes every item's answer.
@@ -140,6 +151,7 @@ pub struct Batch {
     client: CoreClient,
     serial: u64,
     items: Vec<Item>,
+    concurrency: usize,
 }
 
 impl fmt::Debug for Batch {
@@ -200,7 +212,17 @@ impl Batch {
             client,
             serial: NEXT_BATCH.fetch_add(1, Ordering::Relaxed),
             items: Vec::new(),
+            concurrency: 1,
         }
+    }
+
+    /// How many batch requests may be in flight at once (default 1; 0 counts as 1). Requests
+    /// sent together never split a `dependsOn` link between them: an item whose dependency
+    /// goes in another request of the same wave waits for the next one.
+    #[must_use]
+    pub fn concurrency(mut self, requests: usize) -> Self {
+        self.concurrency = requests.max(1);
+        self
     }
 
     /// How many items were added.
@@ -275,6 +297,7 @@ impl Batch {
             client,
             serial,
             items,
+            concurrency,
         } = self;
         async move {
             if let Err(message) = &client.inner.http {
@@ -282,7 +305,7 @@ impl Batch {
                     message: message.clone(),
                 });
             }
-            let mut runner = run::Runner::new(client, items);
+            let mut runner = run::Runner::new(client, items, concurrency);
             runner.run().await;
             Ok(BatchResults {
                 serial,

@@ -283,13 +283,16 @@ pub(crate) struct Runner {
     pub(crate) items: Vec<Item>,
     pub(crate) http_requests: u32,
     pub(crate) unexpected_ids: Vec<String>,
+    /// How many batch requests may be in flight at once.
+    concurrency: usize,
 }
 
 impl Runner {
-    pub(crate) fn new(client: CoreClient, items: Vec<Item>) -> Self {
+    pub(crate) fn new(client: CoreClient, items: Vec<Item>, concurrency: usize) -> Self {
         Self {
             client,
             items,
+            concurrency: concurrency.max(1),
             http_requests: 0,
             unexpected_ids: Vec::new(),
         }
@@ -302,8 +305,7 @@ impl Runner {
             let now = Instant::now();
             let (ready, wake) = self.ready(now);
             if !ready.is_empty() {
-                let chunk = split::next_chunk(&ready, |i| &self.items[i].deps, MAX_ITEMS);
-                self.send_chunk(&chunk).await;
+                self.send_wave(ready).await;
                 continue;
             }
             match wake {
@@ -370,11 +372,38 @@ impl Runner {
         (ready, wake)
     }
 
-    /// One `POST /$batch` of `chunk`, and what follows for each of its items.
-    async fn send_chunk(&mut self, chunk: &[usize]) {
+    /// The chunks of the next wave: up to `concurrency` requests sent together, none holding an
+    /// item that depends on an item of another (such an item waits for the next wave).
+    fn wave(&self, ready: Vec<usize>) -> Vec<Vec<usize>> {
+        let deps = |i: usize| self.items[i].deps.as_slice();
+        let mut remaining = ready;
+        let mut chunks: Vec<Vec<usize>> = Vec::new();
+        while chunks.len() < self.concurrency && !remaining.is_empty() {
+            let chunk = split::next_chunk(&remaining, deps, MAX_ITEMS);
+            let taken: HashSet<usize> = chunk.iter().copied().collect();
+            let mut kept: HashSet<usize> = HashSet::new();
+            remaining.retain(|&i| {
+                let keep = !taken.contains(&i)
+                    && deps(i)
+                        .iter()
+                        .all(|d| !self.items[*d].is_pending() || kept.contains(d));
+                if keep {
+                    kept.insert(i);
+                }
+                keep
+            });
+            chunks.push(chunk);
+        }
+        chunks
+    }
+
+    /// One wave: its chunks sent together, each a `POST /$batch` through the send loop, then
+    /// what follows for each item.
+    async fn send_wave(&mut self, ready: Vec<usize>) {
+        let chunks = self.wave(ready);
         let governor = throttle_of(&self.client);
         let mut classes: Vec<ThrottleClass> = Vec::with_capacity(2);
-        for &i in chunk {
+        for &i in chunks.iter().flatten() {
             if let Some(spec) = &self.items[i].spec {
                 if !classes.contains(&spec.class) {
                     classes.push(spec.class);
@@ -384,36 +413,43 @@ impl Runner {
         for class in classes {
             governor.admit(class).await;
         }
-        let request = {
-            let in_chunk: HashSet<usize> = chunk.iter().copied().collect();
-            let requests = chunk
-                .iter()
-                .filter_map(|&i| {
-                    let item = &self.items[i];
-                    let spec = item.spec.as_ref()?;
-                    Some(WireRequest {
-                        id: &item.id,
-                        method: spec.method.as_str(),
-                        url: &spec.url,
-                        headers: &spec.headers,
-                        body: spec.body.as_ref(),
-                        depends_on: item
-                            .deps
-                            .iter()
-                            .filter(|d| in_chunk.contains(d))
-                            .map(|&d| self.items[d].id.as_str())
-                            .collect(),
-                    })
+        let requests: Vec<_> = chunks
+            .iter()
+            .map(|chunk| self.batch_request(chunk).send())
+            .collect();
+        self.http_requests += u32::try_from(requests.len()).unwrap_or(u32::MAX);
+        let answers = futures_util::future::join_all(requests).await;
+        let now = Instant::now();
+        for (chunk, answer) in chunks.iter().zip(answers) {
+            self.conclude(chunk, answer, now);
+        }
+    }
+
+    /// The `POST /$batch` of `chunk`. A 504 of it is not retried by the send loop: it reaches
+    /// every item as its own 504, for the items' retry decisions (a reference add that then
+    /// meets "already exist" is done).
+    fn batch_request(&self, chunk: &[usize]) -> Request<wire::BatchAnswer> {
+        let in_chunk: HashSet<usize> = chunk.iter().copied().collect();
+        let requests = chunk
+            .iter()
+            .filter_map(|&i| {
+                let item = &self.items[i];
+                let spec = item.spec.as_ref()?;
+                Some(WireRequest {
+                    id: &item.id,
+                    method: spec.method.as_str(),
+                    url: &spec.url,
+                    headers: &spec.headers,
+                    body: spec.body.as_ref(),
+                    depends_on: item
+                        .deps
+                        .iter()
+                        .filter(|d| in_chunk.contains(d))
+                        .map(|&d| self.items[d].id.as_str())
+                        .collect(),
                 })
-                .collect();
-            self.client
-                .request(
-                    &BATCH_OPERATION,
-                    RequestPath::new().literal("$batch"),
-                    wire::decode_answer,
-                )
-                .json_body(&BatchBody { requests })
-        };
+            })
+            .collect();
         tracing::debug!(
             items = chunk.len(),
             retried = chunk
@@ -422,9 +458,39 @@ impl Runner {
                 .count(),
             "sending a batch request"
         );
-        self.http_requests += 1;
-        let answer = match request.send().await {
+        self.client
+            .request(
+                &BATCH_OPERATION,
+                RequestPath::new().literal("$batch"),
+                wire::decode_answer,
+            )
+            .retry_policy(RetryPolicy {
+                retry_post_after_gateway_timeout: false,
+                ..self.client.inner.retry_policy
+            })
+            .json_body(&BatchBody { requests })
+    }
+
+    /// What follows the answer (or the failure) of `chunk`'s request for each of its items.
+    fn conclude(
+        &mut self,
+        chunk: &[usize],
+        answer: Result<wire::BatchAnswer, Error>,
+        now: Instant,
+    ) {
+        let answer = match answer {
             Ok(answer) => answer,
+            Err(Error::Service(outer)) if outer.status == 504 => {
+                tracing::debug!(
+                    items = chunk.len(),
+                    "the batch request timed out at the gateway (504): each item judges it as its own"
+                );
+                let body = Body::from(outer.raw_body.into_bytes());
+                for &i in chunk {
+                    self.judge(i, 504, outer.headers.clone(), body.clone(), now);
+                }
+                return;
+            }
             Err(e) => {
                 let shared = Arc::new(e);
                 for &i in chunk {
@@ -455,7 +521,6 @@ impl Runner {
                 }
             }
         }
-        let now = Instant::now();
         // Items answered 424 whose dependency goes again: judged after the others.
         let mut failed_dependency = Vec::new();
         for &i in chunk {
@@ -463,7 +528,7 @@ impl Runner {
                 Some(response) if response.status == 424 && !self.items[i].deps.is_empty() => {
                     failed_dependency.push((i, response));
                 }
-                Some(response) => self.judge(i, &response, now),
+                Some(response) => self.judge_response(i, &response, now),
                 None => {
                     let item = &mut self.items[i];
                     item.history.attempts += 1;
@@ -486,16 +551,20 @@ impl Runner {
                 // Not carried out: it goes with its dependency, without using its retries.
                 self.items[i].state = State::Pending { not_before: None };
             } else {
-                self.judge(i, &response, now);
+                self.judge_response(i, &response, now);
             }
         }
     }
 
-    /// An item's answer, through the retry decision.
-    fn judge(&mut self, i: usize, response: &WireResponse, now: Instant) {
+    /// An item's answer in a batch answer, through the retry decision.
+    fn judge_response(&mut self, i: usize, response: &WireResponse, now: Instant) {
         let headers = response.header_map();
         let body = response.body_bytes(&headers);
-        let status = response.status;
+        self.judge(i, response.status, headers, body, now);
+    }
+
+    /// An item's answer (status, headers, body), through the retry decision.
+    fn judge(&mut self, i: usize, status: u16, headers: HeaderMap, body: Body, now: Instant) {
         let item = &mut self.items[i];
         let Some(spec) = &item.spec else {
             return;
