@@ -91,7 +91,7 @@ async fn forty_five_owner_adds_go_as_20_20_5_answered_in_any_order() {
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let handles: Vec<BatchItem<()>> = (0..45)
         .map(|i| batch.add(add_owner_request(&client, &agent(i))).unwrap())
         .collect();
@@ -167,7 +167,7 @@ async fn depends_on_is_serialized_and_chains_longer_than_20_are_ordered_across_r
         .owners();
 
     // Add, then list (paged: its first page), then a raw call after the list; one independent.
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let add = batch.add(add_owner_request(&client, AGENT_ID)).unwrap();
     let list = batch
         .add_after(owners.get().select(["id"]).into_request(), &[add.id()])
@@ -217,7 +217,7 @@ async fn depends_on_is_serialized_and_chains_longer_than_20_are_ordered_across_r
 
     // A chain of 25 (each after the one before): 20 in the first request, the other 5 in the
     // next, whose first item names no dependsOn (its dependency succeeded in the first).
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let mut chain: Vec<BatchItem<()>> = Vec::new();
     for i in 0..25 {
         let after: Vec<_> = chain.last().map(|p| p.id()).into_iter().collect();
@@ -260,7 +260,7 @@ async fn a_failed_dependency_in_an_earlier_request_stops_the_rest_of_the_chain_u
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let mut chain: Vec<BatchItem<()>> = Vec::new();
     for i in 0..25 {
         let after: Vec<_> = chain.last().map(|p| p.id()).into_iter().collect();
@@ -326,7 +326,7 @@ async fn mixed_results_are_decoded_per_item_and_builder_errors_fail_only_their_i
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let mode = batch
         .add(
             client
@@ -456,7 +456,7 @@ async fn a_throttled_item_is_retried_alone_in_a_later_request_after_its_retry_af
             ..fast_retries(3)
         },
     );
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let items: Vec<BatchItem<()>> = (0..3)
         .map(|i| batch.add(add_owner_request(&client, &agent(i))).unwrap())
         .collect();
@@ -492,7 +492,7 @@ async fn an_item_throttled_past_its_retry_budget_fails_alone() {
     })
     .await;
     let client = client_with(&server, fast_retries(2));
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let throttled = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let fine = batch.add(add_owner_request(&client, &agent(2))).unwrap();
     let results = bounded(batch).await.unwrap();
@@ -535,7 +535,7 @@ async fn a_reference_add_meeting_already_exist_after_a_retried_504_item_succeeds
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let after_504 = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let duplicate = batch.add(add_owner_request(&client, &agent(2))).unwrap();
     let results = bounded(batch).await.unwrap();
@@ -567,7 +567,7 @@ async fn a_424_item_goes_again_with_its_throttled_dependency() {
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let first = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let second = batch
         .add_after(add_owner_request(&client, &agent(2)), &[first.id()])
@@ -605,7 +605,7 @@ async fn the_batch_request_itself_is_retried_and_its_final_failure_reaches_every
         .mount(&server)
         .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let a = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let b = batch.add(add_owner_request(&client, &agent(2))).unwrap();
     let results = bounded(batch).await.unwrap();
@@ -631,7 +631,7 @@ async fn the_batch_request_itself_is_retried_and_its_final_failure_reaches_every
         .mount(&server)
         .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let a = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let b = batch.add(add_owner_request(&client, &agent(2))).unwrap();
     let results = bounded(batch).await.unwrap();
@@ -652,7 +652,7 @@ async fn the_batch_request_itself_is_retried_and_its_final_failure_reaches_every
         .retry_policy(fast_retries(1))
         .build()
         .unwrap();
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let a = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let b = batch.add(add_owner_request(&client, &agent(2))).unwrap();
     let results = bounded(batch).await.unwrap();
@@ -684,7 +684,7 @@ async fn unknown_and_duplicate_ids_are_ignored_and_reported_and_a_missing_item_i
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let answered = batch.add(add_owner_request(&client, &agent(1))).unwrap();
     let missing = batch.add(add_owner_request(&client, &agent(2))).unwrap();
     let results = bounded(batch).await.unwrap();
@@ -714,7 +714,7 @@ async fn a_malformed_batch_answer_is_a_typed_error_for_every_item() {
             .mount(&server)
             .await;
         let client = client_for(&server);
-        let mut batch = client.core().batch();
+        let mut batch = client.batch();
         let a = batch.add(add_owner_request(&client, &agent(1))).unwrap();
         let b = batch
             .add(
@@ -750,8 +750,8 @@ async fn a_malformed_batch_answer_is_a_typed_error_for_every_item() {
 async fn handles_of_another_batch_are_refused() {
     let server = MockServer::start().await;
     let client = client_for(&server);
-    let mut one = client.core().batch();
-    let mut two = client.core().batch();
+    let mut one = client.batch();
+    let mut two = client.batch();
     let a = one.add(add_owner_request(&client, &agent(1))).unwrap();
     assert!(matches!(
         two.add_after(add_owner_request(&client, &agent(2)), &[a.id()]),
@@ -794,7 +794,7 @@ async fn a_504_of_the_batch_request_reaches_each_item_as_its_own_504() {
         .mount(&server)
         .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let add = batch.add(add_owner_request(&client, AGENT_ID)).unwrap();
     let read = batch
         .add(
@@ -836,7 +836,7 @@ async fn a_504_of_the_batch_request_reaches_each_item_as_its_own_504() {
             ..fast_retries(3)
         },
     );
-    let mut batch = client.core().batch();
+    let mut batch = client.batch();
     let add = batch.add(add_owner_request(&client, AGENT_ID)).unwrap();
     let results = bounded(batch).await.unwrap();
     let err = results.get(&add).unwrap_err();
@@ -858,7 +858,7 @@ async fn concurrent_requests_never_split_a_dependency_between_them() {
     })
     .await;
     let client = client_for(&server);
-    let mut batch = client.core().batch().concurrency(3);
+    let mut batch = client.batch().concurrency(3);
     // A chain of 25, then 10 independent items.
     let mut all: Vec<BatchItem<()>> = Vec::new();
     for i in 0..25 {
