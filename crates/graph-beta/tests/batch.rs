@@ -882,3 +882,72 @@ async fn concurrent_requests_never_split_a_dependency_between_them() {
     // The rest of the chain went last, after the request holding its dependency was answered.
     assert_eq!(ids(&sent[2]), ["21", "22", "23", "24", "25"]);
 }
+
+/// The README's bulk example, as written there: add one owner to many agent identities in one
+/// batch, and report each failure.
+async fn add_owner_to_all(
+    client: &Client,
+    agent_ids: &[String],
+    owner_id: &str,
+) -> Result<Vec<(String, Error)>, Error> {
+    let owner = ReferenceCreate::directory_object(client, owner_id)?;
+    let mut batch = client.batch();
+    let mut adds = Vec::new();
+    for agent_id in agent_ids {
+        let add = client
+            .service_principals()
+            .by_service_principal_id(agent_id)
+            .agent_identity()
+            .owners()
+            .ref_()
+            .post(&owner);
+        adds.push((agent_id, batch.add(add.into_request())?));
+    }
+    // 20 items per POST /$batch; a throttled item goes again in a later one after its own
+    // Retry-After, without failing its siblings.
+    let results = batch.send().await?;
+    let mut failures = Vec::new();
+    for (agent_id, add) in &adds {
+        if let Err(e) = results.get(add) {
+            failures.push((agent_id.to_string(), e));
+        }
+    }
+    Ok(failures)
+}
+
+#[tokio::test]
+async fn the_readme_bulk_example_adds_owners_and_reports_failures_per_agent() {
+    let server = MockServer::start().await;
+    mount_batch(&server, |call, items| {
+        answer(
+            items
+                .iter()
+                .map(|i| {
+                    let url = i["url"].as_str().unwrap();
+                    if url.contains(&agent(7)) {
+                        json!({"id": i["id"], "status": 404, "headers": {"Content-Type": "application/json"},
+                               "body": graph_error("Request_ResourceNotFound", "Resource does not exist.")})
+                    } else if call == 0 && url.contains(&agent(3)) {
+                        json!({"id": i["id"], "status": 429, "headers": {"Retry-After": "0"}})
+                    } else {
+                        json!({"id": i["id"], "status": 204})
+                    }
+                })
+                .collect(),
+        )
+    })
+    .await;
+    let client = client_for(&server);
+    let agents: Vec<String> = (0..50).map(agent).collect();
+    let failures = bounded(add_owner_to_all(&client, &agents, OWNER_ID))
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].0, agent(7));
+    assert_eq!(failures[0].1.status(), Some(404));
+    let sent = batches(&server).await;
+    // The throttled item (id 4) goes first in the next request, which takes 19 new ones.
+    assert_eq!(sent.iter().map(Vec::len).collect::<Vec<_>>(), [20, 20, 11]);
+    assert_eq!(ids(&sent[1])[..2], ["4", "21"]);
+    assert_eq!(ids(&sent[2])[0], "40");
+}
