@@ -951,3 +951,52 @@ async fn the_readme_bulk_example_adds_owners_and_reports_failures_per_agent() {
     assert_eq!(ids(&sent[1])[..2], ["4", "21"]);
     assert_eq!(ids(&sent[2])[0], "40");
 }
+
+#[tokio::test]
+async fn a_resumed_page_goes_by_its_next_link_made_relative_and_a_foreign_link_fails_its_item() {
+    let server = MockServer::start().await;
+    mount_batch(&server, |_, items| {
+        answer(
+            items
+                .iter()
+                .map(|i| json!({"id": i["id"], "status": 200, "headers": {"Content-Type": "application/json"},
+                                "body": {"value": []}}))
+                .collect(),
+        )
+    })
+    .await;
+    let client = client_for(&server);
+    let owners = || {
+        client
+            .service_principals()
+            .by_service_principal_id(AGENT_ID)
+            .agent_identity()
+            .owners()
+            .get()
+            .into_request()
+    };
+    let link = format!(
+        "{}/beta/servicePrincipals/{AGENT_ID}/microsoft.graph.agentIdentity/owners?$skiptoken=X%27abc%27",
+        server.uri()
+    );
+    let mut batch = client.batch();
+    let resumed = batch.add(owners().resume(link)).unwrap();
+    let foreign = batch
+        .add(owners().resume("https://elsewhere.example/beta/servicePrincipals?$skiptoken=1"))
+        .unwrap();
+    let results = bounded(batch).await.unwrap();
+    assert!(results.get(&resumed).unwrap().items.is_empty());
+    assert!(matches!(
+        results.get(&foreign).unwrap_err(),
+        Error::InvalidNextLink { .. }
+    ));
+    let sent = batches(&server).await;
+    assert_eq!(ids(&sent[0]), ["1"]);
+    assert_eq!(
+        sent[0][0]["url"],
+        format!(
+            "/servicePrincipals/{AGENT_ID}/microsoft.graph.agentIdentity/owners?$skiptoken=X%27abc%27"
+        )
+    );
+    assert_eq!(sent[0][0]["method"], "GET");
+}
