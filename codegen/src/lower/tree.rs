@@ -25,7 +25,15 @@ const RESERVED_TYPES: &[&str] = &[
     "Error",
 ];
 /// Methods of the root client that are not accessors.
-const ROOT_METHODS: &[&str] = &["new", "builder", "from_core", "core", "raw", "raw_paged"];
+const ROOT_METHODS: &[&str] = &[
+    "new",
+    "builder",
+    "from_core",
+    "core",
+    "raw",
+    "raw_paged",
+    "batch",
+];
 /// Modules the requests crate declares itself.
 const RESERVED_MODULES: &[&str] = &["lib", "operations", "client"];
 

@@ -100,6 +100,23 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+
+    /// A [`$batch`](crate::batch) item that was not carried out on its own: the batch request
+    /// carrying it failed without an answer (a transport failure, a timeout, no token), or an
+    /// item it depends on (`dependsOn`), sent in an earlier batch request, failed. `source` is
+    /// that failure, shared by every item it stopped.
+    #[error("{operation_id} (batch item {id}) was not carried out: {reason}")]
+    BatchItemNotRun {
+        /// The item's operation (or raw call template).
+        operation_id: &'static str,
+        /// The item's id in the batch.
+        id: String,
+        /// Why, in words.
+        reason: String,
+        /// The failure that stopped it.
+        #[source]
+        source: std::sync::Arc<Error>,
+    },
 }
 
 fn join_clouds(clouds: &[NationalCloud]) -> String {

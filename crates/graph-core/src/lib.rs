@@ -12,7 +12,9 @@
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
 //! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);
-//! - refusing operations documented as unavailable in the configured national cloud.
+//! - refusing operations documented as unavailable in the configured national cloud;
+//! - JSON batching ([`batch`]): any requests in `POST /$batch` requests of at most 20 items,
+//!   `dependsOn`, per-item typed results and per-item retries through the same decision.
 //!
 //! ```no_run
 //! use graph_core::{decode, CoreClient, HttpMethod, OperationMeta, OperationKind, RequestPath, StaticToken};
@@ -59,6 +61,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod batch;
 mod client;
 mod cloud;
 pub mod decode;
@@ -91,6 +94,7 @@ pub use azure_core;
 /// identity, client assertion, Azure CLI, …) come in the version [`AzureIdentityOptions`] fits.
 #[cfg(feature = "azure-identity")]
 pub use azure_identity;
+pub use batch::{Batch, BatchItem, BatchItemId, BatchResults, IntoBatchRequest};
 pub use client::{ClientBuilder, CoreClient};
 pub use cloud::{Cloud, NationalCloud};
 pub use decode::{DecodeError, Decoder};

@@ -171,6 +171,22 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         (start.map(Box::new), replay)
     }
 
+    /// The request of the first page (or of the resumed link), as a batch item sends it; a
+    /// problem with the link is that request's error.
+    pub(crate) fn into_first_request(self) -> Request<Page<T>> {
+        let Some(link) = self.resume_from else {
+            return self.first;
+        };
+        let mut first = self.first;
+        if let Some(e) = first.take_error() {
+            return first.with_error(e);
+        }
+        match first.replay().request(&link) {
+            Ok(request) => request,
+            Err(e) => first.with_error(e),
+        }
+    }
+
     /// Sends the first request (or the resumed link) and returns its page.
     ///
     /// Like [`Request::send`], the request is validated before the future is first polled.

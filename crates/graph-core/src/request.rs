@@ -130,7 +130,7 @@ impl<T> Request<T> {
     }
 
     /// What errors and tracing call this request: the operation id, or a raw call's template.
-    fn operation_id(&self) -> &'static str {
+    pub(crate) fn operation_id(&self) -> &'static str {
         self.raw_template.unwrap_or(self.operation.operation_id)
     }
 
@@ -146,6 +146,17 @@ impl<T> Request<T> {
             retry_policy: self.retry_policy,
             raw_template: self.raw_template,
         }
+    }
+
+    /// The decoder of the answer (for a batch item, which is decoded when read).
+    pub(crate) fn decoder(&self) -> Decoder<T> {
+        self.decoder
+    }
+
+    /// This request, failing with `error` when sent (unless a builder method stored one first).
+    pub(crate) fn with_error(mut self, error: Error) -> Self {
+        self.error.get_or_insert(error);
+        self
     }
 
     /// The error a builder method stored, if any (taken: `send` would return it).
@@ -266,8 +277,9 @@ impl<T: Send + 'static> Request<T> {
     }
 
     /// Everything that can fail without network activity: stored errors, the HTTP client, the
-    /// national-cloud check, the path parameters and the URL.
-    fn prepare(self) -> Result<Prepared<T>, Error> {
+    /// national-cloud check, the path parameters and the URL. A batch item is prepared the same
+    /// way ([`crate::batch`]).
+    pub(crate) fn prepare(self) -> Result<Prepared<T>, Error> {
         let Request {
             client,
             operation,

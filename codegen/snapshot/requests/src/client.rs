@@ -73,6 +73,12 @@ impl GraphClient {
         self.client.raw_paged(template, params)
     }
 
+    /// An empty JSON batch (`POST /$batch`) of this client's requests: see
+    /// [`graph_core::batch`]. Requests go in with `.into_request()`.
+    pub fn batch(&self) -> graph_core::Batch {
+        self.client.batch()
+    }
+
     #[cfg(feature = "things")]
     /// `/things`
     pub fn things(&self) -> ThingsRequestBuilder {
