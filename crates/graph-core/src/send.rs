@@ -7,8 +7,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
-    USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
 use tracing::Instrument;
 
@@ -290,10 +289,7 @@ impl<T> Prepared<T> {
         let headers = response.headers().clone();
         // Read the whole body: for the error, and so the connection can be reused.
         let body = response.bytes().await.unwrap_or_default();
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+        let retry_after = retry::retry_after_from_headers(&headers, SystemTime::now());
         Attempt::Failed(Failure::Answered(Answer {
             status,
             headers,
