@@ -72,6 +72,7 @@ pub mod raw;
 mod request;
 pub mod retry;
 mod send;
+pub mod throttle;
 mod tls;
 mod url;
 
@@ -102,6 +103,7 @@ pub use paging::{Items, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;
 pub use retry::RetryPolicy;
+pub use throttle::ThrottlePriority;
 pub use tls::{NoCryptoProvider, ensure_crypto_provider};
 
 /// Re-exported so that callers can pass their own client to

@@ -35,6 +35,7 @@ use crate::page::Page;
 use crate::path::RequestPath;
 use crate::request::{Replay, Request};
 use crate::retry::RetryPolicy;
+use crate::throttle::ThrottlePriority;
 
 /// One page's request, boxed (it is large next to the other states of a stream).
 type FirstRequest<T> = Box<Request<Page<T>>>;
@@ -147,6 +148,14 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
     pub fn retry_policy(self, policy: RetryPolicy) -> Self {
         Self {
             first: self.first.retry_policy(policy),
+            ..self
+        }
+    }
+
+    /// Sends `x-ms-throttle-priority` with every page (see [`Request::throttle_priority`]).
+    pub fn throttle_priority(self, priority: ThrottlePriority) -> Self {
+        Self {
+            first: self.first.throttle_priority(priority),
             ..self
         }
     }

@@ -16,6 +16,7 @@ use crate::operation::{HttpMethod, OperationMeta};
 use crate::path::{RequestPath, encode_query_name, encode_query_value};
 use crate::retry::RetryPolicy;
 use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
+use crate::throttle::{THROTTLE_PRIORITY, ThrottlePriority};
 
 impl CoreClient {
     /// Starts a request for `operation`. Nothing is validated or sent until
@@ -251,6 +252,17 @@ impl<T: Send + 'static> Request<T> {
     #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry_policy = Some(policy);
+        self
+    }
+
+    /// Sends `x-ms-throttle-priority` with this request (replacing any set before): how Entra
+    /// ranks it when the application nears its limits (see [`ThrottlePriority`]).
+    #[must_use]
+    pub fn throttle_priority(mut self, priority: ThrottlePriority) -> Self {
+        self.headers.insert(
+            HeaderName::from_static(THROTTLE_PRIORITY),
+            HeaderValue::from_static(priority.as_str()),
+        );
         self
     }
 

@@ -94,6 +94,12 @@ impl CopilotAdminSettingsLimitedModeGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(
         self,
@@ -141,6 +147,12 @@ impl CopilotAdminSettingsLimitedModePatchRequest {
     /// Overrides the client's retry policy for this request.
     pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
         Self(self.0.retry_policy(policy))
+    }
+
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
     }
 
     /// The underlying runtime request.

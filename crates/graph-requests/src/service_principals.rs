@@ -137,6 +137,12 @@ impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// Every item across all pages, fetched lazily one page at a time; an error on any
     /// page is yielded and ends the stream.
     pub fn items(self) -> graph_core::Items<graph_models::AnyDirectoryObject> {
@@ -285,6 +291,12 @@ impl ServicePrincipalsItemAgentIdentityOwnersRefPostRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<()> {
         self.0
@@ -411,6 +423,12 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
     /// Overrides the client's retry policy for this request.
     pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
         Self(self.0.retry_policy(policy))
+    }
+
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
     }
 
     /// The underlying runtime request.

@@ -35,6 +35,12 @@ impl ThingsGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// Every item across all pages, fetched lazily one page at a time; an error on any
     /// page is yielded and ends the stream.
     pub fn items(self) -> graph_core::Items<graph_models::AnyThing> {

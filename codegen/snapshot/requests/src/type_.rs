@@ -25,6 +25,12 @@ impl TypeGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::ValueHolder> {
         self.0

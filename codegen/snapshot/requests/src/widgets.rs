@@ -53,6 +53,12 @@ impl WidgetsGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(
         self,
@@ -98,6 +104,12 @@ impl WidgetsPostRequest {
     /// Overrides the client's retry policy for this request.
     pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
         Self(self.0.retry_policy(policy))
+    }
+
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
     }
 
     /// The underlying runtime request.
@@ -234,6 +246,12 @@ impl WidgetsCountGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<i32> {
         self.0
@@ -328,6 +346,12 @@ impl WidgetsCountTextGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Count> {
         self.0
@@ -413,6 +437,12 @@ impl WidgetsItemGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Widget> {
         self.0
@@ -456,6 +486,12 @@ impl WidgetsItemPatchRequest {
     /// Overrides the client's retry policy for this request.
     pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
         Self(self.0.retry_policy(policy))
+    }
+
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
     }
 
     /// The underlying runtime request.
@@ -504,6 +540,12 @@ impl WidgetsItemDeleteRequest {
     /// Overrides the client's retry policy for this request.
     pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
         Self(self.0.retry_policy(policy))
+    }
+
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
     }
 
     /// The underlying runtime request.
@@ -704,6 +746,12 @@ impl WidgetsItemGadgetPartsRefPostRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<()> {
         self.0
@@ -824,6 +872,12 @@ impl WidgetsItemPartsItemGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Part> {
         self.0
@@ -926,6 +980,12 @@ impl WidgetsItemPhotoValueGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<Vec<u8>> {
         self.0
@@ -969,6 +1029,12 @@ impl WidgetsItemPhotoValuePutRequest {
     /// Overrides the client's retry policy for this request.
     pub fn retry_policy(self, policy: graph_core::RetryPolicy) -> Self {
         Self(self.0.retry_policy(policy))
+    }
+
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
     }
 
     /// The underlying runtime request.

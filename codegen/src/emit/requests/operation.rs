@@ -232,6 +232,12 @@ pub(super) fn emit(op: &Operation, example: &Example) -> (TokenStream, Vec<Token
                 Self(self.0.retry_policy(policy))
             }
 
+            /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+            /// ranks the request when the application nears its limits.
+            pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+                Self(self.0.throttle_priority(priority))
+            }
+
             #paging
 
             /// The underlying runtime request.
