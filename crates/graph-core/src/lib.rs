@@ -11,6 +11,8 @@
 //!   (`azure-identity`, `device-code`; see [`auth`]);
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
+//! - a client-wide throttle governor that holds back requests of a throttled class and paces
+//!   them at the rate the service allows ([`throttle`], [`ThrottleGovernor`]);
 //! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);
 //! - refusing operations documented as unavailable in the configured national cloud.
 //!
@@ -103,7 +105,9 @@ pub use paging::{Items, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;
 pub use retry::RetryPolicy;
-pub use throttle::ThrottlePriority;
+pub use throttle::{
+    ClassThrottleState, ThrottleClass, ThrottleGovernor, ThrottlePriority, ThrottleState,
+};
 pub use tls::{NoCryptoProvider, ensure_crypto_provider};
 
 /// Re-exported so that callers can pass their own client to

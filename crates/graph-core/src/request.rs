@@ -16,7 +16,7 @@ use crate::operation::{HttpMethod, OperationMeta};
 use crate::path::{RequestPath, encode_query_name, encode_query_value};
 use crate::retry::RetryPolicy;
 use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
-use crate::throttle::{THROTTLE_PRIORITY, ThrottlePriority};
+use crate::throttle::{THROTTLE_PRIORITY, ThrottleClass, ThrottlePriority};
 
 impl CoreClient {
     /// Starts a request for `operation`. Nothing is validated or sent until
@@ -332,6 +332,7 @@ impl<T: Send + 'static> Request<T> {
             decoder,
             body,
             headers,
+            class: ThrottleClass::of(method),
             method,
             raw_template,
         })

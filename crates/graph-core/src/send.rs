@@ -18,6 +18,7 @@ use crate::decode::Decoder;
 use crate::error::{Error, GraphError, ServiceError, excerpt};
 use crate::operation::{HttpMethod, OperationMeta};
 use crate::retry::{self, Decision, History, Outcome, RetryPolicy};
+use crate::throttle::ThrottleClass;
 
 pub(crate) const CLIENT_REQUEST_ID: &str = "client-request-id";
 pub(crate) const RETRY_ATTEMPT: &str = "retry-attempt";
@@ -45,6 +46,8 @@ pub(crate) struct Prepared<T> {
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) client_request_id: HeaderValue,
     pub(crate) method: HttpMethod,
+    /// The method's throttle class.
+    pub(crate) class: ThrottleClass,
     /// A raw call's path template, which names it in place of the operation.
     pub(crate) raw_template: Option<&'static str>,
 }
@@ -230,6 +233,7 @@ impl<T> Prepared<T> {
             if let Some(span) = span {
                 span.record("attempt", history.attempts + 1);
             }
+            inner.throttle.admit(self.class).await;
             let attempt = self
                 .attempt(self.authorization(&token)?, history.retries, span)
                 .await;
@@ -280,6 +284,10 @@ impl<T> Prepared<T> {
         if let Some(span) = span {
             span.record("status", status);
         }
+        self.client
+            .inner
+            .throttle
+            .observe(self.class, status, response.headers());
         if (200..300).contains(&status) {
             return match response.bytes().await {
                 Ok(body) => Attempt::Success { status, body },
