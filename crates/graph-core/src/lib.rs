@@ -72,6 +72,7 @@ mod paging;
 pub mod path;
 pub mod raw;
 mod request;
+mod response;
 pub mod retry;
 mod send;
 pub mod throttle;
@@ -104,6 +105,7 @@ pub use page::Page;
 pub use paging::{Items, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;
+pub use response::ResponseInfo;
 pub use retry::RetryPolicy;
 pub use throttle::{
     ClassThrottleState, ThrottleClass, ThrottleGovernor, ThrottlePriority, ThrottleState,

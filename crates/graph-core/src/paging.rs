@@ -34,6 +34,7 @@ use crate::operation::OperationMeta;
 use crate::page::Page;
 use crate::path::RequestPath;
 use crate::request::{Replay, Request};
+use crate::response::ResponseInfo;
 use crate::retry::RetryPolicy;
 use crate::throttle::ThrottlePriority;
 
@@ -192,6 +193,21 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
             },
         };
         Either::Right(request.send())
+    }
+
+    /// Like [`send`](Self::send), and also returns the first answer's status and headers (see
+    /// [`Request::send_with_response`]).
+    pub fn send_with_response(
+        self,
+    ) -> impl Future<Output = Result<(Page<T>, ResponseInfo), Error>> + Send + 'static {
+        let request = match self.resume_from {
+            None => self.first,
+            Some(link) => match resumed(&self.first.replay(), self.first, &link) {
+                Ok(request) => request,
+                Err(e) => return Either::Left(std::future::ready(Err(e))),
+            },
+        };
+        Either::Right(request.send_with_response())
     }
 
     /// Every page, fetched lazily.

@@ -14,8 +14,9 @@ use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::{HttpMethod, OperationMeta};
 use crate::path::{RequestPath, encode_query_name, encode_query_value};
+use crate::response::ResponseInfo;
 use crate::retry::RetryPolicy;
-use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
+use crate::send::{CLIENT_REQUEST_ID, Plain, Prepared, RETRY_ATTEMPT, WithInfo};
 use crate::throttle::{THROTTLE_PRIORITY, ThrottleClass, ThrottlePriority};
 
 impl CoreClient {
@@ -272,7 +273,19 @@ impl<T: Send + 'static> Request<T> {
     /// a future that is ready with the error); the future holds only what the send loop needs.
     pub fn send(self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
         match self.prepare() {
-            Ok(prepared) => Either::Right(prepared.run()),
+            Ok(prepared) => Either::Right(prepared.run::<Plain>()),
+            Err(e) => Either::Left(std::future::ready(Err(e))),
+        }
+    }
+
+    /// Like [`send`](Self::send), and also returns the answer's status and headers
+    /// ([`ResponseInfo`]: resource units, limit percentage, request ids). Only this method copies
+    /// the headers; `send` and `.await` do not.
+    pub fn send_with_response(
+        self,
+    ) -> impl Future<Output = Result<(T, ResponseInfo), Error>> + Send + 'static {
+        match self.prepare() {
+            Ok(prepared) => Either::Right(prepared.run::<WithInfo>()),
             Err(e) => Either::Left(std::future::ready(Err(e))),
         }
     }

@@ -161,7 +161,11 @@ async fn a_storm_of_64_tasks_meets_few_429s_and_every_task_finishes() {
     let state = client.throttle_state();
     println!("governed: {ok} ok, {failed} failed, {governed_429s} answered 429, state {state:?}");
     assert_eq!((ok, failed), (64 * PER_TASK, 0), "no task starves or fails");
-    assert_eq!(state.write.throttled as usize, governed_429s + 1, "and the drain's");
+    assert_eq!(
+        state.write.throttled as usize,
+        governed_429s + 1,
+        "and the drain's"
+    );
     assert_eq!(state.write.waiting, 0);
     assert_eq!(state.read.throttled, 0, "a write throttle is not a read's");
 

@@ -115,6 +115,19 @@ impl CopilotAdminSettingsLimitedModeGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::CopilotAdminLimitedMode, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for CopilotAdminSettingsLimitedModeGetRequest {
@@ -169,6 +182,19 @@ impl CopilotAdminSettingsLimitedModePatchRequest {
         Output = Result<graph_models::CopilotAdminLimitedMode, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::CopilotAdminLimitedMode, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 

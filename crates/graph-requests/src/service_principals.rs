@@ -179,6 +179,22 @@ impl ServicePrincipalsItemAgentIdentityOwnersGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (
+                graph_core::Page<graph_models::AnyDirectoryObject>,
+                graph_core::ResponseInfo,
+            ),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for ServicePrincipalsItemAgentIdentityOwnersGetRequest {
@@ -309,6 +325,16 @@ impl ServicePrincipalsItemAgentIdentityOwnersRefPostRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -443,6 +469,16 @@ impl ServicePrincipalsItemAgentIdentityOwnersItemRefDeleteRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 

@@ -72,6 +72,19 @@ impl ThingsGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_core::Page<graph_models::AnyThing>, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for ThingsGetRequest {

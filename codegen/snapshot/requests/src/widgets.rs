@@ -74,6 +74,19 @@ impl WidgetsGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::WidgetCollectionResponse, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsGetRequest {
@@ -124,6 +137,19 @@ impl WidgetsPostRequest {
         Output = Result<graph_models::Widget, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Widget, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -265,6 +291,16 @@ impl WidgetsCountGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(i32, graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsCountGetRequest {
@@ -365,6 +401,19 @@ impl WidgetsCountTextGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Count, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsCountTextGetRequest {
@@ -456,6 +505,19 @@ impl WidgetsItemGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Widget, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsItemGetRequest {
@@ -506,6 +568,16 @@ impl WidgetsItemPatchRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -560,6 +632,16 @@ impl WidgetsItemDeleteRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -765,6 +847,16 @@ impl WidgetsItemGadgetPartsRefPostRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsItemGadgetPartsRefPostRequest {
@@ -891,6 +983,19 @@ impl WidgetsItemPartsItemGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Part, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsItemPartsItemGetRequest {
@@ -999,6 +1104,16 @@ impl WidgetsItemPhotoValueGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(Vec<u8>, graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsItemPhotoValueGetRequest {
@@ -1049,6 +1164,16 @@ impl WidgetsItemPhotoValuePutRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 

@@ -44,6 +44,19 @@ impl WidgetsWithSerialGetRequest {
     > + Send + 'static {
         self.0.send()
     }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Widget, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
+    }
 }
 
 impl std::future::IntoFuture for WidgetsWithSerialGetRequest {
