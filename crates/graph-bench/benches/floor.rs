@@ -25,7 +25,8 @@
 //!   ratio is the runtime's cost alone;
 //! - `--governor`: the SDK with its throttle governor (on, the default) against the SDK without
 //!   it (`ThrottleGovernor::off()`), interleaved off, on, off: "SDK/raw" then reads "on/off"
-//!   and "raw/raw" "off/off" (nothing is throttled: the governor's idle cost);
+//!   and "raw/raw" "off/off" (nothing is throttled: the governor's idle cost); with `--swap` the
+//!   other way round (on, off, on: "off/on" beside "on/on");
 //! - `--poll-all`: the concurrent runs' earlier harness (one future polling all 64 on every
 //!   wake-up), for comparison with figures taken with it.
 //!
@@ -529,6 +530,8 @@ struct Options {
     models_baseline: bool,
     /// Compare the SDK with its governor against the SDK without it.
     governor: bool,
+    /// With `governor`: the other way round (on, off, on), to check the order does not matter.
+    swap: bool,
 }
 
 fn options() -> Option<Options> {
@@ -570,6 +573,7 @@ fn options() -> Option<Options> {
         poll_all: args.iter().any(|a| a == "--poll-all"),
         models_baseline: args.iter().any(|a| a == "--models"),
         governor: args.iter().any(|a| a == "--governor"),
+        swap: args.iter().any(|a| a == "--swap"),
     })
 }
 
@@ -725,7 +729,9 @@ fn main() {
             } else {
                 raw
             };
-            let (baseline, tested) = if options.governor {
+            let (baseline, tested) = if options.governor && options.swap {
+                (Variant::Sdk(sdk), Variant::Sdk(sdk_off))
+            } else if options.governor {
                 (Variant::Sdk(sdk_off), Variant::Sdk(sdk))
             } else {
                 (Variant::Raw(baseline), Variant::Sdk(sdk))
