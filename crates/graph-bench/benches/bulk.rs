@@ -9,10 +9,14 @@
 //! For each mode the run reports the time against that minimum, the requests answered 429, the
 //! wasted requests (sent beyond the N that count) and the failures (errors returned to the job):
 //!
-//! - `sdk`: every task retries on its own (the default retry policy: 3 retries honouring
-//!   `Retry-After`), as the official SDKs do;
+//! - `governor`: every task sends its own adds through one client whose throttle governor (on by
+//!   default) holds the writes after a 429 and paces them at the rate the answers allow;
+//! - `no-governor`: the same with the governor off: every task retries on its own (the default
+//!   retry policy: 3 retries honouring `Retry-After`), as the official SDKs do;
 //! - `batch`: one `$batch` of every add (20 items per request, about `concurrency` items in
-//!   flight), throttled items retried in later requests after their own `Retry-After`.
+//!   flight), throttled items retried in later requests after their own `Retry-After`, each item
+//!   admitted by the governor;
+//! - `batch-no-governor`: the same with the governor off.
 //!
 //! Options: `--adds N` (default 10,000), `--scale S` (default 20), `--concurrency C` (64),
 //! `--modes a,b` (all), `--reps R` (1; modes interleave per rep). Under `cargo test` it runs a
@@ -22,6 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use graph_beta::ThrottleGovernor;
 use graph_beta::prelude::*;
 use graph_emulator::{Emulator, Seed, TenantSize, Throttling};
 
@@ -41,25 +46,47 @@ struct Options {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Each task retries on its own.
-    Sdk,
-    /// One `$batch` of every add: 20 items per request, about `concurrency` items in flight,
-    /// throttled items retried in later requests after their own `Retry-After`.
+    /// Each task sends its own requests; the client's throttle governor (on by default) holds
+    /// and paces them.
+    Governor,
+    /// Each task retries on its own, with the governor off: the official SDKs' behaviour.
+    NoGovernor,
+    /// One `$batch` of every add, with the governor.
     Batch,
+    /// One `$batch` of every add, with the governor off.
+    BatchNoGovernor,
 }
 
 impl Mode {
-    const ALL: &[Mode] = &[Mode::Sdk, Mode::Batch];
+    const ALL: &[Mode] = &[
+        Mode::Governor,
+        Mode::NoGovernor,
+        Mode::Batch,
+        Mode::BatchNoGovernor,
+    ];
 
     fn name(self) -> &'static str {
         match self {
-            Mode::Sdk => "sdk",
+            Mode::Governor => "governor",
+            Mode::NoGovernor => "no-governor",
             Mode::Batch => "batch",
+            Mode::BatchNoGovernor => "batch-no-governor",
         }
     }
 
     fn parse(text: &str) -> Option<Mode> {
         Mode::ALL.iter().copied().find(|m| m.name() == text)
+    }
+
+    fn batched(self) -> bool {
+        matches!(self, Mode::Batch | Mode::BatchNoGovernor)
+    }
+
+    fn governor(self) -> ThrottleGovernor {
+        match self {
+            Mode::Governor | Mode::Batch => ThrottleGovernor::default(),
+            Mode::NoGovernor | Mode::BatchNoGovernor => ThrottleGovernor::off(),
+        }
     }
 }
 
@@ -167,19 +194,20 @@ async fn run_once(mode: Mode, options: &Options) -> Result<Outcome, Box<dyn std:
         .await?;
     let client = Client::builder(StaticToken::new("bulk-job"))
         .service_root(graph.base_url())
+        .throttle_governor(mode.governor())
         .build()?;
     let pairs = Arc::new(pairs);
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    if mode == Mode::Batch {
+    if mode.batched() {
         failures.store(
             batch_add_owners(&client, &pairs, options.concurrency).await?,
             Ordering::Relaxed,
         );
     }
     let mut tasks = tokio::task::JoinSet::new();
-    let workers = if mode == Mode::Batch {
+    let workers = if mode.batched() {
         0
     } else {
         options.concurrency

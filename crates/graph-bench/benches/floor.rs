@@ -23,6 +23,10 @@
 //!   SDK's models);
 //! - `--models`: the hand-written runs decode into the SDK's models ("raw+models"), so the
 //!   ratio is the runtime's cost alone;
+//! - `--governor`: the SDK with its throttle governor (on, the default) against the SDK without
+//!   it (`ThrottleGovernor::off()`), interleaved off, on, off: "SDK/raw" then reads "on/off"
+//!   and "raw/raw" "off/off" (nothing is throttled: the governor's idle cost); with `--swap` the
+//!   other way round (on, off, on: "off/on" beside "on/on");
 //! - `--poll-all`: the concurrent runs' earlier harness (one future polling all 64 on every
 //!   wake-up), for comparison with figures taken with it.
 //!
@@ -524,6 +528,10 @@ struct Options {
     poll_all: bool,
     /// The hand-written runs decode into the SDK's models (raw+models), not plain structs.
     models_baseline: bool,
+    /// Compare the SDK with its governor against the SDK without it.
+    governor: bool,
+    /// With `governor`: the other way round (on, off, on), to check the order does not matter.
+    swap: bool,
 }
 
 fn options() -> Option<Options> {
@@ -564,6 +572,8 @@ fn options() -> Option<Options> {
         variant: if benching { value("--variant") } else { None },
         poll_all: args.iter().any(|a| a == "--poll-all"),
         models_baseline: args.iter().any(|a| a == "--models"),
+        governor: args.iter().any(|a| a == "--governor"),
+        swap: args.iter().any(|a| a == "--swap"),
     })
 }
 
@@ -582,6 +592,15 @@ fn main() {
     let sdk: &'static Sdk = Box::leak(Box::new(Sdk {
         client: Client::builder(StaticToken::new(TOKEN))
             .service_root(&base)
+            .build()
+            .expect("client"),
+    }));
+
+    // The same client without its throttle governor, for `--governor`.
+    let sdk_off: &'static Sdk = Box::leak(Box::new(Sdk {
+        client: Client::builder(StaticToken::new(TOKEN))
+            .service_root(&base)
+            .throttle_governor(graph_beta::ThrottleGovernor::off())
             .build()
             .expect("client"),
     }));
@@ -623,6 +642,7 @@ fn main() {
                     Variant::Raw(raw),
                     Variant::Raw(raw_models),
                     Variant::Sdk(sdk),
+                    Variant::Sdk(sdk_off),
                 ] {
                     run(&rt, variant, op, mode, options.calls, poll_all);
                 }
@@ -634,6 +654,11 @@ fn main() {
         return;
     }
 
+    if options.governor {
+        println!(
+            "throttle governor's idle cost: SDK with the governor (on) vs without (off), interleaved off, on, off; columns SDK/raw read on/off and raw/raw off/off"
+        );
+    }
     println!(
         "graph-beta per-call cost vs hand-written reqwest{}: {} calls per run, {} repetitions (raw, SDK, raw), canned server on its own thread{}",
         if options.models_baseline {
@@ -704,12 +729,19 @@ fn main() {
             } else {
                 raw
             };
+            let (baseline, tested) = if options.governor && options.swap {
+                (Variant::Sdk(sdk), Variant::Sdk(sdk_off))
+            } else if options.governor {
+                (Variant::Sdk(sdk_off), Variant::Sdk(sdk))
+            } else {
+                (Variant::Raw(baseline), Variant::Sdk(sdk))
+            };
             let mut runs: Vec<(Run, Run, Run)> = Vec::new();
             for _ in 0..options.reps {
                 let once = |variant| run(&rt, variant, op, mode, options.calls, options.poll_all);
-                let a = once(Variant::Raw(baseline));
-                let s = once(Variant::Sdk(sdk));
-                let b = once(Variant::Raw(baseline));
+                let a = once(baseline);
+                let s = once(tested);
+                let b = once(baseline);
                 runs.push((a, s, b));
             }
             // SDK against the mean of the raw runs around it; raw against raw for the noise.

@@ -184,8 +184,9 @@ pub type Client = graph_requests::GraphClient;
 
 pub use graph_core::{
     AccessToken, Cloud, Credential, CredentialError, CredentialErrorKind, EntraError, Error,
-    GraphError, Items, NationalCloud, Page, PagedRequest, Pages, RetryPolicy, ServiceError,
-    StaticToken, Stream, TokenCache, TokenRequest,
+    GraphError, Items, NationalCloud, Page, PagedRequest, Pages, ResponseInfo, RetryPolicy,
+    ServiceError, StaticToken, Stream, ThrottleGovernor, ThrottlePriority, ThrottleState,
+    TokenCache, TokenRequest,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};

@@ -12,6 +12,7 @@ use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::path::encode_param;
 use crate::retry::RetryPolicy;
+use crate::throttle::{Throttle, ThrottleGovernor, ThrottleState};
 
 use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT};
 
@@ -53,6 +54,8 @@ pub(crate) struct ClientInner {
     /// (which costs reqwest an allocation per attempt).
     pub(crate) timeout_per_request: bool,
     pub(crate) user_agent: HeaderValue,
+    /// The throttle governor every clone and task shares.
+    pub(crate) throttle: Throttle,
 }
 
 impl CoreClient {
@@ -105,6 +108,13 @@ impl CoreClient {
         Ok(format!("{}/{entity_set}/{id}", self.inner.service_root))
     }
 
+    /// A snapshot of the throttle governor shared by this client's clones: per class (reads,
+    /// writes) the hold, the pacing, the latest limit percentage, the requests waiting and the
+    /// 429s met (see [`throttle`](crate::throttle)).
+    pub fn throttle_state(&self) -> ThrottleState {
+        self.inner.throttle.state()
+    }
+
     /// Checks a next link (`@odata.nextLink` you stored, say) the way paging does before
     /// following one: an absolute URL with the service root's scheme, host and port and no
     /// credentials. Nothing is sent.
@@ -124,6 +134,7 @@ impl fmt::Debug for CoreClient {
             .field("service_root", &self.inner.service_root)
             .field("retry_policy", &self.inner.retry_policy)
             .field("timeout", &self.inner.timeout)
+            .field("throttle", &self.inner.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +148,7 @@ pub struct ClientBuilder<C = CoreClient> {
     timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
+    throttle_governor: ThrottleGovernor,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -149,6 +161,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("timeout", &self.timeout)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("custom_http_client", &self.http_client.is_some())
+            .field("throttle_governor", &self.throttle_governor)
             .finish_non_exhaustive()
     }
 }
@@ -165,6 +178,7 @@ impl<C: From<CoreClient>> ClientBuilder<C> {
             timeout: None,
             user_agent_suffix: None,
             http_client: None,
+            throttle_governor: ThrottleGovernor::default(),
             _out: PhantomData,
         }
     }
@@ -220,6 +234,14 @@ impl<C: From<CoreClient>> ClientBuilder<C> {
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// The client-wide throttle governor (see [`throttle`](crate::throttle)): on by default;
+    /// [`ThrottleGovernor::off`] turns it off.
+    #[must_use]
+    pub fn throttle_governor(mut self, governor: ThrottleGovernor) -> Self {
+        self.throttle_governor = governor;
         self
     }
 
@@ -313,6 +335,7 @@ impl<C: From<CoreClient>> ClientBuilder<C> {
             timeout,
             timeout_per_request,
             user_agent,
+            throttle: Throttle::new(self.throttle_governor),
         };
         (inner, problem)
     }

@@ -11,6 +11,8 @@
 //!   (`azure-identity`, `device-code`; see [`auth`]);
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
+//! - a client-wide throttle governor that holds back requests of a throttled class and paces
+//!   them at the rate the service allows ([`throttle`], [`ThrottleGovernor`]);
 //! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);
 //! - refusing operations documented as unavailable in the configured national cloud;
 //! - JSON batching ([`batch`]): any requests in `POST /$batch` requests of at most 20 items,
@@ -73,8 +75,10 @@ mod paging;
 pub mod path;
 pub mod raw;
 mod request;
+mod response;
 pub mod retry;
 mod send;
+pub mod throttle;
 mod tls;
 mod url;
 
@@ -105,7 +109,11 @@ pub use page::Page;
 pub use paging::{Items, PagedRequest, Pages};
 pub use path::RequestPath;
 pub use request::Request;
+pub use response::ResponseInfo;
 pub use retry::RetryPolicy;
+pub use throttle::{
+    ClassThrottleState, ThrottleClass, ThrottleGovernor, ThrottlePriority, ThrottleState,
+};
 pub use tls::{NoCryptoProvider, ensure_crypto_provider};
 
 /// Re-exported so that callers can pass their own client to

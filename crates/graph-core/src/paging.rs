@@ -34,7 +34,9 @@ use crate::operation::OperationMeta;
 use crate::page::Page;
 use crate::path::RequestPath;
 use crate::request::{Replay, Request};
+use crate::response::ResponseInfo;
 use crate::retry::RetryPolicy;
+use crate::throttle::ThrottlePriority;
 
 /// One page's request, boxed (it is large next to the other states of a stream).
 type FirstRequest<T> = Box<Request<Page<T>>>;
@@ -151,6 +153,14 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
         }
     }
 
+    /// Sends `x-ms-throttle-priority` with every page (see [`Request::throttle_priority`]).
+    pub fn throttle_priority(self, priority: ThrottlePriority) -> Self {
+        Self {
+            first: self.first.throttle_priority(priority),
+            ..self
+        }
+    }
+
     /// Starts from `next_link` (a [`Page::next_link`] stored earlier) instead of the first
     /// page. The link is checked like every next link when the request is sent.
     pub fn resume(self, next_link: impl Into<String>) -> Self {
@@ -199,6 +209,21 @@ impl<T: DeserializeOwned + Send + 'static> PagedRequest<T> {
             },
         };
         Either::Right(request.send())
+    }
+
+    /// Like [`send`](Self::send), and also returns the first answer's status and headers (see
+    /// [`Request::send_with_response`]).
+    pub fn send_with_response(
+        self,
+    ) -> impl Future<Output = Result<(Page<T>, ResponseInfo), Error>> + Send + 'static {
+        let request = match self.resume_from {
+            None => self.first,
+            Some(link) => match resumed(&self.first.replay(), self.first, &link) {
+                Ok(request) => request,
+                Err(e) => return Either::Left(std::future::ready(Err(e))),
+            },
+        };
+        Either::Right(request.send_with_response())
     }
 
     /// Every page, fetched lazily.

@@ -14,8 +14,10 @@ use crate::decode::Decoder;
 use crate::error::Error;
 use crate::operation::{HttpMethod, OperationMeta};
 use crate::path::{RequestPath, encode_query_name, encode_query_value};
+use crate::response::ResponseInfo;
 use crate::retry::RetryPolicy;
-use crate::send::{CLIENT_REQUEST_ID, Prepared, RETRY_ATTEMPT};
+use crate::send::{CLIENT_REQUEST_ID, Plain, Prepared, RETRY_ATTEMPT, WithInfo};
+use crate::throttle::{THROTTLE_PRIORITY, ThrottleClass, ThrottlePriority};
 
 impl CoreClient {
     /// Starts a request for `operation`. Nothing is validated or sent until
@@ -265,13 +267,36 @@ impl<T: Send + 'static> Request<T> {
         self
     }
 
+    /// Sends `x-ms-throttle-priority` with this request (replacing any set before): how Entra
+    /// ranks it when the application nears its limits (see [`ThrottlePriority`]).
+    #[must_use]
+    pub fn throttle_priority(mut self, priority: ThrottlePriority) -> Self {
+        self.headers.insert(
+            HeaderName::from_static(THROTTLE_PRIORITY),
+            HeaderValue::from_static(priority.as_str()),
+        );
+        self
+    }
+
     /// Sends the request (with retries) and decodes the response.
     ///
     /// The request is validated here, before the future is first polled (an invalid one gives
     /// a future that is ready with the error); the future holds only what the send loop needs.
     pub fn send(self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
         match self.prepare() {
-            Ok(prepared) => Either::Right(prepared.run()),
+            Ok(prepared) => Either::Right(prepared.run::<Plain>()),
+            Err(e) => Either::Left(std::future::ready(Err(e))),
+        }
+    }
+
+    /// Like [`send`](Self::send), and also returns the answer's status and headers
+    /// ([`ResponseInfo`]: resource units, limit percentage, request ids). Only this method copies
+    /// the headers; `send` and `.await` do not.
+    pub fn send_with_response(
+        self,
+    ) -> impl Future<Output = Result<(T, ResponseInfo), Error>> + Send + 'static {
+        match self.prepare() {
+            Ok(prepared) => Either::Right(prepared.run::<WithInfo>()),
             Err(e) => Either::Left(std::future::ready(Err(e))),
         }
     }
@@ -332,6 +357,7 @@ impl<T: Send + 'static> Request<T> {
             decoder,
             body,
             headers,
+            class: ThrottleClass::of(method),
             method,
             raw_template,
         })

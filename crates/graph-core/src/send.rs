@@ -7,8 +7,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
-    USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
 use tracing::Instrument;
 
@@ -18,7 +17,9 @@ use crate::client::CoreClient;
 use crate::decode::Decoder;
 use crate::error::{Error, GraphError, ServiceError, excerpt};
 use crate::operation::{HttpMethod, OperationMeta};
+use crate::response::ResponseInfo;
 use crate::retry::{self, Decision, History, Outcome, RetryPolicy};
+use crate::throttle::ThrottleClass;
 
 pub(crate) const CLIENT_REQUEST_ID: &str = "client-request-id";
 pub(crate) const RETRY_ATTEMPT: &str = "retry-attempt";
@@ -31,6 +32,43 @@ pub(crate) fn new_client_request_id() -> HeaderValue {
     let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// What a send returns besides the decoded value: nothing ([`Plain`], the plain `send` and
+/// `.await`, which copy no headers), or the answer's metadata ([`WithInfo`]).
+pub(crate) trait Keep<T>: Send + 'static {
+    /// What a success keeps of the answer, read before its body.
+    type Kept: Send;
+    /// What the send returns.
+    type Output: Send;
+    fn keep(headers: &HeaderMap) -> Self::Kept;
+    fn finish(value: T, status: u16, kept: Self::Kept) -> Self::Output;
+}
+
+/// The value alone.
+pub(crate) struct Plain;
+
+impl<T: Send> Keep<T> for Plain {
+    type Kept = ();
+    type Output = T;
+    fn keep(_: &HeaderMap) {}
+    fn finish(value: T, _: u16, (): ()) -> T {
+        value
+    }
+}
+
+/// The value and a [`ResponseInfo`].
+pub(crate) struct WithInfo;
+
+impl<T: Send> Keep<T> for WithInfo {
+    type Kept = HeaderMap;
+    type Output = (T, ResponseInfo);
+    fn keep(headers: &HeaderMap) -> HeaderMap {
+        headers.clone()
+    }
+    fn finish(value: T, status: u16, headers: HeaderMap) -> (T, ResponseInfo) {
+        (value, ResponseInfo::new(status, headers))
+    }
 }
 
 /// A validated request, ready to go.
@@ -46,14 +84,16 @@ pub(crate) struct Prepared<T> {
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) client_request_id: HeaderValue,
     pub(crate) method: HttpMethod,
+    /// The method's throttle class.
+    pub(crate) class: ThrottleClass,
     /// A raw call's path template, which names it in place of the operation.
     pub(crate) raw_template: Option<&'static str>,
 }
 
 /// How one attempt ended.
-enum Attempt {
-    /// A 2xx answer, read in full.
-    Success { status: u16, body: Bytes },
+enum Attempt<K> {
+    /// A 2xx answer, read in full, and what the send keeps of it.
+    Success { status: u16, body: Bytes, kept: K },
     /// A 2xx answer whose body could not be read (not retried).
     SuccessBodyFailed(reqwest::Error),
     /// Anything else: for the retry decision.
@@ -195,7 +235,9 @@ impl<T> Prepared<T> {
         clippy::manual_async_fn,
         reason = "an `async fn` taking `self` keeps two copies of it (the argument and a local): 336 bytes more in every in-flight call"
     )]
-    pub(crate) fn run(self) -> impl std::future::Future<Output = Result<T, Error>> + Send
+    pub(crate) fn run<K: Keep<T>>(
+        self,
+    ) -> impl std::future::Future<Output = Result<K::Output, Error>> + Send
     where
         T: Send,
     {
@@ -212,9 +254,11 @@ impl<T> Prepared<T> {
             );
             if span.is_disabled() {
                 // No subscriber wants it: skip the span's bookkeeping on every poll.
-                this.attempts(None).await
+                this.attempts::<K>(None).await
             } else {
-                this.attempts(Some(&span)).instrument(span.clone()).await
+                this.attempts::<K>(Some(&span))
+                    .instrument(span.clone())
+                    .await
             }
         }
     }
@@ -222,7 +266,10 @@ impl<T> Prepared<T> {
     /// A token, then attempts until the decision is final. `span` is the request's span when a
     /// subscriber wants it (fields are recorded on it, whatever the subscriber tracks as
     /// current).
-    async fn attempts(&self, span: Option<&tracing::Span>) -> Result<T, Error> {
+    async fn attempts<K: Keep<T>>(&self, span: Option<&tracing::Span>) -> Result<K::Output, Error>
+    where
+        T: Send,
+    {
         let inner = &self.client.inner;
         let mut claims_request: Option<TokenRequest> = None;
         let mut token = self.token(&inner.token_request).await?;
@@ -231,10 +278,11 @@ impl<T> Prepared<T> {
             if let Some(span) = span {
                 span.record("attempt", history.attempts + 1);
             }
+            inner.throttle.admit(self.class).await;
             let attempt = self
-                .attempt(self.authorization(&token)?, history.retries, span)
+                .attempt::<K>(self.authorization(&token)?, history.retries, span)
                 .await;
-            match self.conclude(attempt, &mut history) {
+            match self.conclude::<K>(attempt, &mut history) {
                 AfterAttempt::Done(result) => return result,
                 AfterAttempt::Wait(after) => tokio::time::sleep(after).await,
                 AfterAttempt::Reauthenticate(claims) => {
@@ -263,12 +311,12 @@ impl<T> Prepared<T> {
     }
 
     /// One attempt: send, and read the whole answer.
-    async fn attempt(
+    async fn attempt<K: Keep<T>>(
         &self,
         authorization: HeaderValue,
         retries: u32,
         span: Option<&tracing::Span>,
-    ) -> Attempt {
+    ) -> Attempt<K::Kept> {
         let response = match self
             .http
             .execute(self.http_request(authorization, retries))
@@ -281,19 +329,21 @@ impl<T> Prepared<T> {
         if let Some(span) = span {
             span.record("status", status);
         }
+        self.client
+            .inner
+            .throttle
+            .observe(self.class, status, response.headers());
         if (200..300).contains(&status) {
+            let kept = K::keep(response.headers());
             return match response.bytes().await {
-                Ok(body) => Attempt::Success { status, body },
+                Ok(body) => Attempt::Success { status, body, kept },
                 Err(e) => Attempt::SuccessBodyFailed(e),
             };
         }
         let headers = response.headers().clone();
         // Read the whole body: for the error, and so the connection can be reused.
         let body = response.bytes().await.unwrap_or_default();
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+        let retry_after = retry::retry_after_from_headers(&headers, SystemTime::now());
         Attempt::Failed(Failure::Answered(Answer {
             status,
             headers,
@@ -304,9 +354,13 @@ impl<T> Prepared<T> {
 
     /// What follows an attempt, as [`retry::decide`] says: the result, a wait before the next
     /// attempt, or a new token for a claims challenge.
-    fn conclude(&self, attempt: Attempt, history: &mut History) -> AfterAttempt<T> {
+    fn conclude<K: Keep<T>>(
+        &self,
+        attempt: Attempt<K::Kept>,
+        history: &mut History,
+    ) -> AfterAttempt<K::Output> {
         let failure = match attempt {
-            Attempt::Success { status, body } => {
+            Attempt::Success { status, body, kept } => {
                 let decision = retry::decide(
                     &self.retry_policy,
                     self.method,
@@ -325,7 +379,10 @@ impl<T> Prepared<T> {
                     );
                 }
                 tracing::debug!(status, "request succeeded");
-                return AfterAttempt::Done(self.decode(status, &body));
+                return AfterAttempt::Done(
+                    self.decode(status, &body)
+                        .map(|value| K::finish(value, status, kept)),
+                );
             }
             Attempt::SuccessBodyFailed(e) => return AfterAttempt::Done(Err(self.transport(e))),
             Attempt::Failed(failure) => failure,
@@ -376,7 +433,14 @@ impl<T> Prepared<T> {
                     "an earlier attempt timed out at the gateway (504) but was applied: the service now reports \
                      the operation's own effect, so the request has reached the state asked for"
                 );
-                AfterAttempt::Done(self.decode(status, &[]))
+                let kept = match &failure {
+                    Failure::Answered(answer) => K::keep(&answer.headers),
+                    Failure::Transport(_) => K::keep(&HeaderMap::new()),
+                };
+                AfterAttempt::Done(
+                    self.decode(status, &[])
+                        .map(|value| K::finish(value, status, kept)),
+                )
             }
             Decision::Succeed { .. } | Decision::GiveUp(_) => {
                 if let Decision::GiveUp(reason) = decision {

@@ -194,3 +194,62 @@ async fn success_after_a_gateway_timeout_warns_that_the_change_may_be_doubled() 
     assert_eq!(warnings.len(), 1, "{events:?}");
     assert_eq!(get(warnings[0], "attempt"), ["2"]);
 }
+
+/// The throttle governor says when it starts holding a class (a 429 with the write scope) and
+/// when it lets go of it (answers well under the limits shrink its pacing to nothing).
+#[tokio::test]
+async fn the_governor_traces_when_it_starts_and_stops_holding() {
+    let server = once_then_no_content(
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "0.02")
+            .insert_header("x-ms-throttle-scope", "Tenant_Application/Write/app/tenant"),
+    )
+    .await;
+    let client = fast_client(&server);
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    let add = || {
+        client
+            .request(
+                &ADD_OWNER,
+                RequestPath::new()
+                    .literal("servicePrincipals")
+                    .param("servicePrincipal-id", "sp")
+                    .literal("owners"),
+                decode::empty,
+            )
+            .json_body(&serde_json::json!({}))
+    };
+    add().await.unwrap();
+    assert_eq!(client.throttle_state().write.throttled, 1);
+    // Successes without a limit percentage shrink the pacing until it stops.
+    let mut sent = 0;
+    while client.throttle_state().write.spacing > Duration::ZERO {
+        add().await.unwrap();
+        sent += 1;
+        assert!(
+            sent < 500,
+            "the pacing never stops: {:?}",
+            client.throttle_state()
+        );
+    }
+    drop(guard);
+
+    let events = capture.events.lock().unwrap();
+    let messages: Vec<(&str, Vec<&str>)> = events
+        .iter()
+        .filter_map(|fields| {
+            let message = get(fields, "message").first().copied()?;
+            message
+                .starts_with("throttle governor")
+                .then(|| (message, get(fields, "class")))
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            ("throttle governor: holding", vec!["write"]),
+            ("throttle governor: released", vec!["write"]),
+        ]
+    );
+}

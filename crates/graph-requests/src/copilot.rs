@@ -94,6 +94,12 @@ impl CopilotAdminSettingsLimitedModeGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(
         self,
@@ -108,6 +114,19 @@ impl CopilotAdminSettingsLimitedModeGetRequest {
         Output = Result<graph_models::CopilotAdminLimitedMode, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::CopilotAdminLimitedMode, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -143,6 +162,12 @@ impl CopilotAdminSettingsLimitedModePatchRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(
         self,
@@ -157,6 +182,19 @@ impl CopilotAdminSettingsLimitedModePatchRequest {
         Output = Result<graph_models::CopilotAdminLimitedMode, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::CopilotAdminLimitedMode, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 

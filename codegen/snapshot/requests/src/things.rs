@@ -35,6 +35,12 @@ impl ThingsGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// Every item across all pages, fetched lazily one page at a time; an error on any
     /// page is yielded and ends the stream.
     pub fn items(self) -> graph_core::Items<graph_models::AnyThing> {
@@ -65,6 +71,19 @@ impl ThingsGetRequest {
         Output = Result<graph_core::Page<graph_models::AnyThing>, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_core::Page<graph_models::AnyThing>, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 

@@ -53,6 +53,12 @@ impl WidgetsGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(
         self,
@@ -67,6 +73,19 @@ impl WidgetsGetRequest {
         Output = Result<graph_models::WidgetCollectionResponse, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::WidgetCollectionResponse, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -100,6 +119,12 @@ impl WidgetsPostRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Widget> {
         self.0
@@ -112,6 +137,19 @@ impl WidgetsPostRequest {
         Output = Result<graph_models::Widget, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Widget, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -234,6 +272,12 @@ impl WidgetsCountGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<i32> {
         self.0
@@ -246,6 +290,16 @@ impl WidgetsCountGetRequest {
         Output = Result<i32, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(i32, graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -328,6 +382,12 @@ impl WidgetsCountTextGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Count> {
         self.0
@@ -340,6 +400,19 @@ impl WidgetsCountTextGetRequest {
         Output = Result<graph_models::Count, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Count, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -413,6 +486,12 @@ impl WidgetsItemGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Widget> {
         self.0
@@ -425,6 +504,19 @@ impl WidgetsItemGetRequest {
         Output = Result<graph_models::Widget, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Widget, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -458,6 +550,12 @@ impl WidgetsItemPatchRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<()> {
         self.0
@@ -470,6 +568,16 @@ impl WidgetsItemPatchRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -506,6 +614,12 @@ impl WidgetsItemDeleteRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<()> {
         self.0
@@ -518,6 +632,16 @@ impl WidgetsItemDeleteRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -704,6 +828,12 @@ impl WidgetsItemGadgetPartsRefPostRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<()> {
         self.0
@@ -716,6 +846,16 @@ impl WidgetsItemGadgetPartsRefPostRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -824,6 +964,12 @@ impl WidgetsItemPartsItemGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<graph_models::Part> {
         self.0
@@ -836,6 +982,19 @@ impl WidgetsItemPartsItemGetRequest {
         Output = Result<graph_models::Part, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (graph_models::Part, graph_core::ResponseInfo),
+            graph_core::Error,
+        >,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -926,6 +1085,12 @@ impl WidgetsItemPhotoValueGetRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<Vec<u8>> {
         self.0
@@ -938,6 +1103,16 @@ impl WidgetsItemPhotoValueGetRequest {
         Output = Result<Vec<u8>, graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<(Vec<u8>, graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 
@@ -971,6 +1146,12 @@ impl WidgetsItemPhotoValuePutRequest {
         Self(self.0.retry_policy(policy))
     }
 
+    /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+    /// ranks the request when the application nears its limits.
+    pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+        Self(self.0.throttle_priority(priority))
+    }
+
     /// The underlying runtime request.
     pub fn into_request(self) -> graph_core::Request<()> {
         self.0
@@ -983,6 +1164,16 @@ impl WidgetsItemPhotoValuePutRequest {
         Output = Result<(), graph_core::Error>,
     > + Send + 'static {
         self.0.send()
+    }
+
+    /// Like `send`, and also returns the answer's status and headers (resource units,
+    /// throttle limit percentage, request ids). Only this method copies the headers.
+    pub fn send_with_response(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<((), graph_core::ResponseInfo), graph_core::Error>,
+    > + Send + 'static {
+        self.0.send_with_response()
     }
 }
 

@@ -113,6 +113,12 @@ fn client_rs(tops: &[(&UrlNode, &TopLevel)]) -> TokenStream {
                 &self.client
             }
 
+            /// A snapshot of the throttle governor this client's clones share: see
+            /// [`graph_core::CoreClient::throttle_state`].
+            pub fn throttle_state(&self) -> graph_core::ThrottleState {
+                self.client.throttle_state()
+            }
+
             /// A call to a path the generated builders do not cover, through the same pipeline
             /// (sign-in, retries, errors, tracing): see [`graph_core::CoreClient::raw`].
             pub fn raw<T>(

@@ -266,6 +266,12 @@ fn wrapper_type(
                 Self(self.0.retry_policy(policy))
             }
 
+            /// Sends `x-ms-throttle-priority` (on every page of a pageable request): how Entra
+            /// ranks the request when the application nears its limits.
+            pub fn throttle_priority(self, priority: graph_core::ThrottlePriority) -> Self {
+                Self(self.0.throttle_priority(priority))
+            }
+
             #paging
 
             /// The underlying runtime request.
@@ -279,6 +285,17 @@ fn wrapper_type(
             ) -> impl std::future::Future<Output = Result<#output, graph_core::Error>> + Send + 'static
             {
                 self.0.send()
+            }
+
+            /// Like `send`, and also returns the answer's status and headers (resource units,
+            /// throttle limit percentage, request ids). Only this method copies the headers.
+            pub fn send_with_response(
+                self,
+            ) -> impl std::future::Future<
+                Output = Result<(#output, graph_core::ResponseInfo), graph_core::Error>,
+            > + Send
+                   + 'static {
+                self.0.send_with_response()
             }
         }
 

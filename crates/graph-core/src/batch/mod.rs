@@ -79,7 +79,6 @@
 //! Before each batch request the client's throttle governor admits the classes (reads, writes)
 //! of its items, and it observes every item's answer.
 
-mod governor_shim;
 mod run;
 mod split;
 mod wire;

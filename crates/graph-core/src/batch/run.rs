@@ -10,7 +10,6 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::governor_shim::{ThrottleClass, throttle_of};
 use super::split::{self, MAX_ITEMS};
 use super::wire::{self, BatchBody, WireRequest, WireResponse};
 use super::{Body, SharedError};
@@ -21,6 +20,7 @@ use crate::operation::{HttpMethod, OperationKind, OperationMeta};
 use crate::path::RequestPath;
 use crate::request::Request;
 use crate::retry::{self, Decision, History, Outcome, RetryPolicy};
+use crate::throttle::ThrottleClass;
 
 /// The batch request itself, as the send loop names it.
 static BATCH_OPERATION: OperationMeta = OperationMeta {
@@ -401,17 +401,13 @@ impl Runner {
     /// what follows for each item.
     async fn send_wave(&mut self, ready: Vec<usize>) {
         let chunks = self.wave(ready);
-        let governor = throttle_of(&self.client);
-        let mut classes: Vec<ThrottleClass> = Vec::with_capacity(2);
+        // Every item is one request to Entra's limits: each takes its own slot from the
+        // governor (which is idle, one atomic load, unless its class is held or paced).
+        let governor = &self.client.inner.throttle;
         for &i in chunks.iter().flatten() {
             if let Some(spec) = &self.items[i].spec {
-                if !classes.contains(&spec.class) {
-                    classes.push(spec.class);
-                }
+                governor.admit(spec.class).await;
             }
-        }
-        for class in classes {
-            governor.admit(class).await;
         }
         let requests: Vec<_> = chunks
             .iter()
@@ -569,7 +565,10 @@ impl Runner {
         let Some(spec) = &item.spec else {
             return;
         };
-        throttle_of(&self.client).observe(spec.class, status, &headers);
+        self.client
+            .inner
+            .throttle
+            .observe(spec.class, status, &headers);
         if (200..300).contains(&status) {
             let outcome = Outcome::Success;
             let decision = retry::decide(

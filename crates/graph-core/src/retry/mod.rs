@@ -1,4 +1,5 @@
-//! Retry policy, `Retry-After` parsing and backoff.
+//! Retry policy, `Retry-After` parsing (with Graph's decimal seconds, lists and millisecond
+//! headers) and backoff.
 //!
 //! What is retried:
 //! - HTTP 429 and 503, for every method including POST: Graph did not execute a throttled or
@@ -94,23 +95,96 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 503 | 504)
 }
 
-/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP-date, relative to
-/// `now`. A date in the past gives zero; an unparsable value gives `None`. Absurdly large
-/// second counts saturate.
+/// Parses a `Retry-After` value as Graph sends it, relative to `now`:
+/// - delta-seconds, whole or decimal (`"120"`, `"2.128"`; Graph's throttling answers carry
+///   decimals, kept to the nanosecond);
+/// - a comma-separated list of such values (`"30,120"` has been seen): the largest is taken;
+/// - an HTTP-date; a date in the past gives zero.
+///
+/// Surrounding whitespace is ignored. Anything else (negative numbers, units, garbage, an empty
+/// value) gives `None`. Absurdly large second counts saturate at [`Duration::MAX`].
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if value.is_empty() {
         return None;
     }
-    if value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(
-            value
-                .parse::<u64>()
-                .map_or(Duration::MAX, Duration::from_secs),
-        );
+    if let Some(wait) = parse_seconds(value, 1) {
+        return Some(wait);
     }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    // An HTTP-date has a comma of its own ("Wed, 21 Oct 2015 07:28:00 GMT"): try it whole first.
+    if let Ok(date) = httpdate::parse_http_date(value) {
+        return Some(date.duration_since(now).unwrap_or(Duration::ZERO));
+    }
+    if value.contains(',') {
+        let mut largest: Option<Duration> = None;
+        for part in value.split(',') {
+            let wait = parse_seconds(part.trim(), 1)?;
+            largest = Some(largest.map_or(wait, |l| l.max(wait)));
+        }
+        return largest;
+    }
+    None
+}
+
+/// The name of Graph's millisecond `Retry-After` header.
+pub const X_MS_RETRY_AFTER_MS: &str = "x-ms-retry-after-ms";
+/// The name of the standard-track millisecond `Retry-After` header.
+pub const RETRY_AFTER_MS: &str = "retry-after-ms";
+
+/// The wait an answer asks for, from its headers, most precise first:
+/// 1. `x-ms-retry-after-ms` (milliseconds, whole or decimal),
+/// 2. `retry-after-ms` (the same),
+/// 3. `Retry-After` (seconds, decimal seconds, a list or a date; see [`parse_retry_after`]).
+///
+/// A header that is present but unparsable is skipped in favour of the next one. `None` when
+/// none gives a wait.
+pub fn retry_after_from_headers(
+    headers: &reqwest::header::HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    [X_MS_RETRY_AFTER_MS, RETRY_AFTER_MS]
+        .into_iter()
+        .find_map(|name| text(name).and_then(|v| parse_seconds(v.trim(), 1000)))
+        .or_else(|| {
+            headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, now))
+        })
+}
+
+/// `digits[.digits]` in units of `1/per_second` s (1: seconds, 1000: milliseconds), saturating;
+/// `None` for anything else (a sign, an exponent, a unit, an empty part).
+fn parse_seconds(text: &str, per_second: u32) -> Option<Duration> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
+        return None;
+    }
+    // Whole units; beyond u64 the wait saturates.
+    let Ok(units) = whole.parse::<u64>() else {
+        return Some(Duration::MAX);
+    };
+    // The fraction, to nine digits (nanoseconds of a second; finer is dropped).
+    let mut nanos_of_unit: u64 = 0;
+    for i in 0..9 {
+        let digit = fraction
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| u64::from(b - b'0'));
+        nanos_of_unit = nanos_of_unit * 10 + digit;
+    }
+    let per_second = u64::from(per_second);
+    let secs = units / per_second;
+    let rest_nanos = (units % per_second) * (1_000_000_000 / per_second);
+    let fraction_nanos = nanos_of_unit / per_second;
+    Some(
+        Duration::from_secs(secs).saturating_add(Duration::from_nanos(rest_nanos + fraction_nanos)),
+    )
 }
 
 #[cfg(test)]
@@ -140,9 +214,102 @@ mod tests {
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
             Some(Duration::ZERO)
         );
-        for bad in ["", "-1", "1.5", "soon", "12 s"] {
+        for bad in ["", "-1", "soon", "12 s"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
+    }
+
+    /// Every form Graph (and its gateways) have been seen to send, and garbage: never a panic.
+    #[test]
+    fn retry_after_forms_as_a_table() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let ms = Duration::from_millis;
+        let in_30s = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        let list_with_date = format!("5, {in_30s}");
+        let table: Vec<(&str, Option<Duration>)> = vec![
+            ("2", Some(ms(2000))),
+            ("2.128", Some(ms(2128))),
+            ("0.249", Some(ms(249))),
+            ("0.000000001", Some(Duration::from_nanos(1))),
+            ("0.0000000019", Some(Duration::from_nanos(1))),
+            ("1.5", Some(ms(1500))),
+            ("  7\t", Some(ms(7000))),
+            ("30,120", Some(Duration::from_secs(120))),
+            ("120, 30", Some(Duration::from_secs(120))),
+            ("0.5,2.25", Some(ms(2250))),
+            (in_30s.as_str(), Some(Duration::from_secs(30))),
+            ("18446744073709551616", Some(Duration::MAX)),
+            ("99999999999999999999999.5", Some(Duration::MAX)),
+            ("18446744073709551615", Some(Duration::from_secs(u64::MAX))),
+            ("", None),
+            ("   ", None),
+            ("-1", None),
+            ("-0.5", None),
+            ("+3", None),
+            ("1e3", None),
+            ("1.", None),
+            (".5", None),
+            ("1..2", None),
+            ("1.2.3", None),
+            ("30,", None),
+            (",", None),
+            ("30,soon", None),
+            ("NaN", None),
+            ("inf", None),
+            ("12 s", None),
+            ("١٢", None),
+            (list_with_date.as_str(), None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(parse_retry_after(text, now), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn millisecond_headers_win_over_retry_after() {
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+        let now = SystemTime::UNIX_EPOCH;
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let table: Vec<(HeaderMap, Option<Duration>)> = vec![
+            (headers(&[]), None),
+            (
+                headers(&[("retry-after", "3")]),
+                Some(Duration::from_secs(3)),
+            ),
+            (
+                headers(&[("retry-after", "3"), ("retry-after-ms", "2500")]),
+                Some(Duration::from_millis(2500)),
+            ),
+            (
+                headers(&[
+                    ("retry-after", "3"),
+                    ("retry-after-ms", "2500"),
+                    ("x-ms-retry-after-ms", "2128.5"),
+                ]),
+                Some(Duration::from_micros(2_128_500)),
+            ),
+            (
+                headers(&[("retry-after", "3"), ("x-ms-retry-after-ms", "garbage")]),
+                Some(Duration::from_secs(3)),
+            ),
+            (headers(&[("retry-after-ms", "-5")]), None),
+            (
+                headers(&[("x-ms-retry-after-ms", "99999999999999999999999")]),
+                Some(Duration::MAX),
+            ),
+        ];
+        for (map, expected) in table {
+            assert_eq!(retry_after_from_headers(&map, now), expected, "{map:?}");
+        }
+        let mut opaque = HeaderMap::new();
+        opaque.insert(RETRY_AFTER, HeaderValue::from_bytes(b"\xff").unwrap());
+        assert_eq!(retry_after_from_headers(&opaque, now), None);
     }
 
     #[test]
