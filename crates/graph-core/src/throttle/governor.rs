@@ -11,9 +11,11 @@
 //!   flight before it) or soon after the last increase extend the hold but do not double the
 //!   spacing again.
 //! - Answers steer the spacing by `x-ms-throttle-limit-percentage`: at 1.0 or more (at or over
-//!   the limit) it grows by a quarter (and pacing starts, if it had not); from 0.8 to 1.0 it is
-//!   kept (pacing starts at the minimum if it had not); below 0.8 (no header) it shrinks by a
-//!   tenth per answer, and under [`MIN_SPACING`] pacing stops.
+//!   the limit) it grows by a quarter (and pacing starts, if it had not); from 0.95 to 1.0 it is
+//!   kept; from 0.8 to 0.95 (room left) it shrinks by a thousandth per answer, never below
+//!   [`MIN_SPACING`], so a spacing that grew too far returns towards the rate the service allows
+//!   (pacing starts at the minimum if it had not); below 0.8 (no header) it shrinks by a tenth
+//!   per answer, and under [`MIN_SPACING`] pacing stops.
 //! - Waiting requests queue with a [`Ticket`]: the next may start when the gate opens (the hold
 //!   is over and a spacing has passed since the last start). A waiter sleeps until its expected
 //!   turn (the gate plus a spacing per ticket ahead) and asks again, so a schedule that moved
@@ -34,6 +36,11 @@ const GROW_AT_LIMIT: f64 = 1.25;
 const MAX_QUEUE_ESTIMATE: Duration = Duration::from_secs(1);
 /// Shrinking of the spacing on an answer well under its limits.
 const SHRINK_UNDER_LIMIT: f64 = 0.9;
+/// Under this limit percentage (and over 0.8) the spacing is probed down gently: the service
+/// has room, so a spacing that grew too far comes back towards the rate it allows.
+const PROBE_BELOW: f64 = 0.95;
+/// The gentle shrink per answer between 0.8 and [`PROBE_BELOW`].
+const PROBE_DOWN: f64 = 0.999;
 
 /// A waiting request's place in the queue of its class.
 pub(crate) type Ticket = u64;
@@ -210,6 +217,8 @@ impl ClassGovernor {
                     Some(p) if p >= 0.8 => {
                         if self.spacing.is_zero() {
                             self.spacing = MIN_SPACING;
+                        } else if p < PROBE_BELOW {
+                            self.spacing = self.spacing.mul_f64(PROBE_DOWN).max(MIN_SPACING);
                         }
                     }
                     _ => {
@@ -416,6 +425,30 @@ mod tests {
         }
         assert!(stopped && !g.is_active());
         assert_eq!(g.admit(now + ms(300), None), Admission::Go);
+    }
+
+    #[test]
+    fn room_under_the_limit_probes_the_spacing_down_without_ending_pacing() {
+        let now = Instant::now();
+        let mut g = ClassGovernor::default();
+        g.observe(now, answered(Some(0.9)), MAX_HOLD);
+        g.spacing = ms(10);
+        // Close to the limit: kept.
+        g.observe(now, answered(Some(0.97)), MAX_HOLD);
+        assert_eq!(g.spacing, ms(10));
+        // Room left: a little less per answer.
+        g.observe(now, answered(Some(0.9)), MAX_HOLD);
+        assert!(g.spacing < ms(10) && g.spacing > ms(9), "{:?}", g.spacing);
+        // However long it lasts, pacing goes on at the smallest spacing while the answers
+        // still report a limit percentage.
+        for _ in 0..20_000 {
+            assert_ne!(
+                g.observe(now, answered(Some(0.85)), MAX_HOLD),
+                Change::Stopped
+            );
+        }
+        assert_eq!(g.spacing, MIN_SPACING);
+        assert!(g.is_active());
     }
 
     #[test]

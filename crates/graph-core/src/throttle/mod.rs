@@ -17,7 +17,8 @@
 //! the wait has passed) or paced (a minimum spacing between starts), it waits for its slot
 //! instead of meeting a 429 of its own. After the hold, waiting requests are released one slot
 //! at a time; the spacing then follows the limit percentage the answers report (growing at or
-//! over the limit, kept between 80 % and 100 %, shrinking below, until pacing stops). The rules
+//! over the limit, kept from 95 % to 100 %, eased down gently from 80 % to 95 %, shrinking
+//! below 80 % until pacing stops). The rules
 //! are in the `governor` module's docs and tests.
 //!
 //! When nothing is throttled, asking costs one atomic load; a waiting request that is dropped
