@@ -471,6 +471,10 @@ async fn a_throttled_item_is_retried_alone_in_a_later_request_after_its_retry_af
     assert_eq!(sent.len(), 2);
     assert_eq!(ids(&sent[1]), ["2"]);
     assert_eq!(results.http_requests(), 2);
+    // The item's 429 taught the client-wide governor (it holds writes, not reads).
+    let state = client.throttle_state();
+    assert_eq!(state.write.throttled, 1);
+    assert_eq!(state.read.throttled, 0);
 }
 
 #[tokio::test]
