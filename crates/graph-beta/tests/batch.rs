@@ -1004,3 +1004,44 @@ async fn a_resumed_page_goes_by_its_next_link_made_relative_and_a_foreign_link_f
     );
     assert_eq!(sent[0][0]["method"], "GET");
 }
+
+#[tokio::test]
+async fn near_a_limit_a_batch_sends_one_request_at_a_time() {
+    let server = MockServer::start().await;
+    let arrivals = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&arrivals);
+    // Every item succeeds, reporting 90 % of a write limit in use; each answer takes 500 ms.
+    mount_batch(&server, move |_, items| {
+        seen.lock().unwrap().push(std::time::Instant::now());
+        let responses = items
+            .iter()
+            .map(|i| {
+                json!({"id": i["id"], "status": 204,
+                       "headers": {"x-ms-throttle-limit-percentage": "0.9"}})
+            })
+            .collect();
+        answer(responses).set_delay(std::time::Duration::from_millis(500))
+    })
+    .await;
+    let client = client_for(&server);
+    let mut batch = client.batch().concurrency(3);
+    let items: Vec<BatchItem<()>> = (0..100)
+        .map(|i| batch.add(add_owner_request(&client, &agent(i))).unwrap())
+        .collect();
+    let results = bounded(batch).await.unwrap();
+    for item in &items {
+        results.get(item).unwrap();
+    }
+    let sizes: Vec<usize> = batches(&server).await.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [20, 20, 20, 20, 20]);
+    let at = arrivals.lock().unwrap().clone();
+    let gap = |a: usize, b: usize| at[b].duration_since(at[a]);
+    // The first wave, before any answer: three requests together (all sent before the first
+    // answer could have come back).
+    assert!(gap(0, 2) < std::time::Duration::from_millis(500), "{at:?}");
+    // Its answers put the governor's writes at 90 % of a limit: the rest go one by one, each
+    // after the answer to the one before.
+    assert!(client.throttle_state().write.spacing > std::time::Duration::ZERO);
+    assert!(gap(2, 3) >= std::time::Duration::from_millis(500), "{at:?}");
+    assert!(gap(3, 4) >= std::time::Duration::from_millis(500), "{at:?}");
+}

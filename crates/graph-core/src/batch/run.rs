@@ -373,12 +373,23 @@ impl Runner {
     }
 
     /// The chunks of the next wave: up to `concurrency` requests sent together, none holding an
-    /// item that depends on an item of another (such an item waits for the next wave).
+    /// item that depends on an item of another (such an item waits for the next wave). While
+    /// the governor holds or paces the class of any ready item, the service is near a limit:
+    /// one request goes at a time, so its answer steers the governor before the next 20 items
+    /// are sent instead of `concurrency` × 20 meeting an empty bucket together.
     fn wave(&self, ready: Vec<usize>) -> Vec<Vec<usize>> {
         let deps = |i: usize| self.items[i].deps.as_slice();
+        let throttle = &self.client.inner.throttle;
+        let near_a_limit = ready.iter().any(|&i| {
+            self.items[i]
+                .spec
+                .as_ref()
+                .is_some_and(|spec| throttle.is_active(spec.class))
+        });
+        let concurrency = if near_a_limit { 1 } else { self.concurrency };
         let mut remaining = ready;
         let mut chunks: Vec<Vec<usize>> = Vec::new();
-        while chunks.len() < self.concurrency && !remaining.is_empty() {
+        while chunks.len() < concurrency && !remaining.is_empty() {
             let chunk = split::next_chunk(&remaining, deps, MAX_ITEMS);
             let taken: HashSet<usize> = chunk.iter().copied().collect();
             let mut kept: HashSet<usize> = HashSet::new();

@@ -223,11 +223,16 @@ impl Throttle {
         }
     }
 
+    /// Whether `class` is held or paced now (one atomic load).
+    pub(crate) fn is_active(&self, class: ThrottleClass) -> bool {
+        self.active.load(Ordering::Acquire) & class.bit() != 0
+    }
+
     /// Waits until a request of `class` may start. Returns at once (one atomic load) when the
     /// class is neither held nor paced. Dropping the future while it waits gives its slot back
     /// and takes it off the waiting count.
     pub(crate) async fn admit(&self, class: ThrottleClass) {
-        if self.active.load(Ordering::Acquire) & class.bit() == 0 {
+        if !self.is_active(class) {
             return;
         }
         self.wait_for_slot(class).await;
