@@ -76,8 +76,10 @@
 //! one is given to the decoder as that text; a binary one (base64 in the batch answer) is given
 //! as its base64 text, not decoded.
 //!
-//! Before each batch request the client's throttle governor admits the classes (reads, writes)
-//! of its items, and it observes every item's answer.
+//! Every item takes its own slot from the client's throttle governor before its request is
+//! sent (each is one request to Entra's limits), and the governor observes every item's answer.
+//! While the governor holds or paces the class of a ready item, one batch request goes at a
+//! time (not `concurrency`), so each answer steers it before the next 20 items are sent.
 
 mod run;
 mod split;
