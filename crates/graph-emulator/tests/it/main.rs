@@ -3,6 +3,7 @@
 
 mod auth;
 mod batch;
+mod certificate_assertions;
 mod common;
 mod companions;
 mod conventions;
