@@ -347,7 +347,15 @@ fn check_audience(jwt: &Jwt<'_>, audiences: &[String]) -> Result<(), Refusal> {
 }
 
 fn check_lifetime(jwt: &Jwt<'_>, now: u64) -> Result<(), Refusal> {
-    let seconds = |claim: &str| jwt.claims.get(claim).and_then(Value::as_u64);
+    // A NumericDate may have a fraction (RFC 7519 §2; msal sends `time.time()`'s).
+    let seconds = |claim: &str| {
+        jwt.claims
+            .get(claim)
+            .and_then(Value::as_f64)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            // Whole seconds: the fraction cannot change a comparison with skew.
+            .map(|s| s.floor() as u64)
+    };
     let Some(exp) = seconds("exp") else {
         return Err(malformed("the assertion has no numeric 'exp' claim"));
     };

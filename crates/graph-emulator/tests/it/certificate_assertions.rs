@@ -337,6 +337,29 @@ async fn expired_and_not_yet_valid_assertions_are_700024() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // NumericDates with a fraction (msal sends them): read as such, in range or not.
+    let mut fractional = good_claims(CERT_APP, &aud);
+    fractional["nbf"] = json!(now as f64 + 0.25);
+    fractional["exp"] = json!(now as f64 + 600.75);
+    let (status, body) = exchange(
+        &graph,
+        EMULATOR_TENANT,
+        CERT_APP,
+        &signer.sign(&header, &fractional),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    fractional["exp"] = json!(now as f64 - 3600.5);
+    refused(
+        &exchange(
+            &graph,
+            EMULATOR_TENANT,
+            CERT_APP,
+            &signer.sign(&header, &fractional),
+        )
+        .await,
+        700_024,
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod auth;
 mod batch;
 mod certificate_assertions;
+mod certificate_clients;
 mod common;
 mod companions;
 mod conventions;
