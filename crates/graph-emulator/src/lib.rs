@@ -408,6 +408,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The clock skew the identity provider allows on a certificate client assertion's `exp`
+    /// and `nbf` (default 5 minutes, as Entra's). `Duration::ZERO` makes an assertion that
+    /// expires the second it is made a refusal (AADSTS700024), for tests of that path.
+    pub fn assertion_clock_skew(mut self, skew: std::time::Duration) -> Self {
+        self.identity.assertion_clock_skew = skew;
+        self
+    }
+
     /// The polling interval the device-code endpoint asks for, in seconds (default 5; tests use
     /// 0 or 1).
     pub fn device_code_interval(mut self, seconds: u64) -> Self {

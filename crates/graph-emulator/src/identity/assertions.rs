@@ -12,7 +12,7 @@
 //! | the signature verifies with that certificate's public key | AADSTS700027 (invalid signature) |
 //! | `iss` = `sub` = the client id | AADSTS700021 |
 //! | `aud` = the token endpoint the request was sent to (one value) | AADSTS50012 (AADSTS5002741 for several) |
-//! | `exp` in the future and `nbf` (when present) not, with 5 minutes of clock skew | AADSTS700024 |
+//! | `exp` in the future and `nbf` (when present) not, with a clock skew (5 minutes, as Entra) | AADSTS700024 |
 //!
 //! An app with certificates that does not accept unsigned assertions takes only verified ones;
 //! an app without certificates takes unsigned ones (`iss` = `sub` = client id, `exp` in the
@@ -29,9 +29,6 @@ use serde_json::{Map, Value};
 
 use super::errors::{Refusal, refusal};
 use super::{App, EMULATOR_TENANT, EMULATOR_TENANT_DOMAIN, Tenant};
-
-/// Clock skew allowed on `exp` and `nbf` (Entra's default for token validation).
-const CLOCK_SKEW_SECS: u64 = 300;
 
 /// Reads a registered certificate: a PEM `CERTIFICATE` block, or the base64 of its DER.
 ///
@@ -80,6 +77,8 @@ pub(crate) struct Presented<'a> {
     pub(crate) jwt_bearer: bool,
     /// The token endpoints the request reached, as an `aud` may name them.
     pub(crate) audiences: Vec<String>,
+    /// The clock skew allowed on `exp` and `nbf`, in seconds.
+    pub(crate) clock_skew_secs: u64,
 }
 
 /// The URLs of the token endpoint a request was sent to, as an assertion's `aud` may write it:
@@ -307,7 +306,7 @@ fn verify(app: &App, presented: &Presented<'_>, jwt: &Jwt<'_>, now: u64) -> Resu
         ));
     }
     check_audience(jwt, &presented.audiences)?;
-    check_lifetime(jwt, now)?;
+    check_lifetime(jwt, now, presented.clock_skew_secs)?;
     if jwt.text("jti").is_none_or(str::is_empty) {
         return Err(malformed("the assertion has no 'jti' claim"));
     }
@@ -346,7 +345,7 @@ fn check_audience(jwt: &Jwt<'_>, audiences: &[String]) -> Result<(), Refusal> {
     ))
 }
 
-fn check_lifetime(jwt: &Jwt<'_>, now: u64) -> Result<(), Refusal> {
+fn check_lifetime(jwt: &Jwt<'_>, now: u64, skew: u64) -> Result<(), Refusal> {
     // A NumericDate may have a fraction (RFC 7519 §2; msal sends `time.time()`'s).
     let seconds = |claim: &str| {
         jwt.claims
@@ -360,8 +359,8 @@ fn check_lifetime(jwt: &Jwt<'_>, now: u64) -> Result<(), Refusal> {
         return Err(malformed("the assertion has no numeric 'exp' claim"));
     };
     let nbf = seconds("nbf");
-    let expired = exp.saturating_add(CLOCK_SKEW_SECS) <= now;
-    let early = nbf.is_some_and(|nbf| nbf > now.saturating_add(CLOCK_SKEW_SECS));
+    let expired = exp.saturating_add(skew) <= now;
+    let early = nbf.is_some_and(|nbf| nbf > now.saturating_add(skew));
     if !expired && !early {
         return Ok(());
     }

@@ -360,6 +360,7 @@ impl Identity {
                     assertion,
                     jwt_bearer: form.get("client_assertion_type") == Some(JWT_BEARER),
                     audiences: assertions::token_endpoints(origin, tenant),
+                    clock_skew_secs: self.settings.assertion_clock_skew.as_secs(),
                 },
             )?;
             return Ok(app);

@@ -105,6 +105,8 @@ pub(crate) struct Settings {
     pub(crate) token_lifetime: Duration,
     pub(crate) device_interval_secs: u64,
     pub(crate) device_lifetime: Duration,
+    /// Clock skew allowed on a certificate assertion's `exp` and `nbf`.
+    pub(crate) assertion_clock_skew: Duration,
 }
 
 impl Default for Settings {
@@ -113,6 +115,7 @@ impl Default for Settings {
             token_lifetime: Duration::from_secs(3599),
             device_interval_secs: 5,
             device_lifetime: Duration::from_secs(900),
+            assertion_clock_skew: Duration::from_secs(300),
         }
     }
 }

@@ -337,6 +337,35 @@ async fn expired_and_not_yet_valid_assertions_are_700024() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // Just expired: inside the default skew, outside a skew of zero.
+    let mut just_expired = good_claims(CERT_APP, &aud);
+    just_expired["nbf"] = json!(now - 60);
+    just_expired["exp"] = json!(now - 2);
+    let assertion = signer.sign(&header, &just_expired);
+    assert_eq!(
+        exchange(&graph, EMULATOR_TENANT, CERT_APP, &assertion)
+            .await
+            .0,
+        200
+    );
+    let strict = Emulator::builder()
+        .app(App::new(CERT_APP).with_certificate(tls::APP_CERT_TEST_PEM))
+        .assertion_clock_skew(std::time::Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let aud_strict = token_url(&strict, EMULATOR_TENANT);
+    just_expired["aud"] = json!(aud_strict);
+    refused(
+        &exchange(
+            &strict,
+            EMULATOR_TENANT,
+            CERT_APP,
+            &signer.sign(&header, &just_expired),
+        )
+        .await,
+        700_024,
+    );
     // NumericDates with a fraction (msal sends them): read as such, in range or not.
     let mut fractional = good_claims(CERT_APP, &aud);
     fractional["nbf"] = json!(now as f64 + 0.25);
