@@ -174,7 +174,16 @@ impl Credential for Flow {
     }
 }
 
-/// App-only sign-in with a certificate; see the [module docs](self).
+/// App-only sign-in (client credentials) with a certificate registered for the app.
+///
+/// Each token request carries a new client assertion signed with the certificate's key
+/// ([`ClientCertificate`]; PS256 with `x5t#S256` by default, or RS256 with `x5t`): `aud` = the
+/// token endpoint, `iss` = `sub` = the client id, a fresh `jti`, `nbf`/`iat` = now and `exp` =
+/// now + [the assertion lifetime](CertificateCredentialBuilder::assertion_lifetime). A
+/// [`TokenCache`] in front reuses the token until shortly before it expires. Entra's refusals
+/// (an unregistered certificate is AADSTS700027, an expired assertion AADSTS700024) are
+/// [`CredentialError`]s with [`EntraError`] details; the assertion and the key are in no
+/// message, log or `Debug` output.
 ///
 /// ```no_run
 /// use graph_core::{CertificateCredential, ClientCertificate, CoreClient};
