@@ -462,3 +462,87 @@ fn the_key_is_in_no_debug_output() {
         .unwrap_err();
     assert!(err.to_string().contains("https"), "{err}");
 }
+
+/// The interpreter of the emulator's Python client tests (`$GRAPH_EMULATOR_PYTHON`, a venv with
+/// `crates/graph-emulator/tests/python/requirements.txt`), or `None` when the test may be
+/// skipped (never under CI).
+fn python() -> Option<std::path::PathBuf> {
+    match std::env::var_os("GRAPH_EMULATOR_PYTHON") {
+        Some(path) if !path.is_empty() => Some(path.into()),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "GRAPH_EMULATOR_PYTHON is not set under CI"
+            );
+            eprintln!("SKIPPED: set GRAPH_EMULATOR_PYTHON to verify assertions with PyJWT");
+            None
+        }
+    }
+}
+
+/// Checks, in Python, an assertion as a strict relying party would, with a verifier we did not
+/// write (PyJWT over `cryptography`): the signature by the certificate's public key, the
+/// algorithm, `aud`, `iss`, and the required claims.
+const PYJWT_CHECK: &str = r#"
+import json, sys
+import jwt
+from cryptography import x509
+assertion, cert_pem, audience, client, alg = sys.argv[1:6]
+key = x509.load_pem_x509_certificate(cert_pem.encode()).public_key()
+claims = jwt.decode(assertion, key, algorithms=[alg], audience=audience, issuer=client,
+                    options={"require": ["exp", "nbf", "iat", "iss", "sub", "aud", "jti"]})
+assert claims["sub"] == client, claims
+assert jwt.get_unverified_header(assertion)["alg"] == alg
+try:
+    jwt.decode(assertion[:-4] + ("AAAA" if assertion[-4:] != "AAAA" else "BBBB"), key,
+               algorithms=[alg], audience=audience)
+except jwt.InvalidSignatureError:
+    print("verified", alg)
+else:
+    raise AssertionError("a tampered assertion verified")
+"#;
+
+#[tokio::test]
+async fn the_sdks_assertions_verify_with_pyjwt() {
+    let Some(python) = python() else {
+        return;
+    };
+    let graph = emulator_with(Emulator::builder()).await;
+    for algorithm in [AssertionAlgorithm::Ps256, AssertionAlgorithm::Rs256] {
+        let client = graph_client(
+            &graph,
+            credential(&graph, registered())
+                .algorithm(algorithm)
+                .build()
+                .unwrap(),
+        );
+        list_owners(&client).await.unwrap();
+        let assertion =
+            form_value(token_requests(&graph).last().unwrap(), "client_assertion").unwrap();
+        let audience = format!(
+            "{}/{EMULATOR_TENANT}/oauth2/v2.0/token",
+            graph.authority_host()
+        );
+        let output = std::process::Command::new(&python)
+            .args(["-c", PYJWT_CHECK])
+            .args([
+                assertion.as_str(),
+                tls::APP_CERT_TEST_PEM,
+                &audience,
+                APP,
+                algorithm.name(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "PyJWT refused the SDK's {} assertion: {}",
+            algorithm.name(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).trim(),
+            format!("verified {}", algorithm.name())
+        );
+    }
+}
