@@ -84,7 +84,7 @@
 //!
 //! The client asks its [`Credential`] for a `{graph root}/.default` token before each request.
 //! [`StaticToken`] wraps a token obtained elsewhere; [`TokenCache`] puts reuse and single flight
-//! in front of any credential. Two features add Entra ID sign-in (the types are at the crate root
+//! in front of any credential. Features add Entra ID sign-in (the types are at the crate root
 //! and in [`runtime`]):
 //!
 //! * `azure-identity`: `AzureIdentityOptions` / `AzureIdentityCredential` make Microsoft's
@@ -92,6 +92,9 @@
 //!   assertion, Azure CLI, …) a [`Credential`] that signs in where the client's cloud does;
 //! * `device-code`: `DeviceCodeCredential`, a person's sign-in for admin tools (Copilot limited
 //!   mode accepts only a delegated administrator), renewed silently by refresh token.
+//! * `certificate`: `CertificateCredential`, app-only sign-in with a certificate registered for
+//!   the app (`ClientCertificate` from PEM, or from PKCS#12 with `pkcs12`): it signs its own
+//!   client assertions with `ring` (PS256, `x5t#S256`), no OpenSSL.
 //!
 //! ```no_run
 //! use graph_beta::prelude::*;
@@ -187,6 +190,10 @@ pub use graph_core::{
     GraphError, Items, NationalCloud, Page, PagedRequest, Pages, ResponseInfo, RetryPolicy,
     ServiceError, StaticToken, Stream, ThrottleGovernor, ThrottlePriority, ThrottleState,
     TokenCache, TokenRequest,
+};
+#[cfg(feature = "certificate")]
+pub use graph_core::{
+    AssertionAlgorithm, CertificateCredential, CertificateCredentialBuilder, ClientCertificate,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};

@@ -86,6 +86,10 @@ pub use auth::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, StaticToken,
     TokenCache, TokenFuture, TokenRequest,
 };
+#[cfg(feature = "certificate")]
+pub use auth::{
+    AssertionAlgorithm, CertificateCredential, CertificateCredentialBuilder, ClientCertificate,
+};
 #[cfg(feature = "azure-identity")]
 pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
 #[cfg(feature = "device-code")]

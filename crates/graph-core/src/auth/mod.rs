@@ -8,6 +8,8 @@
 //!   with silent renewal by refresh token.
 //! * `AzureIdentityCredential` (feature `azure-identity`): any `azure_core` `TokenCredential`
 //!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
+//! * `CertificateCredential` (feature `certificate`): app-only sign-in with a certificate
+//!   (`ClientCertificate`: PEM, or PKCS#12 with feature `pkcs12`), assertions signed with `ring`.
 //!
 //! Failures are [`CredentialError`]s: Entra's `error`, `AADSTS` codes, trace and correlation ids
 //! when Entra answered ([`EntraError`]), and never a secret.
@@ -16,13 +18,21 @@ mod cache;
 pub(crate) mod challenge;
 mod error;
 
-#[cfg(feature = "device-code")]
+#[cfg(any(feature = "device-code", feature = "certificate"))]
 mod authority;
+#[cfg(feature = "certificate")]
+mod certificate;
+#[cfg(feature = "certificate")]
+mod client_certificate;
 #[cfg(feature = "device-code")]
 mod device_code;
 #[cfg(any(feature = "device-code", feature = "azure-identity"))]
 mod error_bodies;
-#[cfg(any(feature = "device-code", feature = "azure-identity"))]
+#[cfg(any(
+    feature = "device-code",
+    feature = "azure-identity",
+    feature = "certificate"
+))]
 mod http;
 
 #[cfg(feature = "azure-identity")]
@@ -37,6 +47,13 @@ pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceC
 
 #[cfg(feature = "azure-identity")]
 pub use azure::{AzureIdentityCredential, AzureIdentityOptions};
+
+#[cfg(feature = "certificate")]
+pub use certificate::{
+    CertificateCredential, CertificateCredentialBuilder, DEFAULT_ASSERTION_LIFETIME,
+};
+#[cfg(feature = "certificate")]
+pub use client_certificate::{AssertionAlgorithm, ClientCertificate};
 
 use std::fmt;
 use std::future::Future;

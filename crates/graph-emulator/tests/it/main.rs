@@ -3,6 +3,8 @@
 
 mod auth;
 mod batch;
+mod certificate_assertions;
+mod certificate_clients;
 mod common;
 mod companions;
 mod conventions;
