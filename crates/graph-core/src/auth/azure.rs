@@ -253,7 +253,15 @@ impl AzureIdentityOptions {
     }
 }
 
-/// Any `azure_core` `TokenCredential` as a [`Credential`]; see the [module docs](self).
+/// Any `azure_core` `TokenCredential` as a [`Credential`] (Microsoft's `azure_identity` 1.x).
+///
+/// [`AzureIdentityOptions`] gives an azure credential the client's cloud (its sign-in host:
+/// `login.microsoftonline.us` for the US Government clouds, `login.chinacloudapi.cn` for China)
+/// and sends its token requests through this crate's reqwest client — so turning the feature on
+/// adds no aws-lc, OpenSSL or second reqwest — keeping the error bodies for Entra's diagnostics.
+/// The scope is whatever the client asks for: `{graph root}/.default`. `azure_identity`
+/// credentials cannot take claims: a continuous-access-evaluation challenge ends in a
+/// [`CredentialErrorKind::ClaimsChallengeUnsupported`] error, not a loop.
 pub struct AzureIdentityCredential {
     inner: Arc<dyn TokenCredential>,
     errors: Option<ErrorBodies>,
