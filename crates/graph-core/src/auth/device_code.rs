@@ -9,25 +9,20 @@
 //! lets one sign-in run at a time.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AsyncHttpClient, ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet,
-    EndpointSet, ExtraDeviceAuthorizationFields, HttpRequest, HttpResponse, RefreshToken,
-    RequestTokenError, Scope, TokenResponse, TokenUrl,
+    ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
+    ExtraDeviceAuthorizationFields, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
-use super::error_bodies::ErrorBodies;
-use super::{
-    AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
-    TokenRequest,
-};
+use super::oauth_http::{Http, access_token, token_failure};
+use super::{AccessToken, Credential, CredentialError, TokenCache, TokenFuture, TokenRequest};
 use crate::cloud::Cloud;
 
 /// What to show the person who signs in: Entra's `message` says it all ("To sign in, use a web
@@ -60,96 +55,6 @@ impl ExtraDeviceAuthorizationFields for EntraDeviceFields {}
 type OAuthClient =
     BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-/// How many transport failures in a row end a sign-in (instead of polling until the code
-/// expires, which is what the `oauth2` crate would do).
-const MAX_TRANSPORT_FAILURES: usize = 3;
-
-/// Our reqwest client as `oauth2`'s HTTP client: it keeps error bodies (for Entra's
-/// diagnostics) and gives up after a few transport failures in a row.
-#[derive(Clone)]
-struct Http {
-    client: reqwest::Client,
-    errors: ErrorBodies,
-    transport: Arc<Mutex<(usize, Option<String>)>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-enum HttpError {
-    #[error("{0}")]
-    Reqwest(#[from] reqwest::Error),
-    #[error("{0}")]
-    Http(#[from] http::Error),
-}
-
-impl Http {
-    fn transport_failure(&self) -> Option<String> {
-        self.transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .1
-            .clone()
-    }
-
-    fn reset(&self) {
-        *self
-            .transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = (0, None);
-        self.errors.clear();
-    }
-
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let request = reqwest::Request::try_from(request)?;
-        let outcome = async {
-            let response = self.client.execute(request).await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await?.to_vec();
-            Ok::<_, reqwest::Error>((status, headers, body))
-        }
-        .await;
-        match outcome {
-            Ok((status, headers, body)) => {
-                *self
-                    .transport
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = (0, None);
-                if !status.is_success() {
-                    self.errors.record(&body);
-                }
-                let mut builder = http::Response::builder().status(status);
-                for (name, value) in &headers {
-                    builder = builder.header(name, value);
-                }
-                Ok(builder.body(body)?)
-            }
-            Err(e) => {
-                let mut transport = self
-                    .transport
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                transport.0 += 1;
-                transport.1 = Some(e.to_string());
-                if transport.0 >= MAX_TRANSPORT_FAILURES {
-                    // A non-JSON answer ends `oauth2`'s polling at once; the recorded failure
-                    // says what really happened.
-                    return Ok(http::Response::builder().status(599).body(Vec::new())?);
-                }
-                Err(HttpError::Reqwest(e))
-            }
-        }
-    }
-}
-
-impl<'c> AsyncHttpClient<'c> for Http {
-    type Error = HttpError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(self.send(request))
-    }
-}
-
 /// The sign-in itself, behind the cache.
 struct Flow {
     client: OAuthClient,
@@ -177,14 +82,6 @@ impl fmt::Debug for Flow {
     }
 }
 
-fn access_token<T: TokenResponse>(response: &T) -> AccessToken {
-    let mut token = AccessToken::new(response.access_token().secret().clone());
-    if let Some(lifetime) = response.expires_in() {
-        token = token.with_expires_on(SystemTime::now() + lifetime);
-    }
-    token
-}
-
 impl Flow {
     fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
         let resource = resource_of(&request.scopes);
@@ -202,40 +99,7 @@ impl Flow {
         doing: &str,
         error: RequestTokenError<RE, T>,
     ) -> CredentialError {
-        let unreachable = |cause: String| {
-            CredentialError::of_kind(
-                CredentialErrorKind::Transport,
-                format!("{doing}: the token endpoint could not be reached ({cause})"),
-            )
-        };
-        match error {
-            RequestTokenError::Request(e) => unreachable(e.to_string()),
-            RequestTokenError::ServerResponse(e) => match self.http.errors.entra() {
-                Some(entra) => {
-                    CredentialError::entra(format!("{doing} for client {}", self.client_id), entra)
-                }
-                None => {
-                    CredentialError::of_kind(CredentialErrorKind::Entra, format!("{doing}: {e}"))
-                }
-            },
-            RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => {
-                match self.http.transport_failure() {
-                    Some(transport) => unreachable(transport),
-                    None => match self.http.errors.entra() {
-                        Some(entra) => CredentialError::entra(
-                            format!("{doing} for client {}", self.client_id),
-                            entra,
-                        ),
-                        None => CredentialError::of_kind(
-                            CredentialErrorKind::Transport,
-                            format!(
-                                "{doing}: the token endpoint answered something that is not a token response"
-                            ),
-                        ),
-                    },
-                }
-            }
-        }
+        token_failure(&self.http, &self.client_id, doing, error)
     }
 
     async fn renew(
@@ -495,11 +359,7 @@ impl DeviceCodeCredentialBuilder {
         Ok(DeviceCodeCredential {
             cache: TokenCache::new(Flow {
                 client,
-                http: Http {
-                    client: http,
-                    errors: ErrorBodies::default(),
-                    transport: Arc::default(),
-                },
+                http: Http::new(http),
                 scopes,
                 prompt: self.prompt,
                 refresh: Mutex::new(None),
