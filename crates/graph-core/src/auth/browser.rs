@@ -1,18 +1,5 @@
-//! [`BrowserCredential`]: delegated sign-in in the system browser, as Entra ID does it for
-//! public clients (desktop apps, CLIs): authorization code with PKCE and a loopback redirect.
-//!
-//! A sign-in listens on `127.0.0.1` (a free port; the redirect URI is `http://localhost:{port}`),
-//! hands the authorization URL to the opener (the system browser by default, or
-//! [`open_with`](BrowserCredentialBuilder::open_with)), and waits for the browser to come back
-//! with `?code=…&state=…`. The `state` must be the one sent ([`CredentialErrorKind::StateMismatch`]
-//! otherwise); a declined consent is [`CredentialErrorKind::SignInDeclined`] with Entra's
-//! diagnostics; no answer within the [timeout](BrowserCredentialBuilder::timeout) is
-//! [`CredentialErrorKind::SignInExpired`]. The browser is shown a short page ("you can close
-//! this window") and the listener closes. The code is exchanged with its PKCE verifier (`S256`)
-//! through the `oauth2` crate over this crate's reqwest client, the `id_token` must carry the
-//! `nonce` sent ([`CredentialErrorKind::NonceMismatch`] otherwise), and the refresh token that
-//! `offline_access` brings renews the sign-in silently afterwards. A [`TokenCache`] in front
-//! reuses the token and lets one sign-in run at a time.
+//! [`BrowserCredential`]: delegated sign-in in the system browser (authorization code with PKCE
+//! and a loopback redirect), renewed silently by refresh token.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -254,7 +241,21 @@ impl Credential for Flow {
     }
 }
 
-/// Delegated sign-in in the browser; see the [module docs](self).
+/// Delegated sign-in in the system browser, as Entra ID does it for public clients (desktop
+/// apps, CLIs): authorization code with PKCE and a loopback redirect.
+///
+/// A sign-in listens on `127.0.0.1` (a free port; the redirect URI is `http://localhost:{port}`),
+/// hands the authorization URL to the opener (the system browser by default, or
+/// [`open_with`](BrowserCredentialBuilder::open_with)), and waits for the browser to come back
+/// with `?code=…&state=…`. The `state` must be the one sent
+/// ([`CredentialErrorKind::StateMismatch`] otherwise); a declined consent is [`CredentialErrorKind::SignInDeclined`] with Entra's
+/// diagnostics; no answer within the [timeout](BrowserCredentialBuilder::timeout) is
+/// [`CredentialErrorKind::SignInExpired`]. The browser is shown a short page ("you can close
+/// this window") and the listener closes. The code is exchanged with its PKCE verifier (`S256`)
+/// through the `oauth2` crate over this crate's reqwest client, the `id_token` must carry the
+/// `nonce` sent ([`CredentialErrorKind::NonceMismatch`] otherwise), and the refresh token that
+/// `offline_access` brings renews the sign-in silently afterwards. A [`TokenCache`] in front
+/// reuses the token and lets one sign-in run at a time.
 ///
 /// ```no_run
 /// use graph_core::{BrowserCredential, CoreClient};

@@ -223,8 +223,17 @@ impl Loopback {
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
-                    let Ok((stream, _)) = accepted else {
-                        continue;
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            return Err(CredentialError::of_kind(
+                                CredentialErrorKind::Other,
+                                format!(
+                                    "the browser sign-in's loopback listener on {} failed: {e}",
+                                    self.redirect_uri()
+                                ),
+                            ));
+                        }
                     };
                     let state = expected_state.to_owned();
                     connections.push(async move {
