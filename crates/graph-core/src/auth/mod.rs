@@ -8,6 +8,8 @@
 //!   with silent renewal by refresh token.
 //! * `AzureIdentityCredential` (feature `azure-identity`): any `azure_core` `TokenCredential`
 //!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
+//! * `PersistentTokenCache` (feature `persistent-cache`): refresh tokens and accounts kept
+//!   across runs in a private file, so the interactive credentials sign in silently first.
 //!
 //! Failures are [`CredentialError`]s: Entra's `error`, `AADSTS` codes, trace and correlation ids
 //! when Entra answered ([`EntraError`]), and never a secret.
@@ -20,10 +22,14 @@ mod error;
 mod authority;
 #[cfg(feature = "device-code")]
 mod device_code;
+#[cfg(feature = "device-code")]
+mod entra_token;
 #[cfg(any(feature = "device-code", feature = "azure-identity"))]
 mod error_bodies;
 #[cfg(any(feature = "device-code", feature = "azure-identity"))]
 mod http;
+#[cfg(feature = "persistent-cache")]
+pub(crate) mod persistent;
 
 #[cfg(feature = "azure-identity")]
 mod azure;
@@ -37,6 +43,11 @@ pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceC
 
 #[cfg(feature = "azure-identity")]
 pub use azure::{AzureIdentityCredential, AzureIdentityOptions};
+
+#[cfg(feature = "persistent-cache")]
+pub use persistent::{
+    Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
+};
 
 use std::fmt;
 use std::future::Future;
