@@ -91,7 +91,10 @@
 //!   `azure_identity` credentials (client secret, managed and workload identity, client
 //!   assertion, Azure CLI, …) a [`Credential`] that signs in where the client's cloud does;
 //! * `device-code`: `DeviceCodeCredential`, a person's sign-in for admin tools (Copilot limited
-//!   mode accepts only a delegated administrator), renewed silently by refresh token.
+//!   mode accepts only a delegated administrator), renewed silently by refresh token;
+//! * `persistent-cache`: `PersistentTokenCache`, refresh tokens and accounts kept across runs in a
+//!   private file per OS user (`.persistent_cache(PersistentTokenCache::open()?)` on the
+//!   device-code builder): the next run signs in silently instead of prompting.
 //!
 //! ```no_run
 //! use graph_beta::prelude::*;
@@ -186,6 +189,10 @@ pub use graph_core::{
     AccessToken, Cloud, Credential, CredentialError, CredentialErrorKind, EntraError, Error,
     GraphError, Items, NationalCloud, Page, PagedRequest, Pages, RetryPolicy, ServiceError,
     StaticToken, Stream, TokenCache, TokenRequest,
+};
+#[cfg(feature = "persistent-cache")]
+pub use graph_core::{
+    Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};
