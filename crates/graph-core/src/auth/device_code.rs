@@ -42,7 +42,7 @@ use super::{
 use crate::cloud::Cloud;
 
 /// What to show the person who signs in: Entra's `message` says it all ("To sign in, use a web
-/// browser to open the page https://microsoft.com/devicelogin and enter the code … to
+/// browser to open the page `https://microsoft.com/devicelogin` and enter the code … to
 /// authenticate."). The device code itself is a secret and is not here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -413,7 +413,8 @@ impl Credential for Flow {
     }
 }
 
-/// Delegated sign-in by device code; see the [module docs](self).
+/// Delegated sign-in by device code, renewed silently by refresh token (and, with a persistent
+/// cache, across runs); see the [`auth`](crate::auth) module.
 ///
 /// ```no_run
 /// use graph_core::{CoreClient, DeviceCodeCredential};

@@ -1,29 +1,5 @@
-//! [`PersistentTokenCache`]: sign-ins that last across runs. Refresh tokens and the accounts
-//! they belong to are kept in a file per OS user, so the next run of a tool signs in silently
-//! instead of prompting again.
-//!
-//! * Where: [`PersistentTokenCache::open`] uses `$XDG_CACHE_HOME/graph-beta-rs/token-cache.json`,
-//!   else `$HOME/.cache/graph-beta-rs/token-cache.json` (`%LOCALAPPDATA%\graph-beta-rs\…` on
-//!   Windows); [`PersistentTokenCache::at`] takes any path.
-//! * Private: the directory is created 0700 and the file 0600 from its creation (on Unix).
-//! * Atomic and safe under several processes: every change is a read-modify-write under an
-//!   exclusive lock on `<file>.lock` (std's `File::lock`), written to a temporary file in the same
-//!   directory, flushed, and renamed over the cache; readers never see half a file.
-//! * A damaged file ([`PersistentCacheErrorKind::Corrupt`]) or another program's
-//!   ([`PersistentCacheErrorKind::Foreign`]) is a typed error from this type's methods; a
-//!   credential that meets one logs a `tracing` warning and signs in interactively (it never
-//!   overwrites a foreign file; [`clear`](PersistentTokenCache::clear) replaces a corrupt one).
-//!   Error messages name the file, never its contents.
-//! * What is kept per account ([`Account`]): the home account id (`{oid}.{tid}` from Entra's
-//!   `client_info`), the username, the tenant, the client id, the authority host, the granted
-//!   scopes, and the refresh token. Access tokens are not written (they live an hour; the
-//!   in-memory [`TokenCache`](crate::TokenCache) keeps them).
-//!
-//! Credentials take it in their builders (`DeviceCodeCredentialBuilder::persistent_cache`,
-//! with the `device-code` feature): they try the cached refresh token first, prompt only when
-//! there is none or Entra refuses it, and write every new refresh token back.
-//!
-//! Needs Rust 1.89 (std's file locks).
+//! [`PersistentTokenCache`]: sign-ins that last across runs (refresh tokens and accounts in a
+//! private file per OS user).
 
 // With no interactive credential (`device-code`) built in, the silent sign-in hook and what it
 // reads from token responses have no caller yet: the cache is then only listed and cleared.
@@ -49,20 +25,46 @@ const APP_DIR: &str = "graph-beta-rs";
 /// The file name of the default cache.
 const FILE_NAME: &str = "token-cache.json";
 
-/// Refresh tokens and accounts kept in a file across runs; see the [module docs](self).
+/// Sign-ins that last across runs. Refresh tokens and the accounts
+/// they belong to are kept in a file per OS user, so the next run of a tool signs in silently
+/// instead of prompting again.
+///
+/// * Where: [`PersistentTokenCache::open`] uses `$XDG_CACHE_HOME/graph-beta-rs/token-cache.json`,
+///   else `$HOME/.cache/graph-beta-rs/token-cache.json` (`%LOCALAPPDATA%\graph-beta-rs\…` on
+///   Windows); [`PersistentTokenCache::at`] takes any path.
+/// * Private: the directory is created 0700 and the file 0600 from its creation (on Unix).
+/// * Atomic and safe under several processes: every change is a read-modify-write under an
+///   exclusive lock on `<file>.lock` (std's `File::lock`), written to a temporary file in the same
+///   directory, flushed, and renamed over the cache; readers never see half a file.
+/// * A damaged file ([`PersistentCacheErrorKind::Corrupt`]) or another program's
+///   ([`PersistentCacheErrorKind::Foreign`]) is a typed error from this type's methods; a
+///   credential that meets one logs a `tracing` warning and signs in interactively (it never
+///   overwrites a foreign file; [`clear`](PersistentTokenCache::clear) replaces a corrupt one).
+///   Error messages name the file, never its contents.
+/// * What is kept per account ([`Account`]): the home account id (`{oid}.{tid}` from Entra's
+///   `client_info`), the username, the tenant, the client id, the authority host, the granted
+///   scopes, and the refresh token. Access tokens are not written (they live an hour; the
+///   in-memory [`TokenCache`](crate::TokenCache) keeps them).
+///
+/// Credentials take it in their builders (`DeviceCodeCredentialBuilder::persistent_cache`,
+/// with the `device-code` feature): they try the cached refresh token first, prompt only when
+/// there is none or Entra refuses it, and write every new refresh token back.
+///
+/// Needs Rust 1.89 (std's file locks).
 ///
 /// ```no_run
-/// use graph_core::{DeviceCodeCredential, PersistentTokenCache};
+/// use graph_core::PersistentTokenCache;
 ///
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let cache = PersistentTokenCache::open()?;
 /// for account in cache.accounts()? {
 ///     println!("signed in: {:?}", account.username);
 /// }
-/// let credential = DeviceCodeCredential::builder("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555")
+/// # #[cfg(feature = "device-code")]
+/// let credential = graph_core::DeviceCodeCredential::builder("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555")
 ///     .persistent_cache(cache)
 ///     .build()?;
-/// # let _ = credential; Ok(())
+/// # Ok(())
 /// # }
 /// ```
 ///
