@@ -104,6 +104,32 @@ fn approving(graph: &Emulator, cache: &PersistentTokenCache) -> (DeviceCodeCrede
     (credential, prompts)
 }
 
+/// A credential on `cache` asking for `scope`, whose person declines every prompt.
+fn declining(graph: &Emulator, cache: &PersistentTokenCache, scope: &str) -> DeviceCodeCredential {
+    let identity = graph.identity().clone();
+    DeviceCodeCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
+        .authority_host(graph.authority_host())
+        .http_client(plain_http())
+        .scopes([scope])
+        .persistent_cache(cache.clone())
+        .on_prompt(move |prompt| identity.decline(&prompt.user_code).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Asks `credential` for a token for the emulator's Graph; the person declines.
+async fn declined(graph: &Emulator, credential: &DeviceCodeCredential) {
+    let request = graph_beta::TokenRequest {
+        scopes: vec![format!("{}/.default", graph.authority_host())],
+        claims: None,
+    };
+    let error = credential.token(&request).await.unwrap_err();
+    assert_eq!(
+        error.kind(),
+        graph_beta::CredentialErrorKind::SignInDeclined
+    );
+}
+
 fn graph_client(graph: &Emulator, credential: impl Credential + 'static) -> Client {
     Client::builder(credential)
         .service_root(graph.base_url())
@@ -383,21 +409,23 @@ async fn a_refused_cached_refresh_token_is_forgotten_and_the_person_prompted() {
     patch_limited_mode(&graph_client(&graph, first), &turn_off())
         .await
         .unwrap();
-    let before = std::fs::read_to_string(cache.path()).unwrap();
 
-    // Entra revokes every refresh token: the cached one is refused (invalid_grant).
+    // Entra revokes every refresh token: the cached one is refused (invalid_grant,
+    // AADSTS700082) and forgotten, even though the person then declines to sign in again.
     graph.identity().revoke_refresh_tokens();
+    declined(&graph, &declining(&graph, &cache, LIMITED_MODE_SCOPE)).await;
+    let renewals = refresh_grants(&graph);
+    assert_eq!(renewals.len(), 1);
+    assert_eq!(renewals[0].status, Some(400));
+    assert!(cache.accounts().unwrap().is_empty());
+    // The next run prompts (nothing to renew with), and its sign-in is kept.
     let (second, prompts) = approving(&graph, &cache);
     patch_limited_mode(&graph_client(&graph, second), &turn_off())
         .await
         .unwrap();
     assert_eq!(*prompts.lock().unwrap(), 1);
-    let renewals = refresh_grants(&graph);
-    assert_eq!(renewals.len(), 1);
-    assert_eq!(renewals[0].status, Some(400));
-    // The new sign-in's refresh token replaced the refused one.
+    assert_eq!(refresh_grants(&graph).len(), 1, "no dead token tried again");
     assert_eq!(cache.accounts().unwrap().len(), 1);
-    assert_ne!(std::fs::read_to_string(cache.path()).unwrap(), before);
     let (third, prompts) = approving(&graph, &cache);
     patch_limited_mode(&graph_client(&graph, third), &turn_off())
         .await
@@ -445,4 +473,37 @@ async fn a_damaged_or_foreign_file_is_left_alone_and_the_person_prompted() {
         .unwrap();
     assert_eq!(*prompts.lock().unwrap(), 1);
     assert_eq!(cache.accounts().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_refused_for_a_new_scope_is_kept_when_the_person_declines() {
+    const OTHER_SCOPE: &str = "AgentIdentity.Read.All";
+    let graph = start(
+        Emulator::builder()
+            .seed(tenant())
+            .app(App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE, OTHER_SCOPE]))
+            .device_code_interval(0),
+    )
+    .await;
+    let dir = TempDir::new("new-scope");
+    let cache = PersistentTokenCache::at(dir.cache_path());
+    let (first, _) = approving(&graph, &cache);
+    patch_limited_mode(&graph_client(&graph, first), &turn_off())
+        .await
+        .unwrap();
+    let kept = std::fs::read_to_string(cache.path()).unwrap();
+
+    // Another tool of the same app asks for a scope the cached sign-in was not granted: Entra
+    // refuses the renewal (invalid_grant, AADSTS65001), the person is prompted and declines.
+    declined(&graph, &declining(&graph, &cache, OTHER_SCOPE)).await;
+    let renewal = refresh_grants(&graph);
+    assert_eq!(renewal.len(), 1);
+    assert_eq!(renewal[0].status, Some(400), "refused for the new scope");
+    // The cached sign-in still serves what it was granted.
+    assert_eq!(std::fs::read_to_string(cache.path()).unwrap(), kept);
+    let (again, prompts) = approving(&graph, &cache);
+    patch_limited_mode(&graph_client(&graph, again), &turn_off())
+        .await
+        .unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 0);
 }

@@ -11,9 +11,10 @@
 //! With a persistent cache (feature `persistent-cache`,
 //! [`DeviceCodeCredentialBuilder::persistent_cache`]) the sign-in lasts across runs: the
 //! credential first renews with the refresh token the cache holds for its app, authority and
-//! account, and prompts only when there is none or Entra refuses it (the refused token is
-//! forgotten); every new refresh token is written back. It then also asks for `openid profile`
-//! and Entra's `client_info`, which say who signed in.
+//! account, and prompts only when there is none or Entra refuses it (a token Entra calls
+//! expired or revoked is forgotten; one refused for a new scope's consent or MFA is kept);
+//! every new refresh token is written back. It then also asks for `openid profile` and Entra's
+//! `client_info`, which say who signed in.
 
 use std::fmt;
 use std::future::Future;
@@ -396,7 +397,10 @@ impl Flow {
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
                     #[cfg(feature = "persistent-cache")]
-                    if let (Some(persistent), Some(account)) = (&self.persistent, _from_cache) {
+                    if let (Some(persistent), Some(account)) = (&self.persistent, _from_cache)
+                        && e.entra_error()
+                            .is_some_and(|entra| super::persistent::is_dead_grant(&entra.codes))
+                    {
                         persistent.refused(&account);
                     }
                 }

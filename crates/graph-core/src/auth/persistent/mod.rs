@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub use account::Account;
 pub use error::{PersistentCacheError, PersistentCacheErrorKind};
 #[cfg(feature = "device-code")]
-pub(crate) use silent::{Issued, SILENT_SCOPES, SilentSignIn};
+pub(crate) use silent::{Issued, SILENT_SCOPES, SilentSignIn, is_dead_grant};
 
 use file::CacheFile;
 

@@ -18,6 +18,18 @@ use super::{PersistentCacheError, PersistentTokenCache};
 /// refresh token.
 pub(crate) const SILENT_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
 
+/// Entra's codes for a refresh token that will never work again: expired for inactivity
+/// (AADSTS700082, AADSTS70008), revoked (AADSTS50173), expired by a sign-in frequency policy
+/// (AADSTS70043) or a single-page app's lifetime (AADSTS700084), malformed (AADSTS9002313).
+const DEAD_GRANT: [u32; 6] = [700_082, 70_008, 50_173, 70_043, 700_084, 9_002_313];
+
+/// Whether an `invalid_grant` with these AADSTS codes means the refresh token is dead (forget
+/// it), rather than that this request needs more (consent for a new scope, MFA, a claims
+/// challenge: the token stays for the requests it still serves).
+pub(crate) fn is_dead_grant(codes: &[u32]) -> bool {
+    codes.iter().any(|c| DEAD_GRANT.contains(c))
+}
+
 /// A refresh token found in the cache, and whose it is.
 pub(crate) struct Cached {
     pub(crate) home_account_id: String,
@@ -150,8 +162,9 @@ impl SilentSignIn {
         })
     }
 
-    /// Entra refused the cached refresh token of `home_account_id` (expired, revoked): forget
-    /// it, so the next run prompts instead of trying it again.
+    /// Entra refused the cached refresh token of `home_account_id` as dead
+    /// ([`is_dead_grant`]: expired, revoked): forget it, so the next run prompts instead of trying
+    /// it again.
     pub(crate) fn refused(&self, home_account_id: &str) {
         let forgotten = self.cache.file().update(false, |entries| {
             entries.retain(|e| !(self.mine(e) && e.home_account_id == home_account_id));
@@ -241,5 +254,20 @@ impl SilentSignIn {
             entries.retain(|e| !(self.mine(e) && e.home_account_id == current));
             entries.len() != before
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_dead_grant_is_forgotten() {
+        assert!(is_dead_grant(&[700_082]));
+        assert!(is_dead_grant(&[50_173, 1]));
+        // Consent for a new scope, MFA, conditional access: the token is not dead.
+        for alive in [&[65_001][..], &[50_076], &[53_003], &[]] {
+            assert!(!is_dead_grant(alive), "{alive:?}");
+        }
     }
 }
