@@ -87,21 +87,33 @@ type Prompts = Arc<Mutex<usize>>;
 
 /// A credential on `cache` whose person approves every prompt as `USER`.
 fn approving(graph: &Emulator, cache: &PersistentTokenCache) -> (DeviceCodeCredential, Prompts) {
+    approving_as(graph, cache, USER, None)
+}
+
+/// A credential on `cache` (preferring the cached account `hint`) whose person approves every
+/// prompt as `user`.
+fn approving_as(
+    graph: &Emulator,
+    cache: &PersistentTokenCache,
+    user: &'static str,
+    hint: Option<&str>,
+) -> (DeviceCodeCredential, Prompts) {
     let prompts: Prompts = Arc::default();
     let seen = Arc::clone(&prompts);
     let identity = graph.identity().clone();
-    let credential = DeviceCodeCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
+    let mut builder = DeviceCodeCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
         .authority_host(graph.authority_host())
         .http_client(plain_http())
         .scopes([LIMITED_MODE_SCOPE])
         .persistent_cache(cache.clone())
         .on_prompt(move |prompt| {
             *seen.lock().unwrap() += 1;
-            identity.approve(&prompt.user_code, USER).unwrap();
-        })
-        .build()
-        .unwrap();
-    (credential, prompts)
+            identity.approve(&prompt.user_code, user).unwrap();
+        });
+    if let Some(hint) = hint {
+        builder = builder.account(hint);
+    }
+    (builder.build().unwrap(), prompts)
 }
 
 /// A credential on `cache` asking for `scope`, whose person declines every prompt.
@@ -506,4 +518,95 @@ async fn a_token_refused_for_a_new_scope_is_kept_when_the_person_declines() {
         .await
         .unwrap();
     assert_eq!(*prompts.lock().unwrap(), 0);
+}
+
+/// The refresh token the cache file holds for each home account id.
+fn cached_refresh_tokens(cache: &PersistentTokenCache) -> Vec<(String, String)> {
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cache.path()).unwrap()).unwrap();
+    file["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["home_account_id"].as_str().unwrap().to_owned(),
+                a["refresh_token"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Whose cached refresh token the last renewal sent.
+fn renewed_as(graph: &Emulator, before: &[(String, String)]) -> String {
+    let sent = form_value(refresh_grants(graph).last().unwrap(), "refresh_token").unwrap();
+    before
+        .iter()
+        .find(|(_, rt)| *rt == sent)
+        .map(|(id, _)| id.clone())
+        .expect("the renewal sent a cached refresh token")
+}
+
+#[tokio::test]
+async fn several_accounts_the_hint_picks_one_and_sign_out_never_falls_back_to_another() {
+    let graph = emulator().await;
+    let dir = TempDir::new("accounts");
+    let cache = PersistentTokenCache::at(dir.cache_path());
+    let first = format!("{USER}.{EMULATOR_TENANT}");
+    let second = format!("{USER2}.{EMULATOR_TENANT}");
+    // The second person's credential names its account: none is cached, so it prompts (instead
+    // of signing in silently as the first).
+    for (user, hint) in [(USER, None), (USER2, Some(second.as_str()))] {
+        let (credential, prompts) = approving_as(&graph, &cache, user, hint);
+        patch_limited_mode(&graph_client(&graph, credential), &turn_off())
+            .await
+            .unwrap();
+        assert_eq!(*prompts.lock().unwrap(), 1);
+    }
+    let accounts = cache.accounts().unwrap();
+    let ids: Vec<&str> = accounts
+        .iter()
+        .map(|a| a.home_account_id.as_str())
+        .collect();
+    assert_eq!(ids, [second.as_str(), first.as_str()], "most recent first");
+
+    // Without a hint: the most recently used account; with one: that account (by home account
+    // id or username), silently.
+    let username = accounts[1].username.clone().unwrap();
+    for (hint, expected) in [
+        (None, &second),
+        (Some(first.as_str()), &first),
+        (Some(username.as_str()), &first),
+    ] {
+        let before = cached_refresh_tokens(&cache);
+        let (credential, prompts) = approving_as(&graph, &cache, USER, hint);
+        patch_limited_mode(&graph_client(&graph, credential), &turn_off())
+            .await
+            .unwrap();
+        assert_eq!(*prompts.lock().unwrap(), 0, "{hint:?}");
+        assert_eq!(&renewed_as(&graph, &before), expected, "{hint:?}");
+    }
+
+    // Signing out of one account does not sign the credential in as the other: it prompts.
+    let (credential, prompts) = approving_as(&graph, &cache, USER, Some(&second));
+    let credential = Arc::new(credential);
+    let client = graph_client(&graph, Arc::clone(&credential));
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 0);
+    assert_eq!(credential.account().unwrap().home_account_id, second);
+    assert!(credential.sign_out().unwrap());
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    assert_eq!(
+        *prompts.lock().unwrap(),
+        1,
+        "prompted, not signed in as the other account"
+    );
+    // The person signed in as the first account again: its record was updated.
+    let ids: Vec<String> = cache
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.home_account_id)
+        .collect();
+    assert_eq!(ids, [first]);
 }

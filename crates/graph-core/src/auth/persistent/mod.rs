@@ -116,8 +116,8 @@ impl PersistentTokenCache {
     ///
     /// The file could not be read, or is damaged or another program's.
     pub fn accounts(&self) -> Result<Vec<Account>, PersistentCacheError> {
-        let mut entries = self.file.read()?;
-        entries.sort_by_key(|e| std::cmp::Reverse(e.last_used));
+        // Writers keep the file in that order.
+        let entries = self.file.read()?;
         Ok(entries.iter().map(Account::from_entry).collect())
     }
 
@@ -188,13 +188,10 @@ mod tests {
         let cache = PersistentTokenCache::at(dir.join("cache.json"));
         assert!(cache.accounts().unwrap().is_empty());
         cache.clear().unwrap();
-        let mut first = file::tests_support::entry(1);
-        first.last_used = 10;
-        let mut second = file::tests_support::entry(2);
-        second.last_used = 20;
+        let (first, second) = (file::tests_support::entry(1), file::tests_support::entry(2));
         cache
             .file()
-            .update(false, |e| e.extend([first, second]))
+            .update(false, |e| e.extend([second, first]))
             .unwrap();
         let accounts = cache.accounts().unwrap();
         assert_eq!(

@@ -62,8 +62,28 @@ pub(crate) struct SilentSignIn {
     client_id: String,
     /// A username or home account id to prefer among several accounts.
     hint: Option<String>,
-    /// The home account id this credential signed in as (once it has).
-    current: Mutex<Option<String>>,
+    /// Which account this credential is.
+    current: Mutex<Current>,
+}
+
+/// Which account a credential is, as far as the cache goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Current {
+    /// Not known yet: the first silent sign-in picks one.
+    Unknown,
+    /// Signed in (or silently renewed) as this home account id.
+    Account(String),
+    /// Signed out: no silent sign-in from the cache until the person signs in again.
+    SignedOut,
+}
+
+impl Current {
+    fn account(&self) -> Option<&str> {
+        match self {
+            Self::Account(id) => Some(id),
+            Self::Unknown | Self::SignedOut => None,
+        }
+    }
 }
 
 impl fmt::Debug for SilentSignIn {
@@ -102,11 +122,11 @@ impl SilentSignIn {
             realm: realm.to_owned(),
             client_id: client_id.to_owned(),
             hint,
-            current: Mutex::new(None),
+            current: Mutex::new(Current::Unknown),
         }
     }
 
-    fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+    fn lock_current(&self) -> std::sync::MutexGuard<'_, Current> {
         self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -138,7 +158,10 @@ impl SilentSignIn {
             }
         };
         let current = self.lock_current().clone();
-        let wanted = current.as_deref().or(self.hint.as_deref());
+        if current == Current::SignedOut {
+            return None;
+        }
+        let wanted = current.account().or(self.hint.as_deref());
         let chosen = entries
             .iter()
             .filter(|e| self.mine(e))
@@ -150,8 +173,9 @@ impl SilentSignIn {
                             .is_some_and(|u| u.eq_ignore_ascii_case(w))
                 })
             })
-            .max_by_key(|e| e.last_used)?;
-        *self.lock_current() = Some(chosen.home_account_id.clone());
+            // The file keeps the most recently used first.
+            .next()?;
+        *self.lock_current() = Current::Account(chosen.home_account_id.clone());
         tracing::debug!(
             account = %chosen.home_account_id,
             "signing in silently with a refresh token from the persistent cache"
@@ -184,7 +208,7 @@ impl SilentSignIn {
         let Some(home_account_id) = who
             .home_account_id
             .clone()
-            .or_else(|| self.lock_current().clone())
+            .or_else(|| self.lock_current().account().map(str::to_owned))
         else {
             tracing::warn!(
                 "the token response says nothing of who signed in (no client_info or id_token): not kept in the persistent token cache"
@@ -193,11 +217,13 @@ impl SilentSignIn {
         };
         let saved = self.cache.file().update(false, |entries| {
             let now = now();
-            match entries
-                .iter_mut()
-                .find(|e| self.mine(e) && e.home_account_id == home_account_id)
-            {
-                Some(entry) => {
+            // The account moves to the front: the file lists the most recently used first.
+            let found = entries
+                .iter()
+                .position(|e| self.mine(e) && e.home_account_id == home_account_id)
+                .map(|at| entries.remove(at));
+            let entry = match found {
+                Some(mut entry) => {
                     entry.refresh_token = issued.refresh_token.to_owned();
                     entry.scopes.clone_from(&issued.scopes);
                     entry.last_used = now;
@@ -205,8 +231,9 @@ impl SilentSignIn {
                     if who.username.is_some() {
                         entry.username.clone_from(&who.username);
                     }
+                    entry
                 }
-                None => entries.push(Entry {
+                None => Entry {
                     tenant_id: who.tenant_id.clone().unwrap_or_else(|| {
                         home_account_id
                             .split_once('.')
@@ -221,11 +248,12 @@ impl SilentSignIn {
                     scopes: issued.scopes.clone(),
                     refresh_token: issued.refresh_token.to_owned(),
                     last_used: now,
-                }),
-            }
+                },
+            };
+            entries.insert(0, entry);
         });
         match saved {
-            Ok(()) => *self.lock_current() = Some(home_account_id),
+            Ok(()) => *self.lock_current() = Current::Account(home_account_id),
             Err(e) => warn(
                 "the new refresh token could not be written to the persistent token cache",
                 &e,
@@ -235,7 +263,7 @@ impl SilentSignIn {
 
     /// The account this credential is signed in as, from the cache.
     pub(crate) fn account(&self) -> Option<Account> {
-        let current = self.lock_current().clone()?;
+        let current = self.lock_current().account()?.to_owned();
         let entries = self.cache.file().read().ok()?;
         entries
             .iter()
@@ -243,10 +271,12 @@ impl SilentSignIn {
             .map(Account::from_entry)
     }
 
-    /// Signs the current account out of the cache (its refresh token is forgotten) and forgets
-    /// which account this credential was. Returns whether the cache held it.
+    /// Signs the current account out of the cache (its refresh token is forgotten); until the
+    /// person signs in again, this credential signs in from the cache no more (not even as
+    /// another cached account). Returns whether the cache held the account.
     pub(crate) fn sign_out(&self) -> Result<bool, PersistentCacheError> {
-        let Some(current) = self.lock_current().take() else {
+        let current = std::mem::replace(&mut *self.lock_current(), Current::SignedOut);
+        let Current::Account(current) = current else {
             return Ok(false);
         };
         self.cache.file().update(false, |entries| {
