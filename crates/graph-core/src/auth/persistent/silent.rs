@@ -162,19 +162,16 @@ impl SilentSignIn {
             return None;
         }
         let wanted = current.account().or(self.hint.as_deref());
-        let chosen = entries
-            .iter()
-            .filter(|e| self.mine(e))
-            .filter(|e| {
-                wanted.is_none_or(|w| {
+        // The file keeps the most recently used first.
+        let chosen = entries.iter().find(|e| {
+            self.mine(e)
+                && wanted.is_none_or(|w| {
                     e.home_account_id == w
                         || e.username
                             .as_deref()
                             .is_some_and(|u| u.eq_ignore_ascii_case(w))
                 })
-            })
-            // The file keeps the most recently used first.
-            .next()?;
+        })?;
         *self.lock_current() = Current::Account(chosen.home_account_id.clone());
         tracing::debug!(
             account = %chosen.home_account_id,
