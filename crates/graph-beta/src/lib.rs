@@ -94,7 +94,10 @@
 //!   mode accepts only a delegated administrator), renewed silently by refresh token;
 //! * `browser`: `BrowserCredential`, the same person's sign-in in the system browser
 //!   (authorization code with PKCE and a loopback redirect; state and nonce checked), renewed
-//!   silently by refresh token.
+//!   silently by refresh token;
+//! * `persistent-cache`: `PersistentTokenCache`, refresh tokens and accounts kept across runs in a
+//!   private file per OS user (`.persistent_cache(PersistentTokenCache::open()?)` on the
+//!   device-code or browser builder): the next run signs in silently instead of prompting.
 //!
 //! ```no_run
 //! use graph_beta::prelude::*;
@@ -189,6 +192,10 @@ pub use graph_core::{
     AccessToken, Cloud, Credential, CredentialError, CredentialErrorKind, EntraError, Error,
     GraphError, Items, NationalCloud, Page, PagedRequest, Pages, RetryPolicy, ServiceError,
     StaticToken, Stream, TokenCache, TokenRequest,
+};
+#[cfg(feature = "persistent-cache")]
+pub use graph_core::{
+    Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};

@@ -82,6 +82,8 @@ pub use auth::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, StaticToken,
     TokenCache, TokenFuture, TokenRequest,
 };
+#[cfg(feature = "persistent-cache")]
+pub use auth::{Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache};
 #[cfg(feature = "azure-identity")]
 pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
 #[cfg(feature = "browser")]

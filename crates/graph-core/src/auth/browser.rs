@@ -6,20 +6,20 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-    BasicTokenType,
-};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    TokenUrl,
 };
-use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
+use super::entra_token::{EntraClient, EntraTokenResponse};
 use super::loopback::Loopback;
 use super::oauth_http::{Http, access_token, token_failure};
+#[cfg(feature = "persistent-cache")]
+use super::persistent::{
+    Account, Issued, PersistentCacheError, PersistentTokenCache, SilentSignIn,
+};
 use super::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
     TokenRequest,
@@ -36,31 +36,8 @@ const OPENID_SCOPES: &[&str] = &["openid", "profile"];
 /// the page.
 type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
 
-/// Entra's extra members of the token response.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-struct EntraTokenFields {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_info: Option<String>,
-}
-
-impl ExtraTokenFields for EntraTokenFields {}
-
-type EntraTokenResponse = StandardTokenResponse<EntraTokenFields, BasicTokenType>;
-
-type OAuthClient = oauth2::Client<
-    BasicErrorResponse,
-    EntraTokenResponse,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
->;
+type OAuthClient =
+    EntraClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// Opens `url` in the system browser, and tells the person on stderr in case it cannot.
 fn system_browser(url: &str) -> std::io::Result<()> {
@@ -80,12 +57,15 @@ struct Flow {
     timeout: Duration,
     prompt: Option<String>,
     login_hint: Option<String>,
+    /// The persistent cache, when the credential keeps one.
+    #[cfg(feature = "persistent-cache")]
+    persistent: Option<SilentSignIn>,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BrowserFlow")
-            .field("client_id", &self.client_id)
+        let mut f = f.debug_struct("BrowserFlow");
+        f.field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
             .field("timeout", &self.timeout)
             .field(
@@ -95,14 +75,17 @@ impl fmt::Debug for Flow {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_some(),
-            )
-            .finish_non_exhaustive()
+            );
+        #[cfg(feature = "persistent-cache")]
+        f.field("persistent", &self.persistent);
+        f.finish_non_exhaustive()
     }
 }
 
 impl Flow {
     /// The scopes of a request: the configured ones (qualified with the resource asked for) or
-    /// the request's own, plus `openid profile` and `offline_access`.
+    /// the request's own, plus `openid profile` and `offline_access` (always, with a persistent
+    /// cache).
     fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
         let resource = resource_of(&request.scopes);
         let mut wanted: Vec<String> = if self.scopes.is_empty() {
@@ -114,6 +97,14 @@ impl Flow {
             .iter()
             .copied()
             .chain(self.offline_access.then_some("offline_access"));
+        #[cfg(feature = "persistent-cache")]
+        let extra = extra.chain(
+            self.persistent
+                .is_some()
+                .then_some(super::persistent::SILENT_SCOPES)
+                .into_iter()
+                .flatten(),
+        );
         for scope in extra {
             if !wanted.iter().any(|s| s == scope) {
                 wanted.push(scope.to_owned());
@@ -130,10 +121,48 @@ impl Flow {
         token_failure(&self.http, &self.client_id, doing, error)
     }
 
-    fn keep_refresh_token(&self, response: &EntraTokenResponse) {
+    /// Keeps a token response's refresh token in memory, and in the persistent cache if there
+    /// is one.
+    #[cfg_attr(not(feature = "persistent-cache"), allow(unused_variables))]
+    fn keep(&self, response: &EntraTokenResponse, asked: &[Scope]) {
         if let Some(next) = response.refresh_token() {
             *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
         }
+        #[cfg(feature = "persistent-cache")]
+        if let (Some(persistent), Some(refresh)) = (&self.persistent, response.refresh_token()) {
+            let scopes = response.scopes().map_or(asked, Vec::as_slice);
+            persistent.save(&Issued {
+                refresh_token: refresh.secret(),
+                client_info: response.extra_fields().client_info.as_deref(),
+                id_token: response.extra_fields().id_token.as_deref(),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+    }
+
+    /// The refresh token to renew with: the one in memory, else the persistent cache's (with
+    /// the account it belongs to).
+    fn refresh_token(&self) -> Option<(RefreshToken, Option<String>)> {
+        let in_memory = self
+            .refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(refresh) = in_memory {
+            return Some((refresh, None));
+        }
+        #[cfg(feature = "persistent-cache")]
+        if let Some(cached) = self
+            .persistent
+            .as_ref()
+            .and_then(SilentSignIn::refresh_token)
+        {
+            return Some((
+                RefreshToken::new(cached.refresh_token),
+                Some(cached.home_account_id),
+            ));
+        }
+        None
     }
 
     async fn renew(
@@ -142,10 +171,12 @@ impl Flow {
         request: &TokenRequest,
     ) -> Result<AccessToken, CredentialError> {
         self.http.reset();
+        let scopes = self.scopes_for(request);
         let mut exchange = self
             .client
             .exchange_refresh_token(refresh)
-            .add_scopes(self.scopes_for(request));
+            .add_scopes(scopes.clone())
+            .add_extra_param("client_info", "1");
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
         }
@@ -153,7 +184,7 @@ impl Flow {
             .request_async(&self.http)
             .await
             .map_err(|e| self.failure("renewing the sign-in", e))?;
-        self.keep_refresh_token(&response);
+        self.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
@@ -164,10 +195,11 @@ impl Flow {
         })?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random();
+        let scopes = self.scopes_for(request);
         let mut authorize = self
             .client
             .authorize_url(CsrfToken::new_random)
-            .add_scopes(self.scopes_for(request))
+            .add_scopes(scopes.clone())
             .set_pkce_challenge(challenge)
             .set_redirect_uri(Cow::Borrowed(&redirect))
             .add_extra_param("nonce", nonce.secret().clone())
@@ -205,17 +237,12 @@ impl Flow {
             nonce.secret(),
             &self.client_id,
         )?;
-        self.keep_refresh_token(&response);
+        self.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let refresh = self
-            .refresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some(refresh) = refresh {
+        if let Some((refresh, _from_cache)) = self.refresh_token() {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
@@ -227,6 +254,13 @@ impl Flow {
                         "the refresh token was refused; starting a new browser sign-in"
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                    #[cfg(feature = "persistent-cache")]
+                    if let (Some(persistent), Some(account)) = (&self.persistent, _from_cache)
+                        && e.entra_error()
+                            .is_some_and(|entra| super::persistent::is_dead_grant(&entra.codes))
+                    {
+                        persistent.refused(&account);
+                    }
                 }
                 Err(e) => return Err(e),
             }
@@ -255,7 +289,10 @@ impl Credential for Flow {
 /// through the `oauth2` crate over this crate's reqwest client, the `id_token` must carry the
 /// `nonce` sent ([`CredentialErrorKind::NonceMismatch`] otherwise), and the refresh token that
 /// `offline_access` brings renews the sign-in silently afterwards. A [`TokenCache`] in front
-/// reuses the token and lets one sign-in run at a time.
+/// reuses the token and lets one sign-in run at a time. With a persistent cache (feature
+/// `persistent-cache`, [`BrowserCredentialBuilder::persistent_cache`]) the sign-in lasts across
+/// runs: the credential first renews with the refresh token the cache holds for its app,
+/// authority and account, and opens the browser only when there is none or Entra refuses it.
 ///
 /// ```no_run
 /// use graph_core::{BrowserCredential, CoreClient};
@@ -293,6 +330,35 @@ impl BrowserCredential {
             prompt: None,
             login_hint: None,
             http: None,
+            #[cfg(feature = "persistent-cache")]
+            persistent: None,
+            #[cfg(feature = "persistent-cache")]
+            account: None,
+        }
+    }
+
+    /// The account this credential signed in as, as its persistent cache records it (`None`
+    /// before the first token, or without a persistent cache).
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(&self) -> Option<Account> {
+        self.cache.inner().persistent.as_ref()?.account()
+    }
+
+    /// Signs out: forgets the tokens this credential holds and removes its account from the
+    /// persistent cache, so the next token request opens the browser. Returns whether the
+    /// persistent cache held the account.
+    ///
+    /// # Errors
+    ///
+    /// The persistent cache could not be written (the in-memory tokens are forgotten anyway).
+    #[cfg(feature = "persistent-cache")]
+    pub fn sign_out(&self) -> Result<bool, PersistentCacheError> {
+        let flow = self.cache.inner();
+        *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.cache.clear();
+        match &flow.persistent {
+            Some(persistent) => persistent.sign_out(),
+            None => Ok(false),
         }
     }
 }
@@ -329,12 +395,16 @@ pub struct BrowserCredentialBuilder {
     prompt: Option<String>,
     login_hint: Option<String>,
     http: Option<reqwest::Client>,
+    #[cfg(feature = "persistent-cache")]
+    persistent: Option<PersistentTokenCache>,
+    #[cfg(feature = "persistent-cache")]
+    account: Option<String>,
 }
 
 impl fmt::Debug for BrowserCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BrowserCredentialBuilder")
-            .field("tenant", &self.tenant)
+        let mut f = f.debug_struct("BrowserCredentialBuilder");
+        f.field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
@@ -342,8 +412,11 @@ impl fmt::Debug for BrowserCredentialBuilder {
             .field("offline_access", &self.offline_access)
             .field("timeout", &self.timeout)
             .field("prompt", &self.prompt)
-            .field("login_hint", &self.login_hint)
-            .finish_non_exhaustive()
+            .field("login_hint", &self.login_hint);
+        #[cfg(feature = "persistent-cache")]
+        f.field("persistent_cache", &self.persistent)
+            .field("account", &self.account);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -418,6 +491,23 @@ impl BrowserCredentialBuilder {
         self
     }
 
+    /// Keeps the sign-in across runs in `cache`: the credential renews silently with the refresh
+    /// token the cache holds for this app, authority and tenant before opening the browser, and
+    /// writes every new refresh token back (see [`PersistentTokenCache`]).
+    #[cfg(feature = "persistent-cache")]
+    pub fn persistent_cache(mut self, cache: PersistentTokenCache) -> Self {
+        self.persistent = Some(cache);
+        self
+    }
+
+    /// Among several cached accounts of this app, the one to sign in as silently: a username
+    /// (`ada@contoso.com`) or a home account id. Default: the most recently used.
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(mut self, username_or_home_account_id: impl Into<String>) -> Self {
+        self.account = Some(username_or_home_account_id.into());
+        self
+    }
+
     /// Checks the settings and builds the credential (nothing is sent, and no browser opened,
     /// until a token is needed).
     ///
@@ -432,7 +522,7 @@ impl BrowserCredentialBuilder {
             ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
-        let client = oauth2::Client::new(ClientId::new(self.client_id.clone()))
+        let client = EntraClient::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::new(authority.endpoint("authorize")).map_err(|e| {
                 CredentialError::new(format!("the authorize endpoint is not a URL: {e}"))
             })?)
@@ -440,6 +530,16 @@ impl BrowserCredentialBuilder {
                 CredentialError::new(format!("the token endpoint is not a URL: {e}"))
             })?);
         let http = super::http::sign_in_client(self.http)?;
+        #[cfg(feature = "persistent-cache")]
+        let persistent = self.persistent.map(|cache| {
+            SilentSignIn::new(
+                cache,
+                &authority.host,
+                &authority.tenant,
+                &self.client_id,
+                self.account,
+            )
+        });
         Ok(BrowserCredential {
             cache: TokenCache::new(Flow {
                 client,
@@ -452,6 +552,8 @@ impl BrowserCredentialBuilder {
                 timeout: self.timeout,
                 prompt: self.prompt,
                 login_hint: self.login_hint,
+                #[cfg(feature = "persistent-cache")]
+                persistent,
             }),
         })
     }

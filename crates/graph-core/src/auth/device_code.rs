@@ -7,12 +7,19 @@
 //! `authorization_declined` and `expired_token` end the sign-in), then renew silently with the
 //! refresh token that `offline_access` brings. A [`TokenCache`] in front reuses the token and
 //! lets one sign-in run at a time.
+//!
+//! With a persistent cache (feature `persistent-cache`,
+//! [`DeviceCodeCredentialBuilder::persistent_cache`]) the sign-in lasts across runs: the
+//! credential first renews with the refresh token the cache holds for its app, authority and
+//! account, and prompts only when there is none or Entra refuses it (a token Entra calls
+//! expired or revoked is forgotten; one refused for a new scope's consent or MFA is kept);
+//! every new refresh token is written back. It then also asks for `openid profile` and Entra's
+//! `client_info`, which say who signed in.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use oauth2::basic::BasicClient;
 use oauth2::{
     ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
     ExtraDeviceAuthorizationFields, RefreshToken, RequestTokenError, Scope, TokenResponse,
@@ -21,12 +28,17 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
+use super::entra_token::{EntraClient, EntraTokenResponse};
 use super::oauth_http::{Http, access_token, token_failure};
+#[cfg(feature = "persistent-cache")]
+use super::persistent::{
+    Account, Issued, PersistentCacheError, PersistentTokenCache, SilentSignIn,
+};
 use super::{AccessToken, Credential, CredentialError, TokenCache, TokenFuture, TokenRequest};
 use crate::cloud::Cloud;
 
 /// What to show the person who signs in: Entra's `message` says it all ("To sign in, use a web
-/// browser to open the page https://microsoft.com/devicelogin and enter the code … to
+/// browser to open the page `https://microsoft.com/devicelogin` and enter the code … to
 /// authenticate."). The device code itself is a secret and is not here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -53,7 +65,7 @@ struct EntraDeviceFields {
 impl ExtraDeviceAuthorizationFields for EntraDeviceFields {}
 
 type OAuthClient =
-    BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+    EntraClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// The sign-in itself, behind the cache.
 struct Flow {
@@ -63,12 +75,15 @@ struct Flow {
     prompt: Arc<PromptFn>,
     refresh: Mutex<Option<RefreshToken>>,
     client_id: String,
+    /// The persistent cache, when the credential keeps one.
+    #[cfg(feature = "persistent-cache")]
+    persistent: Option<SilentSignIn>,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceCodeFlow")
-            .field("client_id", &self.client_id)
+        let mut f = f.debug_struct("DeviceCodeFlow");
+        f.field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
             .field(
                 "has_refresh_token",
@@ -77,20 +92,54 @@ impl fmt::Debug for Flow {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_some(),
-            )
-            .finish_non_exhaustive()
+            );
+        #[cfg(feature = "persistent-cache")]
+        f.field("persistent", &self.persistent);
+        f.finish_non_exhaustive()
     }
 }
 
 impl Flow {
     fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
         let resource = resource_of(&request.scopes);
-        let wanted: Vec<String> = if self.scopes.is_empty() {
+        #[allow(unused_mut)]
+        let mut wanted: Vec<String> = if self.scopes.is_empty() {
             request.scopes.clone()
         } else {
             self.scopes.iter().map(|s| qualify(s, resource)).collect()
         };
+        #[cfg(feature = "persistent-cache")]
+        if self.persistent.is_some() {
+            for scope in super::persistent::SILENT_SCOPES {
+                if !wanted.iter().any(|s| s == scope) {
+                    wanted.push(scope.to_owned());
+                }
+            }
+        }
         wanted.into_iter().map(Scope::new).collect()
+    }
+
+    /// Writes a token response's refresh token to the persistent cache, if there is one.
+    #[cfg_attr(not(feature = "persistent-cache"), allow(unused_variables))]
+    fn keep(&self, response: &EntraTokenResponse, asked: &[Scope]) {
+        #[cfg(feature = "persistent-cache")]
+        if let (Some(persistent), Some(refresh)) = (&self.persistent, response.refresh_token()) {
+            let scopes = response.scopes().map_or(asked, Vec::as_slice);
+            persistent.save(&Issued {
+                refresh_token: refresh.secret(),
+                client_info: response.extra_fields().client_info.as_deref(),
+                id_token: response.extra_fields().id_token.as_deref(),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+    }
+
+    /// Asks Entra for `client_info` when the persistent cache needs to know who signed in.
+    fn wants_client_info(&self) -> bool {
+        #[cfg(feature = "persistent-cache")]
+        return self.persistent.is_some();
+        #[cfg(not(feature = "persistent-cache"))]
+        false
     }
 
     /// What went wrong in a token exchange, in words, with Entra's diagnostics.
@@ -108,12 +157,16 @@ impl Flow {
         request: &TokenRequest,
     ) -> Result<AccessToken, CredentialError> {
         self.http.reset();
+        let scopes = self.scopes_for(request);
         let mut exchange = self
             .client
             .exchange_refresh_token(refresh)
-            .add_scopes(self.scopes_for(request));
+            .add_scopes(scopes.clone());
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
+        }
+        if self.wants_client_info() {
+            exchange = exchange.add_extra_param("client_info", "1");
         }
         let response = exchange
             .request_async(&self.http)
@@ -122,15 +175,17 @@ impl Flow {
         if let Some(next) = response.refresh_token() {
             *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
         }
+        self.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
     async fn sign_in(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
         self.http.reset();
+        let scopes = self.scopes_for(request);
         let mut start = self
             .client
             .exchange_device_code()
-            .add_scopes(self.scopes_for(request));
+            .add_scopes(scopes.clone());
         if let Some(claims) = &request.claims {
             start = start.add_extra_param("claims", claims.clone());
         }
@@ -154,22 +209,46 @@ impl Flow {
         if let Some(claims) = &request.claims {
             poll = poll.add_extra_param("claims", claims.clone());
         }
+        if self.wants_client_info() {
+            poll = poll.add_extra_param("client_info", "1");
+        }
         let response = poll
             .request_async(&self.http, tokio::time::sleep, None)
             .await
             .map_err(|e| self.failure("waiting for the device-code sign-in", e))?;
         *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) =
             response.refresh_token().cloned();
+        self.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
-    async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let refresh = self
+    /// The refresh token to renew with: the one in memory, else the persistent cache's (with
+    /// the account it belongs to).
+    fn refresh_token(&self) -> Option<(RefreshToken, Option<String>)> {
+        let in_memory = self
             .refresh
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Some(refresh) = refresh {
+        if let Some(refresh) = in_memory {
+            return Some((refresh, None));
+        }
+        #[cfg(feature = "persistent-cache")]
+        if let Some(cached) = self
+            .persistent
+            .as_ref()
+            .and_then(SilentSignIn::refresh_token)
+        {
+            return Some((
+                RefreshToken::new(cached.refresh_token),
+                Some(cached.home_account_id),
+            ));
+        }
+        None
+    }
+
+    async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
+        if let Some((refresh, _from_cache)) = self.refresh_token() {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
@@ -181,6 +260,13 @@ impl Flow {
                         "the refresh token was refused; starting a new device-code sign-in"
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                    #[cfg(feature = "persistent-cache")]
+                    if let (Some(persistent), Some(account)) = (&self.persistent, _from_cache)
+                        && e.entra_error()
+                            .is_some_and(|entra| super::persistent::is_dead_grant(&entra.codes))
+                    {
+                        persistent.refused(&account);
+                    }
                 }
                 Err(e) => return Err(e),
             }
@@ -195,7 +281,8 @@ impl Credential for Flow {
     }
 }
 
-/// Delegated sign-in by device code; see the [module docs](self).
+/// Delegated sign-in by device code, renewed silently by refresh token (and, with a persistent
+/// cache, across runs); see the [`auth`](crate::auth) module.
 ///
 /// ```no_run
 /// use graph_core::{CoreClient, DeviceCodeCredential};
@@ -230,6 +317,10 @@ impl DeviceCodeCredential {
             offline_access: true,
             prompt: Arc::new(|prompt| eprintln!("{}", prompt.message)),
             http: None,
+            #[cfg(feature = "persistent-cache")]
+            persistent: None,
+            #[cfg(feature = "persistent-cache")]
+            account: None,
         }
     }
 }
@@ -241,6 +332,33 @@ impl Credential for DeviceCodeCredential {
 
     fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
         self.cache.token_now(request)
+    }
+}
+
+impl DeviceCodeCredential {
+    /// The account this credential signed in as, as its persistent cache records it (`None`
+    /// before the first token, or without a persistent cache).
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(&self) -> Option<Account> {
+        self.cache.inner().persistent.as_ref()?.account()
+    }
+
+    /// Signs out: forgets the tokens this credential holds and removes its account from the
+    /// persistent cache, so the next token request prompts. Returns whether the persistent cache
+    /// held the account.
+    ///
+    /// # Errors
+    ///
+    /// The persistent cache could not be written (the in-memory tokens are forgotten anyway).
+    #[cfg(feature = "persistent-cache")]
+    pub fn sign_out(&self) -> Result<bool, PersistentCacheError> {
+        let flow = self.cache.inner();
+        *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.cache.clear();
+        match &flow.persistent {
+            Some(persistent) => persistent.sign_out(),
+            None => Ok(false),
+        }
     }
 }
 
@@ -263,18 +381,25 @@ pub struct DeviceCodeCredentialBuilder {
     offline_access: bool,
     prompt: Arc<PromptFn>,
     http: Option<reqwest::Client>,
+    #[cfg(feature = "persistent-cache")]
+    persistent: Option<PersistentTokenCache>,
+    #[cfg(feature = "persistent-cache")]
+    account: Option<String>,
 }
 
 impl fmt::Debug for DeviceCodeCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceCodeCredentialBuilder")
-            .field("tenant", &self.tenant)
+        let mut f = f.debug_struct("DeviceCodeCredentialBuilder");
+        f.field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
             .field("scopes", &self.scopes)
-            .field("offline_access", &self.offline_access)
-            .finish_non_exhaustive()
+            .field("offline_access", &self.offline_access);
+        #[cfg(feature = "persistent-cache")]
+        f.field("persistent_cache", &self.persistent)
+            .field("account", &self.account);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -326,6 +451,24 @@ impl DeviceCodeCredentialBuilder {
         self
     }
 
+    /// Keeps the sign-in across runs in `cache`: the credential renews silently with the refresh
+    /// token the cache holds for this app, authority and tenant before prompting, and writes
+    /// every new refresh token back (see [`PersistentTokenCache`]). Adds `openid profile
+    /// offline_access` to the scopes, as MSAL does, to learn who signed in.
+    #[cfg(feature = "persistent-cache")]
+    pub fn persistent_cache(mut self, cache: PersistentTokenCache) -> Self {
+        self.persistent = Some(cache);
+        self
+    }
+
+    /// Among several cached accounts of this app, the one to sign in as silently: a username
+    /// (`ada@contoso.com`) or a home account id. Default: the most recently used.
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(mut self, username_or_home_account_id: impl Into<String>) -> Self {
+        self.account = Some(username_or_home_account_id.into());
+        self
+    }
+
     /// Checks the settings and builds the credential (nothing is sent until a token is needed).
     ///
     /// # Errors
@@ -339,7 +482,7 @@ impl DeviceCodeCredentialBuilder {
             ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+        let client = EntraClient::new(ClientId::new(self.client_id.clone()))
             .set_device_authorization_url(
                 DeviceAuthorizationUrl::new(authority.endpoint("devicecode")).map_err(|e| {
                     CredentialError::new(format!("the devicecode endpoint is not a URL: {e}"))
@@ -363,6 +506,16 @@ impl DeviceCodeCredentialBuilder {
                 scopes,
                 prompt: self.prompt,
                 refresh: Mutex::new(None),
+                #[cfg(feature = "persistent-cache")]
+                persistent: self.persistent.map(|cache| {
+                    SilentSignIn::new(
+                        cache,
+                        &authority.host,
+                        &authority.tenant,
+                        &self.client_id,
+                        self.account,
+                    )
+                }),
                 client_id: self.client_id,
             }),
         })

@@ -10,6 +10,8 @@
 //!   (authorization code with PKCE, a loopback redirect), with silent renewal by refresh token.
 //! * `AzureIdentityCredential` (feature `azure-identity`): any `azure_core` `TokenCredential`
 //!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
+//! * `PersistentTokenCache` (feature `persistent-cache`): refresh tokens and accounts kept
+//!   across runs in a private file, so the interactive credentials sign in silently first.
 //!
 //! Failures are [`CredentialError`]s: Entra's `error`, `AADSTS` codes, trace and correlation ids
 //! when Entra answered ([`EntraError`]), and never a secret.
@@ -24,6 +26,8 @@ mod authority;
 mod browser;
 #[cfg(feature = "device-code")]
 mod device_code;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod entra_token;
 #[cfg(any(
     feature = "device-code",
     feature = "browser",
@@ -42,6 +46,8 @@ mod id_token;
 mod loopback;
 #[cfg(any(feature = "device-code", feature = "browser"))]
 mod oauth_http;
+#[cfg(feature = "persistent-cache")]
+pub(crate) mod persistent;
 
 #[cfg(feature = "azure-identity")]
 mod azure;
@@ -57,6 +63,11 @@ pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceC
 
 #[cfg(feature = "azure-identity")]
 pub use azure::{AzureIdentityCredential, AzureIdentityOptions};
+
+#[cfg(feature = "persistent-cache")]
+pub use persistent::{
+    Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
+};
 
 use std::fmt;
 use std::future::Future;
