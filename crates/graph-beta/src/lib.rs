@@ -84,17 +84,20 @@
 //!
 //! The client asks its [`Credential`] for a `{graph root}/.default` token before each request.
 //! [`StaticToken`] wraps a token obtained elsewhere; [`TokenCache`] puts reuse and single flight
-//! in front of any credential. Two features add Entra ID sign-in (the types are at the crate root
-//! and in [`runtime`]):
+//! in front of any credential. Three features add Entra ID sign-in (the types are at the crate
+//! root and in [`runtime`]):
 //!
 //! * `azure-identity`: `AzureIdentityOptions` / `AzureIdentityCredential` make Microsoft's
 //!   `azure_identity` credentials (client secret, managed and workload identity, client
 //!   assertion, Azure CLI, …) a [`Credential`] that signs in where the client's cloud does;
 //! * `device-code`: `DeviceCodeCredential`, a person's sign-in for admin tools (Copilot limited
 //!   mode accepts only a delegated administrator), renewed silently by refresh token;
+//! * `browser`: `BrowserCredential`, the same person's sign-in in the system browser
+//!   (authorization code with PKCE and a loopback redirect; state and nonce checked), renewed
+//!   silently by refresh token.
 //! * `persistent-cache`: `PersistentTokenCache`, refresh tokens and accounts kept across runs in a
 //!   private file per OS user (`.persistent_cache(PersistentTokenCache::open()?)` on the
-//!   device-code builder): the next run signs in silently instead of prompting.
+//!   device-code or browser builder): the next run signs in silently instead of prompting.
 //!
 //! ```no_run
 //! use graph_beta::prelude::*;
@@ -196,6 +199,8 @@ pub use graph_core::{
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};
+#[cfg(feature = "browser")]
+pub use graph_core::{BrowserCredential, BrowserCredentialBuilder};
 #[cfg(feature = "device-code")]
 pub use graph_core::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 pub use graph_types::Nullable;

@@ -8,7 +8,7 @@
 //!   parameter as exactly one segment and rejecting `""`, `.` and `..` ([`path`]);
 //! - authentication through a [`Credential`], including continuous access evaluation (CAE)
 //!   claims challenges, with a [`TokenCache`] and Entra ID sign-in behind features
-//!   (`azure-identity`, `device-code`; see [`auth`]);
+//!   (`azure-identity`, `device-code`, `browser`; see [`auth`]);
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
 //! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);
@@ -86,6 +86,8 @@ pub use auth::{
 pub use auth::{Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache};
 #[cfg(feature = "azure-identity")]
 pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
+#[cfg(feature = "browser")]
+pub use auth::{BrowserCredential, BrowserCredentialBuilder};
 #[cfg(feature = "device-code")]
 pub use auth::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 /// Microsoft's `azure_core` (its `TokenCredential` trait and `Secret`), re-exported with

@@ -6,6 +6,8 @@
 //! * [`TokenCache`]: reuse, single flight per scope set, claims bypass; around any credential.
 //! * `DeviceCodeCredential` (feature `device-code`): delegated sign-in for CLIs and admin tools,
 //!   with silent renewal by refresh token.
+//! * `BrowserCredential` (feature `browser`): delegated sign-in in the system browser
+//!   (authorization code with PKCE, a loopback redirect), with silent renewal by refresh token.
 //! * `AzureIdentityCredential` (feature `azure-identity`): any `azure_core` `TokenCredential`
 //!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
 //! * `PersistentTokenCache` (feature `persistent-cache`): refresh tokens and accounts kept
@@ -18,16 +20,34 @@ mod cache;
 pub(crate) mod challenge;
 mod error;
 
-#[cfg(feature = "device-code")]
+#[cfg(any(feature = "device-code", feature = "browser"))]
 mod authority;
+#[cfg(feature = "browser")]
+mod browser;
 #[cfg(feature = "device-code")]
 mod device_code;
-#[cfg(feature = "device-code")]
+#[cfg(any(feature = "device-code", feature = "browser"))]
 mod entra_token;
-#[cfg(any(feature = "device-code", feature = "azure-identity"))]
+#[cfg(any(
+    feature = "device-code",
+    feature = "browser",
+    feature = "azure-identity"
+))]
 mod error_bodies;
-#[cfg(any(feature = "device-code", feature = "azure-identity"))]
+#[cfg(any(
+    feature = "device-code",
+    feature = "browser",
+    feature = "azure-identity"
+))]
 mod http;
+#[cfg(feature = "browser")]
+mod id_token;
+#[cfg(feature = "browser")]
+mod loopback;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod oauth_http;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod persistence;
 #[cfg(feature = "persistent-cache")]
 pub(crate) mod persistent;
 
@@ -38,6 +58,8 @@ pub use cache::TokenCache;
 pub use challenge::claims_challenge;
 pub use error::{CredentialError, CredentialErrorKind, EntraError};
 
+#[cfg(feature = "browser")]
+pub use browser::{BrowserCredential, BrowserCredentialBuilder};
 #[cfg(feature = "device-code")]
 pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 

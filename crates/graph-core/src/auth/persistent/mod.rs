@@ -1,13 +1,19 @@
 //! [`PersistentTokenCache`]: sign-ins that last across runs (refresh tokens and accounts in a
 //! private file per OS user).
 
-// With no interactive credential (`device-code`) built in, the silent sign-in hook and what it
+// With no interactive credential (`device-code`, `browser`) built in, the silent sign-in hook and what it
 // reads from token responses have no caller yet: the cache is then only listed and cleared.
-#[cfg_attr(not(feature = "device-code"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "device-code", feature = "browser")),
+    allow(dead_code)
+)]
 mod account;
 mod error;
 mod file;
-#[cfg_attr(not(feature = "device-code"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "device-code", feature = "browser")),
+    allow(dead_code)
+)]
 mod silent;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +21,7 @@ use std::sync::Arc;
 
 pub use account::Account;
 pub use error::{PersistentCacheError, PersistentCacheErrorKind};
-#[cfg(feature = "device-code")]
+#[cfg(any(feature = "device-code", feature = "browser"))]
 pub(crate) use silent::{Issued, SILENT_SCOPES, SilentSignIn, is_dead_grant};
 
 use file::CacheFile;
@@ -144,7 +150,10 @@ impl PersistentTokenCache {
         self.file.update(true, Vec::clear)
     }
 
-    #[cfg_attr(not(feature = "device-code"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "device-code", feature = "browser")),
+        allow(dead_code)
+    )]
     fn file(&self) -> &CacheFile {
         &self.file
     }
