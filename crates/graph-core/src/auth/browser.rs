@@ -6,20 +6,19 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-    BasicTokenType,
-};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    TokenUrl,
 };
-use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
+use super::entra_token::{EntraClient, EntraTokenResponse};
 use super::loopback::Loopback;
 use super::oauth_http::{Http, access_token, token_failure};
+use super::persistence::Persistence;
+#[cfg(feature = "persistent-cache")]
+use super::persistent::{Account, PersistentCacheError, PersistentTokenCache};
 use super::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
     TokenRequest,
@@ -36,31 +35,10 @@ const OPENID_SCOPES: &[&str] = &["openid", "profile"];
 /// the page.
 type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
 
-/// Entra's extra members of the token response.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-struct EntraTokenFields {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_info: Option<String>,
-}
-
-impl ExtraTokenFields for EntraTokenFields {}
-
-type EntraTokenResponse = StandardTokenResponse<EntraTokenFields, BasicTokenType>;
-
-type OAuthClient = oauth2::Client<
-    BasicErrorResponse,
-    EntraTokenResponse,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
->;
+/// An `oauth2` client with the authorization and token endpoints set, whose token responses keep
+/// Entra's `id_token` and `client_info`.
+type OAuthClient =
+    EntraClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// Opens `url` in the system browser, and tells the person on stderr in case it cannot.
 fn system_browser(url: &str) -> std::io::Result<()> {
@@ -80,6 +58,8 @@ struct Flow {
     timeout: Duration,
     prompt: Option<String>,
     login_hint: Option<String>,
+    /// The persistent cache, when the credential keeps one.
+    persistence: Persistence,
 }
 
 impl fmt::Debug for Flow {
@@ -96,6 +76,7 @@ impl fmt::Debug for Flow {
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_some(),
             )
+            .field("persistence", &self.persistence)
             .finish_non_exhaustive()
     }
 }
@@ -119,6 +100,7 @@ impl Flow {
                 wanted.push(scope.to_owned());
             }
         }
+        self.persistence.add_scopes(&mut wanted);
         wanted.into_iter().map(Scope::new).collect()
     }
 
@@ -142,18 +124,23 @@ impl Flow {
         request: &TokenRequest,
     ) -> Result<AccessToken, CredentialError> {
         self.http.reset();
+        let scopes = self.scopes_for(request);
         let mut exchange = self
             .client
             .exchange_refresh_token(refresh)
-            .add_scopes(self.scopes_for(request));
+            .add_scopes(scopes.clone());
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
+        }
+        if self.persistence.active() {
+            exchange = exchange.add_extra_param("client_info", "1");
         }
         let response = exchange
             .request_async(&self.http)
             .await
             .map_err(|e| self.failure("renewing the sign-in", e))?;
         self.keep_refresh_token(&response);
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
@@ -164,10 +151,11 @@ impl Flow {
         })?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random();
+        let scopes = self.scopes_for(request);
         let mut authorize = self
             .client
             .authorize_url(CsrfToken::new_random)
-            .add_scopes(self.scopes_for(request))
+            .add_scopes(scopes.clone())
             .set_pkce_challenge(challenge)
             .set_redirect_uri(Cow::Borrowed(&redirect))
             .add_extra_param("nonce", nonce.secret().clone())
@@ -206,16 +194,17 @@ impl Flow {
             &self.client_id,
         )?;
         self.keep_refresh_token(&response);
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let refresh = self
+        let in_memory = self
             .refresh
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Some(refresh) = refresh {
+        if let Some((refresh, cached_account)) = self.persistence.refresh_token(in_memory) {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
@@ -227,6 +216,7 @@ impl Flow {
                         "the refresh token was refused; starting a new browser sign-in"
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                    self.persistence.refused(cached_account, &e);
                 }
                 Err(e) => return Err(e),
             }
@@ -293,6 +283,10 @@ impl BrowserCredential {
             prompt: None,
             login_hint: None,
             http: None,
+            #[cfg(feature = "persistent-cache")]
+            persistent: None,
+            #[cfg(feature = "persistent-cache")]
+            account: None,
         }
     }
 }
@@ -304,6 +298,30 @@ impl Credential for BrowserCredential {
 
     fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
         self.cache.token_now(request)
+    }
+}
+
+impl BrowserCredential {
+    /// The account this credential signed in as, as its persistent cache records it (`None`
+    /// before the first token, or without a persistent cache).
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(&self) -> Option<Account> {
+        self.cache.inner().persistence.account()
+    }
+
+    /// Signs out: forgets the tokens this credential holds and removes its account from the
+    /// persistent cache, so the next token request opens the browser. Returns whether the
+    /// persistent cache held the account.
+    ///
+    /// # Errors
+    ///
+    /// The persistent cache could not be written (the in-memory tokens are forgotten anyway).
+    #[cfg(feature = "persistent-cache")]
+    pub fn sign_out(&self) -> Result<bool, PersistentCacheError> {
+        let flow = self.cache.inner();
+        *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.cache.clear();
+        flow.persistence.sign_out()
     }
 }
 
@@ -329,12 +347,16 @@ pub struct BrowserCredentialBuilder {
     prompt: Option<String>,
     login_hint: Option<String>,
     http: Option<reqwest::Client>,
+    #[cfg(feature = "persistent-cache")]
+    persistent: Option<PersistentTokenCache>,
+    #[cfg(feature = "persistent-cache")]
+    account: Option<String>,
 }
 
 impl fmt::Debug for BrowserCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BrowserCredentialBuilder")
-            .field("tenant", &self.tenant)
+        let mut f = f.debug_struct("BrowserCredentialBuilder");
+        f.field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
@@ -342,8 +364,11 @@ impl fmt::Debug for BrowserCredentialBuilder {
             .field("offline_access", &self.offline_access)
             .field("timeout", &self.timeout)
             .field("prompt", &self.prompt)
-            .field("login_hint", &self.login_hint)
-            .finish_non_exhaustive()
+            .field("login_hint", &self.login_hint);
+        #[cfg(feature = "persistent-cache")]
+        f.field("persistent_cache", &self.persistent)
+            .field("account", &self.account);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -418,6 +443,26 @@ impl BrowserCredentialBuilder {
         self
     }
 
+    /// Keeps the sign-in across runs in `cache`: the credential renews silently with the refresh
+    /// token the cache holds for this app, authority and tenant before opening the browser, and
+    /// writes every new refresh token back (see [`PersistentTokenCache`]). Adds
+    /// `offline_access` to the scopes.
+    #[cfg(feature = "persistent-cache")]
+    pub fn persistent_cache(mut self, cache: PersistentTokenCache) -> Self {
+        self.persistent = Some(cache);
+        self
+    }
+
+    /// Among several cached accounts of this app, the one to sign in as silently: a username
+    /// (`ada@contoso.com`) or a home account id. Default: the most recently used. When the
+    /// browser must open and no [`login_hint`](Self::login_hint) is set, a username here is
+    /// sent as the `login_hint`.
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(mut self, username_or_home_account_id: impl Into<String>) -> Self {
+        self.account = Some(username_or_home_account_id.into());
+        self
+    }
+
     /// Checks the settings and builds the credential (nothing is sent, and no browser opened,
     /// until a token is needed).
     ///
@@ -440,6 +485,25 @@ impl BrowserCredentialBuilder {
                 CredentialError::new(format!("the token endpoint is not a URL: {e}"))
             })?);
         let http = super::http::sign_in_client(self.http)?;
+        #[cfg(feature = "persistent-cache")]
+        let login_hint = self.login_hint.or_else(|| {
+            self.account
+                .as_ref()
+                .filter(|account| account.contains('@'))
+                .cloned()
+        });
+        #[cfg(not(feature = "persistent-cache"))]
+        let login_hint = self.login_hint;
+        #[cfg(feature = "persistent-cache")]
+        let persistence = Persistence::new(
+            self.persistent,
+            &authority.host,
+            &authority.tenant,
+            &self.client_id,
+            self.account,
+        );
+        #[cfg(not(feature = "persistent-cache"))]
+        let persistence = Persistence::default();
         Ok(BrowserCredential {
             cache: TokenCache::new(Flow {
                 client,
@@ -451,7 +515,8 @@ impl BrowserCredentialBuilder {
                 client_id: self.client_id,
                 timeout: self.timeout,
                 prompt: self.prompt,
-                login_hint: self.login_hint,
+                login_hint,
+                persistence,
             }),
         })
     }
