@@ -94,7 +94,7 @@
 //!   mode accepts only a delegated administrator), renewed silently by refresh token;
 //! * `browser`: `BrowserCredential`, the same person's sign-in in the system browser
 //!   (authorization code with PKCE and a loopback redirect; state and nonce checked), renewed
-//!   silently by refresh token;
+//!   silently by refresh token.
 //! * `persistent-cache`: `PersistentTokenCache`, refresh tokens and accounts kept across runs in a
 //!   private file per OS user (`.persistent_cache(PersistentTokenCache::open()?)` on the
 //!   device-code or browser builder): the next run signs in silently instead of prompting.

@@ -8,6 +8,8 @@
 //! * signing out (of the cache, or through the credential) makes the next sign-in prompt;
 //! * a cached refresh token Entra refuses is forgotten and the person is prompted;
 //! * a damaged or foreign file is left alone: the person is prompted, with a warning;
+//! * [`BrowserCredential`] keeps its sign-in the same way, and shares it with device code (same
+//!   app, same authority);
 //! * the file is 0600 and holds no access token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,7 +22,9 @@ use std::sync::{Arc, Mutex};
 use emulator_common::*;
 use graph_beta::prelude::*;
 use graph_beta::runtime::reqwest;
-use graph_beta::runtime::{DeviceCodeCredential, PersistentCacheErrorKind, PersistentTokenCache};
+use graph_beta::runtime::{
+    BrowserCredential, DeviceCodeCredential, PersistentCacheErrorKind, PersistentTokenCache,
+};
 use graph_emulator::{App, EMULATOR_TENANT, Emulator, RecordedRequest};
 
 const PUBLIC_APP: &str = "6c1f4e2a-9b3d-4c5e-8f7a-0b1c2d3e4f5a";
@@ -609,4 +613,95 @@ async fn several_accounts_the_hint_picks_one_and_sign_out_never_falls_back_to_an
         .map(|a| a.home_account_id)
         .collect();
     assert_eq!(ids, [first]);
+}
+
+/// A browser credential on `cache` whose "browser" (reqwest, following the emulator's redirect
+/// to the loopback listener: the emulator signs every sign-in in up front) counts its openings.
+fn browser_credential(
+    graph: &Emulator,
+    cache: &PersistentTokenCache,
+) -> (BrowserCredential, Prompts) {
+    let opened: Prompts = Arc::default();
+    let seen = Arc::clone(&opened);
+    let credential = BrowserCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
+        .authority_host(graph.authority_host())
+        .http_client(plain_http())
+        .scopes([LIMITED_MODE_SCOPE])
+        .persistent_cache(cache.clone())
+        .open_with(move |url| {
+            *seen.lock().unwrap() += 1;
+            let url = url.to_owned();
+            tokio::spawn(async move {
+                let browser = reqwest::Client::builder()
+                    .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .build()
+                    .unwrap();
+                let page = browser.get(url).send().await.unwrap();
+                assert!(page.status().is_success(), "{}", page.status());
+            });
+            Ok(())
+        })
+        .build()
+        .unwrap();
+    (credential, opened)
+}
+
+#[tokio::test]
+async fn the_browser_credential_keeps_its_sign_in_and_shares_it_with_device_code() {
+    let graph = start(
+        Emulator::builder()
+            .seed(tenant())
+            .app(App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE]))
+            .approve_device_codes_as(USER),
+    )
+    .await;
+    let dir = TempDir::new("browser");
+    let cache = PersistentTokenCache::at(dir.cache_path());
+
+    let (first, opened) = browser_credential(&graph, &cache);
+    patch_limited_mode(&graph_client(&graph, first), &turn_off())
+        .await
+        .unwrap();
+    assert_eq!(*opened.lock().unwrap(), 1);
+    let accounts = cache.accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(
+        accounts[0].home_account_id,
+        format!("{USER}.{EMULATOR_TENANT}")
+    );
+    let code_grants = requests_to(&graph, "token")
+        .iter()
+        .filter(|r| form_value(r, "grant_type").as_deref() == Some("authorization_code"))
+        .count();
+    assert_eq!(code_grants, 1);
+
+    // A new browser credential: no browser, a renewal by the cached refresh token.
+    let (second, opened) = browser_credential(&graph, &cache);
+    let second = Arc::new(second);
+    patch_limited_mode(&graph_client(&graph, Arc::clone(&second)), &turn_off())
+        .await
+        .unwrap();
+    assert_eq!(*opened.lock().unwrap(), 0, "the browser opened");
+    assert_eq!(refresh_grants(&graph).len(), 1);
+    assert_eq!(
+        second.account().unwrap().home_account_id,
+        accounts[0].home_account_id
+    );
+
+    // Device code for the same app at the same authority uses the same sign-in.
+    let (device, prompts) = approving(&graph, &cache);
+    patch_limited_mode(&graph_client(&graph, device), &turn_off())
+        .await
+        .unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 0);
+    assert_eq!(refresh_grants(&graph).len(), 2);
+
+    // Signing out through the browser credential: the next token opens the browser again.
+    assert!(second.sign_out().unwrap());
+    assert!(cache.accounts().unwrap().is_empty());
+    patch_limited_mode(&graph_client(&graph, Arc::clone(&second)), &turn_off())
+        .await
+        .unwrap();
+    assert_eq!(*opened.lock().unwrap(), 1);
+    assert_eq!(cache.accounts().unwrap().len(), 1);
 }

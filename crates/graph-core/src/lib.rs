@@ -8,7 +8,8 @@
 //!   parameter as exactly one segment and rejecting `""`, `.` and `..` ([`path`]);
 //! - authentication through a [`Credential`], including continuous access evaluation (CAE)
 //!   claims challenges, with a [`TokenCache`] and Entra ID sign-in behind features
-//!   (`azure-identity`, `device-code`, `browser`; see [`auth`]);
+//!   (`azure-identity`, `device-code`, `browser`; sign-ins kept across runs with
+//!   `persistent-cache`; see [`auth`]);
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
 //! - decoding ([`decode`]) and typed errors ([`Error`], [`ServiceError`], [`GraphError`]);

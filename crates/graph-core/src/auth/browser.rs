@@ -16,10 +16,9 @@ use super::authority::{Authority, qualify, resource_of};
 use super::entra_token::{EntraClient, EntraTokenResponse};
 use super::loopback::Loopback;
 use super::oauth_http::{Http, access_token, token_failure};
+use super::persistence::Persistence;
 #[cfg(feature = "persistent-cache")]
-use super::persistent::{
-    Account, Issued, PersistentCacheError, PersistentTokenCache, SilentSignIn,
-};
+use super::persistent::{Account, PersistentCacheError, PersistentTokenCache};
 use super::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
     TokenRequest,
@@ -36,6 +35,8 @@ const OPENID_SCOPES: &[&str] = &["openid", "profile"];
 /// the page.
 type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
 
+/// An `oauth2` client with the authorization and token endpoints set, whose token responses keep
+/// Entra's `id_token` and `client_info`.
 type OAuthClient =
     EntraClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
@@ -66,14 +67,13 @@ struct Flow {
     prompt: Option<String>,
     login_hint: Option<String>,
     /// The persistent cache, when the credential keeps one.
-    #[cfg(feature = "persistent-cache")]
-    persistent: Option<SilentSignIn>,
+    persistence: Persistence,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut f = f.debug_struct("BrowserFlow");
-        f.field("client_id", &self.client_id)
+        f.debug_struct("BrowserFlow")
+            .field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
             .field("timeout", &self.timeout)
             .field(
@@ -83,17 +83,15 @@ impl fmt::Debug for Flow {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_some(),
-            );
-        #[cfg(feature = "persistent-cache")]
-        f.field("persistent", &self.persistent);
-        f.finish_non_exhaustive()
+            )
+            .field("persistence", &self.persistence)
+            .finish_non_exhaustive()
     }
 }
 
 impl Flow {
     /// The scopes of a request: the configured ones (qualified with the resource asked for) or
-    /// the request's own, plus `openid profile` and `offline_access` (always, with a persistent
-    /// cache).
+    /// the request's own, plus `openid profile` and `offline_access`.
     fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
         let resource = resource_of(&request.scopes);
         let mut wanted: Vec<String> = if self.scopes.is_empty() {
@@ -105,19 +103,12 @@ impl Flow {
             .iter()
             .copied()
             .chain(self.offline_access.then_some("offline_access"));
-        #[cfg(feature = "persistent-cache")]
-        let extra = extra.chain(
-            self.persistent
-                .is_some()
-                .then_some(super::persistent::SILENT_SCOPES)
-                .into_iter()
-                .flatten(),
-        );
         for scope in extra {
             if !wanted.iter().any(|s| s == scope) {
                 wanted.push(scope.to_owned());
             }
         }
+        self.persistence.add_scopes(&mut wanted);
         wanted.into_iter().map(Scope::new).collect()
     }
 
@@ -129,48 +120,10 @@ impl Flow {
         token_failure(&self.http, &self.client_id, doing, error)
     }
 
-    /// Keeps a token response's refresh token in memory, and in the persistent cache if there
-    /// is one.
-    #[cfg_attr(not(feature = "persistent-cache"), allow(unused_variables))]
-    fn keep(&self, response: &EntraTokenResponse, asked: &[Scope]) {
+    fn keep_refresh_token(&self, response: &EntraTokenResponse) {
         if let Some(next) = response.refresh_token() {
             *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
         }
-        #[cfg(feature = "persistent-cache")]
-        if let (Some(persistent), Some(refresh)) = (&self.persistent, response.refresh_token()) {
-            let scopes = response.scopes().map_or(asked, Vec::as_slice);
-            persistent.save(&Issued {
-                refresh_token: refresh.secret(),
-                client_info: response.extra_fields().client_info.as_deref(),
-                id_token: response.extra_fields().id_token.as_deref(),
-                scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            });
-        }
-    }
-
-    /// The refresh token to renew with: the one in memory, else the persistent cache's (with
-    /// the account it belongs to).
-    fn refresh_token(&self) -> Option<(RefreshToken, Option<String>)> {
-        let in_memory = self
-            .refresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some(refresh) = in_memory {
-            return Some((refresh, None));
-        }
-        #[cfg(feature = "persistent-cache")]
-        if let Some(cached) = self
-            .persistent
-            .as_ref()
-            .and_then(SilentSignIn::refresh_token)
-        {
-            return Some((
-                RefreshToken::new(cached.refresh_token),
-                Some(cached.home_account_id),
-            ));
-        }
-        None
     }
 
     async fn renew(
@@ -183,16 +136,19 @@ impl Flow {
         let mut exchange = self
             .client
             .exchange_refresh_token(refresh)
-            .add_scopes(scopes.clone())
-            .add_extra_param("client_info", "1");
+            .add_scopes(scopes.clone());
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
+        }
+        if self.persistence.active() {
+            exchange = exchange.add_extra_param("client_info", "1");
         }
         let response = exchange
             .request_async(&self.http)
             .await
             .map_err(|e| self.failure("renewing the sign-in", e))?;
-        self.keep(&response, &scopes);
+        self.keep_refresh_token(&response);
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
@@ -245,12 +201,18 @@ impl Flow {
             nonce.secret(),
             &self.client_id,
         )?;
-        self.keep(&response, &scopes);
+        self.keep_refresh_token(&response);
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        if let Some((refresh, _from_cache)) = self.refresh_token() {
+        let in_memory = self
+            .refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some((refresh, cached_account)) = self.persistence.refresh_token(in_memory) {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
@@ -262,13 +224,7 @@ impl Flow {
                         "the refresh token was refused; starting a new browser sign-in"
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                    #[cfg(feature = "persistent-cache")]
-                    if let (Some(persistent), Some(account)) = (&self.persistent, _from_cache)
-                        && e.entra_error()
-                            .is_some_and(|entra| super::persistent::is_dead_grant(&entra.codes))
-                    {
-                        persistent.refused(&account);
-                    }
+                    self.persistence.refused(cached_account, &e);
                 }
                 Err(e) => return Err(e),
             }
@@ -298,10 +254,7 @@ impl Credential for Flow {
 /// through the `oauth2` crate over this crate's reqwest client, the `id_token` must carry the
 /// `nonce` sent ([`CredentialErrorKind::NonceMismatch`] otherwise), and the refresh token that
 /// `offline_access` brings renews the sign-in silently afterwards. A [`TokenCache`] in front
-/// reuses the token and lets one sign-in run at a time. With a persistent cache (feature
-/// `persistent-cache`, [`BrowserCredentialBuilder::persistent_cache`]) the sign-in lasts across
-/// runs: the credential first renews with the refresh token the cache holds for its app,
-/// authority and account, and opens the browser only when there is none or Entra refuses it.
+/// reuses the token and lets one sign-in run at a time.
 ///
 /// ```no_run
 /// use graph_core::{BrowserCredential, CoreClient};
@@ -345,12 +298,24 @@ impl BrowserCredential {
             account: None,
         }
     }
+}
 
+impl Credential for BrowserCredential {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        self.cache.token(request)
+    }
+
+    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
+        self.cache.token_now(request)
+    }
+}
+
+impl BrowserCredential {
     /// The account this credential signed in as, as its persistent cache records it (`None`
     /// before the first token, or without a persistent cache).
     #[cfg(feature = "persistent-cache")]
     pub fn account(&self) -> Option<Account> {
-        self.cache.inner().persistent.as_ref()?.account()
+        self.cache.inner().persistence.account()
     }
 
     /// Signs out: forgets the tokens this credential holds and removes its account from the
@@ -365,20 +330,7 @@ impl BrowserCredential {
         let flow = self.cache.inner();
         *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.cache.clear();
-        match &flow.persistent {
-            Some(persistent) => persistent.sign_out(),
-            None => Ok(false),
-        }
-    }
-}
-
-impl Credential for BrowserCredential {
-    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
-        self.cache.token(request)
-    }
-
-    fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
-        self.cache.token_now(request)
+        flow.persistence.sign_out()
     }
 }
 
@@ -502,7 +454,8 @@ impl BrowserCredentialBuilder {
 
     /// Keeps the sign-in across runs in `cache`: the credential renews silently with the refresh
     /// token the cache holds for this app, authority and tenant before opening the browser, and
-    /// writes every new refresh token back (see [`PersistentTokenCache`]).
+    /// writes every new refresh token back (see [`PersistentTokenCache`]). Adds
+    /// `offline_access` to the scopes.
     #[cfg(feature = "persistent-cache")]
     pub fn persistent_cache(mut self, cache: PersistentTokenCache) -> Self {
         self.persistent = Some(cache);
@@ -510,7 +463,9 @@ impl BrowserCredentialBuilder {
     }
 
     /// Among several cached accounts of this app, the one to sign in as silently: a username
-    /// (`ada@contoso.com`) or a home account id. Default: the most recently used.
+    /// (`ada@contoso.com`) or a home account id. Default: the most recently used. When the
+    /// browser must open and no [`login_hint`](Self::login_hint) is set, a username here is
+    /// sent as the `login_hint`.
     #[cfg(feature = "persistent-cache")]
     pub fn account(mut self, username_or_home_account_id: impl Into<String>) -> Self {
         self.account = Some(username_or_home_account_id.into());
@@ -531,7 +486,7 @@ impl BrowserCredentialBuilder {
             ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
-        let client = EntraClient::new(ClientId::new(self.client_id.clone()))
+        let client = oauth2::Client::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::new(authority.endpoint("authorize")).map_err(|e| {
                 CredentialError::new(format!("the authorize endpoint is not a URL: {e}"))
             })?)
@@ -540,15 +495,24 @@ impl BrowserCredentialBuilder {
             })?);
         let http = super::http::sign_in_client(self.http)?;
         #[cfg(feature = "persistent-cache")]
-        let persistent = self.persistent.map(|cache| {
-            SilentSignIn::new(
-                cache,
-                &authority.host,
-                &authority.tenant,
-                &self.client_id,
-                self.account,
-            )
+        let login_hint = self.login_hint.or_else(|| {
+            self.account
+                .as_ref()
+                .filter(|account| account.contains('@'))
+                .cloned()
         });
+        #[cfg(not(feature = "persistent-cache"))]
+        let login_hint = self.login_hint;
+        #[cfg(feature = "persistent-cache")]
+        let persistence = Persistence::new(
+            self.persistent,
+            &authority.host,
+            &authority.tenant,
+            &self.client_id,
+            self.account,
+        );
+        #[cfg(not(feature = "persistent-cache"))]
+        let persistence = Persistence::default();
         Ok(BrowserCredential {
             cache: TokenCache::new(Flow {
                 client,
@@ -560,9 +524,8 @@ impl BrowserCredentialBuilder {
                 client_id: self.client_id,
                 timeout: self.timeout,
                 prompt: self.prompt,
-                login_hint: self.login_hint,
-                #[cfg(feature = "persistent-cache")]
-                persistent,
+                login_hint,
+                persistence,
             }),
         })
     }

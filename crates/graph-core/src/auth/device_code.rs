@@ -28,12 +28,11 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
-use super::entra_token::{EntraClient, EntraTokenResponse};
+use super::entra_token::EntraClient;
 use super::oauth_http::{Http, access_token, token_failure};
+use super::persistence::Persistence;
 #[cfg(feature = "persistent-cache")]
-use super::persistent::{
-    Account, Issued, PersistentCacheError, PersistentTokenCache, SilentSignIn,
-};
+use super::persistent::{Account, PersistentCacheError, PersistentTokenCache};
 use super::{AccessToken, Credential, CredentialError, TokenCache, TokenFuture, TokenRequest};
 use crate::cloud::Cloud;
 
@@ -76,8 +75,7 @@ struct Flow {
     refresh: Mutex<Option<RefreshToken>>,
     client_id: String,
     /// The persistent cache, when the credential keeps one.
-    #[cfg(feature = "persistent-cache")]
-    persistent: Option<SilentSignIn>,
+    persistence: Persistence,
 }
 
 impl fmt::Debug for Flow {
@@ -93,8 +91,7 @@ impl fmt::Debug for Flow {
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_some(),
             );
-        #[cfg(feature = "persistent-cache")]
-        f.field("persistent", &self.persistent);
+        f.field("persistence", &self.persistence);
         f.finish_non_exhaustive()
     }
 }
@@ -102,44 +99,13 @@ impl fmt::Debug for Flow {
 impl Flow {
     fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
         let resource = resource_of(&request.scopes);
-        #[allow(unused_mut)]
         let mut wanted: Vec<String> = if self.scopes.is_empty() {
             request.scopes.clone()
         } else {
             self.scopes.iter().map(|s| qualify(s, resource)).collect()
         };
-        #[cfg(feature = "persistent-cache")]
-        if self.persistent.is_some() {
-            for scope in super::persistent::SILENT_SCOPES {
-                if !wanted.iter().any(|s| s == scope) {
-                    wanted.push(scope.to_owned());
-                }
-            }
-        }
+        self.persistence.add_scopes(&mut wanted);
         wanted.into_iter().map(Scope::new).collect()
-    }
-
-    /// Writes a token response's refresh token to the persistent cache, if there is one.
-    #[cfg_attr(not(feature = "persistent-cache"), allow(unused_variables))]
-    fn keep(&self, response: &EntraTokenResponse, asked: &[Scope]) {
-        #[cfg(feature = "persistent-cache")]
-        if let (Some(persistent), Some(refresh)) = (&self.persistent, response.refresh_token()) {
-            let scopes = response.scopes().map_or(asked, Vec::as_slice);
-            persistent.save(&Issued {
-                refresh_token: refresh.secret(),
-                client_info: response.extra_fields().client_info.as_deref(),
-                id_token: response.extra_fields().id_token.as_deref(),
-                scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            });
-        }
-    }
-
-    /// Asks Entra for `client_info` when the persistent cache needs to know who signed in.
-    fn wants_client_info(&self) -> bool {
-        #[cfg(feature = "persistent-cache")]
-        return self.persistent.is_some();
-        #[cfg(not(feature = "persistent-cache"))]
-        false
     }
 
     /// What went wrong in a token exchange, in words, with Entra's diagnostics.
@@ -165,7 +131,7 @@ impl Flow {
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
         }
-        if self.wants_client_info() {
+        if self.persistence.active() {
             exchange = exchange.add_extra_param("client_info", "1");
         }
         let response = exchange
@@ -175,7 +141,7 @@ impl Flow {
         if let Some(next) = response.refresh_token() {
             *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
         }
-        self.keep(&response, &scopes);
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
@@ -209,7 +175,7 @@ impl Flow {
         if let Some(claims) = &request.claims {
             poll = poll.add_extra_param("claims", claims.clone());
         }
-        if self.wants_client_info() {
+        if self.persistence.active() {
             poll = poll.add_extra_param("client_info", "1");
         }
         let response = poll
@@ -218,37 +184,17 @@ impl Flow {
             .map_err(|e| self.failure("waiting for the device-code sign-in", e))?;
         *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) =
             response.refresh_token().cloned();
-        self.keep(&response, &scopes);
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
-    /// The refresh token to renew with: the one in memory, else the persistent cache's (with
-    /// the account it belongs to).
-    fn refresh_token(&self) -> Option<(RefreshToken, Option<String>)> {
+    async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
         let in_memory = self
             .refresh
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Some(refresh) = in_memory {
-            return Some((refresh, None));
-        }
-        #[cfg(feature = "persistent-cache")]
-        if let Some(cached) = self
-            .persistent
-            .as_ref()
-            .and_then(SilentSignIn::refresh_token)
-        {
-            return Some((
-                RefreshToken::new(cached.refresh_token),
-                Some(cached.home_account_id),
-            ));
-        }
-        None
-    }
-
-    async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        if let Some((refresh, _from_cache)) = self.refresh_token() {
+        if let Some((refresh, cached_account)) = self.persistence.refresh_token(in_memory) {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
@@ -260,13 +206,7 @@ impl Flow {
                         "the refresh token was refused; starting a new device-code sign-in"
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                    #[cfg(feature = "persistent-cache")]
-                    if let (Some(persistent), Some(account)) = (&self.persistent, _from_cache)
-                        && e.entra_error()
-                            .is_some_and(|entra| super::persistent::is_dead_grant(&entra.codes))
-                    {
-                        persistent.refused(&account);
-                    }
+                    self.persistence.refused(cached_account, &e);
                 }
                 Err(e) => return Err(e),
             }
@@ -340,7 +280,7 @@ impl DeviceCodeCredential {
     /// before the first token, or without a persistent cache).
     #[cfg(feature = "persistent-cache")]
     pub fn account(&self) -> Option<Account> {
-        self.cache.inner().persistent.as_ref()?.account()
+        self.cache.inner().persistence.account()
     }
 
     /// Signs out: forgets the tokens this credential holds and removes its account from the
@@ -355,10 +295,7 @@ impl DeviceCodeCredential {
         let flow = self.cache.inner();
         *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.cache.clear();
-        match &flow.persistent {
-            Some(persistent) => persistent.sign_out(),
-            None => Ok(false),
-        }
+        flow.persistence.sign_out()
     }
 }
 
@@ -507,15 +444,15 @@ impl DeviceCodeCredentialBuilder {
                 prompt: self.prompt,
                 refresh: Mutex::new(None),
                 #[cfg(feature = "persistent-cache")]
-                persistent: self.persistent.map(|cache| {
-                    SilentSignIn::new(
-                        cache,
-                        &authority.host,
-                        &authority.tenant,
-                        &self.client_id,
-                        self.account,
-                    )
-                }),
+                persistence: Persistence::new(
+                    self.persistent,
+                    &authority.host,
+                    &authority.tenant,
+                    &self.client_id,
+                    self.account,
+                ),
+                #[cfg(not(feature = "persistent-cache"))]
+                persistence: Persistence::default(),
                 client_id: self.client_id,
             }),
         })

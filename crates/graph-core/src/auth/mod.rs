@@ -46,6 +46,8 @@ mod id_token;
 mod loopback;
 #[cfg(any(feature = "device-code", feature = "browser"))]
 mod oauth_http;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod persistence;
 #[cfg(feature = "persistent-cache")]
 pub(crate) mod persistent;
 

@@ -53,8 +53,7 @@ const FILE_NAME: &str = "token-cache.json";
 ///   in-memory [`TokenCache`](crate::TokenCache) keeps them).
 ///
 /// Credentials take it in their builders (`DeviceCodeCredentialBuilder::persistent_cache`,
-/// with the `device-code` feature; `BrowserCredentialBuilder::persistent_cache`, with
-/// `browser`): they try the cached refresh token first, prompt only when
+/// with the `device-code` feature): they try the cached refresh token first, prompt only when
 /// there is none or Entra refuses it, and write every new refresh token back.
 ///
 /// Needs Rust 1.89 (std's file locks).
