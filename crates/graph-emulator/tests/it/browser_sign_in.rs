@@ -675,3 +675,51 @@ async fn sign_out_returns_to_loopback_or_registered_uris_only() {
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn json_seeds_register_redirect_uris_and_login_hints_name_users_by_principal_name() {
+    let seed = graph_emulator::Seed::from_json(
+        &serde_json::json!({
+            "users": [
+                {"id": USER, "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.example"},
+                {"id": USER2, "displayName": "Alex Wilber", "userPrincipalName": "alex@contoso.example"},
+            ],
+            "apps": [{
+                "clientId": CONFIDENTIAL,
+                "secrets": [SECRET],
+                "delegatedScopes": [SCOPE],
+                "redirectUris": [WEB_REDIRECT],
+            }],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let graph = Emulator::builder().seed(seed).start().await.unwrap();
+    let http = browser();
+    let params = with(
+        &with(
+            &with(&sign_in_params(CONFIDENTIAL), "redirect_uri", WEB_REDIRECT),
+            "login_hint",
+            "ALEX@contoso.example",
+        ),
+        "scope",
+        SCOPE,
+    );
+    let page = get_authorize(&http, &graph, &params).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!(r#"<option value="{USER2}" selected>"#)),
+        "{html}"
+    );
+    assert!(html.contains(&format!(r#"<option value="{USER}">"#)));
+    // Not registered: the page refuses, whatever the app's other URIs.
+    let elsewhere = get_authorize(
+        &http,
+        &graph,
+        &with(&params, "redirect_uri", "https://owner-sync.example/other"),
+    )
+    .await;
+    assert_eq!(elsewhere.status(), 400);
+    assert!(elsewhere.text().await.unwrap().contains("AADSTS50011"));
+}
