@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use base64::Engine as _;
 
 use super::auth_code::{AuthCode, Challenge, ChallengeMethod, well_formed};
+use super::authorize_reply::{Ids, ReplyTo, ResponseMode, error_page, refuse_back, send_back};
 use super::errors::{Refusal, refusal};
 use super::grants::{Form, bad_request, random_token};
 use super::html::{document, escape, html, html_with_policy};
@@ -37,23 +37,6 @@ use crate::sync::lock;
 
 /// How long a sign-in page waits for its person.
 const PAGE_LIFETIME: Duration = Duration::from_secs(900);
-
-/// How the answer goes back to the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ResponseMode {
-    /// In the redirect URI's query or fragment.
-    Redirect(Delivery),
-    /// A page whose form posts the answer to the redirect URI.
-    FormPost,
-}
-
-/// Where an answer goes: the redirect URI, how, and the client's `state`.
-#[derive(Debug, Clone)]
-struct ReplyTo {
-    redirect_uri: String,
-    mode: ResponseMode,
-    state: Option<String>,
-}
 
 /// A sign-in page waiting for its person's answer.
 #[derive(Debug, Clone)]
@@ -68,99 +51,69 @@ pub(super) struct PendingAuthorization {
     expires_at: Instant,
 }
 
-/// The ids a request carries, for refusal texts.
-struct Ids<'a> {
-    trace: &'a str,
-    correlation: &'a str,
-}
-
-/// Entra's `error_description`: the AADSTS code and text, then the trace and correlation ids.
-fn description(refused: &Refusal, ids: &Ids<'_>) -> String {
-    format!(
-        "AADSTS{}: {}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}",
-        refused.code,
-        refused.text,
-        ids.trace,
-        ids.correlation,
-        crate::response::now_iso8601().replace('T', " ")
-    )
-}
-
-/// The error page for a request that cannot be sent back to its app.
-fn error_page(refused: &Refusal, ids: &Ids<'_>) -> Response {
-    let body = format!(
-        "<p class=\"error\" role=\"alert\"><strong>AADSTS{}</strong>: {}</p><p>Error: {}<br>Trace ID: {}<br>Correlation ID: {}</p>",
-        refused.code,
-        escape(&refused.text),
-        escape(refused.error),
-        escape(ids.trace),
-        escape(ids.correlation),
-    );
-    html(refused.status, &document("Sign-in error", &body))
-}
-
-/// Sends `params` (and `state`) back to the app.
-fn send_back(reply: &ReplyTo, params: &[(&str, &str)]) -> Response {
-    let mut all: Vec<(&str, &str)> = params.to_vec();
-    if let Some(state) = &reply.state {
-        all.push(("state", state));
-    }
-    match reply.mode {
-        ResponseMode::Redirect(delivery) => {
-            let location = redirect_uri::with_params(&reply.redirect_uri, &all, delivery);
-            let mut response = Response::new(axum::body::Body::empty());
-            *response.status_mut() = StatusCode::FOUND;
-            let headers = response.headers_mut();
-            if let Ok(value) = HeaderValue::from_str(&location) {
-                headers.insert(header::LOCATION, value);
-            }
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        ResponseMode::FormPost => form_post(reply, &all),
+/// `response_mode`: `query` (the default for `code`), `fragment` or `form_post`.
+fn response_mode(params: &Form) -> Result<ResponseMode, Refusal> {
+    match params.get("response_mode") {
+        None | Some("query") => Ok(ResponseMode::Redirect(Delivery::Query)),
+        Some("fragment") => Ok(ResponseMode::Redirect(Delivery::Fragment)),
+        Some("form_post") => Ok(ResponseMode::FormPost),
+        Some(other) => Err(bad_request(
+            "invalid_request",
+            900_144,
+            format!(
+                "The response_mode '{other}' is not supported: use query, fragment or form_post."
+            ),
+        )),
     }
 }
 
-/// `response_mode=form_post`: a page that posts the answer to the redirect URI at once.
-fn form_post(reply: &ReplyTo, params: &[(&str, &str)]) -> Response {
-    const SCRIPT: &str = "document.forms[0].submit();";
-    let mut body = format!(
-        r#"<form method="post" action="{}">"#,
-        escape(&reply.redirect_uri)
-    );
-    for (name, value) in params {
-        let _ = write!(
-            body,
-            r#"<input type="hidden" name="{}" value="{}">"#,
-            escape(name),
-            escape(value)
-        );
+/// `response_type`: `code` only.
+fn response_type(params: &Form) -> Result<(), Refusal> {
+    match params.get("response_type") {
+        Some("code") => Ok(()),
+        None => Err(bad_request(
+            "invalid_request",
+            900_144,
+            "The request body must contain the following parameter: 'response_type'.",
+        )),
+        Some(other) => Err(bad_request(
+            "unsupported_response_type",
+            700_054,
+            format!(
+                "response_type '{other}' is not enabled for the application: the emulator signs in with response_type 'code' only."
+            ),
+        )),
     }
-    body.push_str(r#"<noscript><button>Continue</button></noscript></form><script>"#);
-    body.push_str(SCRIPT);
-    body.push_str("</script>");
-    let hash = base64::engine::general_purpose::STANDARD
-        .encode(ring::digest::digest(&ring::digest::SHA256, SCRIPT.as_bytes()).as_ref());
-    let target = redirect_uri::origin(&reply.redirect_uri).unwrap_or("'none'");
-    let policy = format!("default-src 'none'; form-action {target}; script-src 'sha256-{hash}'");
-    html_with_policy(StatusCode::OK, &document("Signing in", &body), &policy)
 }
 
-/// Sends a refusal back to the app: `error`, `error_description`, `error_uri`, `state`.
-fn refuse_back(reply: &ReplyTo, refused: &Refusal, ids: &Ids<'_>) -> Response {
-    let text = description(refused, ids);
-    let uri = format!(
-        "https://login.microsoftonline.com/error?code={}",
-        refused.code
-    );
-    send_back(
-        reply,
-        &[
-            ("error", refused.error),
-            ("error_description", &text),
-            ("error_uri", &uri),
-        ],
-    )
+/// The PKCE challenge, if the request has one: `code_challenge` (43 to 128 unreserved
+/// characters) and `code_challenge_method` (`S256`, or `plain` when absent).
+fn challenge(params: &Form) -> Result<Option<Challenge>, Refusal> {
+    let Some(value) = params.get("code_challenge") else {
+        return Ok(None);
+    };
+    let named = params.get("code_challenge_method");
+    let method = ChallengeMethod::parse(named).ok_or_else(|| {
+        bad_request(
+            "invalid_request",
+            501_491,
+            format!(
+                "The code_challenge_method '{}' is not supported: use S256 or plain.",
+                named.unwrap_or_default()
+            ),
+        )
+    })?;
+    if !well_formed(value) {
+        return Err(bad_request(
+            "invalid_request",
+            501_491,
+            "Invalid size of Code_Challenge parameter: it must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~'.",
+        ));
+    }
+    Ok(Some(Challenge {
+        method,
+        value: value.to_owned(),
+    }))
 }
 
 /// Answers a request to `…/authorize`.
@@ -252,85 +205,13 @@ impl Identity {
             state: params.get("state").map(str::to_owned),
         };
         let back = |reply: &ReplyTo, refused: Refusal| refuse_back(reply, &refused, ids);
-        reply.mode = match params.get("response_mode") {
-            None | Some("query") => ResponseMode::Redirect(Delivery::Query),
-            Some("fragment") => ResponseMode::Redirect(Delivery::Fragment),
-            Some("form_post") => ResponseMode::FormPost,
-            Some(other) => {
-                return Err(back(
-                    &reply,
-                    bad_request(
-                        "invalid_request",
-                        900_144,
-                        format!(
-                            "The response_mode '{other}' is not supported: use query, fragment or form_post."
-                        ),
-                    ),
-                ));
-            }
-        };
-        match params.get("response_type") {
-            Some("code") => {}
-            None => {
-                return Err(back(
-                    &reply,
-                    bad_request(
-                        "invalid_request",
-                        900_144,
-                        "The request body must contain the following parameter: 'response_type'.",
-                    ),
-                ));
-            }
-            Some(other) => {
-                return Err(back(
-                    &reply,
-                    bad_request(
-                        "unsupported_response_type",
-                        700_054,
-                        format!(
-                            "response_type '{other}' is not enabled for the application: the emulator signs in with response_type 'code' only."
-                        ),
-                    ),
-                ));
-            }
-        }
+        reply.mode = response_mode(params).map_err(|refused| back(&reply, refused))?;
+        response_type(params).map_err(|refused| back(&reply, refused))?;
         let scope = params.get("scope").unwrap_or_default();
         let (resource, scopes, offline) = self
             .delegated_scopes(&app, scope, request.origin)
             .map_err(|refused| back(&reply, refused))?;
-        let challenge = match params.get("code_challenge") {
-            None => None,
-            Some(value) => {
-                let method = params.get("code_challenge_method");
-                let Some(method) = ChallengeMethod::parse(method) else {
-                    return Err(back(
-                        &reply,
-                        bad_request(
-                            "invalid_request",
-                            501_491,
-                            format!(
-                                "The code_challenge_method '{}' is not supported: use S256 or plain.",
-                                method.unwrap_or_default()
-                            ),
-                        ),
-                    ));
-                };
-                if !well_formed(value) {
-                    return Err(back(
-                        &reply,
-                        bad_request(
-                            "invalid_request",
-                            501_491,
-                            "Invalid size of Code_Challenge parameter: it must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~'.",
-                        ),
-                    ));
-                }
-                Some(Challenge {
-                    method,
-                    value: value.to_owned(),
-                })
-            }
-        };
+        let challenge = challenge(params).map_err(|refused| back(&reply, refused))?;
         let openid = scope
             .split_whitespace()
             .any(|s| s == "openid")

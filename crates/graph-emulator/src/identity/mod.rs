@@ -84,6 +84,7 @@ mod apps;
 mod assertions;
 mod auth_code;
 mod authorize;
+mod authorize_reply;
 mod device_login;
 mod discovery;
 mod errors;
