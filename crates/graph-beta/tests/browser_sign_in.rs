@@ -10,6 +10,8 @@
 //!   `id_token` with another nonce, no answer before the timeout, a browser that cannot open;
 //! * one browser for 64 concurrent first calls; sign-ins approved up front
 //!   (`approve_device_codes_as`) with a browser that just follows redirects;
+//! * with a persistent token cache, a new credential signs in with no browser, until it signs
+//!   out;
 //! * no secret (authorization code, PKCE verifier, refresh and access tokens) in `Debug`,
 //!   `Display`, errors or logs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -26,7 +28,7 @@ use graph_beta::prelude::*;
 use graph_beta::runtime::reqwest::{self, Url};
 // `BrowserCredential` lives behind graph-beta's `browser` feature; this crate's dev-dependency
 // on graph-core turns it on for tests, so it is reached through `runtime` here.
-use graph_beta::runtime::BrowserCredential;
+use graph_beta::runtime::{BrowserCredential, BrowserCredentialBuilder, PersistentTokenCache};
 use graph_beta::{CredentialErrorKind, TokenRequest};
 use graph_emulator::{App, EMULATOR_TENANT, Emulator, RecordedRequest};
 
@@ -199,6 +201,11 @@ async fn play(person: Person, url: String, seen: Shared) -> Result<(), String> {
 }
 
 fn credential(graph: &Emulator, person: Person, seen: &Shared) -> BrowserCredential {
+    builder(graph, person, seen).build().unwrap()
+}
+
+/// A credential whose browser is played by the test, as `person`.
+fn builder(graph: &Emulator, person: Person, seen: &Shared) -> BrowserCredentialBuilder {
     let shared = Arc::clone(seen);
     BrowserCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
         .authority_host(graph.authority_host())
@@ -221,8 +228,6 @@ fn credential(graph: &Emulator, person: Person, seen: &Shared) -> BrowserCredent
             }
             Ok(())
         })
-        .build()
-        .unwrap()
 }
 
 fn public_app() -> App {
@@ -504,6 +509,61 @@ async fn sign_ins_approved_up_front_need_only_a_browser_that_follows_redirects()
     assert!(seen.pages[0].1.contains("You are signed in"));
     assert_eq!(token_requests(&graph).len(), 1);
     assert_eq!(graph_calls(&graph), 64);
+}
+
+#[tokio::test]
+async fn with_a_persistent_cache_a_new_credential_signs_in_without_the_browser() {
+    let dir = std::env::temp_dir().join(format!(
+        "graph-beta-browser-cache-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let path = dir.join("token-cache.json");
+    let graph = provider(None, false).await;
+    let seen = Shared::default();
+    let first = builder(&graph, Person::Accepts, &seen)
+        .persistent_cache(PersistentTokenCache::at(&path))
+        .build()
+        .unwrap();
+    patch_limited_mode(&graph_client(&graph, first), &turn_off())
+        .await
+        .unwrap();
+    browser_done(&seen).await;
+    assert_eq!(seen.lock().unwrap().urls.len(), 1);
+
+    // A new credential (a new run of the app) with the same file: no browser.
+    let again = Shared::default();
+    let second = Arc::new(
+        builder(&graph, Person::Accepts, &again)
+            .persistent_cache(PersistentTokenCache::at(&path))
+            .build()
+            .unwrap(),
+    );
+    get_limited_mode(&graph_client(&graph, Arc::clone(&second)))
+        .await
+        .unwrap();
+    assert!(again.lock().unwrap().urls.is_empty(), "signed in silently");
+    let renewal = token_requests(&graph).pop().unwrap();
+    assert_eq!(
+        form_value(&renewal, "grant_type").as_deref(),
+        Some("refresh_token")
+    );
+    let account = second.account().expect("the cached account");
+    assert_eq!(account.home_account_id, format!("{USER}.{EMULATOR_TENANT}"));
+
+    // Signed out: the next credential opens the browser again.
+    assert!(second.sign_out().unwrap());
+    let after = Shared::default();
+    let third = builder(&graph, Person::Accepts, &after)
+        .persistent_cache(PersistentTokenCache::at(&path))
+        .build()
+        .unwrap();
+    get_limited_mode(&graph_client(&graph, third))
+        .await
+        .unwrap();
+    browser_done(&after).await;
+    assert_eq!(after.lock().unwrap().urls.len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -40,10 +40,18 @@ type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
 type OAuthClient =
     EntraClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-/// Opens `url` in the system browser, and tells the person on stderr in case it cannot.
+/// Opens `url` in the system browser, and shows it on stderr: where no browser can be started
+/// (a server, a container) the person opens it elsewhere, and the sign-in waits for them.
 fn system_browser(url: &str) -> std::io::Result<()> {
-    eprintln!("To sign in, open this page in a web browser (opening it now): {url}");
-    open::that_detached(url)
+    match open::that_detached(url) {
+        Ok(()) => eprintln!(
+            "Sign in in the browser window that just opened (or open this page yourself: {url})"
+        ),
+        Err(e) => eprintln!(
+            "Could not open a browser ({e}). To sign in, open this page in a web browser: {url}"
+        ),
+    }
+    Ok(())
 }
 
 /// The sign-in itself, behind the cache.
@@ -235,8 +243,9 @@ impl Credential for Flow {
 /// apps, CLIs): authorization code with PKCE and a loopback redirect.
 ///
 /// A sign-in listens on `127.0.0.1` (a free port; the redirect URI is `http://localhost:{port}`),
-/// hands the authorization URL to the opener (the system browser by default, or
-/// [`open_with`](BrowserCredentialBuilder::open_with)), and waits for the browser to come back
+/// hands the authorization URL to the opener (by default the system browser, with the URL on
+/// stderr in case none can be started; or [`open_with`](BrowserCredentialBuilder::open_with)),
+/// and waits for the browser to come back
 /// with `?code=…&state=…`. The `state` must be the one sent
 /// ([`CredentialErrorKind::StateMismatch`] otherwise); a declined consent is [`CredentialErrorKind::SignInDeclined`] with Entra's
 /// diagnostics; no answer within the [timeout](BrowserCredentialBuilder::timeout) is

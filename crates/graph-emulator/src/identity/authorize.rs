@@ -15,7 +15,9 @@
 //! * otherwise a page: the app, the permissions it asks for, a choice of the seeded users
 //!   (`login_hint` preselects one by id or user principal name), *Accept* and *Decline*. The
 //!   form posts back here (`sign_in`, `user`, `action`), and the answer is the 302: a code, or
-//!   `error=access_denied` (AADSTS65004) when declined.
+//!   `error=access_denied` (AADSTS65004) when declined. There is no browser session, so
+//!   `prompt=login`, `consent` and `select_account` show the page as any request does, and
+//!   `prompt=none` is `login_required` (AADSTS50058) unless sign-ins are approved up front.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -189,9 +191,11 @@ pub(super) fn page(
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     };
-    if *request.method == Method::POST
-        && let Some(sign_in) = params.get("sign_in")
-    {
+    // The sign-in page's own form posts its answer back here.
+    let answer = params
+        .get("sign_in")
+        .filter(|_| *request.method == Method::POST);
+    if let Some(sign_in) = answer {
         return identity.answer_page(sign_in, &params, &ids);
     }
     match identity.authorize(&params, request, &ids) {
