@@ -66,8 +66,16 @@ impl Persistence {
         let _ = wanted;
     }
 
-    /// `in_memory`, else the cached refresh token of this credential's account.
+    /// `in_memory`, else the cached refresh token of this credential's account; nothing once the
+    /// account was signed out (here or elsewhere: see [`SilentSignIn::may_renew`]), until the
+    /// person signs in again.
     pub(crate) fn refresh_token(&self, in_memory: Option<RefreshToken>) -> Option<RenewWith> {
+        #[cfg(feature = "persistent-cache")]
+        if let Some(silent) = &self.silent
+            && !silent.may_renew()
+        {
+            return None;
+        }
         if let Some(refresh) = in_memory {
             return Some((refresh, None));
         }

@@ -144,6 +144,34 @@ impl SilentSignIn {
                 || entry.tenant_id.eq_ignore_ascii_case(&self.realm))
     }
 
+    /// Whether the credential may renew with the refresh token it holds in memory: not once it
+    /// signed out, nor when its account has been signed out elsewhere (another process, or a
+    /// [`PersistentTokenCache`] handle, removed it from a file that is still readable; deleting
+    /// the file signs every account out). An unreadable file changes nothing.
+    pub(crate) fn may_renew(&self) -> bool {
+        let current = self.lock_current().clone();
+        let account = match current {
+            Current::SignedOut => return false,
+            Current::Unknown => return true,
+            Current::Account(account) => account,
+        };
+        let Ok(entries) = self.cache.file().read() else {
+            return true;
+        };
+        if entries
+            .iter()
+            .any(|e| self.mine(e) && e.home_account_id == account)
+        {
+            return true;
+        }
+        tracing::info!(
+            account = %account,
+            "the account was signed out of the persistent token cache elsewhere; signing in again"
+        );
+        *self.lock_current() = Current::SignedOut;
+        false
+    }
+
     /// The refresh token to try before prompting: the account this credential is signed in as,
     /// else the one the hint names, else the most recently used of this app's accounts.
     pub(crate) fn refresh_token(&self) -> Option<Cached> {
