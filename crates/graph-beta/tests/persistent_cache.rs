@@ -320,7 +320,11 @@ async fn a_new_client_and_a_second_process_reuse_the_cache_without_a_prompt() {
 #[tokio::test]
 #[ignore = "run as a child process by the persistent cache tests"]
 async fn child_signs_in_from_the_cache_and_calls_graph() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: this is the child process of the tests above, not a test to run by itself")
+        })
+    };
     let credential = DeviceCodeCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
         .authority_host(var(CHILD_AUTHORITY))
         .http_client(plain_http())
