@@ -84,8 +84,8 @@
 //!
 //! The client asks its [`Credential`] for a `{graph root}/.default` token before each request.
 //! [`StaticToken`] wraps a token obtained elsewhere; [`TokenCache`] puts reuse and single flight
-//! in front of any credential. Three features add Entra ID sign-in (the types are at the crate
-//! root and in [`runtime`]):
+//! in front of any credential. Features add Entra ID sign-in (the types are at the crate root
+//! and in [`runtime`]):
 //!
 //! * `azure-identity`: `AzureIdentityOptions` / `AzureIdentityCredential` make Microsoft's
 //!   `azure_identity` credentials (client secret, managed and workload identity, client
@@ -94,10 +94,13 @@
 //!   mode accepts only a delegated administrator), renewed silently by refresh token;
 //! * `browser`: `BrowserCredential`, the same person's sign-in in the system browser
 //!   (authorization code with PKCE and a loopback redirect; state and nonce checked), renewed
-//!   silently by refresh token.
+//!   silently by refresh token;
 //! * `persistent-cache`: `PersistentTokenCache`, refresh tokens and accounts kept across runs in a
 //!   private file per OS user (`.persistent_cache(PersistentTokenCache::open()?)` on the
-//!   device-code or browser builder): the next run signs in silently instead of prompting.
+//!   device-code or browser builder): the next run signs in silently instead of prompting;
+//! * `certificate`: `CertificateCredential`, app-only sign-in with a certificate registered for
+//!   the app (`ClientCertificate` from PEM, or from PKCS#12 with `pkcs12`): it signs its own
+//!   client assertions with `ring` (PS256, `x5t#S256`), no OpenSSL.
 //!
 //! ```no_run
 //! use graph_beta::prelude::*;
@@ -196,6 +199,10 @@ pub use graph_core::{
 #[cfg(feature = "persistent-cache")]
 pub use graph_core::{
     Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
+};
+#[cfg(feature = "certificate")]
+pub use graph_core::{
+    AssertionAlgorithm, CertificateCredential, CertificateCredentialBuilder, ClientCertificate,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};

@@ -1,6 +1,6 @@
 //! One scan for every kind of secret: access tokens, refresh tokens, client secrets, device
-//! codes, the refresh token a persistent cache file keeps, and a secret a caller puts in a header of
-//! their own.
+//! codes, the refresh token a persistent cache file keeps, client assertions and the private
+//! keys that sign them, and a secret a caller puts in a header of their own.
 //!
 //! The secrets are real ones of a sign-in against the emulator (over HTTPS with its test CA):
 //! a client-secret sign-in through `azure_identity`, and a device-code sign-in with
@@ -24,14 +24,16 @@ use std::time::{Duration, SystemTime};
 use emulator_common::*;
 use graph_beta::prelude::*;
 use graph_beta::runtime::{
-    AzureIdentityOptions, BrowserCredential, DeviceCodeCredential, PersistentTokenCache,
+    AzureIdentityOptions, BrowserCredential, CertificateCredential, ClientCertificate,
+    DeviceCodeCredential, PersistentTokenCache,
 };
 use graph_beta::{AccessToken, TokenCache, TokenRequest};
-use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, Seed};
+use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, Seed, tls};
 
 const APP: &str = "7e6d5c4b-3a29-4817-8615-a4b3c2d1e0f9";
 const CLIENT_SECRET: &str = "cs~Secret.Scan_client-secret-value";
 const PUBLIC_APP: &str = "1b2c3d4e-5f60-4718-892a-0b1c2d3e4f50";
+const CERT_APP: &str = "2c3d4e5f-6071-4829-9a3b-1c2d3e4f5061";
 /// A value a caller sends in a header of their own (an API key for a proxy, say).
 const HEADER_SECRET: &str = "header-secret-value-Zq81";
 /// What a stored next link may carry in its query.
@@ -264,6 +266,36 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         }
         show("credential with a cache, after", format!("{signs_in:?}"));
         std::fs::remove_dir_all(&dir).unwrap();
+        // App-only with a certificate: the SDK signs its own client assertions (which the log
+        // scan below collects) with the key (whose lines are secrets too).
+        for key in [tls::APP_CERT_TEST_KEY_PEM, tls::OTHER_CERT_TEST_KEY_PEM] {
+            for line in key.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16) {
+                secrets.push(("private key", line.to_owned()));
+            }
+        }
+        graph.identity().register(
+            App::confidential(CERT_APP, CLIENT_SECRET, &[OWNERS_SCOPE])
+                .with_certificate(tls::APP_CERT_TEST_PEM),
+        );
+        let certificate =
+            ClientCertificate::from_pem(tls::APP_CERT_TEST_PEM, tls::APP_CERT_TEST_KEY_PEM)
+                .unwrap();
+        show("client certificate", format!("{certificate:?}"));
+        let builder = CertificateCredential::builder(EMULATOR_TENANT, CERT_APP, certificate)
+            .authority_host(graph.authority_host())
+            .http_client(http.clone());
+        show("certificate credential builder", format!("{builder:?}"));
+        let by_certificate = builder.build().unwrap();
+        let certificate_token = by_certificate.token(&request).await.unwrap();
+        secrets.push(("access token", certificate_token.secret().to_owned()));
+        show(
+            "certificate credential, signed in",
+            format!("{by_certificate:?}"),
+        );
+        let mismatched =
+            ClientCertificate::from_pem(tls::APP_CERT_TEST_PEM, tls::OTHER_CERT_TEST_KEY_PEM)
+                .unwrap_err();
+        show("unusable certificate", format!("{mismatched} {mismatched:?}"));
 
         // Every token the test holds, and the types that hold one.
         let own = AccessToken::new("own-access-token-Kp93")
@@ -331,6 +363,27 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         let credential = add_owner(&wrong_client, AGENT, USER2).await.unwrap_err();
         assert!(matches!(credential, Error::Credential(_)), "{credential:?}");
         errors.push(("credential", credential));
+        // Credential: a certificate the app does not have.
+        let unregistered = CertificateCredential::builder(
+            EMULATOR_TENANT,
+            CERT_APP,
+            ClientCertificate::from_pem(tls::OTHER_CERT_TEST_PEM, tls::OTHER_CERT_TEST_KEY_PEM)
+                .unwrap(),
+        )
+        .authority_host(graph.authority_host())
+        .http_client(http.clone())
+        .build()
+        .unwrap();
+        let refused_certificate = Client::builder(unregistered)
+            .service_root(graph.base_url())
+            .http_client(http.clone())
+            .build()
+            .unwrap();
+        let credential = add_owner(&refused_certificate, AGENT, USER2)
+            .await
+            .unwrap_err();
+        assert!(matches!(credential, Error::Credential(_)), "{credential:?}");
+        errors.push(("credential (certificate)", credential));
         // Decode: a 200 with an empty body where a body is due.
         graph.faults().on_any().next(1, Fault::EmptyBody { status: 200 });
         let decode = get_limited_mode(&delegated)
@@ -439,6 +492,8 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         "client secret",
         "device code",
         "header secret",
+        "client assertion",
+        "private key",
     ] {
         assert!(
             secrets.iter().any(|(k, _)| *k == kind),

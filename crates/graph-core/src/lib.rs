@@ -85,6 +85,10 @@ pub use auth::{
 };
 #[cfg(feature = "persistent-cache")]
 pub use auth::{Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache};
+#[cfg(feature = "certificate")]
+pub use auth::{
+    AssertionAlgorithm, CertificateCredential, CertificateCredentialBuilder, ClientCertificate,
+};
 #[cfg(feature = "azure-identity")]
 pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
 #[cfg(feature = "browser")]

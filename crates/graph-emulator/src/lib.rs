@@ -141,8 +141,12 @@
 //! * OpenID discovery: `GET /{tenant}/v2.0/.well-known/openid-configuration` (Entra's fields,
 //!   every endpoint on this origin), the JWKS (`/{tenant}/discovery/v2.0/keys`) and Entra's
 //!   instance discovery (`/common/discovery/instance`);
-//! * client credentials, with a client secret (form or HTTP Basic) or a client assertion, for a
-//!   `{resource}/.default` scope, where the resource is Graph (`https://graph.microsoft.com`)
+//! * client credentials, with a client secret (form or HTTP Basic) or a client assertion (a
+//!   JWT signed, RS256 or PS256, with the key of a certificate registered for the app
+//!   ([`App::with_certificate`], JSON `certificates`: PEM or base64 DER) and named by its
+//!   `x5t#S256` or `x5t` thumbprint, verified with its signature, `aud` = the token endpoint,
+//!   `iss` = `sub` = the client, `exp`/`nbf`, `jti`; or an unsigned federated assertion for an
+//!   app with [`App::accepts_assertions`]), for a `{resource}/.default` scope, where the resource is Graph (`https://graph.microsoft.com`)
 //!   or this emulator's own origin: an app-only token whose `roles` are the app's
 //!   `app_roles`;
 //! * device code: the person's side is a page, `/devicelogin` (the `verification_uri`: enter
@@ -407,6 +411,14 @@ impl EmulatorBuilder {
     /// How long the identity provider's access tokens live (default 3599 s, as Entra's).
     pub fn token_lifetime(mut self, lifetime: std::time::Duration) -> Self {
         self.identity.token_lifetime = lifetime;
+        self
+    }
+
+    /// The clock skew the identity provider allows on a certificate client assertion's `exp`
+    /// and `nbf` (default 5 minutes, as Entra's). `Duration::ZERO` makes an assertion that
+    /// expires the second it is made a refusal (AADSTS700024), for tests of that path.
+    pub fn assertion_clock_skew(mut self, skew: std::time::Duration) -> Self {
+        self.identity.assertion_clock_skew = skew;
         self
     }
 

@@ -22,6 +22,7 @@
 //!   "limitedMode": {"isEnabledForGroup": false, "groupId": null},
 //!
 //!   "apps": [{"clientId": "…", "secrets": ["…"], "appRoles": ["AgentIdentity.ReadWrite.All"]},
+//!            {"clientId": "…", "certificates": ["MIIDRzCCAi+gAwIBAgIU…"], "appRoles": ["…"]},
 //!            {"clientId": "…", "publicClient": true, "delegatedScopes": ["CopilotSettings-LimitedMode.ReadWrite"]}]
 //! }
 //! ```

@@ -25,6 +25,21 @@ pub const TEST_KEY_PEM: &str = include_str!("../tls/localhost.key");
 /// `id_token`s and access tokens it issues with RS256, published (public half) at its JWKS
 /// endpoint. A test fixture like the others: public, protects nothing, never trust it elsewhere.
 pub const TOKEN_SIGNING_TEST_KEY_PEM: &str = include_str!("../tls/token-signing-test-key.pem");
+/// An app's client certificate (self-signed, RSA 2048): register it with
+/// [`App::with_certificate`](crate::App::with_certificate) and sign client assertions with
+/// [`APP_CERT_TEST_KEY_PEM`] (certificate sign-in tests). A public test fixture.
+pub const APP_CERT_TEST_PEM: &str = include_str!("../tls/app-cert-test.pem");
+/// The private key of [`APP_CERT_TEST_PEM`] (PKCS#8 PEM).
+pub const APP_CERT_TEST_KEY_PEM: &str = include_str!("../tls/app-cert-test.key");
+/// [`APP_CERT_TEST_PEM`] and its key as PKCS#12, protected by [`APP_CERT_TEST_P12_PASSWORD`]
+/// (AES-256-CBC, PBKDF2, SHA-256 MAC: OpenSSL 3's defaults).
+pub const APP_CERT_TEST_P12: &[u8] = include_bytes!("../tls/app-cert-test.p12");
+/// The password of [`APP_CERT_TEST_P12`].
+pub const APP_CERT_TEST_P12_PASSWORD: &str = "graph-beta-test";
+/// A second client certificate that no app registers: assertions it signs are refused.
+pub const OTHER_CERT_TEST_PEM: &str = include_str!("../tls/other-cert-test.pem");
+/// The private key of [`OTHER_CERT_TEST_PEM`] (PKCS#8 PEM).
+pub const OTHER_CERT_TEST_KEY_PEM: &str = include_str!("../tls/other-cert-test.key");
 
 /// A TLS acceptor for a PEM certificate chain and key, with the `ring` provider (set
 /// explicitly, so it works whatever provider the process installed).

@@ -27,6 +27,9 @@ pub enum CredentialErrorKind {
     ClaimsChallengeUnsupported,
     /// The token endpoint could not be reached, or answered something that is not a token.
     Transport,
+    /// A client certificate or its key could not be read or used (not PEM or PKCS#12, a wrong
+    /// password, a key that is not RSA or does not belong to the certificate).
+    Certificate,
     /// Anything else (a misconfigured credential, an implementation's own failure).
     Other,
 }

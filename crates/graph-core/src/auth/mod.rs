@@ -12,6 +12,8 @@
 //!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
 //! * `PersistentTokenCache` (feature `persistent-cache`): refresh tokens and accounts kept
 //!   across runs in a private file, so the interactive credentials sign in silently first.
+//! * `CertificateCredential` (feature `certificate`): app-only sign-in with a certificate
+//!   (`ClientCertificate`: PEM, or PKCS#12 with feature `pkcs12`), assertions signed with `ring`.
 //!
 //! Failures are [`CredentialError`]s: Entra's `error`, `AADSTS` codes, trace and correlation ids
 //! when Entra answered ([`EntraError`]), and never a secret.
@@ -20,10 +22,14 @@ mod cache;
 pub(crate) mod challenge;
 mod error;
 
-#[cfg(any(feature = "device-code", feature = "browser"))]
+#[cfg(any(feature = "device-code", feature = "browser", feature = "certificate"))]
 mod authority;
 #[cfg(feature = "browser")]
 mod browser;
+#[cfg(feature = "certificate")]
+mod certificate;
+#[cfg(feature = "certificate")]
+mod client_certificate;
 #[cfg(feature = "device-code")]
 mod device_code;
 #[cfg(any(feature = "device-code", feature = "browser"))]
@@ -37,7 +43,8 @@ mod error_bodies;
 #[cfg(any(
     feature = "device-code",
     feature = "browser",
-    feature = "azure-identity"
+    feature = "azure-identity",
+    feature = "certificate"
 ))]
 mod http;
 #[cfg(feature = "browser")]
@@ -66,6 +73,12 @@ pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceC
 #[cfg(feature = "azure-identity")]
 pub use azure::{AzureIdentityCredential, AzureIdentityOptions};
 
+#[cfg(feature = "certificate")]
+pub use certificate::{
+    CertificateCredential, CertificateCredentialBuilder, DEFAULT_ASSERTION_LIFETIME,
+};
+#[cfg(feature = "certificate")]
+pub use client_certificate::{AssertionAlgorithm, ClientCertificate};
 #[cfg(feature = "persistent-cache")]
 pub use persistent::{
     Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,

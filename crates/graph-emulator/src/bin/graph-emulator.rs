@@ -24,7 +24,8 @@ Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 1
   --port PORT     port to listen on (default 0: any free port)
   --seed FILE     JSON seed file describing the tenant (users, agentIdentities,
                   servicePrincipals, groups, limitedMode) and its app
-                  registrations (apps) for the identity provider
+                  registrations (apps: clientId, secrets, certificates as PEM
+                  or base64 DER, appRoles, ...) for the identity provider
   --spec FILE     OpenAPI YAML to serve instead of the embedded slice
   --strict-auth   refuse bearer tokens that are not JWTs (by default an opaque
                   token is all-powerful); JWTs are checked either way

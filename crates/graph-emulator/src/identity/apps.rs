@@ -19,10 +19,19 @@ pub struct App {
     /// Client secrets that authenticate the app (confidential clients).
     #[serde(default)]
     pub secrets: Vec<String>,
-    /// Whether a client assertion (a JWT with `iss` and `sub` = the client id; its signature is
-    /// not checked) authenticates the app: certificate and workload-identity credentials.
+    /// Whether an *unsigned* client assertion (a JWT with `iss` and `sub` = the client id and an
+    /// `exp` in the future; its signature is not checked) authenticates the app: federated
+    /// (workload-identity) credentials. An assertion that names one of `certificates` (header
+    /// `x5t#S256` or `x5t`) is verified in full either way.
     #[serde(default)]
     pub accepts_assertions: bool,
+    /// Certificates registered for the app (Entra's `keyCredentials`): each a PEM `CERTIFICATE`
+    /// block, or the base64 of its DER (as Graph's `keyCredential.key`). A client assertion whose
+    /// header names one of them by thumbprint (`x5t#S256`: SHA-256, `x5t`: SHA-1, base64url) and
+    /// that it signs (RS256 or PS256) authenticates the app; see
+    /// [`Identity`](crate::Identity) for every check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<String>,
     /// Application permissions granted (admin consent): `roles` of its app-only tokens.
     #[serde(default)]
     pub app_roles: Vec<String>,
@@ -85,10 +94,18 @@ impl App {
         self
     }
 
-    /// Lets client assertions authenticate the app.
+    /// Lets unsigned client assertions (federated credentials) authenticate the app.
     #[must_use]
     pub fn accepting_assertions(mut self) -> Self {
         self.accepts_assertions = true;
+        self
+    }
+
+    /// Registers a certificate (PEM, or base64 DER) whose key may sign the app's client
+    /// assertions. Checked when the emulator starts (an unusable one is [`Error::Seed`](crate::Error::Seed)).
+    #[must_use]
+    pub fn with_certificate(mut self, certificate: impl Into<String>) -> Self {
+        self.certificates.push(certificate.into());
         self
     }
 }
@@ -103,6 +120,7 @@ impl std::fmt::Debug for App {
                 &format_args!("<{} redacted>", self.secrets.len()),
             )
             .field("accepts_assertions", &self.accepts_assertions)
+            .field("certificates", &self.certificates.len())
             .field("app_roles", &self.app_roles)
             .field("delegated_scopes", &self.delegated_scopes)
             .field("public_client", &self.public_client)

@@ -142,7 +142,12 @@ impl Identity {
         // A confidential client authenticates as it does for client credentials.
         let app = match app {
             Some(app) => app,
-            None => self.authenticate_client(form, request.headers, tenant_name(request))?,
+            None => self.authenticate_client(
+                form,
+                request.headers,
+                tenant_name(request),
+                request.origin,
+            )?,
         };
         let value = form.get("code").ok_or_else(|| missing("code"))?;
         let redirect_uri = form

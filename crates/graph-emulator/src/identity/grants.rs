@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use super::assertions;
 use super::errors::{Refusal, refusal};
 use super::id_token::{self, Person};
 use super::{
@@ -316,6 +317,7 @@ impl Identity {
         form: &Form,
         headers: &HeaderMap,
         tenant: &str,
+        origin: &str,
     ) -> Result<App, Refusal> {
         let basic = basic_auth(headers);
         let client_id = basic
@@ -351,25 +353,17 @@ impl Identity {
             };
         }
         if let Some(assertion) = form.get("client_assertion") {
-            let valid_type = form.get("client_assertion_type") == Some(JWT_BEARER);
-            let claims = crate::auth::decode_jwt(assertion);
-            let fits = claims.as_ref().is_some_and(|c| {
-                let text = |k: &str| c.get(k).and_then(Value::as_str);
-                let alive = c
-                    .get("exp")
-                    .and_then(Value::as_u64)
-                    .is_some_and(|exp| exp > now_secs());
-                text("iss") == Some(&client_id) && text("sub") == Some(&client_id) && alive
-            });
-            if valid_type && fits && app.accepts_assertions {
-                return Ok(app);
-            }
-            return Err(refusal(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                700_027,
-                "Client assertion failed signature validation, or its iss, sub or exp claims do not fit the client.",
-            ));
+            assertions::authenticate(
+                &app,
+                &assertions::Presented {
+                    client_id: &client_id,
+                    assertion,
+                    jwt_bearer: form.get("client_assertion_type") == Some(JWT_BEARER),
+                    audiences: assertions::token_endpoints(origin, tenant),
+                    clock_skew_secs: self.settings.assertion_clock_skew.as_secs(),
+                },
+            )?;
+            return Ok(app);
         }
         Err(refusal(
             StatusCode::UNAUTHORIZED,
@@ -384,7 +378,8 @@ impl Identity {
         form: &Form,
         request: &IdentityRequest<'_>,
     ) -> Result<Value, Refusal> {
-        let app = self.authenticate_client(form, request.headers, tenant_name(request))?;
+        let app =
+            self.authenticate_client(form, request.headers, tenant_name(request), request.origin)?;
         let scope = form.get("scope").unwrap_or_default();
         let resource = scope
             .strip_suffix("/.default")

@@ -24,8 +24,11 @@
 //!   configured with instance discovery off (`instance_discovery=False`,
 //!   `disable_instance_discovery=True`), as MSAL documents for private clouds.
 //! * `POST /{tenant}/oauth2/v2.0/token` with `grant_type` `client_credentials` (a client secret
-//!   in the form or HTTP Basic, or a client assertion), `refresh_token`, `authorization_code`,
-//!   or `urn:ietf:params:oauth:grant-type:device_code`; `POST /{tenant}/oauth2/v2.0/devicecode`.
+//!   in the form or HTTP Basic, or a client assertion: signed with the key of a certificate
+//!   registered for the app ([`App::with_certificate`]) and verified as Entra verifies it, or
+//!   unsigned for an app that [accepts](App::accepts_assertions) federated ones), `refresh_token`,
+//!   `authorization_code`, or `urn:ietf:params:oauth:grant-type:device_code`;
+//!   `POST /{tenant}/oauth2/v2.0/devicecode`.
 //! * `/devicelogin` (the device code's `verification_uri`): a small HTML form where a person
 //!   approves or declines a pending sign-in as one of the seeded users.
 //! * `GET /{tenant}/oauth2/v2.0/authorize`: browser sign-in, authorization code with PKCE
@@ -53,7 +56,10 @@
 //! refresh token carry them again.
 //!
 //! Refusals are Entra-shaped (`error`, `error_description` with `AADSTS…`, `error_codes`,
-//! `trace_id`, `correlation_id`): a wrong secret (AADSTS7000215), an unknown client
+//! `trace_id`, `correlation_id`): a wrong secret (AADSTS7000215), a certificate assertion that
+//! names no registered certificate or does not verify (AADSTS700027), is expired or not yet
+//! valid (AADSTS700024), has another audience than the token endpoint (AADSTS50012), another
+//! issuer or subject than the client (AADSTS700021) or is malformed (AADSTS50027), an unknown client
 //! (AADSTS700016), a scope the client credentials flow cannot take or the app has no consent
 //! for (AADSTS1002012, AADSTS70011), an unknown tenant on any endpoint (`invalid_tenant`,
 //! AADSTS90002), and the device-code states (`authorization_pending`, `slow_down`,
@@ -75,6 +81,7 @@
 //! endpoint.
 
 mod apps;
+mod assertions;
 mod auth_code;
 mod authorize;
 mod device_login;
@@ -119,6 +126,8 @@ pub(crate) struct Settings {
     pub(crate) device_lifetime: Duration,
     /// How long an authorization code may wait for its redemption.
     pub(crate) auth_code_lifetime: Duration,
+    /// Clock skew allowed on a certificate assertion's `exp` and `nbf`.
+    pub(crate) assertion_clock_skew: Duration,
 }
 
 impl Default for Settings {
@@ -128,6 +137,7 @@ impl Default for Settings {
             device_interval_secs: 5,
             device_lifetime: Duration::from_secs(900),
             auth_code_lifetime: Duration::from_secs(600),
+            assertion_clock_skew: Duration::from_secs(300),
         }
     }
 }
@@ -235,8 +245,8 @@ impl Identity {
     ///
     /// # Errors
     ///
-    /// [`Error::SignIn`] when `approve_as` names no seeded user; [`Error::Key`] if the
-    /// token-signing key is unusable.
+    /// [`Error::SignIn`] when `approve_as` names no seeded user; [`Error::Seed`] when an app's
+    /// certificate is unusable; [`Error::Key`] if the token-signing key is unusable.
     pub(crate) fn new(
         store: Arc<Mutex<Store>>,
         settings: Settings,
@@ -259,6 +269,15 @@ impl Identity {
             identity.approve_as = Some(id);
         }
         for app in apps {
+            for (n, certificate) in app.certificates.iter().enumerate() {
+                assertions::parse_certificate(certificate).map_err(|why| {
+                    Error::Seed(format!(
+                        "app {:?}: certificate {} is unusable: {why}",
+                        app.client_id,
+                        n + 1
+                    ))
+                })?;
+            }
             identity.register(app);
         }
         Ok(identity)
@@ -273,7 +292,8 @@ impl Identity {
             .map(str::to_owned)
     }
 
-    /// Adds (or replaces) an app registration.
+    /// Adds (or replaces) an app registration. A certificate of it that is not one (see
+    /// [`App::certificates`]) authenticates nothing.
     pub fn register(&self, app: App) {
         lock(&self.state)
             .apps

@@ -4,6 +4,8 @@
 mod auth;
 mod batch;
 mod browser_sign_in;
+mod certificate_assertions;
+mod certificate_clients;
 mod common;
 mod companions;
 mod conventions;

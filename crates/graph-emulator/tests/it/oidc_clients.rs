@@ -26,7 +26,7 @@ const SECRET: &str = "python~client.secret_1";
 const UPN: &str = "adele@emulator.onmicrosoft.com";
 
 /// The interpreter to run, or `None` (with the reason printed) when the test may be skipped.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     match std::env::var_os("GRAPH_EMULATOR_PYTHON") {
         Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
         _ => {
@@ -45,7 +45,7 @@ fn python() -> Option<PathBuf> {
     }
 }
 
-fn temp_path(name: &str) -> PathBuf {
+pub(crate) fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!(
         "graph-emulator-{}-{}-{name}",
         std::process::id(),
@@ -80,11 +80,18 @@ fn description(authority_host: &str, base_url: &str, approved_up_front: bool) ->
 /// Runs the script against the emulator `description` describes, trusting the test CA; its
 /// output, after asserting that it succeeded.
 async fn run_clients(python: &Path, description: &Value) -> String {
+    run_script(python, "oidc_clients.py", description).await
+}
+
+/// Runs `tests/python/{script}` like [`run_clients`].
+pub(crate) async fn run_script(python: &Path, script: &str, description: &Value) -> String {
     let ca = temp_path("test-ca.pem");
     std::fs::write(&ca, tls::TEST_CA_PEM).unwrap();
     let config = temp_path("oidc-clients.json");
     std::fs::write(&config, description.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/oidc_clients.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
     let mut command = Command::new(python);
     command
         .arg(script)
