@@ -5,7 +5,8 @@
 //!   same cache file, and a SECOND PROCESS (this test binary run again as a child), get tokens
 //!   and call Graph with no prompt, by the cached refresh token;
 //! * several processes signing in silently at once leave one whole, private file;
-//! * signing out (of the cache, or through the credential) makes the next sign-in prompt;
+//! * signing out (of the cache, or through the credential) makes the next sign-in prompt, and a
+//!   running credential whose account was signed out elsewhere prompts at its next renewal;
 //! * a cached refresh token Entra refuses is forgotten and the person is prompted;
 //! * a damaged or foreign file is left alone: the person is prompted, with a warning;
 //! * [`BrowserCredential`] keeps its sign-in the same way, and shares it with device code (same
@@ -319,7 +320,11 @@ async fn a_new_client_and_a_second_process_reuse_the_cache_without_a_prompt() {
 #[tokio::test]
 #[ignore = "run as a child process by the persistent cache tests"]
 async fn child_signs_in_from_the_cache_and_calls_graph() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: this is the child process of the tests above, not a test to run by itself")
+        })
+    };
     let credential = DeviceCodeCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
         .authority_host(var(CHILD_AUTHORITY))
         .http_client(plain_http())
@@ -704,4 +709,51 @@ async fn the_browser_credential_keeps_its_sign_in_and_shares_it_with_device_code
         .unwrap();
     assert_eq!(*opened.lock().unwrap(), 1);
     assert_eq!(cache.accounts().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_sign_out_elsewhere_ends_a_running_credential_at_its_next_renewal() {
+    // Tokens that live 1 s are always inside the token cache's margin: every call renews.
+    let graph = start(
+        Emulator::builder()
+            .seed(tenant())
+            .app(App::public(PUBLIC_APP, &[LIMITED_MODE_SCOPE]))
+            .device_code_interval(0)
+            .token_lifetime(std::time::Duration::from_secs(1)),
+    )
+    .await;
+    let dir = TempDir::new("elsewhere");
+    let cache = PersistentTokenCache::at(dir.cache_path());
+    let (running, prompts) = approving(&graph, &cache);
+    let client = graph_client(&graph, running);
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 1);
+    assert_eq!(
+        refresh_grants(&graph).len(),
+        1,
+        "renewed with its own token"
+    );
+
+    // Another program (a `tool logout`) signs the account out of the file.
+    let elsewhere = PersistentTokenCache::at(dir.cache_path());
+    let account = elsewhere.accounts().unwrap().remove(0);
+    assert!(elsewhere.sign_out(&account).unwrap());
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 2, "signed out, so prompted");
+    assert_eq!(
+        refresh_grants(&graph).len(),
+        1,
+        "the old refresh token was not used"
+    );
+    // The new sign-in is kept and renews as before.
+    assert_eq!(elsewhere.accounts().unwrap().len(), 1);
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 2);
+    assert_eq!(refresh_grants(&graph).len(), 2);
+
+    // Deleting the file signs every account out, too.
+    std::fs::remove_file(dir.cache_path()).unwrap();
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    assert_eq!(*prompts.lock().unwrap(), 3);
 }

@@ -24,8 +24,8 @@ use std::time::{Duration, SystemTime};
 use emulator_common::*;
 use graph_beta::prelude::*;
 use graph_beta::runtime::{
-    AzureIdentityOptions, CertificateCredential, ClientCertificate, DeviceCodeCredential,
-    PersistentTokenCache,
+    AzureIdentityOptions, BrowserCredential, CertificateCredential, ClientCertificate,
+    DeviceCodeCredential, PersistentTokenCache,
 };
 use graph_beta::{AccessToken, TokenCache, TokenRequest};
 use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, Seed, tls};
@@ -230,6 +230,18 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         let silently = silent.token(&request).await.unwrap();
         secrets.push(("access token", silently.secret().to_owned()));
         show("credential signed in from the cache", format!("{silent:?}"));
+        // The browser credential of the same app signs in from the same cache (no browser).
+        let browser = BrowserCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
+            .authority_host(graph.authority_host())
+            .http_client(http.clone())
+            .scopes([LIMITED_MODE_SCOPE])
+            .persistent_cache(cache.clone())
+            .open_with(|_| Err(std::io::Error::other("no browser in this test")));
+        show("browser builder with a cache", format!("{browser:?}"));
+        let browser = browser.build().unwrap();
+        let from_browser = browser.token(&request).await.unwrap();
+        secrets.push(("access token", from_browser.secret().to_owned()));
+        show("browser credential signed in from the cache", format!("{browser:?}"));
         let file = std::fs::read_to_string(cache.path()).unwrap();
         let cached_refresh = serde_json::from_str::<serde_json::Value>(&file).unwrap()
             ["accounts"][0]["refresh_token"]

@@ -253,7 +253,7 @@ impl AzureIdentityOptions {
     }
 }
 
-/// Any `azure_core` `TokenCredential` as a [`Credential`]; see the [module docs](self).
+/// Any `azure_core` `TokenCredential` as a [`Credential`]; see the [`auth`](crate::auth) module.
 pub struct AzureIdentityCredential {
     inner: Arc<dyn TokenCredential>,
     errors: Option<ErrorBodies>,

@@ -66,8 +66,14 @@ impl Persistence {
         let _ = wanted;
     }
 
-    /// `in_memory`, else the cached refresh token of this credential's account.
+    /// `in_memory`, else the cached refresh token of this credential's account; nothing once the
+    /// account was signed out (here or elsewhere: see [`SilentSignIn::may_renew`]), until the
+    /// person signs in again.
     pub(crate) fn refresh_token(&self, in_memory: Option<RefreshToken>) -> Option<RenewWith> {
+        #[cfg(feature = "persistent-cache")]
+        if self.silent.as_ref().is_some_and(|s| !s.may_renew()) {
+            return None;
+        }
         if let Some(refresh) = in_memory {
             return Some((refresh, None));
         }
@@ -85,12 +91,13 @@ impl Persistence {
     /// Entra called it dead (expired, revoked).
     pub(crate) fn refused(&self, account: Option<String>, error: &CredentialError) {
         #[cfg(feature = "persistent-cache")]
-        if let (Some(silent), Some(account)) = (&self.silent, account)
-            && error
+        if let (Some(silent), Some(account)) = (&self.silent, account) {
+            if error
                 .entra_error()
                 .is_some_and(|entra| is_dead_grant(&entra.codes))
-        {
-            silent.refused(&account);
+            {
+                silent.refused(&account);
+            }
         }
         #[cfg(not(feature = "persistent-cache"))]
         let _ = (account, error);

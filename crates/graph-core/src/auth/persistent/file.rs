@@ -309,12 +309,11 @@ fn warn_if_others_can_read(path: &Path, file: &File) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = file.metadata()
-            && meta.permissions().mode() & 0o077 != 0
-        {
+        let mode = file.metadata().ok().map(|m| m.permissions().mode() & 0o777);
+        if let Some(mode) = mode.filter(|mode| mode & 0o077 != 0) {
             tracing::warn!(
                 path = %path.display(),
-                mode = format_args!("{:o}", meta.permissions().mode() & 0o777),
+                mode = format_args!("{mode:o}"),
                 "the token cache file can be read by other users; the next write makes it 0600"
             );
         }

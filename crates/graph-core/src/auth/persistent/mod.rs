@@ -52,9 +52,17 @@ const FILE_NAME: &str = "token-cache.json";
 ///   scopes, and the refresh token. Access tokens are not written (they live an hour; the
 ///   in-memory [`TokenCache`](crate::TokenCache) keeps them).
 ///
-/// Credentials take it in their builders (`DeviceCodeCredentialBuilder::persistent_cache`,
-/// with the `device-code` feature): they try the cached refresh token first, prompt only when
-/// there is none or Entra refuses it, and write every new refresh token back.
+/// Credentials take it in their builders (`DeviceCodeCredentialBuilder::persistent_cache` with
+/// the `device-code` feature, `BrowserCredentialBuilder::persistent_cache` with `browser`): they
+/// try the cached refresh token first, prompt only when there is none or Entra refuses it as
+/// expired or revoked (that token is then forgotten), and write every new refresh token back.
+/// Credentials of the same app at the same authority share the account, whichever flow signed
+/// it in.
+///
+/// Signing out ([`sign_out`](Self::sign_out), [`clear`](Self::clear), the credentials'
+/// `sign_out()`, or deleting the file) reaches credentials running in other processes at their
+/// next renewal: they prompt instead of writing the account back (the access token they hold in
+/// memory lasts until it expires).
 ///
 /// Needs Rust 1.89 (std's file locks).
 ///

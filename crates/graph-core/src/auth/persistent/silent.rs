@@ -144,6 +144,34 @@ impl SilentSignIn {
                 || entry.tenant_id.eq_ignore_ascii_case(&self.realm))
     }
 
+    /// Whether the credential may renew with the refresh token it holds in memory: not once it
+    /// signed out, nor when its account has been signed out elsewhere (another process, or a
+    /// [`PersistentTokenCache`] handle, removed it from a file that is still readable; deleting
+    /// the file signs every account out). An unreadable file changes nothing.
+    pub(crate) fn may_renew(&self) -> bool {
+        let current = self.lock_current().clone();
+        let account = match current {
+            Current::SignedOut => return false,
+            Current::Unknown => return true,
+            Current::Account(account) => account,
+        };
+        let Ok(entries) = self.cache.file().read() else {
+            return true;
+        };
+        if entries
+            .iter()
+            .any(|e| self.mine(e) && e.home_account_id == account)
+        {
+            return true;
+        }
+        tracing::info!(
+            account = %account,
+            "the account was signed out of the persistent token cache elsewhere; signing in again"
+        );
+        *self.lock_current() = Current::SignedOut;
+        false
+    }
+
     /// The refresh token to try before prompting: the account this credential is signed in as,
     /// else the one the hint names, else the most recently used of this app's accounts.
     pub(crate) fn refresh_token(&self) -> Option<Cached> {
@@ -287,6 +315,113 @@ impl SilentSignIn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    const HOST: &str = "https://login.microsoftonline.com";
+
+    fn client_info(oid: &str, tid: &str) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::json!({"uid": oid, "utid": tid}).to_string())
+    }
+
+    fn id_token(username: &str) -> String {
+        let claims = URL_SAFE_NO_PAD.encode(
+            serde_json::json!({"oid": "ignored", "tid": "ignored", "preferred_username": username})
+                .to_string(),
+        );
+        format!("e30.{claims}.sig")
+    }
+
+    fn temp_cache() -> (PersistentTokenCache, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "graph-core-silent-{}-{:x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        (PersistentTokenCache::at(dir.join("cache.json")), dir)
+    }
+
+    fn save(silent: &SilentSignIn, oid: &str, tid: &str, refresh: &str) {
+        let info = client_info(oid, tid);
+        let token = id_token(&format!("{oid}@contoso.com"));
+        silent.save(&Issued {
+            refresh_token: refresh,
+            client_info: Some(&info),
+            id_token: Some(&token),
+            scopes: vec!["User.Read".to_owned()],
+        });
+    }
+
+    #[test]
+    fn accounts_are_matched_by_app_authority_and_tenant() {
+        let (cache, dir) = temp_cache();
+        let at = |realm: &str, client: &str, host: &str| {
+            SilentSignIn::new(cache.clone(), host, realm, client, None)
+        };
+        save(&at("contoso.com", "app", HOST), "ada", "tid-1", "rt-ada");
+        let account = cache.accounts().unwrap().remove(0);
+        assert_eq!(account.home_account_id, "ada.tid-1");
+        assert_eq!(account.username.as_deref(), Some("ada@contoso.com"));
+        assert_eq!(account.tenant_id, "tid-1");
+        let found = |s: SilentSignIn| s.refresh_token().map(|c| c.refresh_token);
+        // The same realm, the tenant id, or any tenant (`organizations`, `common`).
+        for realm in [
+            "contoso.com",
+            "CONTOSO.COM",
+            "tid-1",
+            "organizations",
+            "common",
+        ] {
+            assert_eq!(
+                found(at(realm, "app", HOST)).as_deref(),
+                Some("rt-ada"),
+                "{realm}"
+            );
+        }
+        // Another tenant, app or authority: nothing.
+        assert!(found(at("fabrikam.com", "app", HOST)).is_none());
+        assert!(found(at("contoso.com", "other-app", HOST)).is_none());
+        assert!(found(at("contoso.com", "app", "https://login.microsoftonline.us")).is_none());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn renewals_update_the_account_and_unknown_sign_ins_are_not_kept() {
+        let (cache, dir) = temp_cache();
+        let silent = SilentSignIn::new(cache.clone(), HOST, "organizations", "app", None);
+        // Nothing says who signed in, and the credential does not know yet: not written.
+        silent.save(&Issued {
+            refresh_token: "rt-nobody",
+            client_info: None,
+            id_token: None,
+            scopes: Vec::new(),
+        });
+        assert!(!cache.path().exists());
+        save(&silent, "ada", "tid-1", "rt-1");
+        // A renewal without client_info or id_token belongs to the account signed in as.
+        silent.save(&Issued {
+            refresh_token: "rt-2",
+            client_info: None,
+            id_token: None,
+            scopes: vec!["Mail.Read".to_owned()],
+        });
+        let accounts = cache.accounts().unwrap();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].username.as_deref(), Some("ada@contoso.com"));
+        assert_eq!(accounts[0].scopes, ["Mail.Read"]);
+        assert_eq!(
+            silent.refresh_token().map(|c| c.refresh_token).as_deref(),
+            Some("rt-2")
+        );
+        assert!(!format!("{silent:?}").contains("rt-2"));
+        // Forgetting a dead token, then signing out: nothing silent any more.
+        silent.refused("ada.tid-1");
+        assert!(cache.accounts().unwrap().is_empty());
+        save(&silent, "ada", "tid-1", "rt-3");
+        assert!(silent.sign_out().unwrap());
+        assert!(silent.refresh_token().is_none());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn only_a_dead_grant_is_forgotten() {
