@@ -5,7 +5,7 @@
 //! tokens issued.
 //!
 //! * a sign-in (PKCE S256, state, nonce, `http://localhost:{port}`), renewed silently by
-//!   refresh token, and a new browser sign-in when that is revoked;
+//!   refresh token, and a new browser sign-in when that is revoked; the same over HTTPS;
 //! * each refusal as a typed error: a declined consent, a redirect with another state, an
 //!   `id_token` with another nonce, no answer before the timeout, a browser that cannot open;
 //! * one browser for 64 concurrent first calls; sign-ins approved up front
@@ -73,7 +73,8 @@ async fn browser_done(seen: &Shared) {
     }
 }
 
-/// A browser: no cookies, redirects followed only when asked, `localhost` on 127.0.0.1.
+/// A browser: no cookies, redirects followed only when asked, `localhost` on 127.0.0.1, the
+/// emulator's test CA trusted.
 fn browser(follow: bool) -> reqwest::Client {
     graph_beta::runtime::ensure_crypto_provider().unwrap();
     let policy = if follow {
@@ -84,6 +85,10 @@ fn browser(follow: bool) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(policy)
         .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], 0)))
+        // The emulator's test CA, for the HTTPS test (as a person's browser would be told to).
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(graph_emulator::tls::TEST_CA_PEM.as_bytes()).unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -390,6 +395,35 @@ async fn browser_sign_in_updates_limited_mode_then_renews_without_the_browser() 
     assert_eq!(authorize_requests(&graph).len(), 2);
     assert!(token_requests(&graph).iter().any(|r| r.status == Some(400)
         && form_value(r, "grant_type").as_deref() == Some("refresh_token")));
+}
+
+#[tokio::test]
+async fn browser_sign_in_over_https() {
+    let graph = start(Emulator::builder().https().seed(tenant()).app(public_app())).await;
+    assert!(graph.authority_host().starts_with("https://"));
+    let seen = Shared::default();
+    let credential = builder(&graph, Person::Accepts, &seen)
+        .http_client(trusting_http())
+        .build()
+        .unwrap();
+    let client = Client::builder(credential)
+        .service_root(graph.base_url())
+        .http_client(trusting_http())
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    patch_limited_mode(&client, &turn_off()).await.unwrap();
+    browser_done(&seen).await;
+    let seen = seen.lock().unwrap();
+    assert!(seen.problems.is_empty(), "{seen:?}");
+    assert!(seen.urls[0].starts_with("https://127.0.0.1:"), "{seen:?}");
+    // The redirect stays plain http on the loopback, as Entra allows for it.
+    assert!(
+        query_value(&seen.urls[0], "redirect_uri")
+            .unwrap()
+            .starts_with("http://localhost:")
+    );
+    assert_eq!(token_requests(&graph).len(), 1);
 }
 
 #[tokio::test]
