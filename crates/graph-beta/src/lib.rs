@@ -91,7 +91,13 @@
 //!   `azure_identity` credentials (client secret, managed and workload identity, client
 //!   assertion, Azure CLI, …) a [`Credential`] that signs in where the client's cloud does;
 //! * `device-code`: `DeviceCodeCredential`, a person's sign-in for admin tools (Copilot limited
-//!   mode accepts only a delegated administrator), renewed silently by refresh token.
+//!   mode accepts only a delegated administrator), renewed silently by refresh token;
+//! * `browser`: `BrowserCredential`, the same person's sign-in in the system browser
+//!   (authorization code with PKCE and a loopback redirect; state and nonce checked), renewed
+//!   silently by refresh token;
+//! * `persistent-cache`: `PersistentTokenCache`, refresh tokens and accounts kept across runs in a
+//!   private file per OS user (`.persistent_cache(PersistentTokenCache::open()?)` on the
+//!   device-code or browser builder): the next run signs in silently instead of prompting;
 //! * `certificate`: `CertificateCredential`, app-only sign-in with a certificate registered for
 //!   the app (`ClientCertificate` from PEM, or from PKCS#12 with `pkcs12`): it signs its own
 //!   client assertions with `ring` (PS256, `x5t#S256`), no OpenSSL.
@@ -191,12 +197,18 @@ pub use graph_core::{
     ServiceError, StaticToken, Stream, ThrottleGovernor, ThrottlePriority, ThrottleState,
     TokenCache, TokenRequest,
 };
+#[cfg(feature = "persistent-cache")]
+pub use graph_core::{
+    Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
+};
 #[cfg(feature = "certificate")]
 pub use graph_core::{
     AssertionAlgorithm, CertificateCredential, CertificateCredentialBuilder, ClientCertificate,
 };
 #[cfg(feature = "azure-identity")]
 pub use graph_core::{AzureIdentityCredential, AzureIdentityOptions, azure_core, azure_identity};
+#[cfg(feature = "browser")]
+pub use graph_core::{BrowserCredential, BrowserCredentialBuilder};
 #[cfg(feature = "device-code")]
 pub use graph_core::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 pub use graph_types::Nullable;

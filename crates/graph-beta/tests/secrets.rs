@@ -1,6 +1,6 @@
 //! One scan for every kind of secret: access tokens, refresh tokens, client secrets, device
-//! codes, client assertions and the private keys that sign them, and a secret a caller puts in
-//! a header of their own.
+//! codes, the refresh token a persistent cache file keeps, client assertions and the private
+//! keys that sign them, and a secret a caller puts in a header of their own.
 //!
 //! The secrets are real ones of a sign-in against the emulator (over HTTPS with its test CA):
 //! a client-secret sign-in through `azure_identity`, and a device-code sign-in with
@@ -24,7 +24,8 @@ use std::time::{Duration, SystemTime};
 use emulator_common::*;
 use graph_beta::prelude::*;
 use graph_beta::runtime::{
-    AzureIdentityOptions, CertificateCredential, ClientCertificate, DeviceCodeCredential,
+    AzureIdentityOptions, BrowserCredential, CertificateCredential, ClientCertificate,
+    DeviceCodeCredential, PersistentTokenCache,
 };
 use graph_beta::{AccessToken, TokenCache, TokenRequest};
 use graph_emulator::{App, EMULATOR_TENANT, Emulator, Fault, Seed, tls};
@@ -194,6 +195,77 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
         }
         show("emulator identity", format!("{:?}", graph.identity()));
 
+        // A persistent token cache: a sign-in kept in a file, a second credential signing in
+        // silently with the refresh token it holds (which the log then shows the scan), and a
+        // damaged file holding that refresh token, read and written (typed errors, warnings).
+        let dir = std::env::temp_dir().join(format!(
+            "graph-beta-secrets-cache-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        ));
+        let cache = PersistentTokenCache::at(dir.join("token-cache.json"));
+        show("persistent cache", format!("{cache:?}"));
+        let identity = graph.identity().clone();
+        let persisted = |cache: &PersistentTokenCache| {
+            let identity = identity.clone();
+            DeviceCodeCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
+                .authority_host(graph.authority_host())
+                .http_client(http.clone())
+                .scopes([LIMITED_MODE_SCOPE])
+                .persistent_cache(cache.clone())
+                .account(format!("{USER}.{EMULATOR_TENANT}"))
+                .on_prompt(move |prompt| identity.approve(&prompt.user_code, USER).unwrap())
+        };
+        show("device code builder with a cache", format!("{:?}", persisted(&cache)));
+        let signs_in = persisted(&cache).build().unwrap();
+        let kept = signs_in.token(&request).await.unwrap();
+        secrets.push(("access token", kept.secret().to_owned()));
+        show("credential with a cache, signed in", format!("{signs_in:?}"));
+        show("its account", format!("{:?}", signs_in.account()));
+        show("cached accounts", format!("{:?}", cache.accounts().unwrap()));
+        let silent = persisted(&cache).build().unwrap();
+        let silently = silent.token(&request).await.unwrap();
+        secrets.push(("access token", silently.secret().to_owned()));
+        show("credential signed in from the cache", format!("{silent:?}"));
+        // The browser credential of the same app signs in from the same cache (no browser).
+        let browser = BrowserCredential::builder(EMULATOR_TENANT, PUBLIC_APP)
+            .authority_host(graph.authority_host())
+            .http_client(http.clone())
+            .scopes([LIMITED_MODE_SCOPE])
+            .persistent_cache(cache.clone())
+            .open_with(|_| Err(std::io::Error::other("no browser in this test")));
+        show("browser builder with a cache", format!("{browser:?}"));
+        let browser = browser.build().unwrap();
+        let from_browser = browser.token(&request).await.unwrap();
+        secrets.push(("access token", from_browser.secret().to_owned()));
+        show("browser credential signed in from the cache", format!("{browser:?}"));
+        let file = std::fs::read_to_string(cache.path()).unwrap();
+        let cached_refresh = serde_json::from_str::<serde_json::Value>(&file).unwrap()
+            ["accounts"][0]["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        secrets.push(("refresh token", cached_refresh.clone()));
+        let account = signs_in.account().unwrap();
+        for damaged in [
+            format!("{{\"format\":\"graph-beta-rs token cache\",\"version\":1,\"accounts\":[{{\"refresh_token\":[\"{cached_refresh}\"]}}]}}"),
+            format!("{{\"format\":\"graph-beta-rs token cache\",\"version\":1,\"accounts\":\"{cached_refresh}\"}}"),
+            format!("{cached_refresh} is not JSON"),
+            format!("{{\"another\":\"{cached_refresh}\"}}"),
+        ] {
+            std::fs::write(cache.path(), damaged).unwrap();
+            let read = cache.accounts().unwrap_err();
+            show("persistent cache error", format!("{read} {read:?}"));
+            let signed_out = cache.sign_out(&account).unwrap_err();
+            show("persistent cache error", format!("{signed_out} {signed_out:?}"));
+            // A credential meeting it warns (the capture keeps the warning) and prompts.
+            persisted(&cache).build().unwrap().token(&request).await.unwrap();
+        }
+        show("credential with a cache, after", format!("{signs_in:?}"));
+        std::fs::remove_dir_all(&dir).unwrap();
         // App-only with a certificate: the SDK signs its own client assertions (which the log
         // scan below collects) with the key (whose lines are secrets too).
         for key in [tls::APP_CERT_TEST_KEY_PEM, tls::OTHER_CERT_TEST_KEY_PEM] {
@@ -432,6 +504,10 @@ fn no_secret_of_any_kind_reaches_debug_display_errors_or_logs() {
     assert!(
         logs.contains("\nspan graph.request") && logs.contains(" graph_core::"),
         "the subscriber saw the SDK's own spans and events"
+    );
+    assert!(
+        logs.contains("persistent token cache could not be read"),
+        "the credential warned of the damaged cache file"
     );
     shown.push(("tracing output".to_owned(), logs));
     for (kind, secret) in &secrets {

@@ -8,7 +8,8 @@
 //!   parameter as exactly one segment and rejecting `""`, `.` and `..` ([`path`]);
 //! - authentication through a [`Credential`], including continuous access evaluation (CAE)
 //!   claims challenges, with a [`TokenCache`] and Entra ID sign-in behind features
-//!   (`azure-identity`, `device-code`; see [`auth`]);
+//!   (`azure-identity`, `device-code`, `browser`; sign-ins kept across runs with
+//!   `persistent-cache`; see [`auth`]);
 //! - Graph's headers (`client-request-id`, `Retry-After`/`Retry-Attempt`), retries of 429,
 //!   503 and 504 with backoff ([`RetryPolicy`]), timeouts and tracing;
 //! - a client-wide throttle governor that holds back requests of a throttled class and paces
@@ -86,12 +87,16 @@ pub use auth::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, EntraError, StaticToken,
     TokenCache, TokenFuture, TokenRequest,
 };
+#[cfg(feature = "persistent-cache")]
+pub use auth::{Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache};
 #[cfg(feature = "certificate")]
 pub use auth::{
     AssertionAlgorithm, CertificateCredential, CertificateCredentialBuilder, ClientCertificate,
 };
 #[cfg(feature = "azure-identity")]
 pub use auth::{AzureIdentityCredential, AzureIdentityOptions};
+#[cfg(feature = "browser")]
+pub use auth::{BrowserCredential, BrowserCredentialBuilder};
 #[cfg(feature = "device-code")]
 pub use auth::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 /// Microsoft's `azure_core` (its `TokenCredential` trait and `Secret`), re-exported with

@@ -155,11 +155,17 @@
 //!   [`Identity::slow_down`]), or nobody's with [`EmulatorBuilder::approve_device_codes_as`];
 //!   the token's `scp` holds the requested permissions the app has consent for,
 //!   `offline_access` adds a refresh token, and `openid` an `id_token` and `client_info`;
+//! * browser sign-in: `/{tenant}/oauth2/v2.0/authorize` (authorization code with PKCE) shows
+//!   a page where a person (or a test playing the browser) picks a seeded user and accepts or
+//!   declines, then redirects to the app's loopback or registered redirect URI
+//!   ([`App::redirect_uris`]) with a code, single-use and bound to the client, redirect URI,
+//!   PKCE challenge, scopes, nonce and user, redeemed with `grant_type=authorization_code`
+//!   (tokens as device code gives them); [`EmulatorBuilder::approve_device_codes_as`] signs
+//!   its user in at once; `…/logout` redirects to a loopback `post_logout_redirect_uri`;
 //! * refresh token (revocable with [`Identity::revoke_refresh_tokens`]).
 //!
-//! Not implemented: browser sign-in (`/oauth2/v2.0/authorize` and `…/logout` are in the
-//! configuration, as clients require, and answer 501), Entra's v1 endpoints and v1
-//! configuration, the userinfo endpoint. MSAL sends instance discovery for an authority host
+//! Not implemented: the implicit and hybrid flows, browser sessions (`prompt=none` is
+//! `login_required`), Entra's v1 endpoints and v1 configuration, the userinfo endpoint. MSAL sends instance discovery for an authority host
 //! it does not know to Microsoft's public cloud, so MSAL-based clients turn it off
 //! (`instance_discovery=False` in `msal`, `disable_instance_discovery=True` in
 //! `azure-identity`), the documented setting for private clouds; the emulator answers instance
@@ -426,7 +432,9 @@ impl EmulatorBuilder {
     /// Approves every device-code sign-in as this seeded user (an id) the moment it starts, so
     /// that the client's first poll gets the user's token: for a client that cannot be driven
     /// through [`Identity::approve`] or the `/devicelogin` page, such as a script in another
-    /// language. The standalone binary's `--approve-as USER`.
+    /// language. Browser sign-in too: the authorization endpoint signs this user in at once
+    /// and redirects with a code, without showing its page. The standalone binary's
+    /// `--approve-as USER`.
     pub fn approve_device_codes_as(mut self, user: impl Into<String>) -> Self {
         self.approve_as = Some(user.into());
         self

@@ -80,14 +80,14 @@ impl Authority {
     }
 }
 
-#[cfg(feature = "device-code")]
+#[cfg(any(feature = "device-code", feature = "browser"))]
 /// The resource of a `.default` scope: `https://graph.microsoft.com/.default` →
 /// `https://graph.microsoft.com`.
 pub(crate) fn resource_of(scopes: &[String]) -> Option<&str> {
     scopes.iter().find_map(|s| s.strip_suffix("/.default"))
 }
 
-#[cfg(feature = "device-code")]
+#[cfg(any(feature = "device-code", feature = "browser"))]
 /// Qualifies bare permission names with the resource the client asks for
 /// (`CopilotSettings-LimitedMode.ReadWrite` → `https://graph.microsoft.com/CopilotSettings-LimitedMode.ReadWrite`);
 /// OpenID scopes, `.default` and full URIs stay as written.

@@ -7,31 +7,37 @@
 //! `authorization_declined` and `expired_token` end the sign-in), then renew silently with the
 //! refresh token that `offline_access` brings. A [`TokenCache`] in front reuses the token and
 //! lets one sign-in run at a time.
+//!
+//! With a persistent cache (feature `persistent-cache`,
+//! [`DeviceCodeCredentialBuilder::persistent_cache`]) the sign-in lasts across runs: the
+//! credential first renews with the refresh token the cache holds for its app, authority and
+//! account, and prompts only when there is none or Entra refuses it (a token Entra calls
+//! expired or revoked is forgotten; one refused for a new scope's consent or MFA is kept);
+//! every new refresh token is written back. It then also asks for `openid profile` and Entra's
+//! `client_info`, which say who signed in.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use oauth2::basic::BasicClient;
 use oauth2::{
-    AsyncHttpClient, ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet,
-    EndpointSet, ExtraDeviceAuthorizationFields, HttpRequest, HttpResponse, RefreshToken,
-    RequestTokenError, Scope, TokenResponse, TokenUrl,
+    ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
+    ExtraDeviceAuthorizationFields, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
-use super::error_bodies::ErrorBodies;
-use super::{
-    AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
-    TokenRequest,
-};
+use super::entra_token::EntraClient;
+use super::oauth_http::{Http, access_token, token_failure};
+use super::persistence::Persistence;
+#[cfg(feature = "persistent-cache")]
+use super::persistent::{Account, PersistentCacheError, PersistentTokenCache};
+use super::{AccessToken, Credential, CredentialError, TokenCache, TokenFuture, TokenRequest};
 use crate::cloud::Cloud;
 
 /// What to show the person who signs in: Entra's `message` says it all ("To sign in, use a web
-/// browser to open the page https://microsoft.com/devicelogin and enter the code … to
+/// browser to open the page `https://microsoft.com/devicelogin` and enter the code … to
 /// authenticate."). The device code itself is a secret and is not here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -58,97 +64,7 @@ struct EntraDeviceFields {
 impl ExtraDeviceAuthorizationFields for EntraDeviceFields {}
 
 type OAuthClient =
-    BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
-
-/// How many transport failures in a row end a sign-in (instead of polling until the code
-/// expires, which is what the `oauth2` crate would do).
-const MAX_TRANSPORT_FAILURES: usize = 3;
-
-/// Our reqwest client as `oauth2`'s HTTP client: it keeps error bodies (for Entra's
-/// diagnostics) and gives up after a few transport failures in a row.
-#[derive(Clone)]
-struct Http {
-    client: reqwest::Client,
-    errors: ErrorBodies,
-    transport: Arc<Mutex<(usize, Option<String>)>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-enum HttpError {
-    #[error("{0}")]
-    Reqwest(#[from] reqwest::Error),
-    #[error("{0}")]
-    Http(#[from] http::Error),
-}
-
-impl Http {
-    fn transport_failure(&self) -> Option<String> {
-        self.transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .1
-            .clone()
-    }
-
-    fn reset(&self) {
-        *self
-            .transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = (0, None);
-        self.errors.clear();
-    }
-
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let request = reqwest::Request::try_from(request)?;
-        let outcome = async {
-            let response = self.client.execute(request).await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await?.to_vec();
-            Ok::<_, reqwest::Error>((status, headers, body))
-        }
-        .await;
-        match outcome {
-            Ok((status, headers, body)) => {
-                *self
-                    .transport
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = (0, None);
-                if !status.is_success() {
-                    self.errors.record(&body);
-                }
-                let mut builder = http::Response::builder().status(status);
-                for (name, value) in &headers {
-                    builder = builder.header(name, value);
-                }
-                Ok(builder.body(body)?)
-            }
-            Err(e) => {
-                let mut transport = self
-                    .transport
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                transport.0 += 1;
-                transport.1 = Some(e.to_string());
-                if transport.0 >= MAX_TRANSPORT_FAILURES {
-                    // A non-JSON answer ends `oauth2`'s polling at once; the recorded failure
-                    // says what really happened.
-                    return Ok(http::Response::builder().status(599).body(Vec::new())?);
-                }
-                Err(HttpError::Reqwest(e))
-            }
-        }
-    }
-}
-
-impl<'c> AsyncHttpClient<'c> for Http {
-    type Error = HttpError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(self.send(request))
-    }
-}
+    EntraClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// The sign-in itself, behind the cache.
 struct Flow {
@@ -158,12 +74,14 @@ struct Flow {
     prompt: Arc<PromptFn>,
     refresh: Mutex<Option<RefreshToken>>,
     client_id: String,
+    /// The persistent cache, when the credential keeps one.
+    persistence: Persistence,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceCodeFlow")
-            .field("client_id", &self.client_id)
+        let mut f = f.debug_struct("DeviceCodeFlow");
+        f.field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
             .field(
                 "has_refresh_token",
@@ -172,27 +90,21 @@ impl fmt::Debug for Flow {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_some(),
-            )
-            .finish_non_exhaustive()
+            );
+        f.field("persistence", &self.persistence);
+        f.finish_non_exhaustive()
     }
-}
-
-fn access_token<T: TokenResponse>(response: &T) -> AccessToken {
-    let mut token = AccessToken::new(response.access_token().secret().clone());
-    if let Some(lifetime) = response.expires_in() {
-        token = token.with_expires_on(SystemTime::now() + lifetime);
-    }
-    token
 }
 
 impl Flow {
     fn scopes_for(&self, request: &TokenRequest) -> Vec<Scope> {
         let resource = resource_of(&request.scopes);
-        let wanted: Vec<String> = if self.scopes.is_empty() {
+        let mut wanted: Vec<String> = if self.scopes.is_empty() {
             request.scopes.clone()
         } else {
             self.scopes.iter().map(|s| qualify(s, resource)).collect()
         };
+        self.persistence.add_scopes(&mut wanted);
         wanted.into_iter().map(Scope::new).collect()
     }
 
@@ -202,40 +114,7 @@ impl Flow {
         doing: &str,
         error: RequestTokenError<RE, T>,
     ) -> CredentialError {
-        let unreachable = |cause: String| {
-            CredentialError::of_kind(
-                CredentialErrorKind::Transport,
-                format!("{doing}: the token endpoint could not be reached ({cause})"),
-            )
-        };
-        match error {
-            RequestTokenError::Request(e) => unreachable(e.to_string()),
-            RequestTokenError::ServerResponse(e) => match self.http.errors.entra() {
-                Some(entra) => {
-                    CredentialError::entra(format!("{doing} for client {}", self.client_id), entra)
-                }
-                None => {
-                    CredentialError::of_kind(CredentialErrorKind::Entra, format!("{doing}: {e}"))
-                }
-            },
-            RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => {
-                match self.http.transport_failure() {
-                    Some(transport) => unreachable(transport),
-                    None => match self.http.errors.entra() {
-                        Some(entra) => CredentialError::entra(
-                            format!("{doing} for client {}", self.client_id),
-                            entra,
-                        ),
-                        None => CredentialError::of_kind(
-                            CredentialErrorKind::Transport,
-                            format!(
-                                "{doing}: the token endpoint answered something that is not a token response"
-                            ),
-                        ),
-                    },
-                }
-            }
-        }
+        token_failure(&self.http, &self.client_id, doing, error)
     }
 
     async fn renew(
@@ -244,12 +123,16 @@ impl Flow {
         request: &TokenRequest,
     ) -> Result<AccessToken, CredentialError> {
         self.http.reset();
+        let scopes = self.scopes_for(request);
         let mut exchange = self
             .client
             .exchange_refresh_token(refresh)
-            .add_scopes(self.scopes_for(request));
+            .add_scopes(scopes.clone());
         if let Some(claims) = &request.claims {
             exchange = exchange.add_extra_param("claims", claims.clone());
+        }
+        if self.persistence.active() {
+            exchange = exchange.add_extra_param("client_info", "1");
         }
         let response = exchange
             .request_async(&self.http)
@@ -258,15 +141,17 @@ impl Flow {
         if let Some(next) = response.refresh_token() {
             *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
         }
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
     async fn sign_in(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
         self.http.reset();
+        let scopes = self.scopes_for(request);
         let mut start = self
             .client
             .exchange_device_code()
-            .add_scopes(self.scopes_for(request));
+            .add_scopes(scopes.clone());
         if let Some(claims) = &request.claims {
             start = start.add_extra_param("claims", claims.clone());
         }
@@ -290,22 +175,26 @@ impl Flow {
         if let Some(claims) = &request.claims {
             poll = poll.add_extra_param("claims", claims.clone());
         }
+        if self.persistence.active() {
+            poll = poll.add_extra_param("client_info", "1");
+        }
         let response = poll
             .request_async(&self.http, tokio::time::sleep, None)
             .await
             .map_err(|e| self.failure("waiting for the device-code sign-in", e))?;
         *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) =
             response.refresh_token().cloned();
+        self.persistence.keep(&response, &scopes);
         Ok(access_token(&response))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let refresh = self
+        let in_memory = self
             .refresh
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Some(refresh) = refresh {
+        if let Some((refresh, cached_account)) = self.persistence.refresh_token(in_memory) {
             match self.renew(&refresh, request).await {
                 Ok(token) => return Ok(token),
                 // A refresh token that no longer works (expired, revoked): sign in again.
@@ -317,6 +206,7 @@ impl Flow {
                         "the refresh token was refused; starting a new device-code sign-in"
                     );
                     *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                    self.persistence.refused(cached_account, &e);
                 }
                 Err(e) => return Err(e),
             }
@@ -331,7 +221,8 @@ impl Credential for Flow {
     }
 }
 
-/// Delegated sign-in by device code; see the [module docs](self).
+/// Delegated sign-in by device code, renewed silently by refresh token (and, with a persistent
+/// cache, across runs); see the [`auth`](crate::auth) module.
 ///
 /// ```no_run
 /// use graph_core::{CoreClient, DeviceCodeCredential};
@@ -366,6 +257,10 @@ impl DeviceCodeCredential {
             offline_access: true,
             prompt: Arc::new(|prompt| eprintln!("{}", prompt.message)),
             http: None,
+            #[cfg(feature = "persistent-cache")]
+            persistent: None,
+            #[cfg(feature = "persistent-cache")]
+            account: None,
         }
     }
 }
@@ -377,6 +272,30 @@ impl Credential for DeviceCodeCredential {
 
     fn token_now(&self, request: &TokenRequest) -> Option<AccessToken> {
         self.cache.token_now(request)
+    }
+}
+
+impl DeviceCodeCredential {
+    /// The account this credential signed in as, as its persistent cache records it (`None`
+    /// before the first token, or without a persistent cache).
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(&self) -> Option<Account> {
+        self.cache.inner().persistence.account()
+    }
+
+    /// Signs out: forgets the tokens this credential holds and removes its account from the
+    /// persistent cache, so the next token request prompts. Returns whether the persistent cache
+    /// held the account.
+    ///
+    /// # Errors
+    ///
+    /// The persistent cache could not be written (the in-memory tokens are forgotten anyway).
+    #[cfg(feature = "persistent-cache")]
+    pub fn sign_out(&self) -> Result<bool, PersistentCacheError> {
+        let flow = self.cache.inner();
+        *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.cache.clear();
+        flow.persistence.sign_out()
     }
 }
 
@@ -399,18 +318,25 @@ pub struct DeviceCodeCredentialBuilder {
     offline_access: bool,
     prompt: Arc<PromptFn>,
     http: Option<reqwest::Client>,
+    #[cfg(feature = "persistent-cache")]
+    persistent: Option<PersistentTokenCache>,
+    #[cfg(feature = "persistent-cache")]
+    account: Option<String>,
 }
 
 impl fmt::Debug for DeviceCodeCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceCodeCredentialBuilder")
-            .field("tenant", &self.tenant)
+        let mut f = f.debug_struct("DeviceCodeCredentialBuilder");
+        f.field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
             .field("scopes", &self.scopes)
-            .field("offline_access", &self.offline_access)
-            .finish_non_exhaustive()
+            .field("offline_access", &self.offline_access);
+        #[cfg(feature = "persistent-cache")]
+        f.field("persistent_cache", &self.persistent)
+            .field("account", &self.account);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -462,6 +388,24 @@ impl DeviceCodeCredentialBuilder {
         self
     }
 
+    /// Keeps the sign-in across runs in `cache`: the credential renews silently with the refresh
+    /// token the cache holds for this app, authority and tenant before prompting, and writes
+    /// every new refresh token back (see [`PersistentTokenCache`]). Adds `openid profile
+    /// offline_access` to the scopes, as MSAL does, to learn who signed in.
+    #[cfg(feature = "persistent-cache")]
+    pub fn persistent_cache(mut self, cache: PersistentTokenCache) -> Self {
+        self.persistent = Some(cache);
+        self
+    }
+
+    /// Among several cached accounts of this app, the one to sign in as silently: a username
+    /// (`ada@contoso.com`) or a home account id. Default: the most recently used.
+    #[cfg(feature = "persistent-cache")]
+    pub fn account(mut self, username_or_home_account_id: impl Into<String>) -> Self {
+        self.account = Some(username_or_home_account_id.into());
+        self
+    }
+
     /// Checks the settings and builds the credential (nothing is sent until a token is needed).
     ///
     /// # Errors
@@ -475,7 +419,7 @@ impl DeviceCodeCredentialBuilder {
             ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+        let client = EntraClient::new(ClientId::new(self.client_id.clone()))
             .set_device_authorization_url(
                 DeviceAuthorizationUrl::new(authority.endpoint("devicecode")).map_err(|e| {
                     CredentialError::new(format!("the devicecode endpoint is not a URL: {e}"))
@@ -495,14 +439,20 @@ impl DeviceCodeCredentialBuilder {
         Ok(DeviceCodeCredential {
             cache: TokenCache::new(Flow {
                 client,
-                http: Http {
-                    client: http,
-                    errors: ErrorBodies::default(),
-                    transport: Arc::default(),
-                },
+                http: Http::new(http),
                 scopes,
                 prompt: self.prompt,
                 refresh: Mutex::new(None),
+                #[cfg(feature = "persistent-cache")]
+                persistence: Persistence::new(
+                    self.persistent,
+                    &authority.host,
+                    &authority.tenant,
+                    &self.client_id,
+                    self.account,
+                ),
+                #[cfg(not(feature = "persistent-cache"))]
+                persistence: Persistence::default(),
                 client_id: self.client_id,
             }),
         })

@@ -13,8 +13,15 @@ pub enum CredentialErrorKind {
     Entra,
     /// The person asked to sign in declined (`authorization_declined`, `access_denied`).
     SignInDeclined,
-    /// The sign-in was not completed in time (`expired_token`).
+    /// The sign-in was not completed in time (`expired_token`, or no answer reached a browser
+    /// sign-in's loopback redirect before its timeout).
     SignInExpired,
+    /// A browser sign-in's answer carried another `state` than the one sent: it does not belong
+    /// to this sign-in (a forged or stale redirect), so its code was not used.
+    StateMismatch,
+    /// The `id_token` of a browser sign-in did not carry the `nonce` sent (or was missing, or
+    /// was issued to another client): the tokens were not used.
+    NonceMismatch,
     /// The resource asked for claims (a continuous-access-evaluation challenge) that this
     /// credential cannot obtain; retrying would loop.
     ClaimsChallengeUnsupported,

@@ -6,8 +6,12 @@
 //! * [`TokenCache`]: reuse, single flight per scope set, claims bypass; around any credential.
 //! * `DeviceCodeCredential` (feature `device-code`): delegated sign-in for CLIs and admin tools,
 //!   with silent renewal by refresh token.
+//! * `BrowserCredential` (feature `browser`): delegated sign-in in the system browser
+//!   (authorization code with PKCE, a loopback redirect), with silent renewal by refresh token.
 //! * `AzureIdentityCredential` (feature `azure-identity`): any `azure_core` `TokenCredential`
 //!   (client secret, certificate, assertion, workload or managed identity, Azure CLI, …).
+//! * `PersistentTokenCache` (feature `persistent-cache`): refresh tokens and accounts kept
+//!   across runs in a private file, so the interactive credentials sign in silently first.
 //! * `CertificateCredential` (feature `certificate`): app-only sign-in with a certificate
 //!   (`ClientCertificate`: PEM, or PKCS#12 with feature `pkcs12`), assertions signed with `ring`.
 //!
@@ -18,22 +22,41 @@ mod cache;
 pub(crate) mod challenge;
 mod error;
 
-#[cfg(any(feature = "device-code", feature = "certificate"))]
+#[cfg(any(feature = "device-code", feature = "browser", feature = "certificate"))]
 mod authority;
+#[cfg(feature = "browser")]
+mod browser;
 #[cfg(feature = "certificate")]
 mod certificate;
 #[cfg(feature = "certificate")]
 mod client_certificate;
 #[cfg(feature = "device-code")]
 mod device_code;
-#[cfg(any(feature = "device-code", feature = "azure-identity"))]
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod entra_token;
+#[cfg(any(
+    feature = "device-code",
+    feature = "browser",
+    feature = "azure-identity"
+))]
 mod error_bodies;
 #[cfg(any(
     feature = "device-code",
+    feature = "browser",
     feature = "azure-identity",
     feature = "certificate"
 ))]
 mod http;
+#[cfg(feature = "browser")]
+mod id_token;
+#[cfg(feature = "browser")]
+mod loopback;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod oauth_http;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod persistence;
+#[cfg(feature = "persistent-cache")]
+pub(crate) mod persistent;
 
 #[cfg(feature = "azure-identity")]
 mod azure;
@@ -42,6 +65,8 @@ pub use cache::TokenCache;
 pub use challenge::claims_challenge;
 pub use error::{CredentialError, CredentialErrorKind, EntraError};
 
+#[cfg(feature = "browser")]
+pub use browser::{BrowserCredential, BrowserCredentialBuilder};
 #[cfg(feature = "device-code")]
 pub use device_code::{DeviceCodeCredential, DeviceCodeCredentialBuilder, DeviceCodePrompt};
 
@@ -54,6 +79,10 @@ pub use certificate::{
 };
 #[cfg(feature = "certificate")]
 pub use client_certificate::{AssertionAlgorithm, ClientCertificate};
+#[cfg(feature = "persistent-cache")]
+pub use persistent::{
+    Account, PersistentCacheError, PersistentCacheErrorKind, PersistentTokenCache,
+};
 
 use std::fmt;
 use std::future::Future;

@@ -7,8 +7,9 @@
 //!
 //! Prints `graph-emulator listening on http://127.0.0.1:PORT/beta` once it serves, then its
 //! identity provider's authority, discovery document and device-login page, and stops cleanly on
-//! Ctrl-C (SIGINT). A device-code sign-in is finished by a person at the `/devicelogin` page, or
-//! by nobody with `--approve-as USER` (every sign-in is approved as that seeded user).
+//! Ctrl-C (SIGINT). A device-code sign-in is finished by a person at the `/devicelogin` page, a
+//! browser sign-in at the authorization page, or either by nobody with `--approve-as USER`
+//! (every sign-in is approved as that seeded user).
 
 use std::process::ExitCode;
 
@@ -31,9 +32,9 @@ Serves the Microsoft Graph beta operations of graph-beta-rs's OpenAPI slice on 1
   --https         serve HTTPS with the built-in test certificate (its CA is
                   crates/graph-emulator/tls/test-ca.pem; never trust it elsewhere)
   --approve-as USER
-                  approve every device-code sign-in as this seeded user (an id)
-                  as soon as it starts; without it, a person approves each one
-                  at the /devicelogin page
+                  approve every device-code and browser sign-in as this seeded
+                  user (an id) as soon as it starts; without it, a person
+                  approves each one at the /devicelogin or authorization page
   --throttling small|medium|large[:SCALE]
                   throttle like Microsoft Entra for a tenant of this size
                   (3,500 / 5,000 / 8,000 resource units per 10 s per app and
@@ -170,14 +171,14 @@ async fn run(options: Options) -> Result<(), String> {
         graph_emulator::EMULATOR_TENANT
     );
     let approval = match &options.approve_as {
-        Some(user) => format!("every device-code sign-in is approved as {user}"),
+        Some(user) => format!("every device-code and browser sign-in is approved as {user}"),
         None => format!(
-            "device-code sign-ins are approved at {}/devicelogin",
+            "device-code sign-ins are approved at {}/devicelogin, browser sign-ins at the authorization page",
             graph.authority_host()
         ),
     };
     let banner = format!(
-        "graph-emulator listening on {}\nidentity provider: {authority}/oauth2/v2.0/{{token,devicecode}}\nOpenID configuration: {authority}/v2.0/.well-known/openid-configuration\n{approval}\n",
+        "graph-emulator listening on {}\nidentity provider: {authority}/oauth2/v2.0/{{token,devicecode,authorize,logout}}\nOpenID configuration: {authority}/v2.0/.well-known/openid-configuration\n{approval}\n",
         graph.base_url(),
     );
     let mut stdout = std::io::stdout();

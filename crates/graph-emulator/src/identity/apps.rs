@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 /// An app registration in the emulated tenant.
 ///
 /// App-only tokens (client credentials) carry `app_roles` as `roles`; delegated tokens (device
-/// code) carry, as `scp`, the requested scopes the app has consent for (`delegated_scopes`; all
-/// of them for `/.default`).
+/// code, browser sign-in) carry, as `scp`, the requested scopes the app has consent for
+/// (`delegated_scopes`; all of them for `/.default`).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
@@ -38,9 +38,15 @@ pub struct App {
     /// Delegated permissions consented: what `scp` of a user's token may hold.
     #[serde(default)]
     pub delegated_scopes: Vec<String>,
-    /// Whether the app is a public client (device-code sign-in needs one).
+    /// Whether the app is a public client (device-code sign-in needs one; browser sign-in may
+    /// then redirect to any loopback URI).
     #[serde(default)]
     pub public_client: bool,
+    /// Redirect URIs registered for browser sign-in (authorization code). A public client may
+    /// also use any loopback URI (`http://localhost[:port][/path]`, `http://127.0.0.1…`)
+    /// unregistered; a registered loopback URI matches on any port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirect_uris: Vec<String>,
 }
 
 impl App {
@@ -81,6 +87,13 @@ impl App {
         self
     }
 
+    /// Registers a redirect URI for browser sign-in.
+    #[must_use]
+    pub fn with_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
+        self
+    }
+
     /// Lets unsigned client assertions (federated credentials) authenticate the app.
     #[must_use]
     pub fn accepting_assertions(mut self) -> Self {
@@ -111,6 +124,7 @@ impl std::fmt::Debug for App {
             .field("app_roles", &self.app_roles)
             .field("delegated_scopes", &self.delegated_scopes)
             .field("public_client", &self.public_client)
+            .field("redirect_uris", &self.redirect_uris)
             .finish()
     }
 }

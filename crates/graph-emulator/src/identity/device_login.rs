@@ -9,29 +9,13 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
+use super::html::{document, escape, html};
 use super::{DeviceState, Identity, IdentityRequest};
 use crate::sync::lock;
-
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Where the sign-in with a user code stands, as the page tells the person.
 enum CodeStatus {
@@ -59,7 +43,7 @@ impl Identity {
     }
 
     /// The seeded users, as `(id, display name)`, in id order.
-    fn users(&self) -> Vec<(String, String)> {
+    pub(super) fn users(&self) -> Vec<(String, String)> {
         let store = lock(&self.store);
         let mut users: Vec<(String, String)> = store
             .entities(crate::tenant::USERS)
@@ -198,43 +182,4 @@ fn form_page(identity: &Identity, code: &str, error: Option<&str>) -> String {
         r#"</select></label></p><p><button name="action" value="approve">Sign in</button> <button name="action" value="decline">Decline</button></p></form>"#,
     );
     document("Enter code", &body)
-}
-
-/// A whole HTML page.
-fn document(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} - graph-emulator</title></head><body><h1>{}</h1>{body}<p><small>graph-emulator: a local test identity provider.</small></p></body></html>\n",
-        escape(title),
-        escape(title)
-    )
-}
-
-fn html(status: StatusCode, page: &str) -> Response {
-    let mut response = Response::new(Body::from(page.to_owned()));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; form-action 'self'"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape(r#"<b a="x" b='y'>&</b>"#),
-            "&lt;b a=&quot;x&quot; b=&#39;y&#39;&gt;&amp;&lt;/b&gt;"
-        );
-    }
 }

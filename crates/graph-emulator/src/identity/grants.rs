@@ -1,5 +1,5 @@
 //! The two endpoints: device authorization and token (client credentials, device code, refresh
-//! token).
+//! token; the authorization code grant is in `auth_code`).
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -26,10 +26,10 @@ const OPENID: &[&str] = &["openid", "profile", "email", "offline_access"];
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-struct Form(Vec<(String, String)>);
+pub(super) struct Form(pub(super) Vec<(String, String)>);
 
 impl Form {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
@@ -38,7 +38,7 @@ impl Form {
     }
 }
 
-fn bad_request(error: &'static str, code: u32, text: impl Into<String>) -> Refusal {
+pub(super) fn bad_request(error: &'static str, code: u32, text: impl Into<String>) -> Refusal {
     refusal(StatusCode::BAD_REQUEST, error, code, text)
 }
 
@@ -48,7 +48,7 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn random_token() -> String {
+pub(super) fn random_token() -> String {
     let a = uuid::Uuid::new_v4().simple().to_string();
     let b = uuid::Uuid::new_v4().simple().to_string();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{a}{b}"))
@@ -67,27 +67,27 @@ fn app_object_id(client_id: &str) -> String {
 }
 
 /// The user side of a token answer.
-struct Delegation<'a> {
+pub(super) struct Delegation<'a> {
     /// The user's object id.
-    user: &'a str,
+    pub(super) user: &'a str,
     /// Granted delegated scopes (short names).
-    scopes: &'a [String],
-    offline: bool,
+    pub(super) scopes: &'a [String],
+    pub(super) offline: bool,
     /// `Some` when the sign-in asked for `openid`.
-    openid: Option<&'a OpenId>,
+    pub(super) openid: Option<&'a OpenId>,
     /// Whether the client asked for `client_info=1` (MSAL does).
-    client_info: bool,
+    pub(super) client_info: bool,
     /// `http(s)://127.0.0.1:PORT`, for the `id_token`'s issuer.
-    origin: &'a str,
+    pub(super) origin: &'a str,
 }
 
 /// Whether a form asks for Entra's `client_info`.
-fn wants_client_info(form: &Form) -> bool {
+pub(super) fn wants_client_info(form: &Form) -> bool {
     form.get("client_info") == Some("1")
 }
 
 /// The OpenID Connect part of a request: `Some` when `scope` holds `openid`.
-fn openid(form: &Form) -> Option<OpenId> {
+pub(super) fn openid(form: &Form) -> Option<OpenId> {
     form.get("scope")
         .is_some_and(|s| s.split_whitespace().any(|s| s == "openid"))
         .then(|| OpenId {
@@ -132,7 +132,7 @@ impl Identity {
             || bare.eq_ignore_ascii_case(&origin.replacen("https://", "http://", 1))
     }
 
-    fn app(&self, client_id: &str, tenant: &str) -> Result<App, Refusal> {
+    pub(super) fn app(&self, client_id: &str, tenant: &str) -> Result<App, Refusal> {
         lock(&self.state).apps.get(&client_id.to_ascii_lowercase()).cloned().ok_or_else(|| {
             bad_request(
                 "unauthorized_client",
@@ -147,7 +147,7 @@ impl Identity {
     /// Issues a token answer: an access token; for a user, a refresh token with `offline_access`,
     /// and `id_token` and `client_info` when the sign-in asked for `openid`. Every token is signed
     /// (RS256) with the key the JWKS endpoint publishes.
-    fn issue(
+    pub(super) fn issue(
         &self,
         app: &App,
         resource: &str,
@@ -247,7 +247,7 @@ impl Identity {
 
     /// The permissions of a delegated request: the resource, the granted short names (consented;
     /// all consented ones for `/.default`), and whether `offline_access` was asked for.
-    fn delegated_scopes(
+    pub(super) fn delegated_scopes(
         &self,
         app: &App,
         scope: &str,
@@ -312,7 +312,7 @@ impl Identity {
     }
 
     /// Authenticates a confidential client: a secret (form or Basic) or an assertion.
-    fn authenticate_client(
+    pub(super) fn authenticate_client(
         &self,
         form: &Form,
         headers: &HeaderMap,
@@ -589,7 +589,7 @@ impl Identity {
 }
 
 /// The tenant segment a request named, for messages.
-fn tenant_name<'a>(request: &IdentityRequest<'a>) -> &'a str {
+pub(super) fn tenant_name<'a>(request: &IdentityRequest<'a>) -> &'a str {
     request.tenant.unwrap_or("common")
 }
 
@@ -605,6 +605,7 @@ pub(super) fn answer(identity: &Identity, request: &IdentityRequest<'_>) -> Resu
         Some("client_credentials") => identity.client_credentials(&form, request),
         Some(DEVICE_CODE_GRANT) => identity.device_code_grant(&form, request),
         Some("refresh_token") => identity.refresh_grant(&form, request),
+        Some("authorization_code") => identity.redeem_code(&form, request),
         Some(other) => Err(bad_request(
             "unsupported_grant_type",
             70_003,

@@ -26,12 +26,19 @@
 //! * `POST /{tenant}/oauth2/v2.0/token` with `grant_type` `client_credentials` (a client secret
 //!   in the form or HTTP Basic, or a client assertion: signed with the key of a certificate
 //!   registered for the app ([`App::with_certificate`]) and verified as Entra verifies it, or
-//!   unsigned for an app that [accepts](App::accepts_assertions) federated ones), `refresh_token`, or
-//!   `urn:ietf:params:oauth:grant-type:device_code`; `POST /{tenant}/oauth2/v2.0/devicecode`.
+//!   unsigned for an app that [accepts](App::accepts_assertions) federated ones), `refresh_token`,
+//!   `authorization_code`, or `urn:ietf:params:oauth:grant-type:device_code`;
+//!   `POST /{tenant}/oauth2/v2.0/devicecode`.
 //! * `/devicelogin` (the device code's `verification_uri`): a small HTML form where a person
 //!   approves or declines a pending sign-in as one of the seeded users.
-//! * `/{tenant}/oauth2/v2.0/authorize` and `…/logout` are named in the configuration (clients
-//!   require them) but browser sign-in is not implemented: they answer 501.
+//! * `GET /{tenant}/oauth2/v2.0/authorize`: browser sign-in, authorization code with PKCE
+//!   (`S256` or `plain`): a page where a person picks a seeded user and accepts or declines,
+//!   then a 302 to the app's redirect URI (any loopback URI for a public client, else one
+//!   registered on the app, [`App::redirect_uris`]) with `code` and `state`, or
+//!   `error=access_denied`; see [`authorize`]. The code is redeemed at the token endpoint with
+//!   `grant_type=authorization_code` ([`auth_code`]).
+//! * `GET /{tenant}/oauth2/v2.0/logout`: back to a loopback (or registered)
+//!   `post_logout_redirect_uri`, else a small page ([`logout`]).
 //!
 //! Every token is an RS256-signed JWT verifiable with the JWKS. Access tokens keep Graph's v1
 //! claims: `aud`, `iss` (`https://sts.windows.net/{tid}/`, as Graph's tokens carry), `tid`,
@@ -56,23 +63,36 @@
 //! (AADSTS700016), a scope the client credentials flow cannot take or the app has no consent
 //! for (AADSTS1002012, AADSTS70011), an unknown tenant on any endpoint (`invalid_tenant`,
 //! AADSTS90002), and the device-code states (`authorization_pending`, `slow_down`,
-//! `authorization_declined`, `expired_token`, `bad_verification_code`). A pending sign-in is
-//! approved or declined at `/devicelogin`, from the test with [`Identity::approve`] and
-//! [`Identity::decline`], or up front for every sign-in with
+//! `authorization_declined`, `expired_token`, `bad_verification_code`), and the authorization
+//! code's (`invalid_grant`: AADSTS501481 for a wrong PKCE verifier, AADSTS54005 for a code
+//! redeemed twice, AADSTS70008 for an expired one, AADSTS500112 for another redirect URI). A
+//! pending device-code sign-in is approved or declined at `/devicelogin`, from the test with
+//! [`Identity::approve`] and [`Identity::decline`]; a browser sign-in at the authorization
+//! page (a test plays the browser: GET the page, POST its form, follow the 302); or every
+//! sign-in, device code and browser alike, up front with
 //! [`EmulatorBuilder::approve_device_codes_as`](crate::EmulatorBuilder::approve_device_codes_as)
-//! (the binary's `--approve-as USER`).
+//! (the binary's `--approve-as USER`): the authorization endpoint then redirects with a code
+//! at once.
 //!
 //! Not served: Entra's v1 endpoints (`/{tenant}/oauth2/token`, the v1
-//! `/{tenant}/.well-known/openid-configuration`), browser sign-in (authorization code, implicit),
-//! the userinfo endpoint.
+//! `/{tenant}/.well-known/openid-configuration`), the implicit and hybrid flows
+//! (`response_type` other than `code`), browser sessions (every sign-in page asks again;
+//! `prompt=none` is `login_required` unless sign-ins are approved up front), the userinfo
+//! endpoint.
 
 mod apps;
 mod assertions;
+mod auth_code;
+mod authorize;
+mod authorize_reply;
 mod device_login;
 mod discovery;
 mod errors;
 mod grants;
+mod html;
 mod id_token;
+mod logout;
+mod redirect_uri;
 mod signing;
 
 use std::collections::{BTreeMap, HashMap};
@@ -105,6 +125,8 @@ pub(crate) struct Settings {
     pub(crate) token_lifetime: Duration,
     pub(crate) device_interval_secs: u64,
     pub(crate) device_lifetime: Duration,
+    /// How long an authorization code may wait for its redemption.
+    pub(crate) auth_code_lifetime: Duration,
     /// Clock skew allowed on a certificate assertion's `exp` and `nbf`.
     pub(crate) assertion_clock_skew: Duration,
 }
@@ -115,6 +137,7 @@ impl Default for Settings {
             token_lifetime: Duration::from_secs(3599),
             device_interval_secs: 5,
             device_lifetime: Duration::from_secs(900),
+            auth_code_lifetime: Duration::from_secs(600),
             assertion_clock_skew: Duration::from_secs(300),
         }
     }
@@ -166,6 +189,10 @@ struct State {
     apps: BTreeMap<String, App>,
     device_codes: HashMap<String, DeviceCode>,
     refresh_tokens: HashMap<String, Grant>,
+    /// Browser sign-in pages waiting for their person, by the page's id.
+    auth_requests: HashMap<String, authorize::PendingAuthorization>,
+    /// Authorization codes, by value.
+    auth_codes: HashMap<String, auth_code::AuthCode>,
 }
 
 /// A device-code sign-in waiting for its user, as a test sees it (the device code itself is not
@@ -189,7 +216,8 @@ pub struct Identity {
     store: Arc<Mutex<Store>>,
     settings: Settings,
     key: Arc<SigningKey>,
-    /// A seeded user's id: every device-code sign-in is approved as that user when it starts.
+    /// A seeded user's id: every device-code and browser sign-in is approved as that user when
+    /// it starts.
     approve_as: Option<String>,
 }
 
@@ -214,7 +242,7 @@ impl std::fmt::Debug for Identity {
 
 impl Identity {
     /// The identity provider of a tenant. `approve_as` names a seeded user who approves every
-    /// device-code sign-in as it starts.
+    /// device-code and browser sign-in as it starts.
     ///
     /// # Errors
     ///
@@ -365,17 +393,10 @@ impl Identity {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        if request.endpoint == Endpoint::Interactive {
-            let body = serde_json::json!({
-                "error": "unsupported_response_type",
-                "error_description": "The graph-emulator's identity provider does not implement interactive (browser) sign-in or sign-out: use the device code flow (its page is /devicelogin) or client credentials.",
-            });
-            return errors::json(
-                StatusCode::NOT_IMPLEMENTED,
-                &body,
-                request.request_id,
-                &correlation,
-            );
+        match request.endpoint {
+            Endpoint::Authorize => return authorize::page(self, request, &correlation),
+            Endpoint::Logout => return logout::page(self, request),
+            _ => {}
         }
         match self.answer(request) {
             Ok(body) => errors::json(StatusCode::OK, &body, request.request_id, &correlation),
@@ -420,7 +441,7 @@ impl Identity {
                 only(Method::GET)?;
                 discovery::instance(request)
             }
-            Endpoint::DeviceLogin | Endpoint::Interactive => Err(errors::refusal(
+            Endpoint::DeviceLogin | Endpoint::Authorize | Endpoint::Logout => Err(errors::refusal(
                 StatusCode::NOT_FOUND,
                 "invalid_request",
                 900_561,
@@ -495,8 +516,10 @@ pub(crate) enum Endpoint {
     InstanceDiscovery,
     /// `/devicelogin`: the person's side of a device-code sign-in.
     DeviceLogin,
-    /// `/{tenant}/oauth2/v2.0/authorize` and `…/logout`: browser sign-in, not implemented.
-    Interactive,
+    /// `/{tenant}/oauth2/v2.0/authorize`: browser sign-in.
+    Authorize,
+    /// `/{tenant}/oauth2/v2.0/logout`: sign-out.
+    Logout,
 }
 
 impl Endpoint {
@@ -509,7 +532,8 @@ impl Endpoint {
                 "identity:discovery"
             }
             Self::DeviceLogin => "identity:devicelogin",
-            Self::Interactive => "identity:interactive",
+            Self::Authorize => "identity:authorize",
+            Self::Logout => "identity:logout",
         }
     }
 
@@ -530,7 +554,8 @@ pub(crate) fn route(segments: &[String]) -> Option<(Option<&str>, Endpoint)> {
         ["devicelogin"] => return Some((None, Endpoint::DeviceLogin)),
         [_, "oauth2", "v2.0", "token"] => Endpoint::Token,
         [_, "oauth2", "v2.0", "devicecode"] => Endpoint::DeviceCode,
-        [_, "oauth2", "v2.0", "authorize" | "logout"] => Endpoint::Interactive,
+        [_, "oauth2", "v2.0", "authorize"] => Endpoint::Authorize,
+        [_, "oauth2", "v2.0", "logout"] => Endpoint::Logout,
         [_, "v2.0", ".well-known", "openid-configuration"] => Endpoint::OpenIdConfiguration,
         [_, "discovery", "v2.0", "keys"] | [_, "discovery", "keys"] => Endpoint::Keys,
         [_, "discovery", "instance"] => Endpoint::InstanceDiscovery,
@@ -576,7 +601,11 @@ mod tests {
         );
         assert_eq!(
             routed("/x/oauth2/v2.0/logout"),
-            Some((t("x"), Endpoint::Interactive))
+            Some((t("x"), Endpoint::Logout))
+        );
+        assert_eq!(
+            routed("/x/oauth2/v2.0/authorize"),
+            Some((t("x"), Endpoint::Authorize))
         );
         assert_eq!(
             routed("/x/v2.0/.well-known/openid-configuration"),

@@ -283,7 +283,7 @@ async fn the_binary_approves_as_the_named_user() {
     );
     assert_eq!(
         banner[3],
-        format!("every device-code sign-in is approved as {USER}")
+        format!("every device-code and browser sign-in is approved as {USER}")
     );
 
     let http = client();

@@ -161,23 +161,30 @@ async fn openid_configuration_points_at_the_emulator() {
         .unwrap();
     assert_eq!(posted.status(), 400);
     assert_eq!(aadsts(&posted.json().await.unwrap()), 900_561);
-    // Browser sign-in is named in the configuration, as Entra's must be, but not implemented.
+    // The authorization endpoint the configuration names is served: a request it cannot send
+    // back (no redirect URI, none registered) is an HTML page with Entra's code.
     let authorize = http
         .get(format!(
-            "{host}/common/oauth2/v2.0/authorize?client_id={PUBLIC}"
+            "{}?client_id={PUBLIC}",
+            config_authorize(&http, &graph).await
         ))
         .send()
         .await
         .unwrap();
-    assert_eq!(authorize.status(), 501);
-    let body: Value = authorize.json().await.unwrap();
-    assert_eq!(body["error"], "unsupported_response_type");
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("device code")
+    assert_eq!(authorize.status(), 400);
+    assert_eq!(
+        authorize.headers()["content-type"],
+        "text/html; charset=utf-8"
     );
+    assert!(authorize.text().await.unwrap().contains("AADSTS500113"));
+}
+
+async fn config_authorize(http: &reqwest::Client, graph: &Emulator) -> String {
+    let (_, config) = get_json(http, &configuration_url(graph, "common")).await;
+    config["authorization_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 mod auth;
 mod batch;
+mod browser_sign_in;
 mod certificate_assertions;
 mod certificate_clients;
 mod common;

@@ -1,6 +1,8 @@
 //! Proof with clients we did not write: Microsoft's Python identity libraries (`msal`,
 //! `azure-identity`, pinned in `tests/python/requirements.txt`) discover the emulator's identity
-//! provider and sign in by client credentials and by device code, unmodified
+//! provider and sign in by client credentials, by device code and in the browser (authorization
+//! code with PKCE, their own loopback servers, the test's "browser" registered with Python's
+//! `webbrowser`), unmodified
 //! (`tests/python/oidc_clients.py` says what it checks, and why instance discovery is turned
 //! off there).
 //!
@@ -157,7 +159,7 @@ async fn msal_and_azure_identity_sign_in_unmodified() {
     )
     .await;
     assert!(
-        stdout.contains("oidc_clients: 6 passed, 0 failed"),
+        stdout.contains("oidc_clients: 9 passed, 0 failed"),
         "{stdout}"
     );
 
@@ -189,6 +191,21 @@ async fn msal_and_azure_identity_sign_in_unmodified() {
         2
     );
     assert!(log.iter().any(|r| r.path == "/common/discovery/instance"));
+    // Browser sign-ins: the page shown and answered (three times), and the code redeemed.
+    assert!(count("identity:authorize") >= 6);
+    assert_eq!(
+        log.iter()
+            .filter(
+                |r| r.operation_id.as_deref() == Some("identity:authorize") && r.method == "POST"
+            )
+            .count(),
+        3
+    );
+    assert!(
+        log.iter()
+            .any(|r| r.operation_id.as_deref() == Some("identity:token")
+                && String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+    );
 }
 
 /// A server process, killed if the test fails before stopping it.
@@ -259,7 +276,7 @@ async fn msal_and_azure_identity_sign_in_to_the_binary_approving_as_a_user() {
         .unwrap();
     assert!(status.success(), "{status:?}");
     assert!(
-        output.contains("oidc_clients: 6 passed, 0 failed"),
+        output.contains("oidc_clients: 9 passed, 0 failed"),
         "{output}"
     );
 }

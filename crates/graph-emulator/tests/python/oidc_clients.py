@@ -22,14 +22,23 @@ instance-discovery answer too; `check_msal_instance_discovery` below has msal's 
 code read it, through the endpoint override msal's Authority class takes.
 """
 
+import html
 import json
 from importlib import metadata
+import re
 import sys
+import threading
+from urllib.parse import parse_qsl, urljoin, urlparse
+import webbrowser
 
 import jwt  # PyJWT, msal's dependency: a strict, independent check of the id_token
 import msal
 import requests
-from azure.identity import ClientSecretCredential, DeviceCodeCredential
+from azure.identity import (
+    ClientSecretCredential,
+    DeviceCodeCredential,
+    InteractiveBrowserCredential,
+)
 
 CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 HOST = CONFIG["authority_host"]  # https://127.0.0.1:PORT
@@ -78,6 +87,72 @@ def approve_on_page(verification_uri, user_code):
     )
     expect(answer.status_code == 200, f"approving: {answer.status_code} {answer.text}")
     expect("Signed in" in answer.text, answer.text)
+
+
+FORM = re.compile(r'<form method="post" action="([^"]*)">')
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
+
+
+def sign_in_in_browser(auth_uri, follow_to_app=True):
+    """What a person does in the browser: open the authorization URL, pick the user, accept;
+    the browser then goes back to the app (a 302 to its loopback, or the form_post page's form).
+    Against an emulator started with `--approve-as USER`, the first answer already goes back.
+    With follow_to_app=False, the answer the app would have received is returned instead."""
+    session = requests.Session()
+    page = session.get(auth_uri, allow_redirects=False, timeout=30)
+    if page.status_code == 200 and 'name="sign_in"' in page.text:
+        expect(not CONFIG.get("approved_up_front"), "a page, though sign-ins are approved")
+        expect(f'value="{USER}"' in page.text, "the page offers the seeded user")
+        sign_in = dict(HIDDEN.findall(page.text))["sign_in"]
+        action = html.unescape(FORM.search(page.text).group(1))
+        page = session.post(
+            urljoin(auth_uri, action),
+            data={"sign_in": sign_in, "user": USER, "action": "accept"},
+            allow_redirects=False,
+            timeout=30,
+        )
+    if page.status_code == 302:
+        location = page.headers["Location"]
+        if not follow_to_app:
+            return dict(parse_qsl(urlparse(location).query))
+        landed = session.get(location, timeout=30)
+    elif page.status_code == 200 and "document.forms[0].submit()" in page.text:
+        fields = {html.unescape(n): html.unescape(v) for n, v in HIDDEN.findall(page.text)}
+        if not follow_to_app:
+            return fields
+        landed = session.post(html.unescape(FORM.search(page.text).group(1)), data=fields,
+                              timeout=30)
+    else:
+        raise AssertionError(f"the sign-in did not go back to the app: {page.status_code} "
+                             f"{page.text[:300]}")
+    expect(landed.status_code == 200, f"the app's loopback answered {landed.status_code}")
+    return landed.status_code
+
+
+class PersonAtTheBrowser(webbrowser.BaseBrowser):
+    """The system browser as the libraries see it: `webbrowser.open(url)` hands it the
+    authorization URL (registered with Python's `webbrowser`, as msal's documentation shows for
+    a browser of one's choosing). It does what a person does there, in a thread of its own, so
+    that the library's loopback server can receive the answer meanwhile."""
+
+    def __init__(self):
+        super().__init__("graph-emulator-person")
+        self.visits = []
+        self.problems = []
+
+    def open(self, url, new=0, autoraise=True):
+        def visit():
+            try:
+                self.visits.append((url, sign_in_in_browser(url)))
+            except Exception as error:  # reported by the check that opened the browser
+                self.problems.append(f"{type(error).__name__}: {error}")
+
+        threading.Thread(target=visit, daemon=True).start()
+        return True
+
+
+PERSON = PersonAtTheBrowser()
+webbrowser.register(PERSON.name, None, PERSON, preferred=True)
 
 
 def verify_id_token(id_token, client_id):
@@ -266,6 +341,77 @@ def azure_identity_device_code():
            "AuthenticationRecord serialization")
     token = credential.get_token(LIMITED_MODE)
     expect(len(prompts) == 1, "get_token after authenticate() needs no second sign-in")
+    settings = graph_get("copilot/admin/settings/limitedMode", token.token)
+    expect(settings.status_code == 200, f"{settings.status_code} {settings.text}")
+
+
+@check
+def msal_interactive_browser():
+    client_id = CONFIG["public_client_id"]
+    app = msal.PublicClientApplication(
+        client_id,
+        authority=AUTHORITY,
+        instance_discovery=AUTHORITY not in KNOWN_AUTHORITIES,
+    )
+    visits = len(PERSON.visits)
+    # msal listens on http://localhost:{free port}, opens the browser, checks state and nonce.
+    result = app.acquire_token_interactive([LIMITED_MODE], timeout=60)
+    expect(not PERSON.problems, PERSON.problems)
+    expect("access_token" in result, result)
+    expect(len(PERSON.visits) == visits + 1, PERSON.visits)
+    auth_uri = dict(parse_qsl(urlparse(PERSON.visits[-1][0]).query))
+    expect(auth_uri.get("code_challenge_method") == "S256", auth_uri)
+    expect(auth_uri.get("redirect_uri", "").startswith("http://localhost:"), auth_uri)
+    claims = verify_id_token(result["id_token"], client_id)
+    expect(claims.get("nonce") == auth_uri.get("nonce"), claims)
+    settings = graph_get("copilot/admin/settings/limitedMode", result["access_token"])
+    expect(settings.status_code == 200, f"{settings.status_code} {settings.text}")
+    accounts = app.get_accounts()
+    expect([a["username"] for a in accounts] == [USER_UPN], accounts)
+    silent = app.acquire_token_silent([LIMITED_MODE], account=accounts[0], force_refresh=True)
+    expect(silent and silent["token_source"] == "identity_provider", silent)
+
+
+@check
+def msal_auth_code_flow_refuses_a_wrong_verifier():
+    app = msal.PublicClientApplication(
+        CONFIG["public_client_id"],
+        authority=AUTHORITY,
+        instance_discovery=AUTHORITY not in KNOWN_AUTHORITIES,
+    )
+    flow = app.initiate_auth_code_flow([LIMITED_MODE], redirect_uri="http://localhost:8399")
+    answer = sign_in_in_browser(flow["auth_uri"], follow_to_app=False)
+    expect(answer.get("state") == flow["state"] and "code" in answer, answer)
+    right = flow["code_verifier"]
+    refused = app.acquire_token_by_auth_code_flow(dict(flow, code_verifier="x" * 43), answer)
+    expect(refused.get("error") == "invalid_grant", refused)
+    expect(501481 in refused.get("error_codes", []), refused)
+    # The code was used up by that attempt: the right verifier comes too late.
+    again = app.acquire_token_by_auth_code_flow(dict(flow, code_verifier=right), answer)
+    expect(again.get("error") == "invalid_grant", again)
+    expect(54005 in again.get("error_codes", []), again)
+
+
+@check
+def azure_identity_interactive_browser():
+    visits = len(PERSON.visits)
+    credential = InteractiveBrowserCredential(
+        client_id=CONFIG["public_client_id"],
+        tenant_id=TENANT,
+        authority=HOST,
+        disable_instance_discovery=True,
+        timeout=60,
+    )
+    # azure-identity asks for response_mode=form_post: the emulator's page posts the answer.
+    record = credential.authenticate(scopes=[LIMITED_MODE])
+    expect(not PERSON.problems, PERSON.problems)
+    expect(len(PERSON.visits) == visits + 1, PERSON.visits)
+    auth_uri = dict(parse_qsl(urlparse(PERSON.visits[-1][0]).query))
+    expect(auth_uri.get("response_mode") == "form_post", auth_uri)
+    expect(record.username == USER_UPN, record.username)
+    expect(record.home_account_id == f"{USER}.{CONFIG['tenant_id']}", record.home_account_id)
+    token = credential.get_token(LIMITED_MODE)
+    expect(len(PERSON.visits) == visits + 1, "get_token after authenticate() opens no browser")
     settings = graph_get("copilot/admin/settings/limitedMode", token.token)
     expect(settings.status_code == 200, f"{settings.status_code} {settings.text}")
 
