@@ -3,22 +3,22 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
-    TokenUrl,
+    PkceCodeChallenge, RedirectUrl, Scope, TokenUrl,
 };
 
 use super::authority::{Authority, qualify, resource_of};
-use super::entra_token::{EntraClient, EntraTokenResponse};
+use super::entra_token::EntraClient;
 use super::loopback::Loopback;
-use super::oauth_http::{Http, access_token, token_failure};
+use super::oauth_http::Http;
 use super::persistence::Persistence;
 #[cfg(feature = "persistent-cache")]
 use super::persistent::{Account, PersistentCacheError, PersistentTokenCache};
+use super::renewal::Renewal;
 use super::{
     AccessToken, Credential, CredentialError, CredentialErrorKind, TokenCache, TokenFuture,
     TokenRequest,
@@ -57,34 +57,22 @@ fn system_browser(url: &str) -> std::io::Result<()> {
 /// The sign-in itself, behind the cache.
 struct Flow {
     client: OAuthClient,
-    http: Http,
     scopes: Vec<String>,
     offline_access: bool,
     open: Arc<OpenFn>,
-    refresh: Mutex<Option<RefreshToken>>,
-    client_id: String,
     timeout: Duration,
     prompt: Option<String>,
     login_hint: Option<String>,
-    /// The persistent cache, when the credential keeps one.
-    persistence: Persistence,
+    /// The refresh token, renewal and the persistent cache.
+    renewal: Renewal,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BrowserFlow")
-            .field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
             .field("timeout", &self.timeout)
-            .field(
-                "has_refresh_token",
-                &self
-                    .refresh
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .is_some(),
-            )
-            .field("persistence", &self.persistence)
+            .field("renewal", &self.renewal)
             .finish_non_exhaustive()
     }
 }
@@ -108,48 +96,8 @@ impl Flow {
                 wanted.push(scope.to_owned());
             }
         }
-        self.persistence.add_scopes(&mut wanted);
+        self.renewal.persistence.add_scopes(&mut wanted);
         wanted.into_iter().map(Scope::new).collect()
-    }
-
-    fn failure<RE: std::error::Error, T: oauth2::ErrorResponse + 'static>(
-        &self,
-        doing: &str,
-        error: RequestTokenError<RE, T>,
-    ) -> CredentialError {
-        token_failure(&self.http, &self.client_id, doing, error)
-    }
-
-    fn keep_refresh_token(&self, response: &EntraTokenResponse) {
-        if let Some(next) = response.refresh_token() {
-            *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
-        }
-    }
-
-    async fn renew(
-        &self,
-        refresh: &RefreshToken,
-        request: &TokenRequest,
-    ) -> Result<AccessToken, CredentialError> {
-        self.http.reset();
-        let scopes = self.scopes_for(request);
-        let mut exchange = self
-            .client
-            .exchange_refresh_token(refresh)
-            .add_scopes(scopes.clone());
-        if let Some(claims) = &request.claims {
-            exchange = exchange.add_extra_param("claims", claims.clone());
-        }
-        if self.persistence.active() {
-            exchange = exchange.add_extra_param("client_info", "1");
-        }
-        let response = exchange
-            .request_async(&self.http)
-            .await
-            .map_err(|e| self.failure("renewing the sign-in", e))?;
-        self.keep_refresh_token(&response);
-        self.persistence.keep(&response, &scopes);
-        Ok(access_token(&response))
     }
 
     async fn sign_in(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
@@ -186,50 +134,31 @@ impl Flow {
             .caused_by(e)
         })?;
         let code = loopback.wait(state.secret(), self.timeout).await?;
-        self.http.reset();
+        self.renewal.http.reset();
         let response = self
             .client
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(verifier)
             .set_redirect_uri(Cow::Borrowed(&redirect))
             .add_extra_param("client_info", "1")
-            .request_async(&self.http)
+            .request_async(&self.renewal.http)
             .await
-            .map_err(|e| self.failure("redeeming the browser sign-in's code", e))?;
+            .map_err(|e| {
+                self.renewal
+                    .failure("redeeming the browser sign-in's code", e)
+            })?;
         super::id_token::check(
             response.extra_fields().id_token.as_deref(),
             nonce.secret(),
-            &self.client_id,
+            &self.renewal.client_id,
         )?;
-        self.keep_refresh_token(&response);
-        self.persistence.keep(&response, &scopes);
-        Ok(access_token(&response))
+        Ok(self.renewal.keep(&response, &scopes))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let in_memory = self
-            .refresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some((refresh, cached_account)) = self.persistence.refresh_token(in_memory) {
-            match self.renew(&refresh, request).await {
-                Ok(token) => return Ok(token),
-                // A refresh token that no longer works (expired, revoked): sign in again.
-                Err(e)
-                    if e.entra_error()
-                        .is_some_and(|entra| entra.error == "invalid_grant") =>
-                {
-                    tracing::debug!(
-                        "the refresh token was refused; starting a new browser sign-in"
-                    );
-                    *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                    self.persistence.refused(cached_account, &e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        self.sign_in(request).await
+        self.renewal
+            .token(request, self.scopes_for(request), || self.sign_in(request))
+            .await
     }
 }
 
@@ -315,7 +244,7 @@ impl BrowserCredential {
     /// before the first token, or without a persistent cache).
     #[cfg(feature = "persistent-cache")]
     pub fn account(&self) -> Option<Account> {
-        self.cache.inner().persistence.account()
+        self.cache.inner().renewal.persistence.account()
     }
 
     /// Signs out: forgets the tokens this credential holds and removes its account from the
@@ -328,9 +257,9 @@ impl BrowserCredential {
     #[cfg(feature = "persistent-cache")]
     pub fn sign_out(&self) -> Result<bool, PersistentCacheError> {
         let flow = self.cache.inner();
-        *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        flow.renewal.forget();
         self.cache.clear();
-        flow.persistence.sign_out()
+        flow.renewal.persistence.sign_out()
     }
 }
 
@@ -486,13 +415,13 @@ impl BrowserCredentialBuilder {
             ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
+        let token_url = TokenUrl::new(authority.endpoint("token"))
+            .map_err(|e| CredentialError::new(format!("the token endpoint is not a URL: {e}")))?;
         let client = oauth2::Client::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::new(authority.endpoint("authorize")).map_err(|e| {
                 CredentialError::new(format!("the authorize endpoint is not a URL: {e}"))
             })?)
-            .set_token_uri(TokenUrl::new(authority.endpoint("token")).map_err(|e| {
-                CredentialError::new(format!("the token endpoint is not a URL: {e}"))
-            })?);
+            .set_token_uri(token_url.clone());
         let http = super::http::sign_in_client(self.http)?;
         #[cfg(feature = "persistent-cache")]
         let login_hint = self.login_hint.or_else(|| {
@@ -516,16 +445,19 @@ impl BrowserCredentialBuilder {
         Ok(BrowserCredential {
             cache: TokenCache::new(Flow {
                 client,
-                http: Http::new(http),
                 scopes: self.scopes,
                 offline_access: self.offline_access,
                 open: self.open,
-                refresh: Mutex::new(None),
-                client_id: self.client_id,
                 timeout: self.timeout,
                 prompt: self.prompt,
                 login_hint,
-                persistence,
+                renewal: Renewal::new(
+                    token_url,
+                    Http::new(http),
+                    self.client_id,
+                    persistence,
+                    "browser",
+                ),
             }),
         })
     }

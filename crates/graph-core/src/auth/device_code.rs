@@ -17,22 +17,22 @@
 //! `client_info`, which say who signed in.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use oauth2::{
     ClientId, DeviceAuthorizationResponse, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
-    ExtraDeviceAuthorizationFields, RefreshToken, RequestTokenError, Scope, TokenResponse,
-    TokenUrl,
+    ExtraDeviceAuthorizationFields, Scope, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
 use super::authority::{Authority, qualify, resource_of};
 use super::entra_token::EntraClient;
-use super::oauth_http::{Http, access_token, token_failure};
+use super::oauth_http::Http;
 use super::persistence::Persistence;
 #[cfg(feature = "persistent-cache")]
 use super::persistent::{Account, PersistentCacheError, PersistentTokenCache};
+use super::renewal::Renewal;
 use super::{AccessToken, Credential, CredentialError, TokenCache, TokenFuture, TokenRequest};
 use crate::cloud::Cloud;
 
@@ -69,30 +69,18 @@ type OAuthClient =
 /// The sign-in itself, behind the cache.
 struct Flow {
     client: OAuthClient,
-    http: Http,
     scopes: Vec<String>,
     prompt: Arc<PromptFn>,
-    refresh: Mutex<Option<RefreshToken>>,
-    client_id: String,
-    /// The persistent cache, when the credential keeps one.
-    persistence: Persistence,
+    /// The refresh token, renewal and the persistent cache.
+    renewal: Renewal,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut f = f.debug_struct("DeviceCodeFlow");
-        f.field("client_id", &self.client_id)
+        f.debug_struct("DeviceCodeFlow")
             .field("scopes", &self.scopes)
-            .field(
-                "has_refresh_token",
-                &self
-                    .refresh
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .is_some(),
-            );
-        f.field("persistence", &self.persistence);
-        f.finish_non_exhaustive()
+            .field("renewal", &self.renewal)
+            .finish_non_exhaustive()
     }
 }
 
@@ -104,49 +92,12 @@ impl Flow {
         } else {
             self.scopes.iter().map(|s| qualify(s, resource)).collect()
         };
-        self.persistence.add_scopes(&mut wanted);
+        self.renewal.persistence.add_scopes(&mut wanted);
         wanted.into_iter().map(Scope::new).collect()
     }
 
-    /// What went wrong in a token exchange, in words, with Entra's diagnostics.
-    fn failure<RE: std::error::Error, T: oauth2::ErrorResponse + 'static>(
-        &self,
-        doing: &str,
-        error: RequestTokenError<RE, T>,
-    ) -> CredentialError {
-        token_failure(&self.http, &self.client_id, doing, error)
-    }
-
-    async fn renew(
-        &self,
-        refresh: &RefreshToken,
-        request: &TokenRequest,
-    ) -> Result<AccessToken, CredentialError> {
-        self.http.reset();
-        let scopes = self.scopes_for(request);
-        let mut exchange = self
-            .client
-            .exchange_refresh_token(refresh)
-            .add_scopes(scopes.clone());
-        if let Some(claims) = &request.claims {
-            exchange = exchange.add_extra_param("claims", claims.clone());
-        }
-        if self.persistence.active() {
-            exchange = exchange.add_extra_param("client_info", "1");
-        }
-        let response = exchange
-            .request_async(&self.http)
-            .await
-            .map_err(|e| self.failure("renewing the sign-in", e))?;
-        if let Some(next) = response.refresh_token() {
-            *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = Some(next.clone());
-        }
-        self.persistence.keep(&response, &scopes);
-        Ok(access_token(&response))
-    }
-
     async fn sign_in(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        self.http.reset();
+        self.renewal.http.reset();
         let scopes = self.scopes_for(request);
         let mut start = self
             .client
@@ -156,9 +107,9 @@ impl Flow {
             start = start.add_extra_param("claims", claims.clone());
         }
         let details: DeviceAuthorizationResponse<EntraDeviceFields> = start
-            .request_async(&self.http)
+            .request_async(&self.renewal.http)
             .await
-            .map_err(|e| self.failure("starting the device-code sign-in", e))?;
+            .map_err(|e| self.renewal.failure("starting the device-code sign-in", e))?;
         let verification_uri = details.verification_uri().to_string();
         let user_code = details.user_code().secret().clone();
         let message = details.extra_fields().message.clone().unwrap_or_else(|| {
@@ -170,48 +121,28 @@ impl Flow {
             verification_uri,
             expires_in: details.expires_in(),
         });
-        self.http.reset();
+        self.renewal.http.reset();
         let mut poll = self.client.exchange_device_access_token(&details);
         if let Some(claims) = &request.claims {
             poll = poll.add_extra_param("claims", claims.clone());
         }
-        if self.persistence.active() {
+        if self.renewal.persistence.active() {
             poll = poll.add_extra_param("client_info", "1");
         }
         let response = poll
-            .request_async(&self.http, tokio::time::sleep, None)
+            .request_async(&self.renewal.http, tokio::time::sleep, None)
             .await
-            .map_err(|e| self.failure("waiting for the device-code sign-in", e))?;
-        *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) =
-            response.refresh_token().cloned();
-        self.persistence.keep(&response, &scopes);
-        Ok(access_token(&response))
+            .map_err(|e| {
+                self.renewal
+                    .failure("waiting for the device-code sign-in", e)
+            })?;
+        Ok(self.renewal.keep(&response, &scopes))
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<AccessToken, CredentialError> {
-        let in_memory = self
-            .refresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some((refresh, cached_account)) = self.persistence.refresh_token(in_memory) {
-            match self.renew(&refresh, request).await {
-                Ok(token) => return Ok(token),
-                // A refresh token that no longer works (expired, revoked): sign in again.
-                Err(e)
-                    if e.entra_error()
-                        .is_some_and(|entra| entra.error == "invalid_grant") =>
-                {
-                    tracing::debug!(
-                        "the refresh token was refused; starting a new device-code sign-in"
-                    );
-                    *self.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                    self.persistence.refused(cached_account, &e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        self.sign_in(request).await
+        self.renewal
+            .token(request, self.scopes_for(request), || self.sign_in(request))
+            .await
     }
 }
 
@@ -280,7 +211,7 @@ impl DeviceCodeCredential {
     /// before the first token, or without a persistent cache).
     #[cfg(feature = "persistent-cache")]
     pub fn account(&self) -> Option<Account> {
-        self.cache.inner().persistence.account()
+        self.cache.inner().renewal.persistence.account()
     }
 
     /// Signs out: forgets the tokens this credential holds and removes its account from the
@@ -293,9 +224,9 @@ impl DeviceCodeCredential {
     #[cfg(feature = "persistent-cache")]
     pub fn sign_out(&self) -> Result<bool, PersistentCacheError> {
         let flow = self.cache.inner();
-        *flow.refresh.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        flow.renewal.forget();
         self.cache.clear();
-        flow.persistence.sign_out()
+        flow.renewal.persistence.sign_out()
     }
 }
 
@@ -419,15 +350,15 @@ impl DeviceCodeCredentialBuilder {
             ));
         }
         let authority = Authority::new(self.authority_host.as_deref(), &self.cloud, &self.tenant)?;
+        let token_url = TokenUrl::new(authority.endpoint("token"))
+            .map_err(|e| CredentialError::new(format!("the token endpoint is not a URL: {e}")))?;
         let client = EntraClient::new(ClientId::new(self.client_id.clone()))
             .set_device_authorization_url(
                 DeviceAuthorizationUrl::new(authority.endpoint("devicecode")).map_err(|e| {
                     CredentialError::new(format!("the devicecode endpoint is not a URL: {e}"))
                 })?,
             )
-            .set_token_uri(TokenUrl::new(authority.endpoint("token")).map_err(|e| {
-                CredentialError::new(format!("the token endpoint is not a URL: {e}"))
-            })?);
+            .set_token_uri(token_url.clone());
         let http = super::http::sign_in_client(self.http)?;
         let mut scopes = self.scopes;
         if self.offline_access
@@ -436,24 +367,28 @@ impl DeviceCodeCredentialBuilder {
         {
             scopes.push("offline_access".to_owned());
         }
+        #[cfg(feature = "persistent-cache")]
+        let persistence = Persistence::new(
+            self.persistent,
+            &authority.host,
+            &authority.tenant,
+            &self.client_id,
+            self.account,
+        );
+        #[cfg(not(feature = "persistent-cache"))]
+        let persistence = Persistence::default();
         Ok(DeviceCodeCredential {
             cache: TokenCache::new(Flow {
                 client,
-                http: Http::new(http),
                 scopes,
                 prompt: self.prompt,
-                refresh: Mutex::new(None),
-                #[cfg(feature = "persistent-cache")]
-                persistence: Persistence::new(
-                    self.persistent,
-                    &authority.host,
-                    &authority.tenant,
-                    &self.client_id,
-                    self.account,
+                renewal: Renewal::new(
+                    token_url,
+                    Http::new(http),
+                    self.client_id,
+                    persistence,
+                    "device-code",
                 ),
-                #[cfg(not(feature = "persistent-cache"))]
-                persistence: Persistence::default(),
-                client_id: self.client_id,
             }),
         })
     }

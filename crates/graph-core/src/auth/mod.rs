@@ -57,6 +57,8 @@ mod oauth_http;
 mod persistence;
 #[cfg(feature = "persistent-cache")]
 pub(crate) mod persistent;
+#[cfg(any(feature = "device-code", feature = "browser"))]
+mod renewal;
 
 #[cfg(feature = "azure-identity")]
 mod azure;
