@@ -64,10 +64,12 @@ pub(crate) enum Annotation {
     Bind,
     /// Every other instance or property annotation (`@odata.context`, `@odata.etag`,
     /// `@odata.id` where the body does not declare it, `@odata.editLink`, `@odata.readLink`,
-    /// `x@odata.type`, `@microsoft.graph.tips`, …): ignored and not stored. The OData JSON
-    /// format lets a request carry them (a context URL is allowed in a request payload, and a
-    /// receiver ignores annotations it does not act on), and Graph accepts the
-    /// read-modify-write round trip of the official SDKs, which send back what a GET gave.
+    /// `x@odata.type`, `@microsoft.graph.tips`, …): ignored and not stored. The decision rests
+    /// on the OData JSON format, which lets a request carry them (a context URL is allowed in a
+    /// request payload, and a receiver ignores annotations it does not act on), and on the
+    /// official SDKs' read-modify-write round trip, which sends back what a GET gave. Graph's
+    /// own answer to such a body has not been observed here; Microsoft's guidance is only that
+    /// clients should not send them.
     Ignored,
 }
 

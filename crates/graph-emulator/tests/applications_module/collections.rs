@@ -57,11 +57,15 @@ pub struct Outcome {
     pub has_alternate_keys: bool,
     /// `None` when the collection has no alternate key or the drive did not get that far.
     pub alternate_key: Option<Result<(), Failure>>,
+    /// Why some steps were done another way or not at all (the spec does not offer them).
+    pub note: Option<&'static str>,
+    /// Steps the spec does not offer for this collection: not tried, and not counted as passed.
+    pub not_offered: &'static [Step],
 }
 
 impl Outcome {
     pub fn passed(&self, step: Step) -> bool {
-        self.failed.as_ref().is_none_or(|(s, _)| step < *s)
+        !self.not_offered.contains(&step) && self.failed.as_ref().is_none_or(|(s, _)| step < *s)
     }
 }
 
@@ -71,6 +75,8 @@ pub async fn drive(driver: &mut Driver<'_>, target: &Target) -> Outcome {
         failed: None,
         has_alternate_keys: !target.alternate_keys.is_empty(),
         alternate_key: None,
+        note: None,
+        not_offered: &[],
     };
     if let Err((step, failure)) = steps(driver, target, &mut outcome).await {
         outcome.failed = Some((step, failure));
@@ -102,7 +108,7 @@ async fn steps(
     }
 
     let Some(item_template) = &target.item else {
-        return Err((Step::Read, fail(0, "the spec has no GET on a member")));
+        return through_the_list(driver, target, &collection, &id, &body, outcome).await;
     };
     let item = driver
         .fill(item_template, Some(&id))
@@ -211,8 +217,9 @@ async fn alternate_keys(
     Ok(())
 }
 
-/// Lists with `$top=1` and follows `@odata.nextLink` until the member shows up.
-async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<(), Failure> {
+/// Lists with `$top=1` and follows `@odata.nextLink` until the member shows up; answers it as
+/// listed.
+async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<Value, Failure> {
     let mut url = format!("{collection}?$top=1");
     for page in 0..200 {
         let (status, answer) = driver.send(Method::GET, &url, None).await;
@@ -235,8 +242,8 @@ async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<(), Fai
                 "first $top=1 page of two or more members has no @odata.nextLink",
             ));
         }
-        if items.iter().any(|item| item["id"].as_str() == Some(id)) {
-            return Ok(());
+        if let Some(found) = items.iter().find(|item| item["id"].as_str() == Some(id)) {
+            return Ok(found.clone());
         }
         match next {
             Some(next) => url = next.to_owned(),
@@ -246,4 +253,74 @@ async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<(), Fai
         }
     }
     Err(fail(200, "not found in 200 pages"))
+}
+
+/// The drive of a collection whose members the spec offers no `GET` (nor `PATCH`) on — only a
+/// create, the list and the removal of a member's reference (`…/{id}/$ref`): the member is read
+/// as the list shows it (found by `$top=1` paging, every property created), removed through its
+/// reference, and then no longer listed. The patch steps are not offered, so not tried.
+async fn through_the_list(
+    driver: &Driver<'_>,
+    target: &Target,
+    collection: &str,
+    id: &str,
+    body: &Map<String, Value>,
+    outcome: &mut Outcome,
+) -> Result<(), (Step, Failure)> {
+    outcome.note = Some(
+        "no GET or PATCH on a member in the spec: read through the list, no patch, removed by $ref",
+    );
+    outcome.not_offered = &[Step::Patch, Step::ReadPatched];
+    let listed = page(driver, collection, id)
+        .await
+        .map_err(|f| (Step::Read, f))?;
+    for (name, value) in body {
+        if listed.get(name) != Some(value) {
+            return Err((
+                Step::Read,
+                fail(
+                    200,
+                    format!("listed {name} is {:?}, wanted {value}", listed.get(name)),
+                ),
+            ));
+        }
+    }
+    let Some(member_ref) = &target.member_ref else {
+        return Err((
+            Step::Delete,
+            fail(0, "the spec has no GET, DELETE or DELETE $ref on a member"),
+        ));
+    };
+    let url = driver
+        .fill(member_ref, Some(id))
+        .map_err(|(status, why)| (Step::Delete, fail(status, why)))?;
+    let (status, answer) = driver.send(Method::DELETE, &url, None).await;
+    if status != 204 {
+        return Err((Step::Delete, unexpected(status, &answer, "204")));
+    }
+    absent(driver, collection, id)
+        .await
+        .map_err(|f| (Step::Gone, f))
+}
+
+/// Walks the whole list (following `@odata.nextLink`): the member must not be in it.
+async fn absent(driver: &Driver<'_>, collection: &str, id: &str) -> Result<(), Failure> {
+    let mut url = collection.to_owned();
+    for _ in 0..200 {
+        let (status, answer) = driver.send(Method::GET, &url, None).await;
+        if status != 200 {
+            return Err(unexpected(status, &answer, "200"));
+        }
+        let Some(items) = answer["value"].as_array() else {
+            return Err(fail(status, "the list has no value array"));
+        };
+        if items.iter().any(|item| item["id"].as_str() == Some(id)) {
+            return Err(fail(status, "still listed after its removal"));
+        }
+        match answer["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => return Ok(()),
+        }
+    }
+    Err(fail(200, "more than 200 pages"))
 }

@@ -37,7 +37,10 @@ fn failed(step: &str, f: &Failure) -> (String, String) {
 /// The row of a collection's drive.
 pub fn collection_row(template: &str, outcome: &Outcome) -> Row {
     let (result, mut reason) = match &outcome.failed {
-        None => ("pass".to_owned(), String::new()),
+        None => (
+            "pass".to_owned(),
+            outcome.note.unwrap_or_default().to_owned(),
+        ),
         Some((step, f)) => failed(step.name(), f),
     };
     let alternate = match &outcome.alternate_key {

@@ -88,6 +88,10 @@ pub struct Target {
     /// Alternate-key templates of the members with a `GET`, and their parameter names
     /// (`…/federatedIdentityCredentials(name='{name}')`, `["name"]`).
     pub alternate_keys: Vec<(String, Vec<String>)>,
+    /// The template of one member's reference (`…/agentGroups/{onPremisesAgentGroup-id1}/$ref`),
+    /// if the spec has a `DELETE` on it: how a member of a collection with no `GET` on a member
+    /// leaves it.
+    pub member_ref: Option<String>,
 }
 
 /// The document, as JSON.
@@ -132,6 +136,7 @@ impl Spec {
                 schema: body_schema(post),
                 item: self.item_template(template),
                 alternate_keys: self.alternate_keys(template),
+                member_ref: self.member_ref_template(template),
             });
         }
         out
@@ -145,6 +150,20 @@ impl Spec {
                     && t.strip_prefix(collection)
                         .and_then(|rest| rest.strip_prefix('/'))
                         .is_some_and(|rest| matches!(segments(rest).as_slice(), [Seg::Key(_)]))
+            })
+            .map(|(t, _)| t.clone())
+    }
+
+    /// The template `collection/{key}/$ref`, with a `DELETE`.
+    fn member_ref_template(&self, collection: &str) -> Option<String> {
+        self.paths()
+            .find(|(t, item)| {
+                item.get("delete").is_some()
+                    && t.strip_prefix(collection)
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        .is_some_and(|rest| {
+                            matches!(segments(rest).as_slice(), [Seg::Key(_), Seg::Lit(r)] if r == "$ref")
+                        })
             })
             .map(|(t, _)| t.clone())
     }
