@@ -13,6 +13,7 @@ mod device_login;
 mod discovery;
 mod engine;
 mod faults;
+mod graph_sdks;
 mod identity;
 mod lifecycle;
 mod limited_mode;
