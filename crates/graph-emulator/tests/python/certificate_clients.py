@@ -10,7 +10,6 @@ Instance discovery is off, for the reason `oidc_clients.py` gives.
 """
 
 import json
-from importlib import metadata
 import sys
 
 from azure.core.exceptions import ClientAuthenticationError
@@ -19,6 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 import msal
 import requests
+
+from checks import check, expect, run
 
 CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 HOST = CONFIG["authority_host"]
@@ -39,19 +40,6 @@ CERT_PEM = read(CONFIG["certificate_pem_path"])
 KEY_PEM = read(CONFIG["certificate_key_path"])
 OTHER_KEY_PEM = read(CONFIG["other_key_path"])
 OTHER_CERT_PEM = read(CONFIG["other_certificate_pem_path"])
-
-CHECKS = []
-
-
-def check(function):
-    CHECKS.append(function)
-    return function
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
 
 def owners_with(token):
     answer = requests.get(
@@ -134,22 +122,5 @@ def azure_identity_certificate_credential():
         raise AssertionError("an unregistered certificate signed in")
 
 
-def main():
-    passed = failed = 0
-    for function in CHECKS:
-        try:
-            function()
-        except Exception as error:  # report every check, then fail
-            failed += 1
-            print(f"FAIL {function.__name__}: {type(error).__name__}: {error}", flush=True)
-        else:
-            passed += 1
-            print(f"ok   {function.__name__}", flush=True)
-    print(f"msal {msal.__version__}; azure-identity {metadata.version('azure-identity')}; "
-          f"python {sys.version.split()[0]}")
-    print(f"certificate_clients: {passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("certificate_clients", ["msal", "azure-identity"]))

@@ -19,11 +19,9 @@ request adapter's base URL. Nothing is patched.
   `@odata.context` included), GET again.
 """
 
-import asyncio
 import json
 import ssl
 import sys
-from importlib import metadata
 
 import httpx
 from azure.identity import ClientSecretCredential, DeviceCodeCredential
@@ -44,6 +42,8 @@ from microsoft_agents_m365copilot_beta.generated.models.copilot_admin_limited_mo
     CopilotAdminLimitedMode,
 )
 
+from checks import check, expect, run
+
 CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 HOST = CONFIG["authority_host"]  # https://127.0.0.1:PORT
 TENANT = CONFIG["tenant"]
@@ -54,19 +54,6 @@ OWNERS = CONFIG["owners"]  # the agent's owners in the seed
 NEW_OWNER = CONFIG["new_owner"]
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 LIMITED_MODE = "https://graph.microsoft.com/CopilotSettings-LimitedMode.ReadWrite"
-
-CHECKS = []
-
-
-def check(function):
-    CHECKS.append(function)
-    return function
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
 
 def trusting_client():
     """An httpx client that trusts the emulator's test CA."""
@@ -192,25 +179,7 @@ async def m365copilot_beta_sdk_limited_mode_read_modify_write():
     expect(len(prompts) == 1, "one sign-in for the three calls")
 
 
-async def run():
-    passed = failed = 0
-    for function in CHECKS:
-        try:
-            await function()
-        except Exception as error:  # report every check, then fail the run
-            failed += 1
-            print(f"FAIL {function.__name__}: {type(error).__name__}: {error}", flush=True)
-        else:
-            passed += 1
-            print(f"ok   {function.__name__}", flush=True)
-    versions = ", ".join(
-        f"{name} {metadata.version(name)}"
-        for name in ("msgraph-beta-sdk", "microsoft-agents-m365copilot-beta", "azure-identity")
-    )
-    print(versions)
-    print(f"graph_sdks: {passed} passed, {failed} failed")
-    return failed
-
-
 if __name__ == "__main__":
-    sys.exit(1 if asyncio.run(run()) else 0)
+    sys.exit(
+        run("graph_sdks", ["msgraph-beta-sdk", "microsoft-agents-m365copilot-beta", "azure-identity"])
+    )

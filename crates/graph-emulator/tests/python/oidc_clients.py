@@ -24,7 +24,6 @@ code read it, through the endpoint override msal's Authority class takes.
 
 import html
 import json
-from importlib import metadata
 import re
 import sys
 import threading
@@ -40,6 +39,8 @@ from azure.identity import (
     InteractiveBrowserCredential,
 )
 
+from checks import check, expect, run
+
 CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 HOST = CONFIG["authority_host"]  # https://127.0.0.1:PORT
 TENANT = CONFIG["tenant"]
@@ -52,19 +53,6 @@ GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 LIMITED_MODE = "https://graph.microsoft.com/CopilotSettings-LimitedMode.ReadWrite"
 # msal's documented pattern: no instance discovery for authorities we know.
 KNOWN_AUTHORITIES = frozenset([AUTHORITY])
-
-CHECKS = []
-
-
-def check(function):
-    CHECKS.append(function)
-    return function
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
 
 def graph_get(path, token):
     return requests.get(
@@ -139,16 +127,27 @@ class PersonAtTheBrowser(webbrowser.BaseBrowser):
         super().__init__("graph-emulator-person")
         self.visits = []
         self.problems = []
+        self.threads = []
 
     def open(self, url, new=0, autoraise=True):
         def visit():
             try:
-                self.visits.append((url, sign_in_in_browser(url)))
+                sign_in_in_browser(url)
             except Exception as error:  # reported by the check that opened the browser
                 self.problems.append(f"{type(error).__name__}: {error}")
 
-        threading.Thread(target=visit, daemon=True).start()
+        # Recorded at once: the library may have its answer (and return) before the browser
+        # has read the loopback's reply.
+        self.visits.append(url)
+        thread = threading.Thread(target=visit, daemon=True)
+        self.threads.append(thread)
+        thread.start()
         return True
+
+    def settle(self):
+        """Waits for every visit to finish, so that its problems are known."""
+        for thread in self.threads:
+            thread.join(timeout=60)
 
 
 PERSON = PersonAtTheBrowser()
@@ -356,10 +355,11 @@ def msal_interactive_browser():
     visits = len(PERSON.visits)
     # msal listens on http://localhost:{free port}, opens the browser, checks state and nonce.
     result = app.acquire_token_interactive([LIMITED_MODE], timeout=60)
+    PERSON.settle()
     expect(not PERSON.problems, PERSON.problems)
     expect("access_token" in result, result)
     expect(len(PERSON.visits) == visits + 1, PERSON.visits)
-    auth_uri = dict(parse_qsl(urlparse(PERSON.visits[-1][0]).query))
+    auth_uri = dict(parse_qsl(urlparse(PERSON.visits[-1]).query))
     expect(auth_uri.get("code_challenge_method") == "S256", auth_uri)
     expect(auth_uri.get("redirect_uri", "").startswith("http://localhost:"), auth_uri)
     claims = verify_id_token(result["id_token"], client_id)
@@ -404,9 +404,10 @@ def azure_identity_interactive_browser():
     )
     # azure-identity asks for response_mode=form_post: the emulator's page posts the answer.
     record = credential.authenticate(scopes=[LIMITED_MODE])
+    PERSON.settle()
     expect(not PERSON.problems, PERSON.problems)
     expect(len(PERSON.visits) == visits + 1, PERSON.visits)
-    auth_uri = dict(parse_qsl(urlparse(PERSON.visits[-1][0]).query))
+    auth_uri = dict(parse_qsl(urlparse(PERSON.visits[-1]).query))
     expect(auth_uri.get("response_mode") == "form_post", auth_uri)
     expect(record.username == USER_UPN, record.username)
     expect(record.home_account_id == f"{USER}.{CONFIG['tenant_id']}", record.home_account_id)
@@ -416,22 +417,5 @@ def azure_identity_interactive_browser():
     expect(settings.status_code == 200, f"{settings.status_code} {settings.text}")
 
 
-def main():
-    passed = failed = 0
-    for function in CHECKS:
-        try:
-            function()
-        except Exception as error:  # report every check, then fail
-            failed += 1
-            print(f"FAIL {function.__name__}: {type(error).__name__}: {error}", flush=True)
-        else:
-            passed += 1
-            print(f"ok   {function.__name__}", flush=True)
-    print(f"msal {msal.__version__}; azure-identity {metadata.version('azure-identity')}; "
-          f"PyJWT {jwt.__version__}; python {sys.version.split()[0]}")
-    print(f"oidc_clients: {passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("oidc_clients", ["msal", "azure-identity", "PyJWT"]))
