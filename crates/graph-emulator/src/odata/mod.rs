@@ -389,6 +389,18 @@ mod tests {
                 },
             ]
         );
+        // Upstream's second alternate key on the same collection classifies the same way.
+        assert!(matches!(
+            steps_of(
+                &directory,
+                "/directory/subscriptions(ocpSubscriptionId='{ocpSubscriptionId}')"
+            ),
+            [
+                Step::Singleton { .. },
+                Step::Nav { collection: true, .. },
+                Step::AlternateKey { params },
+            ] if params == &["ocpSubscriptionId"]
+        ));
         assert!(matches!(
             steps_of(&directory, "/directory/deletedItems/$count"),
             [

@@ -1,6 +1,10 @@
 //! The general kinds of request that Microsoft's real upstream modules exercise, each served by an
-//! OData rule of the engine (no code per operation), on fixtures cut from those modules
-//! (`tests/fixtures/*-odata-kinds.yaml`; each file's header says where it comes from).
+//! OData rule of the engine (no code per operation), on fixtures that `cargo xtask slice` cut from
+//! those modules, nothing edited by hand (`tests/fixtures/*-odata-kinds.yaml`: Applications,
+//! Users and Identity.DirectoryManagement at upstream commit 297822af; each file's header names
+//! its source, checksum and the command that regenerates it). The Users and Directory cuts add
+//! one schema through an overlay, `openTypeExtension`, which those modules do not define
+//! (`tests/fixtures/overlays/open-type-extension.yaml`).
 
 use graph_emulator::{Emulator, Seed};
 use serde_json::{Value, json};
@@ -506,7 +510,9 @@ async fn unknown_properties_are_refused_on_closed_types() {
 }
 
 /// Kind 9's other side: an open type (`openTypeExtension`) takes any property; its closed base
-/// (`extension`) does not. Kind 1 on the Directory module's `extensions` navigation.
+/// (`extension`) does not. Kind 1 on the Directory and Users modules' `extensions` navigations.
+/// Upstream's modules do not define `openTypeExtension`; both fixtures get it from the overlay
+/// `tests/fixtures/overlays/open-type-extension.yaml` (see its description).
 #[tokio::test]
 async fn open_type_extensions_take_any_property() {
     let seed = Seed::new().entity(
@@ -537,78 +543,149 @@ async fn open_type_extensions_take_any_property() {
     let (status, error) = send(http.post(&nav).json(&json!({"theme": "dark"}))).await;
     assert_eq!(status, 400, "{error}");
     assert_eq!(error["error"]["target"], "theme");
+
+    // The same on the Users module's `/users/{id}/extensions`, held per user.
+    let graph = start(USERS, tenant()).await;
+    let nav = format!("{}/users/{USER}/extensions", graph.base_url());
+    let (status, created) = send(http.post(&nav).json(&json!({
+        "@odata.type": "#microsoft.graph.openTypeExtension",
+        "extensionName": "com.contoso.referral",
+        "companyName": "Wingtip Toys",
+        "dealValue": 500050
+    })))
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let (status, read) = send(http.get(format!("{nav}/{id}"))).await;
+    assert_eq!(
+        (status, read["dealValue"].as_i64()),
+        (200, Some(500050)),
+        "{read}"
+    );
+    assert_eq!(ids(&send(http.get(&nav)).await.1), [id]);
+    let other = format!("{}/users/{USER2}/extensions", graph.base_url());
+    assert!(ids(&send(http.get(&other)).await.1).is_empty());
+    let (status, error) = send(http.post(&nav).json(&json!({"dealValue": 1}))).await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"]["target"], "dealValue");
 }
 
 /// Kind 2: alternate keys under the `/directory` singleton leave it a singleton, with its
-/// navigations, `$count` and casts served; the alternate key resolves by its property.
+/// navigations, `$count` and casts served; each of upstream's two alternate keys on
+/// `subscriptions` resolves by its own property.
 #[tokio::test]
 async fn the_directory_singleton_keeps_its_subtree() {
-    let graph = start(DIRECTORY, Seed::new()).await;
+    // Upstream has no POST on `deletedItems` (Graph fills it when objects are deleted), so
+    // the deleted objects are seeded into the singleton's navigation.
+    let retired_app = "de1e7ed0-0000-4000-8000-0000000000a1";
+    let old_unit = "de1e7ed0-0000-4000-8000-0000000000a2";
+    let seed = Seed::new()
+        .entity(
+            "directory/deletedItems",
+            json!({"id": retired_app, "@odata.type": "#microsoft.graph.application", "displayName": "Retired app"}),
+        )
+        .entity(
+            "directory/deletedItems",
+            json!({"id": old_unit, "@odata.type": "#microsoft.graph.administrativeUnit", "displayName": "Old unit"}),
+        );
+    let graph = start(DIRECTORY, seed).await;
     let http = client();
     let base = graph.base_url();
     let (status, directory) = send(http.get(format!("{base}/directory"))).await;
     assert_eq!(status, 200, "{directory}");
     assert!(directory.get("value").is_none(), "{directory}");
     assert_eq!(directory["@odata.type"], "#microsoft.graph.directory");
-    assert_eq!(
-        send(http.patch(format!("{base}/directory")).json(&json!({})))
-            .await
-            .0,
-        204
-    );
+    // Upstream's PATCH answers `2XX` with the directory: the emulator gives it back.
+    let (status, patched) = send(http.patch(format!("{base}/directory")).json(&json!({}))).await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["@odata.type"], "#microsoft.graph.directory");
 
     let deleted = format!("{base}/directory/deletedItems");
-    let (status, app) = send(http.post(&deleted).json(&json!({
-        "@odata.type": "#microsoft.graph.application", "displayName": "Retired app"
-    })))
-    .await;
-    assert_eq!(status, 201, "{app}");
-    let app_id = app["id"].as_str().unwrap().to_owned();
-    let (status, unit) = send(http.post(&deleted).json(&json!({
-        "@odata.type": "#microsoft.graph.administrativeUnit", "displayName": "Old unit"
-    })))
-    .await;
-    assert_eq!(status, 201, "{unit}");
     let (status, list) = send(http.get(&deleted)).await;
-    assert_eq!((status, ids(&list).len()), (200, 2));
+    assert_eq!(status, 200, "{list}");
+    let mut listed = ids(&list);
+    listed.sort_unstable();
+    assert_eq!(listed, [retired_app, old_unit]);
     assert_eq!(
         send(http.get(format!("{deleted}/$count"))).await,
         (200, json!(2))
     );
     let (status, apps) = send(http.get(format!("{deleted}/microsoft.graph.application"))).await;
     assert_eq!(status, 200, "{apps}");
-    assert_eq!(ids(&apps), [app_id.as_str()]);
-    let (status, read) = send(http.get(format!("{deleted}/{app_id}"))).await;
+    assert_eq!(ids(&apps), [retired_app]);
+    let (status, read) = send(http.get(format!("{deleted}/{retired_app}"))).await;
     assert_eq!(
         (status, read["displayName"].as_str()),
         (200, Some("Retired app"))
     );
     assert_eq!(
-        send(http.delete(format!("{deleted}/{app_id}"))).await.0,
+        send(http.delete(format!("{deleted}/{retired_app}")))
+            .await
+            .0,
         204
+    );
+    assert_eq!(
+        send(http.get(format!("{deleted}/{retired_app}"))).await.0,
+        404
     );
     assert_eq!(
         send(http.get(format!("{deleted}/$count"))).await,
         (200, json!(1))
     );
+    let (_, apps) = send(http.get(format!("{deleted}/microsoft.graph.application"))).await;
+    assert!(ids(&apps).is_empty(), "{apps}");
 
     let subscriptions = format!("{base}/directory/subscriptions");
     let (status, created) = send(http.post(&subscriptions).json(&json!({
-        "commerceSubscriptionId": "9a7b-commerce", "skuPartNumber": "ENTERPRISEPACK", "totalLicenses": 25
+        "commerceSubscriptionId": "9a7b-commerce", "ocpSubscriptionId": "5c1d-ocp",
+        "skuPartNumber": "ENTERPRISEPACK", "totalLicenses": 25
     })))
     .await;
     assert_eq!(status, 201, "{created}");
-    let by_key = format!("{base}/directory/subscriptions(commerceSubscriptionId='9a7b-commerce')");
-    let (status, read) = send(http.get(&by_key)).await;
-    assert_eq!(status, 200, "{read}");
-    assert_eq!(read["id"], created["id"]);
-    let (status, _) = send(http.patch(&by_key).json(&json!({"totalLicenses": 30}))).await;
-    assert_eq!(status, 200);
-    assert_eq!(send(http.get(&by_key)).await.1["totalLicenses"], 30);
-    let (status, error) = send(http.get(format!(
-        "{base}/directory/subscriptions(commerceSubscriptionId='unknown')"
+    let (status, other) = send(http.post(&subscriptions).json(&json!({
+        "commerceSubscriptionId": "other-commerce", "ocpSubscriptionId": "other-ocp",
+        "skuPartNumber": "EMS", "totalLicenses": 5
+    })))
+    .await;
+    assert_eq!(status, 201, "{other}");
+    assert_eq!(
+        send(http.get(format!("{subscriptions}/$count"))).await,
+        (200, json!(2))
+    );
+    let by_commerce =
+        format!("{base}/directory/subscriptions(commerceSubscriptionId='9a7b-commerce')");
+    let by_ocp = format!("{base}/directory/subscriptions(ocpSubscriptionId='5c1d-ocp')");
+    for url in [&by_commerce, &by_ocp] {
+        let (status, read) = send(http.get(url)).await;
+        assert_eq!(status, 200, "{url}: {read}");
+        assert_eq!(read["id"], created["id"], "{url}");
+        assert_eq!(read["skuPartNumber"], "ENTERPRISEPACK", "{url}");
+    }
+    // One key's value is not the other key's: no match across properties.
+    let (status, _) = send(http.get(format!(
+        "{base}/directory/subscriptions(ocpSubscriptionId='9a7b-commerce')"
     )))
     .await;
-    assert_eq!(status, 404, "{error}");
-    assert_graph_error(&error, "Request_ResourceNotFound");
+    assert_eq!(status, 404);
+    let (status, _) = send(http.patch(&by_commerce).json(&json!({"totalLicenses": 30}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(send(http.get(&by_ocp)).await.1["totalLicenses"], 30);
+    let (status, _) = send(http.patch(&by_ocp).json(&json!({"totalLicenses": 40}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(send(http.get(&by_commerce)).await.1["totalLicenses"], 40);
+    let id = other["id"].as_str().unwrap();
+    assert_eq!(
+        send(http.get(format!("{subscriptions}/{id}"))).await.1["totalLicenses"],
+        5
+    );
+    for (key, value) in [
+        ("commerceSubscriptionId", "unknown-commerce"),
+        ("ocpSubscriptionId", "unknown-ocp"),
+    ] {
+        let (status, error) =
+            send(http.get(format!("{base}/directory/subscriptions({key}='{value}')"))).await;
+        assert_eq!(status, 404, "{key}: {error}");
+        let message = assert_graph_error(&error, "Request_ResourceNotFound");
+        assert!(message.contains(value), "{message}");
+    }
 }
