@@ -220,7 +220,22 @@ async fn alternate_keys(
 /// Lists with `$top=1` and follows `@odata.nextLink` until the member shows up; answers it as
 /// listed.
 async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<Value, Failure> {
-    let mut url = format!("{collection}?$top=1");
+    match walk(driver, &format!("{collection}?$top=1"), id, true).await? {
+        Some(found) => Ok(found),
+        None => Err(fail(200, "not found on any page")),
+    }
+}
+
+/// Walks a list from `url`, following `@odata.nextLink`, until the member `id` shows up
+/// (answered as listed) or the pages end (`None`). With `top_one`, each page must hold at most
+/// one member and the first must link to a next one.
+async fn walk(
+    driver: &Driver<'_>,
+    url: &str,
+    id: &str,
+    top_one: bool,
+) -> Result<Option<Value>, Failure> {
+    let mut url = url.to_owned();
     for page in 0..200 {
         let (status, answer) = driver.send(Method::GET, &url, None).await;
         if status != 200 {
@@ -229,30 +244,28 @@ async fn page(driver: &Driver<'_>, collection: &str, id: &str) -> Result<Value, 
         let Some(items) = answer["value"].as_array() else {
             return Err(fail(status, format!("page {page} has no value array")));
         };
-        if items.len() > 1 {
+        let next = answer["@odata.nextLink"].as_str();
+        if top_one && items.len() > 1 {
             return Err(fail(
                 status,
                 format!("$top=1 answered {} members", items.len()),
             ));
         }
-        let next = answer["@odata.nextLink"].as_str();
-        if page == 0 && next.is_none() {
+        if top_one && page == 0 && next.is_none() {
             return Err(fail(
                 status,
                 "first $top=1 page of two or more members has no @odata.nextLink",
             ));
         }
         if let Some(found) = items.iter().find(|item| item["id"].as_str() == Some(id)) {
-            return Ok(found.clone());
+            return Ok(Some(found.clone()));
         }
         match next {
             Some(next) => url = next.to_owned(),
-            None => {
-                return Err(fail(status, format!("not found after {} pages", page + 1)));
-            }
+            None => return Ok(None),
         }
     }
-    Err(fail(200, "not found in 200 pages"))
+    Err(fail(200, "more than 200 pages"))
 }
 
 /// The drive of a collection whose members the spec offers no `GET` (nor `PATCH`) on — only a
@@ -298,29 +311,9 @@ async fn through_the_list(
     if status != 204 {
         return Err((Step::Delete, unexpected(status, &answer, "204")));
     }
-    absent(driver, collection, id)
-        .await
-        .map_err(|f| (Step::Gone, f))
-}
-
-/// Walks the whole list (following `@odata.nextLink`): the member must not be in it.
-async fn absent(driver: &Driver<'_>, collection: &str, id: &str) -> Result<(), Failure> {
-    let mut url = collection.to_owned();
-    for _ in 0..200 {
-        let (status, answer) = driver.send(Method::GET, &url, None).await;
-        if status != 200 {
-            return Err(unexpected(status, &answer, "200"));
-        }
-        let Some(items) = answer["value"].as_array() else {
-            return Err(fail(status, "the list has no value array"));
-        };
-        if items.iter().any(|item| item["id"].as_str() == Some(id)) {
-            return Err(fail(status, "still listed after its removal"));
-        }
-        match answer["@odata.nextLink"].as_str() {
-            Some(next) => url = next.to_owned(),
-            None => return Ok(()),
-        }
+    match walk(driver, collection, id, false).await {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => Err((Step::Gone, fail(200, "still listed after its removal"))),
+        Err(f) => Err((Step::Gone, f)),
     }
-    Err(fail(200, "more than 200 pages"))
 }

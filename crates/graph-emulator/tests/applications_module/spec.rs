@@ -144,25 +144,30 @@ impl Spec {
 
     /// The member template: this template plus one key segment, with a `GET`.
     fn item_template(&self, collection: &str) -> Option<String> {
-        self.paths()
-            .find(|(t, item)| {
-                item.get("get").is_some()
-                    && t.strip_prefix(collection)
-                        .and_then(|rest| rest.strip_prefix('/'))
-                        .is_some_and(|rest| matches!(segments(rest).as_slice(), [Seg::Key(_)]))
-            })
-            .map(|(t, _)| t.clone())
+        self.member_template(collection, "get", None)
     }
 
     /// The template `collection/{key}/$ref`, with a `DELETE`.
     fn member_ref_template(&self, collection: &str) -> Option<String> {
+        self.member_template(collection, "delete", Some("$ref"))
+    }
+
+    /// `collection/{key}` (then `/{tail}`, if given) with `method`.
+    fn member_template(
+        &self,
+        collection: &str,
+        method: &str,
+        tail: Option<&str>,
+    ) -> Option<String> {
         self.paths()
             .find(|(t, item)| {
-                item.get("delete").is_some()
+                item.get(method).is_some()
                     && t.strip_prefix(collection)
                         .and_then(|rest| rest.strip_prefix('/'))
-                        .is_some_and(|rest| {
-                            matches!(segments(rest).as_slice(), [Seg::Key(_), Seg::Lit(r)] if r == "$ref")
+                        .is_some_and(|rest| match (segments(rest).as_slice(), tail) {
+                            ([Seg::Key(_)], None) => true,
+                            ([Seg::Key(_), Seg::Lit(lit)], Some(tail)) => lit == tail,
+                            _ => false,
                         })
             })
             .map(|(t, _)| t.clone())

@@ -22,6 +22,7 @@ request adapter's base URL. Nothing is patched.
 import json
 import ssl
 import sys
+from urllib.parse import urlparse
 
 import httpx
 from azure.identity import ClientSecretCredential, DeviceCodeCredential
@@ -48,12 +49,12 @@ CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 HOST = CONFIG["authority_host"]  # https://127.0.0.1:PORT
 TENANT = CONFIG["tenant"]
 GRAPH = CONFIG["base_url"]  # https://127.0.0.1:PORT/beta
-EMULATOR_HOST = HOST.split("://", 1)[1]  # 127.0.0.1:PORT
 AGENT = CONFIG["agent"]
 OWNERS = CONFIG["owners"]  # the agent's owners in the seed
 NEW_OWNER = CONFIG["new_owner"]
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 LIMITED_MODE = "https://graph.microsoft.com/CopilotSettings-LimitedMode.ReadWrite"
+
 
 def trusting_client():
     """An httpx client that trusts the emulator's test CA."""
@@ -65,7 +66,7 @@ def auth_provider(credential, scopes):
     # The SDK attaches tokens only for hosts it is told about (graph.microsoft.com and the
     # national clouds by default).
     return AzureIdentityAuthenticationProvider(
-        credential, scopes=scopes, allowed_hosts=[EMULATOR_HOST.split(":")[0]]
+        credential, scopes=scopes, allowed_hosts=[urlparse(HOST).hostname]
     )
 
 
